@@ -1,0 +1,50 @@
+#include "common/field_violations.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace ent {
+
+void FieldViolations::Add(std::string field, std::string description) {
+  violations_.emplace_back(std::move(field), std::move(description));
+}
+
+void FieldViolations::AddIfError(absl::string_view field, const absl::Status& status) {
+  if (!status.ok()) Add(std::string(field), std::string(status.message()));
+}
+
+absl::Status FieldViolations::ToStatus() const {
+  if (violations_.empty()) return absl::OkStatus();
+  google::rpc::BadRequest bad_request;
+  std::vector<std::string> parts;
+  for (const auto& [field, description] : violations_) {
+    auto* v = bad_request.add_field_violations();
+    v->set_field(field);
+    v->set_description(description);
+    parts.push_back(absl::StrCat(field, ": ", description));
+  }
+  absl::Status status = absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
+  status.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
+  return status;
+}
+
+absl::Status InvalidField(std::string field, std::string description) {
+  FieldViolations v;
+  v.Add(std::move(field), std::move(description));
+  return v.ToStatus();
+}
+
+std::vector<std::pair<std::string, std::string>> FieldViolationsOf(const absl::Status& status) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto payload = status.GetPayload(kBadRequestTypeUrl);
+  if (!payload) return out;
+  google::rpc::BadRequest bad_request;
+  if (!bad_request.ParseFromString(std::string(*payload))) return out;
+  for (const auto& v : bad_request.field_violations()) {
+    out.emplace_back(v.field(), v.description());
+  }
+  return out;
+}
+
+}  // namespace ent

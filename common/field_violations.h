@@ -1,0 +1,45 @@
+// Collects invalid-input findings, each naming a field and the rule it
+// breaks, and turns them into one INVALID_ARGUMENT status whose payload is a
+// google.rpc.BadRequest (sent to clients as an error detail).
+#ifndef ENT_COMMON_FIELD_VIOLATIONS_H_
+#define ENT_COMMON_FIELD_VIOLATIONS_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace ent {
+
+// Type URL under which the BadRequest payload is attached to a Status.
+inline constexpr absl::string_view kBadRequestTypeUrl =
+    "type.googleapis.com/google.rpc.BadRequest";
+
+// Not thread-safe; use one per request.
+class FieldViolations {
+ public:
+  void Add(std::string field, std::string description);
+  // Adds the status's message under `field` when `status` is not OK.
+  void AddIfError(absl::string_view field, const absl::Status& status);
+  bool empty() const { return violations_.empty(); }
+  const std::vector<std::pair<std::string, std::string>>& violations() const {
+    return violations_;
+  }
+  // OK when empty; otherwise INVALID_ARGUMENT listing every violation.
+  absl::Status ToStatus() const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> violations_;
+};
+
+// A single-field INVALID_ARGUMENT.
+absl::Status InvalidField(std::string field, std::string description);
+
+// The field violations carried by `status` (empty when none).
+std::vector<std::pair<std::string, std::string>> FieldViolationsOf(const absl::Status& status);
+
+}  // namespace ent
+
+#endif  // ENT_COMMON_FIELD_VIOLATIONS_H_

@@ -1,0 +1,61 @@
+#include "common/grpc/call_log.h"
+
+#include <cstdio>
+#include <string>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace ent {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+class CallLogInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit CallLogInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : info_(info), start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      // Our services use protobuf messages; read `request_id` by reflection.
+      const auto* message = static_cast<const google::protobuf::Message*>(methods->GetRecvMessage());
+      if (message != nullptr) {
+        const auto* field = message->GetDescriptor()->FindFieldByName("request_id");
+        if (field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+            !field->is_repeated()) {
+          request_id_ = message->GetReflection()->GetString(*message, field);
+        }
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const absl::Time now = absl::Now();
+      std::string line = absl::StrFormat(
+          "%s call method=%s code=%d latency_ms=%.3f request_id=%s\n",
+          absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), info_->method(),
+          static_cast<int>(status.error_code()), absl::ToDoubleMilliseconds(now - start_),
+          request_id_.empty() ? "-" : request_id_);
+      std::fwrite(line.data(), 1, line.size(), stderr);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* info_;
+  absl::Time start_;
+  std::string request_id_;
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* CallLogInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new CallLogInterceptor(info);
+}
+
+}  // namespace ent

@@ -1,0 +1,46 @@
+#include "common/grpc/server_flags.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace ent {
+
+absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
+                                             const std::vector<std::string>& extra_names) {
+  ServerFlags flags;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    const size_t eq = arg.find('=');
+    if (arg.substr(0, 2) != "--" || eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument '", arg, "': expected --name=value"));
+    }
+    const std::string name(arg.substr(2, eq - 2));
+    const std::string value(arg.substr(eq + 1));
+    if (name == "listen") {
+      if (value.find(':') == std::string::npos) {
+        return absl::InvalidArgumentError("--listen: expected HOST:PORT, e.g. 127.0.0.1:0");
+      }
+      flags.listen = value;
+    } else if (name == "data-dir") {
+      if (value.empty()) return absl::InvalidArgumentError("--data-dir: must not be empty");
+      flags.data_dir = value;
+    } else if (name == "port-file") {
+      flags.port_file = value;
+    } else if (name == "drain-seconds") {
+      if (!absl::SimpleAtoi(value, &flags.drain_seconds) || flags.drain_seconds < 0) {
+        return absl::InvalidArgumentError("--drain-seconds: expected a non-negative integer");
+      }
+    } else if (std::find(extra_names.begin(), extra_names.end(), name) != extra_names.end()) {
+      flags.extra[name] = value;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    }
+  }
+  return flags;
+}
+
+}  // namespace ent

@@ -1,0 +1,34 @@
+// Command-line flags shared by both services:
+//   --listen=HOST:PORT   address to serve on (port 0 picks a free port)
+//   --data-dir=DIR       directory of the service's SQLite database
+//   --port-file=PATH     where the bound port is written once serving
+//   --drain-seconds=N    how long in-flight calls may finish on shutdown
+// plus service-specific flags, returned in `extra`.
+#ifndef ENT_COMMON_GRPC_SERVER_FLAGS_H_
+#define ENT_COMMON_GRPC_SERVER_FLAGS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace ent {
+
+struct ServerFlags {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = ".";
+  std::string port_file;
+  int drain_seconds = 10;
+  // Service-specific --name=value flags, by name (without the dashes).
+  std::map<std::string, std::string> extra;
+};
+
+// Parses `--name=value` arguments. Names listed in `extra_names` go to
+// `extra`; any other unknown flag is an error naming it.
+absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
+                                             const std::vector<std::string>& extra_names);
+
+}  // namespace ent
+
+#endif  // ENT_COMMON_GRPC_SERVER_FLAGS_H_

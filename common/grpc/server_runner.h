@@ -1,0 +1,33 @@
+// Bootstraps a gRPC server the same way for every service: listening address
+// and port file, health checking, server reflection, the per-call log, and a
+// graceful shutdown on SIGTERM/SIGINT (health goes NOT_SERVING, in-flight
+// calls get `drain_seconds` to finish).
+#ifndef ENT_COMMON_GRPC_SERVER_RUNNER_H_
+#define ENT_COMMON_GRPC_SERVER_RUNNER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/grpc/server_flags.h"
+
+namespace ent {
+
+// Blocks SIGTERM, SIGINT (and SIGHUP) in the calling thread and every thread
+// it creates later. Call first thing in main(), before any thread exists.
+void BlockTerminationSignals();
+
+struct ServedService {
+  grpc::Service* service;  // not owned
+  std::string health_name;  // full service name reported by health checking
+};
+
+// Serves `services` until SIGTERM or SIGINT, then shuts down gracefully.
+// Returns an error if the server cannot start.
+absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services);
+
+}  // namespace ent
+
+#endif  // ENT_COMMON_GRPC_SERVER_RUNNER_H_

@@ -1,0 +1,99 @@
+// A thin RAII layer over one SQLite connection: prepared statements cached by
+// SQL text and reused, typed binding and reading, and errors as absl::Status
+// (SQLITE_BUSY/LOCKED become UNAVAILABLE, everything else INTERNAL).
+//
+// Thread-safety: a Connection and its statements belong to one thread at a time.
+#ifndef ENT_COMMON_SQLITE_CONNECTION_H_
+#define ENT_COMMON_SQLITE_CONNECTION_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace ent::sqlite {
+
+class Connection;
+
+// A prepared statement borrowed from the connection's cache. Resets itself and
+// clears its bindings when destroyed, so the cached statement can be reused.
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  ~Statement();
+
+  // Binds 1-based parameter `index`.
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, absl::string_view text);
+  Statement& Bind(int index, const char* text) { return Bind(index, absl::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) { return Bind(index, absl::string_view(text)); }
+  Statement& BindNull(int index);
+  Statement& BindBlob(int index, absl::string_view bytes);
+  template <typename T>
+  Statement& Bind(int index, const std::optional<T>& value) {
+    return value ? Bind(index, *value) : BindNull(index);
+  }
+
+  // Advances; true when a row is available, false when done.
+  absl::StatusOr<bool> Step();
+  // Steps to completion, for statements that return no rows.
+  absl::Status Run();
+
+  int64_t ColumnInt64(int col) const;
+  std::string ColumnText(int col) const;
+  bool ColumnIsNull(int col) const;
+
+ private:
+  friend class Connection;
+  Statement(Connection* conn, sqlite3_stmt* stmt) : conn_(conn), stmt_(stmt) {}
+  Connection* conn_;
+  sqlite3_stmt* stmt_;
+  absl::Status bind_error_;
+};
+
+class Connection {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+
+  // Opens (creating when read-write) the database at `path` in WAL mode with
+  // synchronous=FULL and a busy timeout.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, Mode mode);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one or more statements that return no rows, without caching them.
+  absl::Status Exec(absl::string_view sql);
+  // Returns the cached prepared statement for `sql`, preparing it on first use.
+  absl::StatusOr<Statement> Prepare(absl::string_view sql);
+
+  int64_t LastInsertRowId() const;
+  int Changes() const;
+  bool InTransaction() const;
+
+  // Status for SQLite result code `rc`, with the connection's message.
+  absl::Status Error(int rc, absl::string_view what) const;
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+// Applies `migrations[i]` for every i >= PRAGMA user_version, each in its own
+// transaction, and records the new version. Fails if the database is newer
+// than the code.
+absl::Status ApplyMigrations(Connection& conn, const std::vector<std::string>& migrations);
+
+}  // namespace ent::sqlite
+
+#endif  // ENT_COMMON_SQLITE_CONNECTION_H_

@@ -1,0 +1,147 @@
+#include "common/sqlite/database.h"
+
+#include <exception>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+
+namespace ent::sqlite {
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(Options options) {
+  std::unique_ptr<Database> db(new Database(std::move(options)));
+  auto writer = Connection::Open(db->options_.path, Connection::Mode::kReadWrite);
+  if (!writer.ok()) return writer.status();
+  db->writer_conn_ = std::move(*writer);
+  if (auto st = ApplyMigrations(*db->writer_conn_, db->options_.migrations); !st.ok()) return st;
+  for (int i = 0; i < db->options_.readers; ++i) {
+    auto reader = Connection::Open(db->options_.path, Connection::Mode::kReadOnly);
+    if (!reader.ok()) return reader.status();
+    db->reader_conns_.push_back(std::move(*reader));
+  }
+  db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
+  for (auto& conn : db->reader_conns_) {
+    db->readers_.emplace_back([raw = db.get(), c = conn.get()] { raw->ReaderLoop(c); });
+  }
+  return db;
+}
+
+Database::~Database() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (writer_.joinable()) writer_.join();
+  for (auto& t : readers_) t.join();
+}
+
+void Database::Write(WriteWork work, WriteDone done) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    done(absl::UnavailableError("database is shutting down"));
+    return;
+  }
+  writes_.push_back({std::move(work), std::move(done)});
+}
+
+void Database::Read(ReadWork work) {
+  absl::MutexLock lock(&mu_);
+  reads_.push_back(std::move(work));
+}
+
+absl::Status Database::WriteSync(WriteWork work) {
+  absl::Notification finished;
+  absl::Status result;
+  Write(std::move(work), [&](absl::Status st) {
+    result = std::move(st);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return result;
+}
+
+void Database::ReadSync(ReadWork work) {
+  absl::Notification finished;
+  Read([&](Connection& c) {
+    work(c);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+}
+
+namespace {
+
+// Runs a job's work, turning a stray exception into INTERNAL.
+absl::Status RunGuarded(const Database::WriteWork& work, Connection& conn) {
+  try {
+    return work(conn);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("unexpected exception: ", e.what()));
+  }
+}
+
+}  // namespace
+
+void Database::RunBatch(std::vector<WriteJob>& batch) {
+  Connection& conn = *writer_conn_;
+  std::vector<absl::Status> results(batch.size());
+  absl::Status txn = conn.Exec("BEGIN IMMEDIATE");
+  if (txn.ok()) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      txn = conn.Exec("SAVEPOINT job");
+      if (!txn.ok()) break;
+      results[i] = RunGuarded(batch[i].work, conn);
+      if (!results[i].ok()) txn = conn.Exec("ROLLBACK TO job");
+      if (txn.ok()) txn = conn.Exec("RELEASE job");
+      if (!txn.ok()) break;
+    }
+    if (txn.ok()) txn = conn.Exec("COMMIT");
+    if (!txn.ok() && conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
+  }
+  if (txn.ok() && after_commit_) after_commit_();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    absl::Status outcome = !txn.ok() ? txn : results[i];
+    batch[i].done(std::move(outcome));
+  }
+}
+
+void Database::WriterLoop() {
+  while (true) {
+    std::vector<WriteJob> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Database* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->mu_) {
+            return db->stopping_ || !db->writes_.empty();
+          },
+          this));
+      if (writes_.empty() && stopping_) return;
+      const size_t n = std::min<size_t>(writes_.size(), options_.max_batch);
+      batch.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(writes_.front()));
+        writes_.pop_front();
+      }
+    }
+    RunBatch(batch);
+  }
+}
+
+void Database::ReaderLoop(Connection* conn) {
+  while (true) {
+    ReadWork work;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Database* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->mu_) {
+            return db->stopping_ || !db->reads_.empty();
+          },
+          this));
+      if (reads_.empty() && stopping_) return;
+      work = std::move(reads_.front());
+      reads_.pop_front();
+    }
+    work(*conn);
+  }
+}
+
+}  // namespace ent::sqlite

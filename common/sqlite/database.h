@@ -1,0 +1,87 @@
+// A service's SQLite database: one writer thread that group-commits queued
+// write jobs, and a bounded pool of reader threads with their own read-only
+// connections (WAL lets them read while the writer writes).
+//
+// Write jobs run in arrival order on the writer thread. Each job runs inside a
+// SAVEPOINT of a shared BEGIN IMMEDIATE transaction: a job that fails is rolled
+// back alone, the others commit together, and every job's completion runs
+// only after the COMMIT is durable (synchronous=FULL). Many concurrent
+// requests therefore share one fsync.
+//
+// Thread-safety: Write/Read may be called from any thread. Completion
+// callbacks run on the writer or a reader thread and must not block.
+#ifndef ENT_COMMON_SQLITE_DATABASE_H_
+#define ENT_COMMON_SQLITE_DATABASE_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/sqlite/connection.h"
+
+namespace ent::sqlite {
+
+class Database {
+ public:
+  struct Options {
+    std::string path;
+    std::vector<std::string> migrations;
+    int readers = 4;
+    int max_batch = 512;
+  };
+  using WriteWork = std::function<absl::Status(Connection&)>;
+  using WriteDone = std::function<void(absl::Status)>;
+  using ReadWork = std::function<void(Connection&)>;
+
+  // Opens the database, applies migrations and starts the threads.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(Options options);
+  ~Database();  // Drains queued work, then stops the threads.
+
+  // Queues `work`; `done` receives work's error, or the commit's outcome.
+  void Write(WriteWork work, WriteDone done);
+  // Queues `work` on a reader thread.
+  void Read(ReadWork work);
+
+  // Blocking conveniences for start-up code and tests; never call them from a
+  // completion callback.
+  absl::Status WriteSync(WriteWork work);
+  void ReadSync(ReadWork work);
+
+  // Called on the writer thread after each successful COMMIT, before the
+  // jobs' completions. Set before the first Write.
+  void SetAfterCommit(std::function<void()> hook) { after_commit_ = std::move(hook); }
+
+ private:
+  struct WriteJob {
+    WriteWork work;
+    WriteDone done;
+  };
+  explicit Database(Options options) : options_(std::move(options)) {}
+  void WriterLoop();
+  void ReaderLoop(Connection* conn);
+  void RunBatch(std::vector<WriteJob>& batch);
+
+  const Options options_;
+  std::unique_ptr<Connection> writer_conn_;
+  std::vector<std::unique_ptr<Connection>> reader_conns_;
+  std::function<void()> after_commit_;
+
+  absl::Mutex mu_;
+  std::deque<WriteJob> writes_ ABSL_GUARDED_BY(mu_);
+  std::deque<ReadWork> reads_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  std::thread writer_;
+  std::vector<std::thread> readers_;
+};
+
+}  // namespace ent::sqlite
+
+#endif  // ENT_COMMON_SQLITE_DATABASE_H_

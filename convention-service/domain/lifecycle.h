@@ -1,0 +1,64 @@
+// The convention state machine (DESIGN §3.2). Each function checks that the
+// action is allowed in the current state (FAILED_PRECONDITION otherwise),
+// applies it to the aggregate and returns the history events it produces.
+// Functions never touch storage; the caller persists the result atomically.
+// On error the aggregate is left unchanged.
+#ifndef ENT_CONVENTION_DOMAIN_LIFECYCLE_H_
+#define ENT_CONVENTION_DOMAIN_LIFECYCLE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "convention-service/domain/convention.h"
+
+namespace ent::convention {
+
+// ABORTED when `etag` is non-empty and differs from the convention's.
+absl::Status CheckEtag(const Convention& c, absl::string_view etag);
+
+// Replaces the draft's fields named in `paths` (academie, commune,
+// school_year, end_date, renews) with those of `patch`, already validated.
+absl::StatusOr<std::vector<Event>> UpdateDraft(Convention& c, const Convention& patch,
+                                               const std::vector<std::string>& paths);
+
+absl::StatusOr<std::vector<Event>> CancelDraft(Convention& c, const std::string& reason);
+
+// Records a party's signature. The second one activates the convention from
+// the later signature date. The caller must then check overlaps with
+// ActivationConflict before persisting.
+absl::StatusOr<std::vector<Event>> Sign(Convention& c, const Signature& signature);
+
+// For a convention that has just been activated: the predecessor it
+// supersedes (when `c` renews it and it is still in force on c's effective
+// date), or FAILED_PRECONDITION when another convention of the same commune
+// is in force on any day of c's period. `others` are the commune's other
+// conventions.
+absl::StatusOr<const Convention*> ActivationConflict(const Convention& c,
+                                                     const std::vector<Convention>& others);
+
+// Ends `predecessor` on the day before `successor` takes effect.
+absl::StatusOr<std::vector<Event>> Supersede(Convention& predecessor, const Convention& successor);
+
+absl::StatusOr<std::vector<Event>> RecordDeliberation(Convention& c, const Deliberation& d);
+
+// In DRAFT, an edit of the annex (`amendment_date` must be empty); once
+// ACTIVE, an amendment dated `amendment_date` (default `today`).
+absl::StatusOr<std::vector<Event>> AddSchool(Convention& c, const School& school,
+                                             std::optional<CivilDate> amendment_date,
+                                             CivilDate today);
+absl::StatusOr<std::vector<Event>> RemoveSchool(Convention& c, const std::string& uai,
+                                                std::optional<CivilDate> amendment_date,
+                                                CivilDate today);
+
+// The draft renewing `source` for the next school year; `end_date` defaults
+// to the source's end date one year later.
+absl::StatusOr<Convention> MakeRenewal(const Convention& source, std::optional<CivilDate> end_date,
+                                       const std::string& new_id);
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_DOMAIN_LIFECYCLE_H_

@@ -1,0 +1,261 @@
+#include "convention-service/grpc/convention_handler.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/grpc/pagination.h"
+#include "common/grpc/request_fingerprint.h"
+#include "common/grpc/status_conversion.h"
+#include "convention-service/grpc/event_watch_reactor.h"
+#include "convention-service/grpc/proto_conversion.h"
+
+namespace ent::convention {
+namespace {
+
+// Principal recorded in the history until authentication identifies callers.
+constexpr char kAnonymousActor[] = "anonymous";
+
+template <typename Request>
+RequestContext ContextOf(const char* method, const Request& req) {
+  return RequestContext{req.request_id(), RequestFingerprint(method, req), kAnonymousActor};
+}
+
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// Completion that writes the convention into `resp` and finishes the call.
+ConventionRegistry::ConventionCallback Reply(grpc::ServerUnaryReactor* reactor,
+                                             v1::Convention* resp) {
+  return [reactor, resp](absl::StatusOr<Convention> result) {
+    if (result.ok()) ToProto(*result, resp);
+    reactor->Finish(ToGrpcStatus(result.status()));
+  };
+}
+
+// Parses a convention name or finishes the call with the error.
+#define ENT_PARSE_NAME_OR_FINISH(var, name, field)            \
+  auto var##_or = ConventionIdFromName(name, field);          \
+  if (!var##_or.ok()) return FinishNow(ctx, var##_or.status()); \
+  std::string var = *var##_or
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ConventionHandler::CreateConvention(
+    grpc::CallbackServerContext* ctx, const v1::CreateConventionRequest* req,
+    v1::Convention* resp) {
+  FieldViolations v;
+  if (!req->has_convention()) v.Add("convention", "is required");
+  Convention draft = TermsFromProto(req->convention(), "convention", v);
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  auto* reactor = ctx->DefaultReactor();
+  registry_.Create(ContextOf("CreateConvention", *req), std::move(draft), req->convention_id(),
+                   Reply(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::GetConvention(grpc::CallbackServerContext* ctx,
+                                                           const v1::GetConventionRequest* req,
+                                                           v1::Convention* resp) {
+  ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
+  auto* reactor = ctx->DefaultReactor();
+  registry_.Get(std::move(id), Reply(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
+    grpc::CallbackServerContext* ctx, const v1::ListConventionsRequest* req,
+    v1::ListConventionsResponse* resp) {
+  FieldViolations v;
+  ListFilter filter;
+  if (!req->commune_insee_code().empty()) {
+    auto insee = NormalizeInseeCode(req->commune_insee_code());
+    v.AddIfError("commune_insee_code", insee.status());
+    if (insee.ok()) filter.commune_insee = *insee;
+  }
+  if (req->state() != v1::Convention::STATE_UNSPECIFIED) {
+    filter.state = StateFromProto(req->state());
+    if (!filter.state) v.Add("state", "is not a known state");
+  }
+  if (!req->school_year().empty()) {
+    auto year = SchoolYear::Parse(req->school_year());
+    v.AddIfError("school_year", year.status());
+    if (year.ok()) filter.school_year = *year;
+  }
+  auto page_size = ResolvePageSize(req->page_size());
+  if (!page_size.ok()) return FinishNow(ctx, page_size.status());
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  const std::string query_key = absl::StrCat(filter.commune_insee, "|", req->state(), "|",
+                                             req->school_year());
+  auto after = DecodePageToken(req->page_token(), query_key);
+  if (!after.ok()) return FinishNow(ctx, after.status());
+
+  auto* reactor = ctx->DefaultReactor();
+  const int limit = *page_size;
+  registry_.List(std::move(filter), *after, limit + 1,
+                 [reactor, resp, limit, query_key](absl::StatusOr<std::vector<Convention>> page) {
+                   if (page.ok()) {
+                     const bool more = static_cast<int>(page->size()) > limit;
+                     if (more) page->pop_back();
+                     for (const auto& c : *page) ToProto(c, resp->add_conventions());
+                     if (more) {
+                       resp->set_next_page_token(EncodePageToken(query_key, page->back().id));
+                     }
+                   }
+                   reactor->Finish(ToGrpcStatus(page.status()));
+                 });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::UpdateConvention(
+    grpc::CallbackServerContext* ctx, const v1::UpdateConventionRequest* req,
+    v1::Convention* resp) {
+  ENT_PARSE_NAME_OR_FINISH(id, req->convention().name(), "convention.name");
+  FieldViolations v;
+  // Parse everything, then keep what the mask names: violations count only
+  // for masked fields.
+  FieldViolations all;
+  Convention parsed = TermsFromProto(req->convention(), "convention", all);
+  std::vector<std::string> paths(req->update_mask().paths().begin(),
+                                 req->update_mask().paths().end());
+  for (const auto& [field, description] : all.violations()) {
+    for (const auto& path : paths) {
+      if (field.rfind("convention." + path, 0) == 0) v.Add(field, description);
+    }
+  }
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  parsed.id = id;
+  auto* reactor = ctx->DefaultReactor();
+  registry_.Update(ContextOf("UpdateConvention", *req), std::move(parsed), std::move(paths),
+                   req->convention().etag(), Reply(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::CancelConvention(
+    grpc::CallbackServerContext* ctx, const v1::CancelConventionRequest* req,
+    v1::Convention* resp) {
+  ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
+  auto* reactor = ctx->DefaultReactor();
+  registry_.Cancel(ContextOf("CancelConvention", *req), std::move(id), req->etag(), req->reason(),
+                   Reply(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::SignConvention(grpc::CallbackServerContext* ctx,
+                                                            const v1::SignConventionRequest* req,
+                                                            v1::Convention* resp) {
+  ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
+  FieldViolations v;
+  if (!req->has_signature()) v.Add("signature", "is required");
+  Signature signature = SignatureFromProto(req->signature(), "signature", v);
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  auto* reactor = ctx->DefaultReactor();
+  registry_.Sign(ContextOf("SignConvention", *req), std::move(id), std::move(signature),
+                 req->etag(), Reply(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::RecordDeliberation(
+    grpc::CallbackServerContext* ctx, const v1::RecordDeliberationRequest* req,
+    v1::Convention* resp) {
+  ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
+  FieldViolations v;
+  if (!req->has_deliberation()) v.Add("deliberation", "is required");
+  Deliberation d = DeliberationFromProto(req->deliberation(), "deliberation", v);
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  auto* reactor = ctx->DefaultReactor();
+  registry_.RecordDeliberation(ContextOf("RecordDeliberation", *req), std::move(id), std::move(d),
+                               req->etag(), Reply(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::AddSchool(grpc::CallbackServerContext* ctx,
+                                                       const v1::AddSchoolRequest* req,
+                                                       v1::Convention* resp) {
+  ENT_PARSE_NAME_OR_FINISH(id, req->convention(), "convention");
+  FieldViolations v;
+  if (!req->has_school()) v.Add("school", "is required");
+  School school = SchoolFromProto(req->school(), "school", v);
+  auto date = DateFromProto(req->amendment_date(), "amendment_date", v);
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  auto* reactor = ctx->DefaultReactor();
+  registry_.AddSchool(ContextOf("AddSchool", *req), std::move(id), std::move(school), date,
+                      req->etag(), Reply(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::RemoveSchool(grpc::CallbackServerContext* ctx,
+                                                          const v1::RemoveSchoolRequest* req,
+                                                          v1::Convention* resp) {
+  ENT_PARSE_NAME_OR_FINISH(id, req->convention(), "convention");
+  FieldViolations v;
+  auto date = DateFromProto(req->amendment_date(), "amendment_date", v);
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  auto* reactor = ctx->DefaultReactor();
+  registry_.RemoveSchool(ContextOf("RemoveSchool", *req), std::move(id), req->uai(), date,
+                         req->etag(), Reply(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::RenewConvention(
+    grpc::CallbackServerContext* ctx, const v1::RenewConventionRequest* req,
+    v1::Convention* resp) {
+  ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
+  FieldViolations v;
+  auto end_date = DateFromProto(req->end_date(), "end_date", v);
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  auto* reactor = ctx->DefaultReactor();
+  registry_.Renew(ContextOf("RenewConvention", *req), std::move(id), end_date,
+                  req->convention_id(), Reply(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::ListConventionEvents(
+    grpc::CallbackServerContext* ctx, const v1::ListConventionEventsRequest* req,
+    v1::ListConventionEventsResponse* resp) {
+  ENT_PARSE_NAME_OR_FINISH(id, req->parent(), "parent");
+  auto page_size = ResolvePageSize(req->page_size());
+  if (!page_size.ok()) return FinishNow(ctx, page_size.status());
+  auto after = DecodePageToken(req->page_token(), id);
+  if (!after.ok()) return FinishNow(ctx, after.status());
+  int64_t after_sequence = 0;
+  if (!after->empty() && !absl::SimpleAtoi(*after, &after_sequence)) {
+    return FinishNow(ctx, InvalidField("page_token", "is not a token returned by this method"));
+  }
+  auto* reactor = ctx->DefaultReactor();
+  const int limit = *page_size;
+  registry_.ListEvents(
+      id, after_sequence, limit + 1,
+      [reactor, resp, limit, id](absl::StatusOr<std::vector<EventRecord>> page) {
+        if (page.ok()) {
+          const bool more = static_cast<int>(page->size()) > limit;
+          if (more) page->pop_back();
+          for (const auto& e : *page) ToProto(e, resp->add_events());
+          if (more) {
+            resp->set_next_page_token(EncodePageToken(id, absl::StrCat(page->back().sequence)));
+          }
+        }
+        reactor->Finish(ToGrpcStatus(page.status()));
+      });
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventionEvents(
+    grpc::CallbackServerContext* ctx, const v1::WatchConventionEventsRequest* req) {
+  absl::Status invalid;
+  std::string id;
+  if (req->after_sequence() < 0) {
+    invalid = InvalidField("after_sequence", "must not be negative");
+  } else if (!req->convention().empty()) {
+    auto parsed = ConventionIdFromName(req->convention(), "convention");
+    if (parsed.ok()) {
+      id = *parsed;
+    } else {
+      invalid = parsed.status();
+    }
+  }
+  return new EventWatchReactor(registry_, std::move(id), req->after_sequence(), invalid);
+}
+
+}  // namespace ent::convention

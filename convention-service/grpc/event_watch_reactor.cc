@@ -1,0 +1,96 @@
+#include "convention-service/grpc/event_watch_reactor.h"
+
+#include "common/grpc/status_conversion.h"
+#include "convention-service/grpc/proto_conversion.h"
+
+namespace ent::convention {
+
+EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, std::string convention_id,
+                                     int64_t after_sequence, absl::Status invalid)
+    : registry_(registry), convention_id_(std::move(convention_id)), cursor_(after_sequence) {
+  absl::MutexLock lock(&mu_);
+  if (!invalid.ok()) {
+    FinishOnce(ToGrpcStatus(invalid));
+    return;
+  }
+  registry_.hub().Subscribe(this);
+  Pump();
+}
+
+void EventWatchReactor::FinishOnce(const grpc::Status& status) {
+  if (finished_) return;
+  finished_ = true;
+  Finish(status);
+}
+
+void EventWatchReactor::Pump() {
+  if (finished_ || writing_ || reading_) return;
+  if (!buffer_.empty()) {
+    writing_event_ = std::move(buffer_.front());
+    buffer_.pop_front();
+    writing_ = true;
+    StartWrite(&writing_event_);
+    return;
+  }
+  reading_ = true;
+  wake_pending_ = false;
+  registry_.ReadEventsAfter(convention_id_, cursor_, kBatch,
+                            [this](absl::StatusOr<std::vector<EventRecord>> events) {
+                              OnRead(std::move(events));
+                            });
+}
+
+void EventWatchReactor::OnRead(absl::StatusOr<std::vector<EventRecord>> events) {
+  bool delete_now = false;
+  {
+    absl::MutexLock lock(&mu_);
+    reading_ = false;
+    if (done_) {
+      delete_now = true;
+    } else if (!events.ok()) {
+      FinishOnce(ToGrpcStatus(events.status()));
+    } else {
+      for (const auto& e : *events) {
+        ToProto(e, &buffer_.emplace_back());
+        cursor_ = e.sequence;
+      }
+      // Caught up: wait for the hub unless it rang while we were reading.
+      if (!buffer_.empty() || wake_pending_) Pump();
+    }
+  }
+  if (delete_now) delete this;
+}
+
+void EventWatchReactor::OnNewEvents() {
+  absl::MutexLock lock(&mu_);
+  wake_pending_ = true;
+  Pump();
+}
+
+void EventWatchReactor::OnWriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  writing_ = false;
+  if (!ok) {
+    FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "stream closed"));
+    return;
+  }
+  Pump();
+}
+
+void EventWatchReactor::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  FinishOnce(grpc::Status::CANCELLED);
+}
+
+void EventWatchReactor::OnDone() {
+  registry_.hub().Unsubscribe(this);
+  bool delete_now = false;
+  {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+    delete_now = !reading_;
+  }
+  if (delete_now) delete this;
+}
+
+}  // namespace ent::convention

@@ -1,0 +1,56 @@
+// Server-streaming reactor for WatchConventionEvents: sends the recorded
+// events after a sequence number in batches, then waits for the EventHub's
+// wake-up and sends new ones as they commit, until the client cancels or the
+// server shuts down. Deletes itself once gRPC is done with it and no read is
+// in flight.
+#ifndef ENT_CONVENTION_GRPC_EVENT_WATCH_REACTOR_H_
+#define ENT_CONVENTION_GRPC_EVENT_WATCH_REACTOR_H_
+
+#include <deque>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "convention-service/service/convention_registry.h"
+#include "ent/convention/v1/convention.pb.h"
+
+namespace ent::convention {
+
+class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEvent>,
+                                public EventListener {
+ public:
+  // A non-OK `invalid` finishes the call at once with that status.
+  EventWatchReactor(ConventionRegistry& registry, std::string convention_id,
+                    int64_t after_sequence, absl::Status invalid);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+  void OnNewEvents() override;
+
+ private:
+  static constexpr int kBatch = 256;
+  // Writes the next buffered event, or reads more when the buffer is empty.
+  void Pump() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnRead(absl::StatusOr<std::vector<EventRecord>> events);
+  void FinishOnce(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  ConventionRegistry& registry_;
+  const std::string convention_id_;
+
+  absl::Mutex mu_;
+  int64_t cursor_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::ConventionEvent> buffer_ ABSL_GUARDED_BY(mu_);
+  v1::ConventionEvent writing_event_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_GRPC_EVENT_WATCH_REACTOR_H_

@@ -1,0 +1,210 @@
+#include "convention-service/grpc/proto_conversion.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "convention-service/domain/warnings.h"
+
+namespace ent::convention {
+namespace {
+
+void TimeToProto(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+}
+
+Party PartyFromProto(const v1::Party& p) {
+  return Party{p.name(), p.address(), p.representative(), p.capacity()};
+}
+
+void PartyToProto(const Party& p, v1::Party* out) {
+  out->set_name(p.name);
+  out->set_address(p.address);
+  out->set_representative(p.representative);
+  out->set_capacity(p.capacity);
+}
+
+}  // namespace
+
+std::optional<CivilDate> DateFromProto(const google::type::Date& d, const std::string& field,
+                                       FieldViolations& v) {
+  if (d.year() == 0 && d.month() == 0 && d.day() == 0) return std::nullopt;
+  auto date = MakeDate(d.year(), d.month(), d.day());
+  if (!date) {
+    v.Add(field, absl::StrCat("is not a valid date (", d.year(), "-", d.month(), "-", d.day(),
+                              "); a full year, month and day are required"));
+  }
+  return date;
+}
+
+CivilDate RequiredDateFromProto(const google::type::Date& d, const std::string& field,
+                                FieldViolations& v) {
+  const bool unset = d.year() == 0 && d.month() == 0 && d.day() == 0;
+  if (unset) v.Add(field, "is required");
+  return DateFromProto(d, field, v).value_or(CivilDate());
+}
+
+void DateToProto(CivilDate d, google::type::Date* out) {
+  out->set_year(static_cast<int32_t>(d.year()));
+  out->set_month(d.month());
+  out->set_day(d.day());
+}
+
+absl::StatusOr<std::string> ConventionIdFromName(const std::string& name,
+                                                 const std::string& field) {
+  constexpr absl::string_view kPrefix = "conventions/";
+  if (name.empty()) return InvalidField(field, "is required, e.g. conventions/30227-2021");
+  if (!absl::StartsWith(name, kPrefix) || name.size() == kPrefix.size() ||
+      name.find('/', kPrefix.size()) != std::string::npos) {
+    return InvalidField(field, absl::StrCat("must be conventions/{convention}, got '",
+                                            name.substr(0, 100), "'"));
+  }
+  return name.substr(kPrefix.size());
+}
+
+School SchoolFromProto(const v1::School& p, const std::string& prefix, FieldViolations& v) {
+  School s;
+  s.uai = p.uai();
+  s.name = p.name();
+  if (p.type() == v1::SCHOOL_TYPE_UNSPECIFIED || !v1::SchoolType_IsValid(p.type())) {
+    v.Add(prefix + ".type", "is required: MATERNELLE, ELEMENTAIRE or PRIMAIRE");
+  } else {
+    s.type = static_cast<SchoolType>(p.type());
+  }
+  return s;
+}
+
+Convention TermsFromProto(const v1::Convention& p, const std::string& prefix, FieldViolations& v) {
+  Convention c;
+  c.academie = PartyFromProto(p.academie());
+  c.commune = Commune{p.commune().insee_code(), p.commune().siren(),
+                      PartyFromProto(p.commune().party())};
+  if (auto year = SchoolYear::Parse(p.school_year()); year.ok()) {
+    c.school_year = *year;
+  } else {
+    v.AddIfError(prefix + ".school_year", year.status());
+  }
+  c.end_date = RequiredDateFromProto(p.end_date(), prefix + ".end_date", v);
+  for (int i = 0; i < p.schools_size(); ++i) {
+    c.schools.push_back(SchoolFromProto(p.schools(i), absl::StrCat(prefix, ".schools[", i, "]"), v));
+  }
+  if (!p.renews().empty()) {
+    auto id = ConventionIdFromName(p.renews(), prefix + ".renews");
+    if (id.ok()) {
+      c.renews = *id;
+    } else {
+      for (auto& [field, description] : FieldViolationsOf(id.status())) v.Add(field, description);
+    }
+  }
+  return c;
+}
+
+Signature SignatureFromProto(const v1::Signature& p, const std::string& prefix,
+                             FieldViolations& v) {
+  Signature s;
+  if (p.party() != v1::PARTY_ROLE_ACADEMIE && p.party() != v1::PARTY_ROLE_COMMUNE) {
+    v.Add(prefix + ".party", "is required: ACADEMIE or COMMUNE");
+  } else {
+    s.party = static_cast<PartyRole>(p.party());
+  }
+  s.date = RequiredDateFromProto(p.date(), prefix + ".date", v);
+  s.signatory = p.signatory();
+  s.capacity = p.capacity();
+  s.place = p.place();
+  return s;
+}
+
+Deliberation DeliberationFromProto(const v1::Deliberation& p, const std::string& prefix,
+                                   FieldViolations& v) {
+  Deliberation d;
+  d.number = p.number();
+  d.session_date = RequiredDateFromProto(p.session_date(), prefix + ".session_date", v);
+  d.council_members = p.council_members();
+  d.members_present = p.members_present();
+  d.members_absent = p.members_absent();
+  d.proxies = p.proxies();
+  d.votes = p.votes();
+  d.votes_for = p.votes_for();
+  d.transmitted_date = RequiredDateFromProto(p.transmitted_date(), prefix + ".transmitted_date", v);
+  d.posted_date = RequiredDateFromProto(p.posted_date(), prefix + ".posted_date", v);
+  d.acknowledgement_id = p.acknowledgement_id();
+  d.stated_end_date = DateFromProto(p.stated_end_date(), prefix + ".stated_end_date", v);
+  return d;
+}
+
+std::optional<State> StateFromProto(v1::Convention::State s) {
+  if (s == v1::Convention::STATE_UNSPECIFIED || !v1::Convention::State_IsValid(s)) {
+    return std::nullopt;
+  }
+  return static_cast<State>(s);
+}
+
+void ToProto(const Convention& c, v1::Convention* out) {
+  out->set_name(c.Name());
+  PartyToProto(c.academie, out->mutable_academie());
+  out->mutable_commune()->set_insee_code(c.commune.insee_code);
+  out->mutable_commune()->set_siren(c.commune.siren);
+  PartyToProto(c.commune.party, out->mutable_commune()->mutable_party());
+  out->set_school_year(c.school_year.ToString());
+  DateToProto(c.end_date, out->mutable_end_date());
+  out->set_state(static_cast<v1::Convention::State>(c.state));
+  if (c.effective_date) DateToProto(*c.effective_date, out->mutable_effective_date());
+  for (const auto& s : c.schools) {
+    auto* school = out->add_schools();
+    school->set_uai(s.uai);
+    school->set_name(s.name);
+    school->set_type(static_cast<v1::SchoolType>(s.type));
+    if (s.enrolled_date) DateToProto(*s.enrolled_date, school->mutable_enrolled_date());
+  }
+  if (c.deliberation) {
+    const Deliberation& d = *c.deliberation;
+    auto* p = out->mutable_deliberation();
+    p->set_number(d.number);
+    DateToProto(d.session_date, p->mutable_session_date());
+    p->set_council_members(d.council_members);
+    p->set_members_present(d.members_present);
+    p->set_members_absent(d.members_absent);
+    p->set_proxies(d.proxies);
+    p->set_votes(d.votes);
+    p->set_votes_for(d.votes_for);
+    DateToProto(d.transmitted_date, p->mutable_transmitted_date());
+    DateToProto(d.posted_date, p->mutable_posted_date());
+    p->set_acknowledgement_id(d.acknowledgement_id);
+    if (d.stated_end_date) DateToProto(*d.stated_end_date, p->mutable_stated_end_date());
+    DateToProto(d.EnforceableDate(), p->mutable_enforceable_date());
+  }
+  for (const auto& s : c.signatures) {
+    auto* sig = out->add_signatures();
+    sig->set_party(static_cast<v1::PartyRole>(s.party));
+    DateToProto(s.date, sig->mutable_date());
+    sig->set_signatory(s.signatory);
+    sig->set_capacity(s.capacity);
+    sig->set_place(s.place);
+  }
+  if (!c.renews.empty()) out->set_renews("conventions/" + c.renews);
+  for (auto& w : ComputeWarnings(c)) out->add_warnings(std::move(w));
+  out->set_etag(c.Etag());
+  TimeToProto(c.create_time, out->mutable_create_time());
+  TimeToProto(c.update_time, out->mutable_update_time());
+  if (c.last_day_in_force) DateToProto(*c.last_day_in_force, out->mutable_last_day_in_force());
+}
+
+void ToProto(const EventRecord& r, v1::ConventionEvent* out) {
+  out->set_name(absl::StrCat("conventions/", r.event.convention_id, "/events/", r.sequence));
+  out->set_sequence(r.sequence);
+  out->set_convention("conventions/" + r.event.convention_id);
+  out->set_type(static_cast<v1::ConventionEvent::Type>(r.event.type));
+  TimeToProto(r.time, out->mutable_time());
+  out->set_actor(r.actor);
+  out->set_request_id(r.request_id);
+  out->set_description(r.event.description);
+  for (const auto& c : r.event.changes) {
+    auto* change = out->add_changes();
+    change->set_field(c.field);
+    change->set_old_value(c.old_value);
+    change->set_new_value(c.new_value);
+  }
+  out->set_state(static_cast<v1::Convention::State>(r.event.state));
+}
+
+}  // namespace ent::convention

@@ -1,0 +1,44 @@
+// Conversion between ent.convention.v1 messages and the domain model. Parsing
+// reports syntactic problems (missing or non-existent dates, malformed school
+// years and names) as field violations; business rules live in the domain.
+#ifndef ENT_CONVENTION_GRPC_PROTO_CONVERSION_H_
+#define ENT_CONVENTION_GRPC_PROTO_CONVERSION_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/field_violations.h"
+#include "convention-service/domain/convention.h"
+#include "ent/convention/v1/convention.pb.h"
+#include "google/type/date.pb.h"
+
+namespace ent::convention {
+
+namespace v1 = ::ent::convention::v1;
+
+// An unset Date (all zero) is nullopt; a set but impossible one is a violation.
+std::optional<CivilDate> DateFromProto(const google::type::Date& d, const std::string& field,
+                                       FieldViolations& v);
+// Like DateFromProto, but an unset date is a violation too.
+CivilDate RequiredDateFromProto(const google::type::Date& d, const std::string& field,
+                                FieldViolations& v);
+void DateToProto(CivilDate d, google::type::Date* out);
+
+// "conventions/{id}" → id; INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<std::string> ConventionIdFromName(const std::string& name, const std::string& field);
+
+// The terms of a convention (parties, school year, end date, schools, renews).
+Convention TermsFromProto(const v1::Convention& p, const std::string& prefix, FieldViolations& v);
+School SchoolFromProto(const v1::School& p, const std::string& prefix, FieldViolations& v);
+Signature SignatureFromProto(const v1::Signature& p, const std::string& prefix, FieldViolations& v);
+Deliberation DeliberationFromProto(const v1::Deliberation& p, const std::string& prefix,
+                                   FieldViolations& v);
+std::optional<State> StateFromProto(v1::Convention::State s);
+
+void ToProto(const Convention& c, v1::Convention* out);
+void ToProto(const EventRecord& r, v1::ConventionEvent* out);
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_GRPC_PROTO_CONVERSION_H_

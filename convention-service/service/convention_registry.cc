@@ -1,0 +1,324 @@
+#include "convention-service/service/convention_registry.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/field_violations.h"
+#include "common/status_macros.h"
+#include "convention-service/domain/lifecycle.h"
+#include "convention-service/domain/validation.h"
+
+namespace ent::convention {
+namespace {
+
+absl::Status NotFound(const std::string& id) {
+  return absl::NotFoundError(absl::StrCat("conventions/", id, " does not exist"));
+}
+
+absl::StatusOr<Convention> Load(ConventionReader& r, const std::string& id) {
+  ENT_ASSIGN_OR_RETURN(std::optional<Convention> c, r.Get(id));
+  if (!c) return NotFound(id);
+  return std::move(*c);
+}
+
+absl::StatusOr<std::string> NewId(ConventionWriter& w, const Convention& c,
+                                  const std::string& requested, const std::string& field) {
+  if (!requested.empty()) {
+    ENT_RETURN_IF_ERROR(ValidateConventionId(requested, field));
+    ENT_ASSIGN_OR_RETURN(auto existing, w.Get(requested));
+    if (existing) {
+      return absl::AlreadyExistsError(absl::StrCat("conventions/", requested, " already exists"));
+    }
+    return requested;
+  }
+  const std::string base =
+      absl::StrCat(absl::AsciiStrToLower(c.commune.insee_code), "-", c.school_year.first_year());
+  for (int n = 1; n < 10000; ++n) {
+    std::string id = n == 1 ? base : absl::StrCat(base, "-", n);
+    ENT_ASSIGN_OR_RETURN(auto existing, w.Get(id));
+    if (!existing) return id;
+  }
+  return absl::ResourceExhaustedError(absl::StrCat("too many conventions named ", base, "-*"));
+}
+
+}  // namespace
+
+void ConventionRegistry::Mutate(RequestContext ctx, MutationFn fn, ConventionCallback done) {
+  if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) {
+    done(st);
+    return;
+  }
+  store_.WriteValue<Convention>(
+      [ctx, fn = std::move(fn), this](ConventionWriter& w) -> absl::StatusOr<Convention> {
+        ENT_ASSIGN_OR_RETURN(auto prior, w.FindResponse(ctx.request_id));
+        if (prior) {
+          if (prior->fingerprint != ctx.fingerprint) {
+            return InvalidField("request_id",
+                                "was already used for a different request; use a new id");
+          }
+          return std::move(prior->response);
+        }
+        const absl::Time now = clock_.Now();
+        ENT_ASSIGN_OR_RETURN(Mutation m, fn(w, now));
+        for (Convention& c : m.changed) {
+          if (c.version == 0) c.create_time = now;
+          ++c.version;
+          c.update_time = now;
+          ENT_RETURN_IF_ERROR(w.Put(c));
+        }
+        for (Event& e : m.events) {
+          EventRecord record{0, std::move(e), now, ctx.actor, ctx.request_id};
+          ENT_RETURN_IF_ERROR(w.AppendEvent(record).status());
+        }
+        ENT_RETURN_IF_ERROR(w.SaveResponse({ctx.request_id, ctx.fingerprint, m.changed[0]}, now));
+        return m.changed[0];
+      },
+      [this, done = std::move(done)](absl::StatusOr<Convention> result) {
+        if (result.ok()) hub_.Notify();
+        done(std::move(result));
+      });
+}
+
+void ConventionRegistry::Change(
+    RequestContext ctx, std::string id, std::string etag,
+    std::function<absl::StatusOr<std::vector<Event>>(Convention&)> change,
+    ConventionCallback done) {
+  Mutate(
+      std::move(ctx),
+      [id = std::move(id), etag = std::move(etag), change = std::move(change)](
+          ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+        ENT_ASSIGN_OR_RETURN(Convention c, Load(w, id));
+        ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
+        ENT_ASSIGN_OR_RETURN(std::vector<Event> events, change(c));
+        return Mutation{{std::move(c)}, std::move(events)};
+      },
+      std::move(done));
+}
+
+void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::string id,
+                                ConventionCallback done) {
+  FieldViolations v;
+  ValidateTerms(draft, "convention", v);
+  if (!v.empty()) {
+    done(v.ToStatus());
+    return;
+  }
+  Mutate(
+      std::move(ctx),
+      [draft = std::move(draft), id = std::move(id)](ConventionWriter& w,
+                                                     absl::Time) -> absl::StatusOr<Mutation> {
+        Convention c = draft;
+        ENT_ASSIGN_OR_RETURN(c.id, NewId(w, c, id, "convention_id"));
+        c.state = State::kDraft;
+        c.version = 0;
+        if (!c.renews.empty()) {
+          ENT_ASSIGN_OR_RETURN(Convention predecessor, Load(w, c.renews));
+          if (predecessor.commune.insee_code != c.commune.insee_code) {
+            return InvalidField("convention.renews",
+                                "must name a convention of the same commune");
+          }
+        }
+        Event created{c.id, EventType::kCreated,
+                      absl::StrCat("draft created for commune ", c.commune.insee_code,
+                                   ", school year ", c.school_year.ToString()),
+                      {},
+                      State::kDraft};
+        return Mutation{{std::move(c)}, {std::move(created)}};
+      },
+      std::move(done));
+}
+
+void ConventionRegistry::Get(std::string id, ConventionCallback done) {
+  store_.ReadValue<Convention>([id](ConventionReader& r) { return Load(r, id); }, std::move(done));
+}
+
+void ConventionRegistry::List(ListFilter filter, std::string after_id, int limit,
+                              ListCallback done) {
+  store_.ReadValue<std::vector<Convention>>(
+      [filter = std::move(filter), after_id = std::move(after_id), limit](ConventionReader& r) {
+        return r.List(filter, after_id, limit);
+      },
+      std::move(done));
+}
+
+void ConventionRegistry::Update(RequestContext ctx, Convention patch,
+                                std::vector<std::string> paths, std::string etag,
+                                ConventionCallback done) {
+  if (paths.empty()) {
+    done(InvalidField("update_mask", "must list at least one path"));
+    return;
+  }
+  const std::string id = patch.id;
+  Mutate(
+      std::move(ctx),
+      [patch = std::move(patch), paths = std::move(paths), etag = std::move(etag)](
+          ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+        ENT_ASSIGN_OR_RETURN(Convention c, Load(w, patch.id));
+        ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
+        ENT_ASSIGN_OR_RETURN(std::vector<Event> events, UpdateDraft(c, patch, paths));
+        FieldViolations v;
+        ValidateTerms(c, "convention", v);
+        ENT_RETURN_IF_ERROR(v.ToStatus());
+        if (!c.renews.empty()) {
+          if (c.renews == c.id) return InvalidField("convention.renews", "must not name itself");
+          ENT_ASSIGN_OR_RETURN(Convention predecessor, Load(w, c.renews));
+          if (predecessor.commune.insee_code != c.commune.insee_code) {
+            return InvalidField("convention.renews", "must name a convention of the same commune");
+          }
+        }
+        return Mutation{{std::move(c)}, std::move(events)};
+      },
+      std::move(done));
+}
+
+void ConventionRegistry::Cancel(RequestContext ctx, std::string id, std::string etag,
+                                std::string reason, ConventionCallback done) {
+  if (reason.size() > 1000) {
+    done(InvalidField("reason", "must be at most 1000 bytes"));
+    return;
+  }
+  Change(std::move(ctx), std::move(id), std::move(etag),
+         [reason](Convention& c) { return CancelDraft(c, reason); }, std::move(done));
+}
+
+void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature signature,
+                              std::string etag, ConventionCallback done) {
+  FieldViolations v;
+  ValidateSignature(signature, TodayInParis(clock_), "signature", v);
+  if (!v.empty()) {
+    done(v.ToStatus());
+    return;
+  }
+  Mutate(
+      std::move(ctx),
+      [id = std::move(id), etag = std::move(etag), signature = std::move(signature)](
+          ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+        ENT_ASSIGN_OR_RETURN(Convention c, Load(w, id));
+        ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
+        ENT_ASSIGN_OR_RETURN(std::vector<Event> events, convention::Sign(c, signature));
+        Mutation m{{c}, std::move(events)};
+        if (c.state != State::kActive) return m;
+        ListFilter same_commune;
+        same_commune.commune_insee = c.commune.insee_code;
+        ENT_ASSIGN_OR_RETURN(std::vector<Convention> others, w.List(same_commune, "", 100000));
+        ENT_ASSIGN_OR_RETURN(const Convention* predecessor, ActivationConflict(c, others));
+        if (predecessor != nullptr) {
+          Convention p = *predecessor;
+          ENT_ASSIGN_OR_RETURN(std::vector<Event> ended, Supersede(p, c));
+          m.changed.push_back(std::move(p));
+          for (Event& e : ended) m.events.push_back(std::move(e));
+        }
+        return m;
+      },
+      std::move(done));
+}
+
+void ConventionRegistry::RecordDeliberation(RequestContext ctx, std::string id,
+                                            Deliberation deliberation, std::string etag,
+                                            ConventionCallback done) {
+  FieldViolations v;
+  ValidateDeliberation(deliberation, TodayInParis(clock_), "deliberation", v);
+  if (!v.empty()) {
+    done(v.ToStatus());
+    return;
+  }
+  Change(std::move(ctx), std::move(id), std::move(etag),
+         [deliberation = std::move(deliberation)](Convention& c) {
+           return convention::RecordDeliberation(c, deliberation);
+         },
+         std::move(done));
+}
+
+void ConventionRegistry::AddSchool(RequestContext ctx, std::string id, School school,
+                                   std::optional<CivilDate> amendment_date, std::string etag,
+                                   ConventionCallback done) {
+  FieldViolations v;
+  ValidateSchool(school, "school", v);
+  if (!v.empty()) {
+    done(v.ToStatus());
+    return;
+  }
+  const CivilDate today = TodayInParis(clock_);
+  Change(std::move(ctx), std::move(id), std::move(etag),
+         [school = std::move(school), amendment_date, today](Convention& c) {
+           return convention::AddSchool(c, school, amendment_date, today);
+         },
+         std::move(done));
+}
+
+void ConventionRegistry::RemoveSchool(RequestContext ctx, std::string id, std::string uai,
+                                      std::optional<CivilDate> amendment_date, std::string etag,
+                                      ConventionCallback done) {
+  auto normalized = NormalizeUai(uai);
+  if (!normalized.ok()) {
+    done(InvalidField("uai", std::string(normalized.status().message())));
+    return;
+  }
+  const CivilDate today = TodayInParis(clock_);
+  Change(std::move(ctx), std::move(id), std::move(etag),
+         [uai = *normalized, amendment_date, today](Convention& c) {
+           return convention::RemoveSchool(c, uai, amendment_date, today);
+         },
+         std::move(done));
+}
+
+void ConventionRegistry::Renew(RequestContext ctx, std::string id,
+                               std::optional<CivilDate> end_date, std::string new_id,
+                               ConventionCallback done) {
+  Mutate(
+      std::move(ctx),
+      [id = std::move(id), end_date, new_id = std::move(new_id)](
+          ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+        ENT_ASSIGN_OR_RETURN(Convention source, Load(w, id));
+        ListFilter same_commune;
+        same_commune.commune_insee = source.commune.insee_code;
+        ENT_ASSIGN_OR_RETURN(std::vector<Convention> others, w.List(same_commune, "", 100000));
+        for (const auto& other : others) {
+          if (other.renews == source.id && other.state != State::kCancelled) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                "conventions/", other.id, " already renews conventions/", source.id));
+          }
+        }
+        ENT_ASSIGN_OR_RETURN(Convention next, MakeRenewal(source, end_date, ""));
+        ENT_ASSIGN_OR_RETURN(next.id, NewId(w, next, new_id, "convention_id"));
+        FieldViolations v;
+        ValidateTerms(next, "end_date", v);
+        if (!v.empty()) {
+          return InvalidField("end_date", v.violations().front().second);
+        }
+        Event created{next.id, EventType::kCreated,
+                      absl::StrCat("renewal draft of conventions/", source.id, " for school year ",
+                                   next.school_year.ToString()),
+                      {},
+                      State::kDraft};
+        Event renewed{source.id, EventType::kRenewed,
+                      absl::StrCat("renewed by draft conventions/", next.id, " for school year ",
+                                   next.school_year.ToString()),
+                      {},
+                      source.state};
+        return Mutation{{std::move(next)}, {std::move(created), std::move(renewed)}};
+      },
+      std::move(done));
+}
+
+void ConventionRegistry::ListEvents(std::string id, int64_t after_sequence, int limit,
+                                    EventsCallback done) {
+  store_.ReadValue<std::vector<EventRecord>>(
+      [id = std::move(id), after_sequence, limit](ConventionReader& r)
+          -> absl::StatusOr<std::vector<EventRecord>> {
+        ENT_ASSIGN_OR_RETURN(auto c, r.Get(id));
+        if (!c) return NotFound(id);
+        return r.ListEvents(id, after_sequence, limit);
+      },
+      std::move(done));
+}
+
+void ConventionRegistry::ReadEventsAfter(std::string id, int64_t after_sequence, int limit,
+                                         EventsCallback done) {
+  store_.ReadValue<std::vector<EventRecord>>(
+      [id = std::move(id), after_sequence, limit](ConventionReader& r) {
+        return r.ListEvents(id, after_sequence, limit);
+      },
+      std::move(done));
+}
+
+}  // namespace ent::convention

@@ -1,0 +1,89 @@
+// The application logic of convention-service: validates commands against the
+// rules that need the clock, runs the domain state machine inside one store
+// transaction, records history events and answers retried requests with
+// their first response. No gRPC here; handlers convert protos and call this.
+//
+// Thread-safe. Every method completes asynchronously through its callback,
+// which runs on a store thread and must not block; mutations complete only
+// once durable.
+#ifndef ENT_CONVENTION_SERVICE_CONVENTION_REGISTRY_H_
+#define ENT_CONVENTION_SERVICE_CONVENTION_REGISTRY_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "convention-service/domain/convention.h"
+#include "convention-service/service/event_hub.h"
+#include "convention-service/store/convention_store.h"
+
+namespace ent::convention {
+
+// Who asks, and the identity of the request for idempotency.
+struct RequestContext {
+  std::string request_id;   // validated by the registry
+  std::string fingerprint;  // same id + different fingerprint is refused
+  std::string actor;        // principal recorded in the history
+};
+
+class ConventionRegistry {
+ public:
+  using ConventionCallback = std::function<void(absl::StatusOr<Convention>)>;
+  using ListCallback = std::function<void(absl::StatusOr<std::vector<Convention>>)>;
+  using EventsCallback = std::function<void(absl::StatusOr<std::vector<EventRecord>>)>;
+
+  ConventionRegistry(ConventionStore& store, const Clock& clock, EventHub& hub)
+      : store_(store), clock_(clock), hub_(hub) {}
+
+  // `draft` has its school year and end date parsed; `id` may be empty.
+  void Create(RequestContext ctx, Convention draft, std::string id, ConventionCallback done);
+  void Get(std::string id, ConventionCallback done);
+  void List(ListFilter filter, std::string after_id, int limit, ListCallback done);
+  void Update(RequestContext ctx, Convention patch, std::vector<std::string> paths,
+              std::string etag, ConventionCallback done);
+  void Cancel(RequestContext ctx, std::string id, std::string etag, std::string reason,
+              ConventionCallback done);
+  void Sign(RequestContext ctx, std::string id, Signature signature, std::string etag,
+            ConventionCallback done);
+  void RecordDeliberation(RequestContext ctx, std::string id, Deliberation deliberation,
+                          std::string etag, ConventionCallback done);
+  void AddSchool(RequestContext ctx, std::string id, School school,
+                 std::optional<CivilDate> amendment_date, std::string etag,
+                 ConventionCallback done);
+  void RemoveSchool(RequestContext ctx, std::string id, std::string uai,
+                    std::optional<CivilDate> amendment_date, std::string etag,
+                    ConventionCallback done);
+  void Renew(RequestContext ctx, std::string id, std::optional<CivilDate> end_date,
+             std::string new_id, ConventionCallback done);
+  // History of one convention (NOT_FOUND when it does not exist).
+  void ListEvents(std::string id, int64_t after_sequence, int limit, EventsCallback done);
+  // History of every convention (or `id`'s when not empty), no existence check.
+  void ReadEventsAfter(std::string id, int64_t after_sequence, int limit, EventsCallback done);
+
+  EventHub& hub() { return hub_; }
+
+ private:
+  // What a command changes: `changed[0]` is the convention returned.
+  struct Mutation {
+    std::vector<Convention> changed;
+    std::vector<Event> events;
+  };
+  using MutationFn = std::function<absl::StatusOr<Mutation>(ConventionWriter&, absl::Time now)>;
+  // Runs `fn` in a write transaction with idempotency, versioning and history.
+  void Mutate(RequestContext ctx, MutationFn fn, ConventionCallback done);
+  // Loads `id` for a change guarded by `etag`, applies `change`, and records it.
+  void Change(RequestContext ctx, std::string id, std::string etag,
+              std::function<absl::StatusOr<std::vector<Event>>(Convention&)> change,
+              ConventionCallback done);
+
+  ConventionStore& store_;
+  const Clock& clock_;
+  EventHub& hub_;
+};
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_SERVICE_CONVENTION_REGISTRY_H_

@@ -1,0 +1,23 @@
+// Storage encoding of the convention aggregate and event changes as JSON
+// (readable with the sqlite3 shell). Decoding validates shape and fails with
+// INTERNAL on a corrupt row rather than throwing.
+#ifndef ENT_CONVENTION_STORE_CONVENTION_JSON_H_
+#define ENT_CONVENTION_STORE_CONVENTION_JSON_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "convention-service/domain/convention.h"
+
+namespace ent::convention {
+
+std::string EncodeConvention(const Convention& c);
+absl::StatusOr<Convention> DecodeConvention(const std::string& json);
+
+std::string EncodeChanges(const std::vector<FieldChange>& changes);
+absl::StatusOr<std::vector<FieldChange>> DecodeChanges(const std::string& json);
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_STORE_CONVENTION_JSON_H_

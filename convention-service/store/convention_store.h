@@ -1,0 +1,95 @@
+// The narrow storage boundary of convention-service. Domain and service code
+// see only these interfaces; the SQLite implementation is one of them, and a
+// PostgreSQL one could be added without touching the callers.
+#ifndef ENT_CONVENTION_STORE_CONVENTION_STORE_H_
+#define ENT_CONVENTION_STORE_CONVENTION_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "convention-service/domain/convention.h"
+
+namespace ent::convention {
+
+struct ListFilter {
+  std::string commune_insee;            // empty: any
+  std::optional<State> state;           // nullopt: any
+  std::optional<SchoolYear> school_year;
+};
+
+// The first response to a mutating request, kept to answer its retries.
+struct StoredResponse {
+  std::string request_id;
+  std::string fingerprint;  // identifies the request's content
+  Convention response;
+};
+
+// Reads, inside a read or write transaction.
+class ConventionReader {
+ public:
+  virtual ~ConventionReader() = default;
+  virtual absl::StatusOr<std::optional<Convention>> Get(const std::string& id) = 0;
+  // Conventions matching `filter` with id > `after_id`, by id, at most `limit`.
+  virtual absl::StatusOr<std::vector<Convention>> List(const ListFilter& filter,
+                                                       const std::string& after_id, int limit) = 0;
+  // Events with sequence > `after_sequence`, oldest first, at most `limit`;
+  // only `convention_id`'s when it is not empty.
+  virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(const std::string& convention_id,
+                                                              int64_t after_sequence,
+                                                              int limit) = 0;
+};
+
+// Reads and writes inside one write transaction.
+class ConventionWriter : public ConventionReader {
+ public:
+  // Inserts or replaces the aggregate.
+  virtual absl::Status Put(const Convention& c) = 0;
+  // Appends to the history; returns the event's sequence number.
+  virtual absl::StatusOr<int64_t> AppendEvent(const EventRecord& record) = 0;
+  virtual absl::StatusOr<std::optional<StoredResponse>> FindResponse(
+      const std::string& request_id) = 0;
+  virtual absl::Status SaveResponse(const StoredResponse& response, absl::Time time) = 0;
+};
+
+// Thread-safe. Work functions run on the store's threads; a write's
+// completion runs only once its transaction is durable.
+class ConventionStore {
+ public:
+  virtual ~ConventionStore() = default;
+  virtual void Write(std::function<absl::Status(ConventionWriter&)> work,
+                     std::function<void(absl::Status)> done) = 0;
+  virtual void Read(std::function<void(ConventionReader&)> work) = 0;
+
+  template <typename T>
+  void WriteValue(std::function<absl::StatusOr<T>(ConventionWriter&)> work,
+                  std::function<void(absl::StatusOr<T>)> done) {
+    auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not run"));
+    Write(
+        [result, work = std::move(work)](ConventionWriter& w) {
+          *result = work(w);
+          return result->status();
+        },
+        [result, done = std::move(done)](absl::Status st) {
+          if (st.ok()) {
+            done(std::move(*result));
+          } else {
+            done(std::move(st));
+          }
+        });
+  }
+  template <typename T>
+  void ReadValue(std::function<absl::StatusOr<T>(ConventionReader&)> work,
+                 std::function<void(absl::StatusOr<T>)> done) {
+    Read([work = std::move(work), done = std::move(done)](ConventionReader& r) { done(work(r)); });
+  }
+};
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_STORE_CONVENTION_STORE_H_

@@ -1,0 +1,210 @@
+#include "convention-service/store/sqlite_convention_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "convention-service/store/convention_json.h"
+
+namespace ent::convention {
+namespace {
+
+const std::vector<std::string>& Migrations() {
+  static const auto* const migrations = new std::vector<std::string>{
+      // 1: conventions, their history, and the responses kept for retries.
+      R"sql(
+CREATE TABLE conventions (
+  id            TEXT PRIMARY KEY,
+  commune_insee TEXT NOT NULL,
+  school_year   TEXT NOT NULL,
+  state         INTEGER NOT NULL,
+  version       INTEGER NOT NULL,
+  body          TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX conventions_by_commune ON conventions (commune_insee, id);
+CREATE INDEX conventions_by_year ON conventions (school_year, id);
+CREATE INDEX conventions_by_state ON conventions (state, id);
+
+CREATE TABLE convention_events (
+  sequence      INTEGER PRIMARY KEY AUTOINCREMENT,
+  convention_id TEXT NOT NULL,
+  type          INTEGER NOT NULL,
+  time_us       INTEGER NOT NULL,
+  actor         TEXT NOT NULL,
+  request_id    TEXT NOT NULL,
+  description   TEXT NOT NULL,
+  changes       TEXT NOT NULL,
+  state         INTEGER NOT NULL
+);
+CREATE INDEX convention_events_by_convention ON convention_events (convention_id, sequence);
+CREATE TRIGGER convention_events_no_update BEFORE UPDATE ON convention_events
+  BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+CREATE TRIGGER convention_events_no_delete BEFORE DELETE ON convention_events
+  BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+
+CREATE TABLE request_log (
+  request_id  TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  response    TEXT NOT NULL,
+  time_us     INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+  };
+  return *migrations;
+}
+
+// Reads and writes on one connection; lives for one unit of work.
+class SqliteTx final : public ConventionWriter {
+ public:
+  explicit SqliteTx(sqlite::Connection& conn) : conn_(conn) {}
+
+  absl::StatusOr<std::optional<Convention>> Get(const std::string& id) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT body FROM conventions WHERE id = ?1"));
+    stmt.Bind(1, id);
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return std::optional<Convention>();
+    ENT_ASSIGN_OR_RETURN(Convention c, DecodeConvention(stmt.ColumnText(0)));
+    return std::optional<Convention>(std::move(c));
+  }
+
+  absl::StatusOr<std::vector<Convention>> List(const ListFilter& filter,
+                                               const std::string& after_id, int limit) override {
+    std::string sql = "SELECT body FROM conventions WHERE id > ?1";
+    if (!filter.commune_insee.empty()) sql += " AND commune_insee = ?2";
+    if (filter.state) sql += " AND state = ?3";
+    if (filter.school_year) sql += " AND school_year = ?4";
+    sql += " ORDER BY id LIMIT ?5";
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql));
+    stmt.Bind(1, after_id);
+    if (!filter.commune_insee.empty()) stmt.Bind(2, filter.commune_insee);
+    if (filter.state) stmt.Bind(3, static_cast<int64_t>(*filter.state));
+    if (filter.school_year) stmt.Bind(4, filter.school_year->ToString());
+    stmt.Bind(5, static_cast<int64_t>(limit));
+    std::vector<Convention> out;
+    while (true) {
+      ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      ENT_ASSIGN_OR_RETURN(Convention c, DecodeConvention(stmt.ColumnText(0)));
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(const std::string& convention_id,
+                                                      int64_t after_sequence, int limit) override {
+    const char* sql =
+        convention_id.empty()
+            ? "SELECT sequence, convention_id, type, time_us, actor, request_id, description, "
+              "changes, state FROM convention_events WHERE sequence > ?2 ORDER BY sequence "
+              "LIMIT ?3"
+            : "SELECT sequence, convention_id, type, time_us, actor, request_id, description, "
+              "changes, state FROM convention_events WHERE convention_id = ?1 AND sequence > ?2 "
+              "ORDER BY sequence LIMIT ?3";
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql));
+    if (!convention_id.empty()) stmt.Bind(1, convention_id);
+    stmt.Bind(2, after_sequence).Bind(3, static_cast<int64_t>(limit));
+    std::vector<EventRecord> out;
+    while (true) {
+      ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      EventRecord r;
+      r.sequence = stmt.ColumnInt64(0);
+      r.event.convention_id = stmt.ColumnText(1);
+      r.event.type = static_cast<EventType>(stmt.ColumnInt64(2));
+      r.time = absl::FromUnixMicros(stmt.ColumnInt64(3));
+      r.actor = stmt.ColumnText(4);
+      r.request_id = stmt.ColumnText(5);
+      r.event.description = stmt.ColumnText(6);
+      ENT_ASSIGN_OR_RETURN(r.event.changes, DecodeChanges(stmt.ColumnText(7)));
+      r.event.state = static_cast<State>(stmt.ColumnInt64(8));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  absl::Status Put(const Convention& c) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt,
+                         conn_.Prepare("INSERT OR REPLACE INTO conventions (id, commune_insee, "
+                                       "school_year, state, version, body) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    stmt.Bind(1, c.id)
+        .Bind(2, c.commune.insee_code)
+        .Bind(3, c.school_year.ToString())
+        .Bind(4, static_cast<int64_t>(c.state))
+        .Bind(5, c.version)
+        .Bind(6, EncodeConvention(c));
+    return stmt.Run();
+  }
+
+  absl::StatusOr<int64_t> AppendEvent(const EventRecord& r) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare("INSERT INTO convention_events (convention_id, type, time_us, actor, "
+                      "request_id, description, changes, state) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    stmt.Bind(1, r.event.convention_id)
+        .Bind(2, static_cast<int64_t>(r.event.type))
+        .Bind(3, absl::ToUnixMicros(r.time))
+        .Bind(4, r.actor)
+        .Bind(5, r.request_id)
+        .Bind(6, r.event.description)
+        .Bind(7, EncodeChanges(r.event.changes))
+        .Bind(8, static_cast<int64_t>(r.event.state));
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    return conn_.LastInsertRowId();
+  }
+
+  absl::StatusOr<std::optional<StoredResponse>> FindResponse(const std::string& request_id) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare("SELECT fingerprint, response FROM request_log WHERE request_id = ?1"));
+    stmt.Bind(1, request_id);
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return std::optional<StoredResponse>();
+    ENT_ASSIGN_OR_RETURN(Convention c, DecodeConvention(stmt.ColumnText(1)));
+    return std::optional<StoredResponse>(StoredResponse{request_id, stmt.ColumnText(0), std::move(c)});
+  }
+
+  absl::Status SaveResponse(const StoredResponse& r, absl::Time time) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt,
+                         conn_.Prepare("INSERT INTO request_log (request_id, fingerprint, "
+                                       "response, time_us) VALUES (?1, ?2, ?3, ?4)"));
+    stmt.Bind(1, r.request_id)
+        .Bind(2, r.fingerprint)
+        .Bind(3, EncodeConvention(r.response))
+        .Bind(4, absl::ToUnixMicros(time));
+    return stmt.Run();
+  }
+
+ private:
+  sqlite::Connection& conn_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteConventionStore>> SqliteConventionStore::Open(
+    const std::string& path, int readers) {
+  sqlite::Database::Options options;
+  options.path = path;
+  options.migrations = Migrations();
+  options.readers = readers;
+  ENT_ASSIGN_OR_RETURN(auto db, sqlite::Database::Open(std::move(options)));
+  return std::unique_ptr<SqliteConventionStore>(new SqliteConventionStore(std::move(db)));
+}
+
+void SqliteConventionStore::Write(std::function<absl::Status(ConventionWriter&)> work,
+                                  std::function<void(absl::Status)> done) {
+  db_->Write(
+      [work = std::move(work)](sqlite::Connection& conn) {
+        SqliteTx tx(conn);
+        return work(tx);
+      },
+      std::move(done));
+}
+
+void SqliteConventionStore::Read(std::function<void(ConventionReader&)> work) {
+  db_->Read([work = std::move(work)](sqlite::Connection& conn) {
+    SqliteTx tx(conn);
+    work(tx);
+  });
+}
+
+}  // namespace ent::convention
