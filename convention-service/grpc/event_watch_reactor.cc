@@ -8,12 +8,14 @@ namespace ent::convention {
 EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, std::string convention_id,
                                      int64_t after_sequence, absl::Status invalid)
     : registry_(registry), convention_id_(std::move(convention_id)), cursor_(after_sequence) {
+  // Lock order is hub → reactor (the hub calls OnNewEvents under its lock),
+  // so subscribe before taking our own lock.
+  if (invalid.ok()) registry_.hub().Subscribe(this);
   absl::MutexLock lock(&mu_);
   if (!invalid.ok()) {
     FinishOnce(ToGrpcStatus(invalid));
     return;
   }
-  registry_.hub().Subscribe(this);
   Pump();
 }
 

@@ -1,0 +1,560 @@
+// Integration tests: the real ent-convention-service binary, on 127.0.0.1
+// port 0, with a temporary SQLite database, driven over gRPC.
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/field_violations.h"
+#include "common/grpc/status_conversion.h"
+#include "demo/saint_ambroix.h"
+#include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "tests/support/service_process.h"
+
+namespace ent::convention {
+namespace {
+
+namespace v1 = ::ent::convention::v1;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+google::type::Date Date(int y, int m, int d) {
+  google::type::Date out;
+  out.set_year(y);
+  out.set_month(m);
+  out.set_day(d);
+  return out;
+}
+
+std::string Iso(const google::type::Date& d) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d.year(), d.month(), d.day());
+  return buf;
+}
+
+std::vector<std::string> ViolatedFields(const grpc::Status& status) {
+  std::vector<std::string> out;
+  for (const auto& [field, description] : FieldViolationsOf(FromGrpcStatus(status))) {
+    out.push_back(field);
+  }
+  return out;
+}
+
+class ConventionServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    service_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("convention-service/ent-convention-service"), dir_.path());
+    service_->Start();
+    Connect();
+  }
+
+  void Connect() { stub_ = v1::ConventionService::NewStub(service_->Channel()); }
+
+  void Restart(bool crash) {
+    if (crash) {
+      service_->Kill();
+    } else {
+      EXPECT_EQ(service_->Stop(), 0);
+    }
+    service_->Start();
+    Connect();
+  }
+
+  static std::string NextRequestId() {
+    static std::atomic<int> n{0};
+    return "test-" + std::to_string(++n);
+  }
+
+  // A valid draft for commune `insee` (SIREN must match nothing in particular).
+  static v1::CreateConventionRequest DraftRequest(const std::string& insee,
+                                                  const std::string& year = "2021-2022") {
+    v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
+    req.clear_convention_id();
+    req.set_request_id(NextRequestId());
+    req.mutable_convention()->mutable_commune()->set_insee_code(insee);
+    req.mutable_convention()->set_school_year(year);
+    const int first = std::stoi(year.substr(0, 4));
+    *req.mutable_convention()->mutable_end_date() = Date(first + 1, 8, 31);
+    return req;
+  }
+
+  grpc::Status Create(const v1::CreateConventionRequest& req, v1::Convention* out) {
+    grpc::ClientContext ctx;
+    return stub_->CreateConvention(&ctx, req, out);
+  }
+  grpc::Status Get(const std::string& name, v1::Convention* out) {
+    grpc::ClientContext ctx;
+    v1::GetConventionRequest req;
+    req.set_name(name);
+    return stub_->GetConvention(&ctx, req, out);
+  }
+  grpc::Status Sign(const std::string& name, v1::PartyRole party, google::type::Date date,
+                    v1::Convention* out, const std::string& etag = "") {
+    grpc::ClientContext ctx;
+    v1::SignConventionRequest req;
+    req.set_name(name);
+    req.set_request_id(NextRequestId());
+    req.set_etag(etag);
+    req.mutable_signature()->set_party(party);
+    *req.mutable_signature()->mutable_date() = date;
+    req.mutable_signature()->set_signatory("Signataire");
+    req.mutable_signature()->set_capacity("Qualité");
+    req.mutable_signature()->set_place("Montpellier");
+    return stub_->SignConvention(&ctx, req, out);
+  }
+  v1::Convention Activate(const std::string& name, google::type::Date a, google::type::Date c) {
+    v1::Convention out;
+    EXPECT_TRUE(Sign(name, v1::PARTY_ROLE_ACADEMIE, a, &out).ok());
+    grpc::Status st = Sign(name, v1::PARTY_ROLE_COMMUNE, c, &out);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return out;
+  }
+  std::vector<v1::ConventionEvent> Events(const std::string& name) {
+    std::vector<v1::ConventionEvent> out;
+    v1::ListConventionEventsRequest req;
+    req.set_parent(name);
+    req.set_page_size(2);
+    do {
+      grpc::ClientContext ctx;
+      v1::ListConventionEventsResponse resp;
+      grpc::Status st = stub_->ListConventionEvents(&ctx, req, &resp);
+      EXPECT_TRUE(st.ok()) << st.error_message();
+      if (!st.ok()) break;
+      out.insert(out.end(), resp.events().begin(), resp.events().end());
+      req.set_page_token(resp.next_page_token());
+    } while (!req.page_token().empty());
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<testing::ServiceProcess> service_;
+  std::unique_ptr<v1::ConventionService::Stub> stub_;
+};
+
+// DESIGN §6, steps 1-3 (billing itself comes with billing-service).
+TEST_F(ConventionServiceTest, GoldenScenarioSaintAmbroix) {
+  v1::Convention c;
+  ASSERT_TRUE(Create(demo::SaintAmbroixCreate(), &c).ok());
+  EXPECT_EQ(c.name(), "conventions/30227-2021");
+  EXPECT_EQ(c.state(), v1::Convention::STATE_DRAFT);
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->RecordDeliberation(&ctx, demo::SaintAmbroixDeliberation(), &c).ok());
+  }
+  // Step 1: enforceable on the later of transmission and posting.
+  EXPECT_EQ(Iso(c.deliberation().enforceable_date()), "2021-10-29");
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->SignConvention(&ctx, demo::SaintAmbroixAcademieSignature(), &c).ok());
+  }
+  EXPECT_EQ(c.state(), v1::Convention::STATE_SIGNING);
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->SignConvention(&ctx, demo::SaintAmbroixCommuneSignature(), &c).ok());
+  }
+  // Step 2: active from the later signature, ends on Article 3's date.
+  EXPECT_EQ(c.state(), v1::Convention::STATE_ACTIVE);
+  EXPECT_EQ(Iso(c.effective_date()), "2021-11-03");
+  EXPECT_EQ(Iso(c.end_date()), "2022-09-01");
+  // Step 3: the two schools of annex 1, by UAI.
+  ASSERT_EQ(c.schools_size(), 2);
+  EXPECT_EQ(c.schools(0).uai(), "0300673U");
+  EXPECT_EQ(c.schools(1).uai(), "0301531B");
+  // The seed's inconsistencies surface as warnings, not errors.
+  EXPECT_THAT(c.warnings(), ElementsAre(HasSubstr("outside the school year 2021-2022"),
+                                        HasSubstr("states an end date of 2022-10-31")));
+
+  std::vector<v1::ConventionEvent::Type> types;
+  for (const auto& e : Events(c.name())) types.push_back(e.type());
+  EXPECT_THAT(types, ElementsAre(v1::ConventionEvent::TYPE_CREATED,
+                                 v1::ConventionEvent::TYPE_DELIBERATION_RECORDED,
+                                 v1::ConventionEvent::TYPE_SIGNED, v1::ConventionEvent::TYPE_SIGNED,
+                                 v1::ConventionEvent::TYPE_ACTIVATED));
+  v1::Convention read;
+  ASSERT_TRUE(Get("conventions/30227-2021", &read).ok());
+  EXPECT_EQ(read.SerializeAsString(), c.SerializeAsString());
+}
+
+TEST_F(ConventionServiceTest, InvalidDraftNamesEveryBadFieldAndWritesNothing) {
+  v1::CreateConventionRequest req = DraftRequest("30227");
+  auto* c = req.mutable_convention();
+  c->mutable_commune()->set_insee_code("3022");
+  c->mutable_commune()->set_siren("213002273");
+  c->set_school_year("2021-2023");
+  c->mutable_schools(0)->set_uai("0300673V");
+  *c->mutable_end_date() = Date(2022, 4, 31);
+  v1::Convention out;
+  grpc::Status st = Create(req, &out);
+  ASSERT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(st),
+              UnorderedElementsAre("convention.school_year", "convention.end_date"));
+  // Fix the syntax; the rules then name the identifiers.
+  c->set_school_year("2021-2022");
+  *c->mutable_end_date() = Date(2022, 8, 31);
+  st = Create(req, &out);
+  ASSERT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(st),
+              UnorderedElementsAre("convention.commune.insee_code", "convention.commune.siren",
+                                   "convention.schools[0].uai"));
+  EXPECT_THAT(st.error_message(), HasSubstr("must end with U"));
+
+  grpc::ClientContext ctx;
+  v1::ListConventionsResponse list;
+  ASSERT_TRUE(stub_->ListConventions(&ctx, v1::ListConventionsRequest(), &list).ok());
+  EXPECT_EQ(list.conventions_size(), 0);
+}
+
+TEST_F(ConventionServiceTest, RetryReturnsFirstResponseAndReusedIdIsRefused) {
+  v1::CreateConventionRequest req = DraftRequest("30227");
+  v1::Convention first, second;
+  ASSERT_TRUE(Create(req, &first).ok());
+  ASSERT_TRUE(Create(req, &second).ok());
+  EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
+
+  req.mutable_convention()->set_school_year("2022-2023");
+  *req.mutable_convention()->mutable_end_date() = Date(2023, 8, 31);
+  grpc::Status st = Create(req, &second);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(st), ElementsAre("request_id"));
+
+  req.clear_request_id();
+  st = Create(req, &second);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(st), ElementsAre("request_id"));
+
+  grpc::ClientContext ctx;
+  v1::ListConventionsResponse list;
+  ASSERT_TRUE(stub_->ListConventions(&ctx, v1::ListConventionsRequest(), &list).ok());
+  EXPECT_EQ(list.conventions_size(), 1);
+}
+
+TEST_F(ConventionServiceTest, UpdateNeedsDraftAndFreshEtag) {
+  v1::Convention c;
+  ASSERT_TRUE(Create(DraftRequest("30227"), &c).ok());
+  v1::UpdateConventionRequest req;
+  req.set_request_id(NextRequestId());
+  req.mutable_convention()->set_name(c.name());
+  req.mutable_convention()->set_etag(c.etag());
+  *req.mutable_convention()->mutable_end_date() = Date(2022, 9, 1);
+  req.mutable_update_mask()->add_paths("end_date");
+  v1::Convention updated;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->UpdateConvention(&ctx, req, &updated).ok());
+  }
+  EXPECT_EQ(Iso(updated.end_date()), "2022-09-01");
+  EXPECT_NE(updated.etag(), c.etag());
+  // The old etag is now stale.
+  req.set_request_id(NextRequestId());
+  *req.mutable_convention()->mutable_end_date() = Date(2022, 8, 30);
+  {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(stub_->UpdateConvention(&ctx, req, &updated).error_code(),
+              grpc::StatusCode::ABORTED);
+  }
+  // Unknown path.
+  req.set_request_id(NextRequestId());
+  req.mutable_convention()->clear_etag();
+  req.mutable_update_mask()->set_paths(0, "state");
+  {
+    grpc::ClientContext ctx;
+    grpc::Status st = stub_->UpdateConvention(&ctx, req, &updated);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(ViolatedFields(st), ElementsAre("update_mask"));
+  }
+  // Not a draft any more.
+  Activate(c.name(), Date(2021, 10, 11), Date(2021, 11, 3));
+  req.set_request_id(NextRequestId());
+  req.mutable_update_mask()->set_paths(0, "end_date");
+  {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(stub_->UpdateConvention(&ctx, req, &updated).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  v1::Convention read;
+  ASSERT_TRUE(Get(c.name(), &read).ok());
+  EXPECT_EQ(Iso(read.end_date()), "2022-09-01");
+}
+
+TEST_F(ConventionServiceTest, GetReportsMissingAndMalformedNames) {
+  v1::Convention out;
+  EXPECT_EQ(Get("conventions/nope", &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::Status st = Get("convention/30227-2021", &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(st), ElementsAre("name"));
+}
+
+TEST_F(ConventionServiceTest, ListFiltersAndPaginates) {
+  for (const char* insee : {"30227", "34172", "11069", "48095", "66136"}) {
+    v1::Convention c;
+    ASSERT_TRUE(Create(DraftRequest(insee), &c).ok());
+  }
+  v1::Convention next_year;
+  ASSERT_TRUE(Create(DraftRequest("30227", "2022-2023"), &next_year).ok());
+
+  std::vector<std::string> names;
+  v1::ListConventionsRequest req;
+  req.set_page_size(2);
+  int pages = 0;
+  do {
+    grpc::ClientContext ctx;
+    v1::ListConventionsResponse resp;
+    ASSERT_TRUE(stub_->ListConventions(&ctx, req, &resp).ok());
+    for (const auto& c : resp.conventions()) names.push_back(c.name());
+    req.set_page_token(resp.next_page_token());
+    ++pages;
+  } while (!req.page_token().empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(names, ElementsAre("conventions/11069-2021", "conventions/30227-2021",
+                                 "conventions/30227-2022", "conventions/34172-2021",
+                                 "conventions/48095-2021", "conventions/66136-2021"));
+
+  v1::ListConventionsRequest by_commune;
+  by_commune.set_commune_insee_code("30227");
+  by_commune.set_school_year("2022-2023");
+  {
+    grpc::ClientContext ctx;
+    v1::ListConventionsResponse resp;
+    ASSERT_TRUE(stub_->ListConventions(&ctx, by_commune, &resp).ok());
+    ASSERT_EQ(resp.conventions_size(), 1);
+    EXPECT_EQ(resp.conventions(0).name(), "conventions/30227-2022");
+  }
+  v1::ListConventionsRequest active;
+  active.set_state(v1::Convention::STATE_ACTIVE);
+  {
+    grpc::ClientContext ctx;
+    v1::ListConventionsResponse resp;
+    ASSERT_TRUE(stub_->ListConventions(&ctx, active, &resp).ok());
+    EXPECT_EQ(resp.conventions_size(), 0);
+  }
+  // A token is bound to its filters; bad inputs are named.
+  {
+    v1::ListConventionsRequest first;
+    first.set_page_size(1);
+    grpc::ClientContext ctx;
+    v1::ListConventionsResponse resp;
+    ASSERT_TRUE(stub_->ListConventions(&ctx, first, &resp).ok());
+    by_commune.set_page_token(resp.next_page_token());
+    grpc::ClientContext ctx2;
+    grpc::Status st = stub_->ListConventions(&ctx2, by_commune, &resp);
+    EXPECT_THAT(ViolatedFields(st), ElementsAre("page_token"));
+  }
+  v1::ListConventionsRequest bad;
+  bad.set_page_size(-1);
+  bad.set_commune_insee_code("ABCDE");
+  {
+    grpc::ClientContext ctx;
+    v1::ListConventionsResponse resp;
+    grpc::Status st = stub_->ListConventions(&ctx, bad, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+}
+
+TEST_F(ConventionServiceTest, CancelledDraftCannotBeSigned) {
+  v1::Convention c;
+  ASSERT_TRUE(Create(DraftRequest("30227"), &c).ok());
+  v1::CancelConventionRequest req;
+  req.set_name(c.name());
+  req.set_request_id(NextRequestId());
+  req.set_reason("created twice");
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->CancelConvention(&ctx, req, &c).ok());
+  }
+  EXPECT_EQ(c.state(), v1::Convention::STATE_CANCELLED);
+  v1::Convention out;
+  EXPECT_EQ(Sign(c.name(), v1::PARTY_ROLE_ACADEMIE, Date(2021, 10, 11), &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(Get(c.name(), &out).ok());
+  EXPECT_EQ(out.signatures_size(), 0);
+}
+
+TEST_F(ConventionServiceTest, SignatureAfterTodayIsRefused) {
+  v1::Convention c;
+  ASSERT_TRUE(Create(DraftRequest("30227", "2098-2099"), &c).ok());
+  v1::Convention out;
+  grpc::Status st = Sign(c.name(), v1::PARTY_ROLE_ACADEMIE, Date(2099, 1, 1), &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(st), ElementsAre("signature.date"));
+}
+
+TEST_F(ConventionServiceTest, SchoolsChangeInDraftAndByAmendmentOnceActive) {
+  v1::Convention c;
+  ASSERT_TRUE(Create(DraftRequest("30227"), &c).ok());
+  v1::AddSchoolRequest add;
+  add.set_convention(c.name());
+  add.set_request_id(NextRequestId());
+  add.mutable_school()->set_uai("0300002p");
+  add.mutable_school()->set_name("ECOLE PRIMAIRE");
+  add.mutable_school()->set_type(v1::SCHOOL_TYPE_PRIMAIRE);
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->AddSchool(&ctx, add, &c).ok());
+  }
+  ASSERT_EQ(c.schools_size(), 3);
+  EXPECT_EQ(c.schools(2).uai(), "0300002P");
+  {
+    add.set_request_id(NextRequestId());
+    grpc::ClientContext ctx;
+    EXPECT_EQ(stub_->AddSchool(&ctx, add, &c).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  }
+  Activate(c.name(), Date(2021, 10, 11), Date(2021, 11, 3));
+  add.set_request_id(NextRequestId());
+  add.mutable_school()->set_uai("0300003R");
+  *add.mutable_amendment_date() = Date(2022, 1, 10);
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->AddSchool(&ctx, add, &c).ok());
+  }
+  EXPECT_EQ(Iso(c.schools(3).enrolled_date()), "2022-01-10");
+  v1::RemoveSchoolRequest remove;
+  remove.set_convention(c.name());
+  remove.set_request_id(NextRequestId());
+  remove.set_uai("0300002P");
+  *remove.mutable_amendment_date() = Date(2022, 2, 1);
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->RemoveSchool(&ctx, remove, &c).ok());
+  }
+  EXPECT_EQ(c.schools_size(), 3);
+  remove.set_request_id(NextRequestId());
+  remove.set_uai("0300002X");
+  {
+    grpc::ClientContext ctx;
+    grpc::Status st = stub_->RemoveSchool(&ctx, remove, &c);
+    EXPECT_THAT(ViolatedFields(st), ElementsAre("uai"));
+  }
+  auto events = Events(c.name());
+  std::vector<v1::ConventionEvent::Type> types;
+  for (const auto& e : events) types.push_back(e.type());
+  EXPECT_THAT(types, ::testing::Contains(v1::ConventionEvent::TYPE_AMENDMENT_SCHOOL_ADDED));
+  EXPECT_THAT(types, ::testing::Contains(v1::ConventionEvent::TYPE_AMENDMENT_SCHOOL_REMOVED));
+  EXPECT_EQ(events.back().changes(0).field(), "schools");
+}
+
+TEST_F(ConventionServiceTest, OverlapIsRefusedButRenewalSupersedesItsPredecessor) {
+  v1::Convention first;
+  ASSERT_TRUE(Create(DraftRequest("30227"), &first).ok());
+  first = Activate(first.name(), Date(2021, 10, 11), Date(2021, 11, 3));
+
+  // Another convention of the same commune over the same days: refused.
+  v1::Convention other;
+  ASSERT_TRUE(Create(DraftRequest("30227"), &other).ok());
+  v1::Convention out;
+  ASSERT_TRUE(Sign(other.name(), v1::PARTY_ROLE_ACADEMIE, Date(2022, 1, 5), &out).ok());
+  grpc::Status st = Sign(other.name(), v1::PARTY_ROLE_COMMUNE, Date(2022, 1, 6), &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(st.error_message(), HasSubstr("at most one convention per commune"));
+  ASSERT_TRUE(Get(other.name(), &out).ok());
+  EXPECT_EQ(out.state(), v1::Convention::STATE_SIGNING);
+
+  // A renewal takes over the day it takes effect.
+  v1::RenewConventionRequest renew;
+  renew.set_name(first.name());
+  renew.set_request_id(NextRequestId());
+  v1::Convention renewal;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->RenewConvention(&ctx, renew, &renewal).ok());
+  }
+  EXPECT_EQ(renewal.school_year(), "2022-2023");
+  EXPECT_EQ(renewal.renews(), first.name());
+  EXPECT_EQ(Iso(renewal.end_date()), "2023-08-31");
+  renew.set_request_id(NextRequestId());
+  {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(stub_->RenewConvention(&ctx, renew, &out).error_code(),
+              grpc::StatusCode::ALREADY_EXISTS);
+  }
+  renewal = Activate(renewal.name(), Date(2022, 8, 20), Date(2022, 8, 25));
+  EXPECT_EQ(renewal.state(), v1::Convention::STATE_ACTIVE);
+  ASSERT_TRUE(Get(first.name(), &out).ok());
+  EXPECT_EQ(out.state(), v1::Convention::STATE_EXPIRED);
+  EXPECT_EQ(Iso(out.last_day_in_force()), "2022-08-24");
+  EXPECT_EQ(Events(first.name()).back().type(), v1::ConventionEvent::TYPE_SUPERSEDED);
+}
+
+TEST_F(ConventionServiceTest, AcknowledgedWritesSurviveACrash) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 20;
+  std::vector<std::thread> threads;
+  std::atomic<int> acknowledged{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        v1::CreateConventionRequest req = DraftRequest("30227");
+        req.set_convention_id("crash-" + std::to_string(t) + "-" + std::to_string(i));
+        v1::Convention out;
+        if (Create(req, &out).ok()) acknowledged++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(acknowledged.load(), kThreads * kPerThread);
+  Restart(/*crash=*/true);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      v1::Convention out;
+      EXPECT_TRUE(Get("conventions/crash-" + std::to_string(t) + "-" + std::to_string(i), &out).ok());
+    }
+  }
+}
+
+TEST_F(ConventionServiceTest, GracefulRestartKeepsDataAndRetriesStillAnswer) {
+  v1::Convention c;
+  v1::CreateConventionRequest req = DraftRequest("30227");
+  ASSERT_TRUE(Create(req, &c).ok());
+  Restart(/*crash=*/false);
+  v1::Convention again;
+  ASSERT_TRUE(Create(req, &again).ok());
+  EXPECT_EQ(again.name(), c.name());
+  EXPECT_EQ(again.etag(), c.etag());
+}
+
+TEST_F(ConventionServiceTest, WatchStreamsHistoryThenLiveEventsAndResumes) {
+  v1::Convention c;
+  ASSERT_TRUE(Create(demo::SaintAmbroixCreate(), &c).ok());
+
+  grpc::ClientContext ctx;
+  v1::WatchConventionEventsRequest req;
+  auto reader = stub_->WatchConventionEvents(&ctx, req);
+  v1::ConventionEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_EQ(event.type(), v1::ConventionEvent::TYPE_CREATED);
+  const int64_t first_sequence = event.sequence();
+
+  // A live change arrives on the open stream.
+  v1::Convention out;
+  grpc::Status signed_status = Sign(c.name(), v1::PARTY_ROLE_ACADEMIE, Date(2021, 10, 11), &out);
+  ASSERT_TRUE(signed_status.ok()) << signed_status.error_message();
+  ASSERT_TRUE(reader->Read(&event));
+  EXPECT_EQ(event.type(), v1::ConventionEvent::TYPE_SIGNED);
+  EXPECT_EQ(event.state(), v1::Convention::STATE_SIGNING);
+  EXPECT_GT(event.sequence(), first_sequence);
+  ctx.TryCancel();
+  reader->Finish();
+
+  // Resuming after the first event yields only what followed.
+  grpc::ClientContext resume_ctx;
+  req.set_after_sequence(first_sequence);
+  req.set_convention(c.name());
+  auto resumed = stub_->WatchConventionEvents(&resume_ctx, req);
+  ASSERT_TRUE(resumed->Read(&event));
+  EXPECT_EQ(event.type(), v1::ConventionEvent::TYPE_SIGNED);
+  resume_ctx.TryCancel();
+  resumed->Finish();
+
+  grpc::ClientContext bad_ctx;
+  req.set_after_sequence(-1);
+  auto bad = stub_->WatchConventionEvents(&bad_ctx, req);
+  EXPECT_FALSE(bad->Read(&event));
+  EXPECT_EQ(bad->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace ent::convention

@@ -1,0 +1,107 @@
+#include "tests/support/service_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace ent::testing {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string templ = std::string(base ? base : "/tmp") + "/ent-test-XXXXXX";
+  char* made = mkdtemp(templ.data());
+  if (made == nullptr) std::abort();
+  path_ = made;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string BinaryPath(const std::string& relative) {
+  return std::string(ENT_BUILD_DIR) + "/" + relative;
+}
+
+ServiceProcess::ServiceProcess(std::string binary, std::string data_dir,
+                               std::vector<std::string> extra_args)
+    : binary_(std::move(binary)),
+      data_dir_(std::move(data_dir)),
+      extra_args_(std::move(extra_args)),
+      log_path_(data_dir_ + "/service.log") {}
+
+ServiceProcess::~ServiceProcess() {
+  if (pid_ > 0) Kill();
+  if (::testing::Test::HasFailure()) {
+    // Show what the service said, to explain the failure.
+    std::ifstream log(log_path_);
+    std::string line;
+    std::fprintf(stderr, "---- %s ----\n", log_path_.c_str());
+    while (std::getline(log, line)) std::fprintf(stderr, "%s\n", line.c_str());
+  }
+}
+
+void ServiceProcess::Start() {
+  const std::string port_file = data_dir_ + "/port";
+  std::filesystem::remove(port_file);
+  std::vector<std::string> args = {binary_, "--listen=127.0.0.1:0", "--data-dir=" + data_dir_,
+                                   "--port-file=" + port_file, "--drain-seconds=2"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  pid_ = fork();
+  if (pid_ == 0) {
+    FILE* log = std::fopen(log_path_.c_str(), "a");
+    if (log != nullptr) {
+      dup2(fileno(log), STDOUT_FILENO);
+      dup2(fileno(log), STDERR_FILENO);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ASSERT_GT(pid_, 0) << "fork failed";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(port_file);
+    if (in >> port_) return;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      FAIL() << binary_ << " exited during start-up; see " << log_path_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL() << binary_ << " did not write its port file within 30 s; see " << log_path_;
+}
+
+int ServiceProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+void ServiceProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::shared_ptr<grpc::Channel> ServiceProcess::Channel() const {
+  return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+}
+
+}  // namespace ent::testing

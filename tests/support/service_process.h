@@ -1,0 +1,60 @@
+// Starts a real service binary on 127.0.0.1 port 0 with a data directory,
+// waits for its port file, and stops it (SIGTERM, or SIGKILL to simulate a
+// crash). For integration tests and benchmarks.
+#ifndef ENT_TESTS_SUPPORT_SERVICE_PROCESS_H_
+#define ENT_TESTS_SUPPORT_SERVICE_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+namespace ent::testing {
+
+// A fresh directory under $TMPDIR, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class ServiceProcess {
+ public:
+  // `binary` is a path; `data_dir` must exist.
+  ServiceProcess(std::string binary, std::string data_dir, std::vector<std::string> extra_args = {});
+  ~ServiceProcess();  // Stops the process if it still runs.
+
+  // Starts and waits until the port file appears (aborts the test after 30 s).
+  void Start();
+  // SIGTERM and wait; returns the exit status.
+  int Stop();
+  // SIGKILL and wait: a crash.
+  void Kill();
+  bool running() const { return pid_ > 0; }
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::shared_ptr<grpc::Channel> Channel() const;
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  std::string binary_;
+  std::string data_dir_;
+  std::vector<std::string> extra_args_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// Path of a built binary, from the ENT_BUILD_DIR compile definition.
+std::string BinaryPath(const std::string& relative);
+
+}  // namespace ent::testing
+
+#endif  // ENT_TESTS_SUPPORT_SERVICE_PROCESS_H_

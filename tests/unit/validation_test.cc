@@ -1,0 +1,123 @@
+#include "convention-service/domain/validation.h"
+
+#include <gtest/gtest.h>
+
+namespace ent::convention {
+namespace {
+
+Deliberation SaintAmbroix() {
+  Deliberation d;
+  d.number = "2021-100";
+  d.session_date = CivilDate(2021, 10, 27);
+  d.council_members = 23;
+  d.members_present = 18;
+  d.members_absent = 5;
+  d.proxies = 3;
+  d.votes = 21;
+  d.votes_for = 21;
+  d.transmitted_date = CivilDate(2021, 10, 29);
+  d.posted_date = CivilDate(2021, 10, 29);
+  return d;
+}
+
+std::vector<std::string> FieldsOf(const FieldViolations& v) {
+  std::vector<std::string> out;
+  for (const auto& [field, description] : v.violations()) out.push_back(field);
+  return out;
+}
+
+TEST(DeliberationTest, AcceptsTheSeedsArithmetic) {
+  Deliberation d = SaintAmbroix();
+  FieldViolations v;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  EXPECT_TRUE(v.empty()) << v.ToStatus();
+  EXPECT_EQ(d.EnforceableDate(), CivilDate(2021, 10, 29));
+}
+
+TEST(DeliberationTest, EnforceableOnTheLaterOfTransmissionAndPosting) {
+  Deliberation d = SaintAmbroix();
+  d.posted_date = CivilDate(2021, 11, 2);
+  EXPECT_EQ(d.EnforceableDate(), CivilDate(2021, 11, 2));
+}
+
+TEST(DeliberationTest, RejectsPresentPlusAbsentNotCouncilSize) {
+  Deliberation d = SaintAmbroix();
+  d.council_members = 22;
+  FieldViolations v;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  EXPECT_EQ(FieldsOf(v), std::vector<std::string>{"deliberation.council_members"});
+}
+
+TEST(DeliberationTest, RejectsVotesNotPresentPlusProxies) {
+  Deliberation d = SaintAmbroix();
+  d.votes = 23;
+  d.votes_for = 23;
+  FieldViolations v;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  EXPECT_EQ(FieldsOf(v), std::vector<std::string>{"deliberation.votes"});
+}
+
+TEST(DeliberationTest, RejectsMoreProxiesThanAbsentMembers) {
+  Deliberation d = SaintAmbroix();
+  d.proxies = 6;
+  d.votes = 24;
+  d.votes_for = 24;
+  FieldViolations v;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  EXPECT_EQ(FieldsOf(v), std::vector<std::string>{"deliberation.proxies"});
+}
+
+TEST(DeliberationTest, RejectsDatesAfterTodayAndBeforeSession) {
+  Deliberation d = SaintAmbroix();
+  d.transmitted_date = CivilDate(2021, 10, 26);
+  FieldViolations v;
+  ValidateDeliberation(d, CivilDate(2021, 10, 28), "deliberation", v);
+  EXPECT_EQ(FieldsOf(v), (std::vector<std::string>{"deliberation.posted_date",
+                                                   "deliberation.transmitted_date"}));
+}
+
+TEST(DeliberationTest, RejectsMinorityApproval) {
+  Deliberation d = SaintAmbroix();
+  d.votes_for = 10;
+  FieldViolations v;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  EXPECT_EQ(FieldsOf(v), std::vector<std::string>{"deliberation.votes_for"});
+}
+
+TEST(SignatureTest, RejectsFutureDateAndMissingSignatory) {
+  Signature s{PartyRole::kCommune, CivilDate(2021, 11, 4), "", "Maire", "Saint-Ambroix"};
+  FieldViolations v;
+  ValidateSignature(s, CivilDate(2021, 11, 3), "signature", v);
+  EXPECT_EQ(FieldsOf(v), (std::vector<std::string>{"signature.date", "signature.signatory"}));
+}
+
+TEST(TermsTest, NamesEveryBadField) {
+  Convention c;
+  c.academie = {"Académie de Montpellier", "", "Sophie Béjean", "Rectrice"};
+  c.commune = {"30228", "213002273", {"Commune", "", "", "Maire"}};
+  c.school_year = SchoolYear(2021);
+  c.end_date = CivilDate(2021, 8, 1);
+  c.schools = {{"0300673U", "Maternelle", SchoolType::kMaternelle, {}},
+               {"0300673u", "Doublon", SchoolType::kMaternelle, {}},
+               {"0301531C", "Elementaire", SchoolType::kElementaire, {}}};
+  FieldViolations v;
+  ValidateTerms(c, "convention", v);
+  EXPECT_EQ(FieldsOf(v), (std::vector<std::string>{
+                             "convention.commune.siren",
+                             "convention.commune.party.representative",
+                             "convention.end_date",
+                             "convention.schools[1].uai",
+                             "convention.schools[2].uai",
+                         }));
+  EXPECT_EQ(c.schools[1].uai, "0300673U");  // normalised before the duplicate check
+}
+
+TEST(RequestIdTest, RequiresAReasonableId) {
+  EXPECT_TRUE(ValidateRequestId("7f8e1c9a-2b3d-4e5f-8a9b-0c1d2e3f4a5b").ok());
+  EXPECT_FALSE(ValidateRequestId("").ok());
+  EXPECT_FALSE(ValidateRequestId(std::string(65, 'a')).ok());
+  EXPECT_FALSE(ValidateRequestId("a b").ok());
+}
+
+}  // namespace
+}  // namespace ent::convention
