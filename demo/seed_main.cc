@@ -52,5 +52,17 @@ int main(int argc, char** argv) {
               convention.effective_date().year(), convention.effective_date().month(),
               convention.effective_date().day(), convention.schools_size());
   for (const auto& w : convention.warnings()) std::printf("  warning: %s\n", w.c_str());
+
+  v1::ListConventionEventsRequest history;
+  history.set_parent(convention.name());
+  history.set_page_size(100);
+  v1::ListConventionEventsResponse events;
+  grpc::ClientContext ctx;
+  if (!Check("ListConventionEvents", stub->ListConventionEvents(&ctx, history, &events))) return 1;
+  std::printf("history:\n");
+  for (const auto& e : events.events()) {
+    std::printf("  #%-4lld %-26s %s\n", static_cast<long long>(e.sequence()),
+                v1::ConventionEvent::Type_Name(e.type()).c_str(), e.description().c_str());
+  }
   return 0;
 }
