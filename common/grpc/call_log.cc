@@ -6,6 +6,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -21,8 +22,10 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
       : info_(info), start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
-      // Our services use protobuf messages; read `request_id` by reflection.
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        OwnMethod()) {
+      // Our services use generated protobuf messages (unlike gRPC's built-in
+      // health service, which receives raw bytes); read `request_id` by reflection.
       const auto* message = static_cast<const google::protobuf::Message*>(methods->GetRecvMessage());
       if (message != nullptr) {
         const auto* field = message->GetDescriptor()->FindFieldByName("request_id");
@@ -46,6 +49,8 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
   }
 
  private:
+  bool OwnMethod() const { return absl::StartsWith(info_->method(), "/ent."); }
+
   grpc::experimental::ServerRpcInfo* info_;
   absl::Time start_;
   std::string request_id_;

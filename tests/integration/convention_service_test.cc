@@ -12,6 +12,7 @@
 #include "common/grpc/status_conversion.h"
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "tests/support/raw_grpc.h"
 #include "tests/support/service_process.h"
 
 namespace ent::convention {
@@ -554,6 +555,24 @@ TEST_F(ConventionServiceTest, WatchStreamsHistoryThenLiveEventsAndResumes) {
   auto bad = stub_->WatchConventionEvents(&bad_ctx, req);
   EXPECT_FALSE(bad->Read(&event));
   EXPECT_EQ(bad->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ConventionServiceTest, ServesHealthCheckingAndReflection) {
+  std::string response;
+  // grpc.health.v1.HealthCheckRequest{service}; the response {status: SERVING} is 08 01.
+  ASSERT_TRUE(testing::RawExchange(service_->Channel(), "/grpc.health.v1.Health/Check",
+                                   testing::EncodeStringField(1, "ent.convention.v1.ConventionService"),
+                                   &response)
+                  .ok());
+  EXPECT_EQ(response, std::string("\x08\x01", 2));
+  // grpc.reflection.v1alpha.ServerReflectionRequest{list_services: ""} (field 7).
+  response.clear();
+  ASSERT_TRUE(testing::RawExchange(service_->Channel(),
+                                   "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                                   testing::EncodeStringField(7, ""), &response)
+                  .ok());
+  EXPECT_THAT(response, HasSubstr("ent.convention.v1.ConventionService"));
+  EXPECT_THAT(response, HasSubstr("grpc.health.v1.Health"));
 }
 
 }  // namespace
