@@ -50,7 +50,7 @@ class ConventionServiceTest : public ::testing::Test {
   void SetUp() override {
     service_ = std::make_unique<testing::ServiceProcess>(
         testing::BinaryPath("convention-service/ent-convention-service"), dir_.path());
-    service_->Start();
+    ASSERT_TRUE(service_->Start().ok());
     Connect();
   }
 
@@ -62,7 +62,7 @@ class ConventionServiceTest : public ::testing::Test {
     } else {
       EXPECT_EQ(service_->Stop(), 0);
     }
-    service_->Start();
+    ASSERT_TRUE(service_->Start().ok());
     Connect();
   }
 

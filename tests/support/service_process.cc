@@ -49,7 +49,7 @@ ServiceProcess::~ServiceProcess() {
   }
 }
 
-void ServiceProcess::Start() {
+absl::Status ServiceProcess::Start() {
   const std::string port_file = data_dir_ + "/port";
   std::filesystem::remove(port_file);
   std::vector<std::string> args = {binary_, "--listen=127.0.0.1:0", "--data-dir=" + data_dir_,
@@ -68,19 +68,20 @@ void ServiceProcess::Start() {
     execv(argv[0], argv.data());
     _exit(127);
   }
-  ASSERT_GT(pid_, 0) << "fork failed";
+  if (pid_ < 0) return absl::InternalError("fork failed");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(port_file);
-    if (in >> port_) return;
+    if (in >> port_) return absl::OkStatus();
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      FAIL() << binary_ << " exited during start-up; see " << log_path_;
+      return absl::InternalError(binary_ + " exited during start-up; see " + log_path_);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  FAIL() << binary_ << " did not write its port file within 30 s; see " << log_path_;
+  return absl::DeadlineExceededError(binary_ + " did not write its port file within 30 s; see " +
+                                     log_path_);
 }
 
 int ServiceProcess::Stop() {

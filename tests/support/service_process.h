@@ -12,6 +12,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/status/status.h"
+
 namespace ent::testing {
 
 // A fresh directory under $TMPDIR, removed by the destructor.
@@ -31,8 +33,8 @@ class ServiceProcess {
   ServiceProcess(std::string binary, std::string data_dir, std::vector<std::string> extra_args = {});
   ~ServiceProcess();  // Stops the process if it still runs.
 
-  // Starts and waits until the port file appears (aborts the test after 30 s).
-  void Start();
+  // Starts and waits until the port file appears (error after 30 s).
+  absl::Status Start();
   // SIGTERM and wait; returns the exit status.
   int Stop();
   // SIGKILL and wait: a crash.
