@@ -13,10 +13,16 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(Options options) {
   if (!writer.ok()) return writer.status();
   db->writer_conn_ = std::move(*writer);
   if (auto st = ApplyMigrations(*db->writer_conn_, db->options_.migrations); !st.ok()) return st;
-  for (int i = 0; i < db->options_.readers; ++i) {
+  for (int i = 0; i < db->options_.readers + db->options_.inline_readers; ++i) {
     auto reader = Connection::Open(db->options_.path, Connection::Mode::kReadOnly);
     if (!reader.ok()) return reader.status();
-    db->reader_conns_.push_back(std::move(*reader));
+    if (i < db->options_.readers) {
+      db->reader_conns_.push_back(std::move(*reader));
+    } else {
+      absl::MutexLock lock(&db->pool_mu_);
+      db->free_inline_.push_back(reader->get());
+      db->inline_conns_.push_back(std::move(*reader));
+    }
   }
   db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
   for (auto& conn : db->reader_conns_) {
@@ -43,7 +49,21 @@ void Database::Write(WriteWork work, WriteDone done) {
   writes_.push_back({std::move(work), std::move(done)});
 }
 
-void Database::Read(ReadWork work) {
+void Database::ReadNow(const ReadWork& work) {
+  Connection* conn = nullptr;
+  {
+    absl::MutexLock lock(&pool_mu_);
+    pool_mu_.Await(absl::Condition(
+        +[](std::vector<Connection*>* free) { return !free->empty(); }, &free_inline_));
+    conn = free_inline_.back();
+    free_inline_.pop_back();
+  }
+  work(*conn);
+  absl::MutexLock lock(&pool_mu_);
+  free_inline_.push_back(conn);
+}
+
+void Database::ReadAsync(ReadWork work) {
   absl::MutexLock lock(&mu_);
   reads_.push_back(std::move(work));
 }
@@ -61,7 +81,7 @@ absl::Status Database::WriteSync(WriteWork work) {
 
 void Database::ReadSync(ReadWork work) {
   absl::Notification finished;
-  Read([&](Connection& c) {
+  ReadAsync([&](Connection& c) {
     work(c);
     finished.Notify();
   });
@@ -97,7 +117,7 @@ void Database::RunBatch(std::vector<WriteJob>& batch) {
     if (txn.ok()) txn = conn.Exec("COMMIT");
     if (!txn.ok() && conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
   }
-  if (txn.ok() && after_commit_) after_commit_();
+  if (after_batch_) after_batch_(txn.ok());
   for (size_t i = 0; i < batch.size(); ++i) {
     absl::Status outcome = !txn.ok() ? txn : results[i];
     batch[i].done(std::move(outcome));

@@ -1,6 +1,7 @@
 // A service's SQLite database: one writer thread that group-commits queued
-// write jobs, and a bounded pool of reader threads with their own read-only
-// connections (WAL lets them read while the writer writes).
+// write jobs, and bounded pools of read-only connections (WAL lets them read
+// while the writer writes): some lent to callers for short reads on their own
+// thread, some owned by reader threads for work queued asynchronously.
 //
 // Write jobs run in arrival order on the writer thread. Each job runs inside a
 // SAVEPOINT of a shared BEGIN IMMEDIATE transaction: a job that fails is rolled
@@ -33,7 +34,8 @@ class Database {
   struct Options {
     std::string path;
     std::vector<std::string> migrations;
-    int readers = 4;
+    int readers = 2;         // reader threads, for ReadAsync
+    int inline_readers = 8;  // connections lent by ReadNow
     int max_batch = 512;
   };
   using WriteWork = std::function<absl::Status(Connection&)>;
@@ -46,17 +48,20 @@ class Database {
 
   // Queues `work`; `done` receives work's error, or the commit's outcome.
   void Write(WriteWork work, WriteDone done);
+  // Runs `work` on the calling thread with a pooled read-only connection,
+  // waiting if all are lent. For short, non-blocking reads.
+  void ReadNow(const ReadWork& work);
   // Queues `work` on a reader thread.
-  void Read(ReadWork work);
+  void ReadAsync(ReadWork work);
 
   // Blocking conveniences for start-up code and tests; never call them from a
   // completion callback.
   absl::Status WriteSync(WriteWork work);
   void ReadSync(ReadWork work);
 
-  // Called on the writer thread after each successful COMMIT, before the
-  // jobs' completions. Set before the first Write.
-  void SetAfterCommit(std::function<void()> hook) { after_commit_ = std::move(hook); }
+  // Called on the writer thread after each batch, with whether it committed,
+  // before the jobs' completions run. Set before the first Write.
+  void SetAfterBatch(std::function<void(bool committed)> hook) { after_batch_ = std::move(hook); }
 
  private:
   struct WriteJob {
@@ -71,12 +76,16 @@ class Database {
   const Options options_;
   std::unique_ptr<Connection> writer_conn_;
   std::vector<std::unique_ptr<Connection>> reader_conns_;
-  std::function<void()> after_commit_;
+  std::vector<std::unique_ptr<Connection>> inline_conns_;
+  std::function<void(bool)> after_batch_;
 
   absl::Mutex mu_;
   std::deque<WriteJob> writes_ ABSL_GUARDED_BY(mu_);
   std::deque<ReadWork> reads_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  absl::Mutex pool_mu_;
+  std::vector<Connection*> free_inline_ ABSL_GUARDED_BY(pool_mu_);
 
   std::thread writer_;
   std::vector<std::thread> readers_;

@@ -59,9 +59,9 @@ grpc::ServerUnaryReactor* ConventionHandler::GetConvention(grpc::CallbackServerC
                                                            const v1::GetConventionRequest* req,
                                                            v1::Convention* resp) {
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
-  auto* reactor = ctx->DefaultReactor();
-  registry_.Get(std::move(id), Reply(reactor, resp));
-  return reactor;
+  absl::StatusOr<Convention> c = registry_.Get(id);
+  if (c.ok()) ToProto(*c, resp);
+  return FinishNow(ctx, c.status());
 }
 
 grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
@@ -91,21 +91,15 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
   auto after = DecodePageToken(req->page_token(), query_key);
   if (!after.ok()) return FinishNow(ctx, after.status());
 
-  auto* reactor = ctx->DefaultReactor();
   const int limit = *page_size;
-  registry_.List(std::move(filter), *after, limit + 1,
-                 [reactor, resp, limit, query_key](absl::StatusOr<std::vector<Convention>> page) {
-                   if (page.ok()) {
-                     const bool more = static_cast<int>(page->size()) > limit;
-                     if (more) page->pop_back();
-                     for (const auto& c : *page) ToProto(c, resp->add_conventions());
-                     if (more) {
-                       resp->set_next_page_token(EncodePageToken(query_key, page->back().id));
-                     }
-                   }
-                   reactor->Finish(ToGrpcStatus(page.status()));
-                 });
-  return reactor;
+  absl::StatusOr<std::vector<Convention>> page = registry_.List(filter, *after, limit + 1);
+  if (page.ok()) {
+    const bool more = static_cast<int>(page->size()) > limit;
+    if (more) page->pop_back();
+    for (const auto& c : *page) ToProto(c, resp->add_conventions());
+    if (more) resp->set_next_page_token(EncodePageToken(query_key, page->back().id));
+  }
+  return FinishNow(ctx, page.status());
 }
 
 grpc::ServerUnaryReactor* ConventionHandler::UpdateConvention(
@@ -223,22 +217,15 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventionEvents(
   if (!after->empty() && !absl::SimpleAtoi(*after, &after_sequence)) {
     return FinishNow(ctx, InvalidField("page_token", "is not a token returned by this method"));
   }
-  auto* reactor = ctx->DefaultReactor();
   const int limit = *page_size;
-  registry_.ListEvents(
-      id, after_sequence, limit + 1,
-      [reactor, resp, limit, id](absl::StatusOr<std::vector<EventRecord>> page) {
-        if (page.ok()) {
-          const bool more = static_cast<int>(page->size()) > limit;
-          if (more) page->pop_back();
-          for (const auto& e : *page) ToProto(e, resp->add_events());
-          if (more) {
-            resp->set_next_page_token(EncodePageToken(id, absl::StrCat(page->back().sequence)));
-          }
-        }
-        reactor->Finish(ToGrpcStatus(page.status()));
-      });
-  return reactor;
+  absl::StatusOr<std::vector<EventRecord>> page = registry_.ListEvents(id, after_sequence, limit + 1);
+  if (page.ok()) {
+    const bool more = static_cast<int>(page->size()) > limit;
+    if (more) page->pop_back();
+    for (const auto& e : *page) ToProto(e, resp->add_events());
+    if (more) resp->set_next_page_token(EncodePageToken(id, absl::StrCat(page->back().sequence)));
+  }
+  return FinishNow(ctx, page.status());
 }
 
 grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventionEvents(

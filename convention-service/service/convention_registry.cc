@@ -127,17 +127,15 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
       std::move(done));
 }
 
-void ConventionRegistry::Get(std::string id, ConventionCallback done) {
-  store_.ReadValue<Convention>([id](ConventionReader& r) { return Load(r, id); }, std::move(done));
+absl::StatusOr<Convention> ConventionRegistry::Get(const std::string& id) {
+  return store_.ReadValue<Convention>([&id](ConventionReader& r) { return Load(r, id); });
 }
 
-void ConventionRegistry::List(ListFilter filter, std::string after_id, int limit,
-                              ListCallback done) {
-  store_.ReadValue<std::vector<Convention>>(
-      [filter = std::move(filter), after_id = std::move(after_id), limit](ConventionReader& r) {
-        return r.List(filter, after_id, limit);
-      },
-      std::move(done));
+absl::StatusOr<std::vector<Convention>> ConventionRegistry::List(const ListFilter& filter,
+                                                                 const std::string& after_id,
+                                                                 int limit) {
+  return store_.ReadValue<std::vector<Convention>>(
+      [&](ConventionReader& r) { return r.List(filter, after_id, limit); });
 }
 
 void ConventionRegistry::Update(RequestContext ctx, Convention patch,
@@ -300,25 +298,23 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
       std::move(done));
 }
 
-void ConventionRegistry::ListEvents(std::string id, int64_t after_sequence, int limit,
-                                    EventsCallback done) {
-  store_.ReadValue<std::vector<EventRecord>>(
-      [id = std::move(id), after_sequence, limit](ConventionReader& r)
-          -> absl::StatusOr<std::vector<EventRecord>> {
+absl::StatusOr<std::vector<EventRecord>> ConventionRegistry::ListEvents(const std::string& id,
+                                                                        int64_t after_sequence,
+                                                                        int limit) {
+  return store_.ReadValue<std::vector<EventRecord>>(
+      [&](ConventionReader& r) -> absl::StatusOr<std::vector<EventRecord>> {
         ENT_ASSIGN_OR_RETURN(auto c, r.Get(id));
         if (!c) return NotFound(id);
         return r.ListEvents(id, after_sequence, limit);
-      },
-      std::move(done));
+      });
 }
 
 void ConventionRegistry::ReadEventsAfter(std::string id, int64_t after_sequence, int limit,
                                          EventsCallback done) {
-  store_.ReadValue<std::vector<EventRecord>>(
-      [id = std::move(id), after_sequence, limit](ConventionReader& r) {
-        return r.ListEvents(id, after_sequence, limit);
-      },
-      std::move(done));
+  store_.ReadAsync([id = std::move(id), after_sequence, limit,
+                    done = std::move(done)](ConventionReader& r) {
+    done(r.ListEvents(id, after_sequence, limit));
+  });
 }
 
 }  // namespace ent::convention

@@ -3,9 +3,10 @@
 // transaction, records history events and answers retried requests with
 // their first response. No gRPC here; handlers convert protos and call this.
 //
-// Thread-safe. Every method completes asynchronously through its callback,
-// which runs on a store thread and must not block; mutations complete only
-// once durable.
+// Thread-safe. Reads return directly (they are short and never wait for the
+// writer); mutations and event streaming complete asynchronously through
+// their callback, which runs on a store thread and must not block; mutations
+// complete only once durable.
 #ifndef ENT_CONVENTION_SERVICE_CONVENTION_REGISTRY_H_
 #define ENT_CONVENTION_SERVICE_CONVENTION_REGISTRY_H_
 
@@ -32,7 +33,6 @@ struct RequestContext {
 class ConventionRegistry {
  public:
   using ConventionCallback = std::function<void(absl::StatusOr<Convention>)>;
-  using ListCallback = std::function<void(absl::StatusOr<std::vector<Convention>>)>;
   using EventsCallback = std::function<void(absl::StatusOr<std::vector<EventRecord>>)>;
 
   ConventionRegistry(ConventionStore& store, const Clock& clock, EventHub& hub)
@@ -40,8 +40,9 @@ class ConventionRegistry {
 
   // `draft` has its school year and end date parsed; `id` may be empty.
   void Create(RequestContext ctx, Convention draft, std::string id, ConventionCallback done);
-  void Get(std::string id, ConventionCallback done);
-  void List(ListFilter filter, std::string after_id, int limit, ListCallback done);
+  absl::StatusOr<Convention> Get(const std::string& id);
+  absl::StatusOr<std::vector<Convention>> List(const ListFilter& filter,
+                                               const std::string& after_id, int limit);
   void Update(RequestContext ctx, Convention patch, std::vector<std::string> paths,
               std::string etag, ConventionCallback done);
   void Cancel(RequestContext ctx, std::string id, std::string etag, std::string reason,
@@ -59,7 +60,8 @@ class ConventionRegistry {
   void Renew(RequestContext ctx, std::string id, std::optional<CivilDate> end_date,
              std::string new_id, ConventionCallback done);
   // History of one convention (NOT_FOUND when it does not exist).
-  void ListEvents(std::string id, int64_t after_sequence, int limit, EventsCallback done);
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(const std::string& id,
+                                                      int64_t after_sequence, int limit);
   // History of every convention (or `id`'s when not empty), no existence check.
   void ReadEventsAfter(std::string id, int64_t after_sequence, int limit, EventsCallback done);
 

@@ -64,7 +64,11 @@ class ConventionStore {
   virtual ~ConventionStore() = default;
   virtual void Write(std::function<absl::Status(ConventionWriter&)> work,
                      std::function<void(absl::Status)> done) = 0;
-  virtual void Read(std::function<void(ConventionReader&)> work) = 0;
+  // Runs `work` now, on the calling thread. For short reads only.
+  virtual void Read(const std::function<void(ConventionReader&)>& work) = 0;
+  // Runs `work` later on a store thread (for callers that must not run it
+  // inline, e.g. under their own lock).
+  virtual void ReadAsync(std::function<void(ConventionReader&)> work) = 0;
 
   template <typename T>
   void WriteValue(std::function<absl::StatusOr<T>(ConventionWriter&)> work,
@@ -84,9 +88,10 @@ class ConventionStore {
         });
   }
   template <typename T>
-  void ReadValue(std::function<absl::StatusOr<T>(ConventionReader&)> work,
-                 std::function<void(absl::StatusOr<T>)> done) {
-    Read([work = std::move(work), done = std::move(done)](ConventionReader& r) { done(work(r)); });
+  absl::StatusOr<T> ReadValue(const std::function<absl::StatusOr<T>(ConventionReader&)>& work) {
+    absl::StatusOr<T> result = absl::UnknownError("not run");
+    Read([&](ConventionReader& r) { result = work(r); });
+    return result;
   }
 };
 

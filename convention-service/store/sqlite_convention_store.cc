@@ -51,17 +51,25 @@ CREATE TABLE request_log (
   return *migrations;
 }
 
-// Reads and writes on one connection; lives for one unit of work.
+// Reads and writes on one connection; lives for one unit of work. A read
+// transaction (`cache` set) reads through the cache; a write transaction
+// records what it puts in `puts`.
 class SqliteTx final : public ConventionWriter {
  public:
-  explicit SqliteTx(sqlite::Connection& conn) : conn_(conn) {}
+  SqliteTx(sqlite::Connection& conn, ConventionCache* cache,
+           std::vector<std::shared_ptr<const Convention>>* puts)
+      : conn_(conn), cache_(cache), puts_(puts) {}
 
   absl::StatusOr<std::optional<Convention>> Get(const std::string& id) override {
+    if (cache_ != nullptr) {
+      if (auto hit = cache_->Lookup(id)) return std::optional<Convention>(*hit);
+    }
     ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT body FROM conventions WHERE id = ?1"));
     stmt.Bind(1, id);
     ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return std::optional<Convention>();
     ENT_ASSIGN_OR_RETURN(Convention c, DecodeConvention(stmt.ColumnText(0)));
+    if (cache_ != nullptr) cache_->Offer(c);
     return std::optional<Convention>(std::move(c));
   }
 
@@ -131,7 +139,9 @@ class SqliteTx final : public ConventionWriter {
         .Bind(4, static_cast<int64_t>(c.state))
         .Bind(5, c.version)
         .Bind(6, EncodeConvention(c));
-    return stmt.Run();
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    if (puts_ != nullptr) puts_->push_back(std::make_shared<const Convention>(c));
+    return absl::OkStatus();
   }
 
   absl::StatusOr<int64_t> AppendEvent(const EventRecord& r) override {
@@ -176,33 +186,53 @@ class SqliteTx final : public ConventionWriter {
 
  private:
   sqlite::Connection& conn_;
+  ConventionCache* const cache_;
+  std::vector<std::shared_ptr<const Convention>>* const puts_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteConventionStore>> SqliteConventionStore::Open(
-    const std::string& path, int readers) {
+    const std::string& path) {
   sqlite::Database::Options options;
   options.path = path;
   options.migrations = Migrations();
-  options.readers = readers;
   ENT_ASSIGN_OR_RETURN(auto db, sqlite::Database::Open(std::move(options)));
-  return std::unique_ptr<SqliteConventionStore>(new SqliteConventionStore(std::move(db)));
+  std::unique_ptr<SqliteConventionStore> store(new SqliteConventionStore());
+  store->db_ = std::move(db);
+  store->db_->SetAfterBatch([raw = store.get()](bool committed) {
+    if (committed) raw->cache_.Publish(std::move(raw->batch_puts_));
+    raw->batch_puts_.clear();
+  });
+  return store;
 }
 
 void SqliteConventionStore::Write(std::function<absl::Status(ConventionWriter&)> work,
                                   std::function<void(absl::Status)> done) {
   db_->Write(
-      [work = std::move(work)](sqlite::Connection& conn) {
-        SqliteTx tx(conn);
-        return work(tx);
+      [this, work = std::move(work)](sqlite::Connection& conn) {
+        std::vector<std::shared_ptr<const Convention>> puts;
+        SqliteTx tx(conn, nullptr, &puts);
+        absl::Status status = work(tx);
+        // Only a job that succeeds (its savepoint is kept) may reach the cache.
+        if (status.ok()) {
+          for (auto& c : puts) batch_puts_.push_back(std::move(c));
+        }
+        return status;
       },
       std::move(done));
 }
 
-void SqliteConventionStore::Read(std::function<void(ConventionReader&)> work) {
-  db_->Read([work = std::move(work)](sqlite::Connection& conn) {
-    SqliteTx tx(conn);
+void SqliteConventionStore::Read(const std::function<void(ConventionReader&)>& work) {
+  db_->ReadNow([this, &work](sqlite::Connection& conn) {
+    SqliteTx tx(conn, &cache_, nullptr);
+    work(tx);
+  });
+}
+
+void SqliteConventionStore::ReadAsync(std::function<void(ConventionReader&)> work) {
+  db_->ReadAsync([this, work = std::move(work)](sqlite::Connection& conn) {
+    SqliteTx tx(conn, &cache_, nullptr);
     work(tx);
   });
 }

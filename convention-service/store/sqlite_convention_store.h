@@ -1,7 +1,7 @@
 // ConventionStore on an embedded SQLite database (WAL, group commit, reader
 // pool; see common/sqlite/database.h). The aggregate is stored as a JSON body
 // beside the columns that lists filter on; the history is append-only,
-// enforced by triggers.
+// enforced by triggers. Gets on the read path go through a ConventionCache.
 #ifndef ENT_CONVENTION_STORE_SQLITE_CONVENTION_STORE_H_
 #define ENT_CONVENTION_STORE_SQLITE_CONVENTION_STORE_H_
 
@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/sqlite/database.h"
+#include "convention-service/store/convention_cache.h"
 #include "convention-service/store/convention_store.h"
 
 namespace ent::convention {
@@ -17,16 +18,21 @@ namespace ent::convention {
 class SqliteConventionStore final : public ConventionStore {
  public:
   // Opens or creates `path` and migrates its schema.
-  static absl::StatusOr<std::unique_ptr<SqliteConventionStore>> Open(const std::string& path,
-                                                                     int readers = 4);
+  static absl::StatusOr<std::unique_ptr<SqliteConventionStore>> Open(const std::string& path);
 
   void Write(std::function<absl::Status(ConventionWriter&)> work,
              std::function<void(absl::Status)> done) override;
-  void Read(std::function<void(ConventionReader&)> work) override;
+  void Read(const std::function<void(ConventionReader&)>& work) override;
+  void ReadAsync(std::function<void(ConventionReader&)> work) override;
 
  private:
-  explicit SqliteConventionStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
-  std::unique_ptr<sqlite::Database> db_;
+  SqliteConventionStore() : cache_(kCacheCapacity) {}
+  static constexpr size_t kCacheCapacity = 200000;
+
+  ConventionCache cache_;
+  // What the jobs of the batch being written have put; writer thread only.
+  std::vector<std::shared_ptr<const Convention>> batch_puts_;
+  std::unique_ptr<sqlite::Database> db_;  // destroyed first: its threads use the rest
 };
 
 }  // namespace ent::convention
