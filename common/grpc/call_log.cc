@@ -1,5 +1,7 @@
 #include "common/grpc/call_log.h"
 
+#include "common/grpc/log_sink.h"
+
 #include <cstdio>
 #include <string>
 
@@ -43,7 +45,7 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
           absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), info_->method(),
           static_cast<int>(status.error_code()), absl::ToDoubleMilliseconds(now - start_),
           request_id_.empty() ? "-" : request_id_);
-      std::fwrite(line.data(), 1, line.size(), stderr);
+      LogSink::Instance().Append(line);
     }
     methods->Proceed();
   }

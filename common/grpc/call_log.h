@@ -1,4 +1,5 @@
-// A server interceptor that writes one line per call to stderr: method,
+// A server interceptor that writes one line per call to stderr (through the
+// buffered LogSink): method,
 // status code, latency, request_id (when the request message has one) and peer.
 #ifndef ENT_COMMON_GRPC_CALL_LOG_H_
 #define ENT_COMMON_GRPC_CALL_LOG_H_

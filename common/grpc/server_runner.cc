@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/grpc/call_log.h"
+#include "common/grpc/log_sink.h"
 
 namespace ent {
 namespace {
@@ -84,6 +85,7 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<Served
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(flags.drain_seconds));
   server->Wait();
+  LogSink::Instance().Flush();
   std::fprintf(stderr, "stopped\n");
   return absl::OkStatus();
 }

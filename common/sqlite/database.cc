@@ -101,20 +101,31 @@ absl::Status RunGuarded(const Database::WriteWork& work, Connection& conn) {
 
 }  // namespace
 
+namespace {
+
+// Runs a cached statement that returns no rows (SAVEPOINT and friends).
+absl::Status Run(Connection& conn, absl::string_view sql) {
+  auto stmt = conn.Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Run();
+}
+
+}  // namespace
+
 void Database::RunBatch(std::vector<WriteJob>& batch) {
   Connection& conn = *writer_conn_;
   std::vector<absl::Status> results(batch.size());
-  absl::Status txn = conn.Exec("BEGIN IMMEDIATE");
+  absl::Status txn = Run(conn, "BEGIN IMMEDIATE");
   if (txn.ok()) {
     for (size_t i = 0; i < batch.size(); ++i) {
-      txn = conn.Exec("SAVEPOINT job");
+      txn = Run(conn, "SAVEPOINT job");
       if (!txn.ok()) break;
       results[i] = RunGuarded(batch[i].work, conn);
-      if (!results[i].ok()) txn = conn.Exec("ROLLBACK TO job");
-      if (txn.ok()) txn = conn.Exec("RELEASE job");
+      if (!results[i].ok()) txn = Run(conn, "ROLLBACK TO job");
+      if (txn.ok()) txn = Run(conn, "RELEASE job");
       if (!txn.ok()) break;
     }
-    if (txn.ok()) txn = conn.Exec("COMMIT");
+    if (txn.ok()) txn = Run(conn, "COMMIT");
     if (!txn.ok() && conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
   }
   if (after_batch_) after_batch_(txn.ok());

@@ -138,7 +138,7 @@ class SqliteTx final : public ConventionWriter {
         .Bind(3, c.school_year.ToString())
         .Bind(4, static_cast<int64_t>(c.state))
         .Bind(5, c.version)
-        .Bind(6, EncodeConvention(c));
+        .Bind(6, Encoded(c));
     ENT_RETURN_IF_ERROR(stmt.Run());
     if (puts_ != nullptr) puts_->push_back(std::make_shared<const Convention>(c));
     return absl::OkStatus();
@@ -179,13 +179,28 @@ class SqliteTx final : public ConventionWriter {
                                        "response, time_us) VALUES (?1, ?2, ?3, ?4)"));
     stmt.Bind(1, r.request_id)
         .Bind(2, r.fingerprint)
-        .Bind(3, EncodeConvention(r.response))
+        .Bind(3, Encoded(r.response))
         .Bind(4, absl::ToUnixMicros(time));
     return stmt.Run();
   }
 
  private:
+  // The JSON of `c`, reusing the last encoding when it is the same version
+  // (a command stores its result both as the convention and as the response
+  // kept for retries).
+  const std::string& Encoded(const Convention& c) {
+    if (last_encoded_id_ != c.id || last_encoded_version_ != c.version) {
+      last_encoded_ = EncodeConvention(c);
+      last_encoded_id_ = c.id;
+      last_encoded_version_ = c.version;
+    }
+    return last_encoded_;
+  }
+
   sqlite::Connection& conn_;
+  std::string last_encoded_id_;
+  int64_t last_encoded_version_ = -1;
+  std::string last_encoded_;
   ConventionCache* const cache_;
   std::vector<std::shared_ptr<const Convention>>* const puts_;
 };

@@ -1,0 +1,58 @@
+#include "common/grpc/log_sink.h"
+
+#include <cstdio>
+
+#include "absl/time/time.h"
+
+namespace ent {
+namespace {
+constexpr size_t kFlushBytes = 64 * 1024;
+}  // namespace
+
+LogSink& LogSink::Instance() {
+  static LogSink* const sink = new LogSink();
+  return *sink;
+}
+
+LogSink::LogSink() {
+  thread_ = std::thread([this] { Loop(); });
+  thread_.detach();
+}
+
+void LogSink::Append(absl::string_view line) {
+  absl::MutexLock lock(&mu_);
+  buffer_.append(line.data(), line.size());
+}
+
+void LogSink::WriteOut(std::string& pending) {
+  if (pending.empty()) return;
+  absl::MutexLock lock(&write_mu_);
+  std::fwrite(pending.data(), 1, pending.size(), stderr);
+  std::fflush(stderr);
+  pending.clear();
+}
+
+void LogSink::Flush() {
+  std::string pending;
+  {
+    absl::MutexLock lock(&mu_);
+    pending.swap(buffer_);
+  }
+  WriteOut(pending);
+}
+
+void LogSink::Loop() {
+  std::string pending;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(
+                               +[](std::string* b) { return b->size() >= kFlushBytes; }, &buffer_),
+                           absl::Milliseconds(100));
+      pending.swap(buffer_);
+    }
+    WriteOut(pending);
+  }
+}
+
+}  // namespace ent
