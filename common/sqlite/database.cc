@@ -25,6 +25,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(Options options) {
     }
   }
   db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
+  db->completer_ = std::thread([raw = db.get()] { raw->CompletionLoop(); });
   for (auto& conn : db->reader_conns_) {
     db->readers_.emplace_back([raw = db.get(), c = conn.get()] { raw->ReaderLoop(c); });
   }
@@ -37,6 +38,7 @@ Database::~Database() {
     stopping_ = true;
   }
   if (writer_.joinable()) writer_.join();
+  if (completer_.joinable()) completer_.join();
   for (auto& t : readers_) t.join();
 }
 
@@ -129,9 +131,26 @@ void Database::RunBatch(std::vector<WriteJob>& batch) {
     if (!txn.ok() && conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
   }
   if (after_batch_) after_batch_(txn.ok());
+  absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < batch.size(); ++i) {
-    absl::Status outcome = !txn.ok() ? txn : results[i];
-    batch[i].done(std::move(outcome));
+    completions_.push_back({std::move(batch[i].done), !txn.ok() ? txn : results[i]});
+  }
+}
+
+void Database::CompletionLoop() {
+  while (true) {
+    std::deque<Completion> ready;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Database* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->mu_) {
+            return db->writer_exited_ || !db->completions_.empty();
+          },
+          this));
+      if (completions_.empty() && writer_exited_) return;
+      ready.swap(completions_);
+    }
+    for (auto& c : ready) c.done(std::move(c.status));
   }
 }
 
@@ -145,7 +164,10 @@ void Database::WriterLoop() {
             return db->stopping_ || !db->writes_.empty();
           },
           this));
-      if (writes_.empty() && stopping_) return;
+      if (writes_.empty() && stopping_) {
+        writer_exited_ = true;
+        return;
+      }
       const size_t n = std::min<size_t>(writes_.size(), options_.max_batch);
       batch.reserve(n);
       for (size_t i = 0; i < n; ++i) {

@@ -9,8 +9,12 @@
 // only after the COMMIT is durable (synchronous=FULL). Many concurrent
 // requests therefore share one fsync.
 //
+// Completions of a committed batch run on a separate completion thread, so
+// the writer starts the next batch while callers are being answered.
+//
 // Thread-safety: Write/Read may be called from any thread. Completion
-// callbacks run on the writer or a reader thread and must not block.
+// callbacks run on the completion thread (writes) or a reader thread
+// (ReadAsync) and must not block.
 #ifndef ENT_COMMON_SQLITE_DATABASE_H_
 #define ENT_COMMON_SQLITE_DATABASE_H_
 
@@ -70,6 +74,7 @@ class Database {
   };
   explicit Database(Options options) : options_(std::move(options)) {}
   void WriterLoop();
+  void CompletionLoop();
   void ReaderLoop(Connection* conn);
   void RunBatch(std::vector<WriteJob>& batch);
 
@@ -87,7 +92,15 @@ class Database {
   absl::Mutex pool_mu_;
   std::vector<Connection*> free_inline_ ABSL_GUARDED_BY(pool_mu_);
 
+  struct Completion {
+    WriteDone done;
+    absl::Status status;
+  };
+  std::deque<Completion> completions_ ABSL_GUARDED_BY(mu_);
+  bool writer_exited_ ABSL_GUARDED_BY(mu_) = false;
+
   std::thread writer_;
+  std::thread completer_;
   std::vector<std::thread> readers_;
 };
 

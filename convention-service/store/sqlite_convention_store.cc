@@ -24,7 +24,7 @@ CREATE INDEX conventions_by_year ON conventions (school_year, id);
 CREATE INDEX conventions_by_state ON conventions (state, id);
 
 CREATE TABLE convention_events (
-  sequence      INTEGER PRIMARY KEY AUTOINCREMENT,
+  sequence      INTEGER PRIMARY KEY,  -- rowid: increasing, never reused (rows are never deleted)
   convention_id TEXT NOT NULL,
   type          INTEGER NOT NULL,
   time_us       INTEGER NOT NULL,
