@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/field_violations.h"
+#include "common/status_macros.h"
 
 namespace ent::convention {
 namespace {
@@ -33,6 +34,20 @@ std::string SchoolsText(const std::vector<School>& schools) {
 }
 
 bool IsAmendable(State s) { return s == State::kActive; }
+
+// The date of an amendment to `c` (default `today`), which must fall while
+// the convention is in force.
+absl::StatusOr<CivilDate> AmendmentDate(const Convention& c, std::optional<CivilDate> requested,
+                                        CivilDate today) {
+  const CivilDate date = requested.value_or(today);
+  if (date < *c.effective_date || date > c.LastDayInForce()) {
+    return InvalidField("amendment_date",
+                        absl::StrCat("must fall while the convention is in force (",
+                                     FormatIsoDate(*c.effective_date), " to ",
+                                     FormatIsoDate(c.LastDayInForce()), ")"));
+  }
+  return date;
+}
 
 }  // namespace
 
@@ -216,13 +231,7 @@ absl::StatusOr<std::vector<Event>> AddSchool(Convention& c, const School& school
                                         absl::StrCat("school ", SchoolText(added), " added to annex 1"),
                                         {{"schools", before, SchoolsText(c.schools)}})};
   }
-  const CivilDate date = amendment_date.value_or(today);
-  if (date < *c.effective_date || date > c.LastDayInForce()) {
-    return InvalidField("amendment_date",
-                        absl::StrCat("must fall while the convention is in force (",
-                                     FormatIsoDate(*c.effective_date), " to ",
-                                     FormatIsoDate(c.LastDayInForce()), ")"));
-  }
+  ENT_ASSIGN_OR_RETURN(const CivilDate date, AmendmentDate(c, amendment_date, today));
   added.enrolled_date = date;
   c.schools.push_back(added);
   return std::vector<Event>{MakeEvent(
@@ -259,13 +268,7 @@ absl::StatusOr<std::vector<Event>> RemoveSchool(Convention& c, const std::string
         "school ", uai, " is the last one enrolled in conventions/", c.id,
         ": a convention in force keeps at least one school"));
   }
-  const CivilDate date = amendment_date.value_or(today);
-  if (date < *c.effective_date || date > c.LastDayInForce()) {
-    return InvalidField("amendment_date",
-                        absl::StrCat("must fall while the convention is in force (",
-                                     FormatIsoDate(*c.effective_date), " to ",
-                                     FormatIsoDate(c.LastDayInForce()), ")"));
-  }
+  ENT_ASSIGN_OR_RETURN(const CivilDate date, AmendmentDate(c, amendment_date, today));
   c.schools.erase(it);
   return std::vector<Event>{MakeEvent(
       c, EventType::kAmendmentSchoolRemoved,

@@ -40,6 +40,21 @@ absl::StatusOr<std::string> NewId(ConventionWriter& w, const Convention& c,
   return absl::ResourceExhaustedError(absl::StrCat("too many conventions named ", base, "-*"));
 }
 
+// The predecessor a convention names in `renews` must exist, be another
+// convention, and belong to the same commune.
+absl::Status CheckRenews(ConventionReader& r, const Convention& c) {
+  if (c.renews.empty()) return absl::OkStatus();
+  if (c.renews == c.id) return InvalidField("convention.renews", "must not name itself");
+  ENT_ASSIGN_OR_RETURN(std::optional<Convention> predecessor, r.Get(c.renews));
+  if (!predecessor) {
+    return InvalidField("convention.renews", absl::StrCat("conventions/", c.renews, " does not exist"));
+  }
+  if (predecessor->commune.insee_code != c.commune.insee_code) {
+    return InvalidField("convention.renews", "must name a convention of the same commune");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void ConventionRegistry::Mutate(RequestContext ctx, MutationFn fn, ConventionCallback done) {
@@ -110,13 +125,7 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
         ENT_ASSIGN_OR_RETURN(c.id, NewId(w, c, id, "convention_id"));
         c.state = State::kDraft;
         c.version = 0;
-        if (!c.renews.empty()) {
-          ENT_ASSIGN_OR_RETURN(Convention predecessor, Load(w, c.renews));
-          if (predecessor.commune.insee_code != c.commune.insee_code) {
-            return InvalidField("convention.renews",
-                                "must name a convention of the same commune");
-          }
-        }
+        ENT_RETURN_IF_ERROR(CheckRenews(w, c));
         Event created{c.id, EventType::kCreated,
                       absl::StrCat("draft created for commune ", c.commune.insee_code,
                                    ", school year ", c.school_year.ToString()),
@@ -156,13 +165,7 @@ void ConventionRegistry::Update(RequestContext ctx, Convention patch,
         FieldViolations v;
         ValidateTerms(c, "convention", v);
         ENT_RETURN_IF_ERROR(v.ToStatus());
-        if (!c.renews.empty()) {
-          if (c.renews == c.id) return InvalidField("convention.renews", "must not name itself");
-          ENT_ASSIGN_OR_RETURN(Convention predecessor, Load(w, c.renews));
-          if (predecessor.commune.insee_code != c.commune.insee_code) {
-            return InvalidField("convention.renews", "must name a convention of the same commune");
-          }
-        }
+        ENT_RETURN_IF_ERROR(CheckRenews(w, c));
         return Mutation{{std::move(c)}, std::move(events)};
       },
       std::move(done));
