@@ -1,12 +1,16 @@
 // convention_bench: throughput and latency of convention-service, as ratios
 // against baselines measured in the same run on the same machine:
-//  - reads: authenticated-path GetConvention on the real service vs a bare
-//    gRPC echo server returning the same message (DESIGN §7: ≥ 75 %, p99 < 5 ms
+//  - reads: GetConvention on the real service vs a bare gRPC echo server
+//    (this binary re-run with --serve-echo, a separate process like the
+//    service) returning a message of the same size (DESIGN §7: ≥ 75 %, p99 < 5 ms
 //    at 32 concurrent calls);
 //  - writes: durable CreateConvention vs raw one-row SQLite transactions with
 //    the same durability (WAL, synchronous=FULL) (DESIGN §7: ratio ≥ 1).
 // Usage: convention_bench [--seconds=N] [--concurrency=N]
+#include <signal.h>
+
 #include <cstdio>
+#include <fstream>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -46,6 +50,51 @@ class EchoService final : public v1::ConventionService::CallbackService {
  private:
   const v1::Convention reply_;
 };
+
+// The message the echo server returns: the Saint-Ambroix convention as the
+// service returns it after creation.
+v1::Convention EchoReply() {
+  v1::Convention reply = ent::demo::SaintAmbroixCreate().convention();
+  reply.set_name(std::string("conventions/") + ent::demo::kSaintAmbroixId);
+  reply.set_state(v1::Convention::STATE_DRAFT);
+  reply.set_etag("1");
+  reply.add_warnings("end date 2022-09-01 is outside the school year 2021-2022 (2021-09-01 to 2022-08-31)");
+  reply.mutable_create_time()->set_seconds(1764000000);
+  reply.mutable_update_time()->set_seconds(1764000000);
+  return reply;
+}
+
+// --serve-echo mode: serve the echo baseline until SIGTERM, with the same
+// --listen/--port-file flags as the services.
+int ServeEcho(int argc, char** argv) {
+  std::string listen = "127.0.0.1:0", port_file;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--listen=")) listen = std::string(arg);
+    if (absl::ConsumePrefix(&arg, "--port-file=")) port_file = std::string(arg);
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  EchoService echo(EchoReply());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&echo);
+  auto server = builder.BuildAndStart();
+  if (server == nullptr) return 1;
+  {
+    std::ofstream out(port_file + ".tmp");
+    out << port << "\n";
+  }
+  std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+  int sig = 0;
+  sigwait(&set, &sig);
+  server->Shutdown();
+  return 0;
+}
 
 LoadResult LoadGets(v1::ConventionService::Stub& stub, int concurrency, absl::Duration d) {
   return RunClosedLoop(concurrency, d, [&stub](int64_t, std::function<void(bool)> done) {
@@ -100,6 +149,9 @@ double RawSqliteTransactionsPerSecond(const std::string& path, absl::Duration d)
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (absl::string_view(argv[i]) == "--serve-echo") return ServeEcho(argc, argv);
+  }
   int seconds = 3;
   int concurrency = 32;
   for (int i = 1; i < argc; ++i) {
@@ -125,14 +177,15 @@ int main(int argc, char** argv) {
     if (!stub->CreateConvention(&ctx, ent::demo::SaintAmbroixCreate(), &reply).ok()) return 1;
   }
 
-  EchoService echo(reply);
-  grpc::ServerBuilder builder;
-  int echo_port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &echo_port);
-  builder.RegisterService(&echo);
-  auto echo_server = builder.BuildAndStart();
-  auto echo_stub = v1::ConventionService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", echo_port), grpc::InsecureChannelCredentials()));
+  ent::testing::TempDir echo_dir;
+  ent::testing::ServiceProcess echo_server("/proc/self/exe", echo_dir.path(), {"--serve-echo"});
+  if (auto st = echo_server.Start(); !st.ok()) {
+    std::fprintf(stderr, "%s\n", st.ToString().c_str());
+    return 1;
+  }
+  auto echo_stub = v1::ConventionService::NewStub(echo_server.Channel());
+  std::printf("response sizes: GetConvention %zu bytes, echo %zu bytes\n", reply.ByteSizeLong(),
+              EchoReply().ByteSizeLong());
 
   std::printf("convention_bench: %d s per phase, %d concurrent calls, %u hardware threads\n\n",
               seconds, concurrency, std::thread::hardware_concurrency());
@@ -166,7 +219,7 @@ int main(int argc, char** argv) {
   std::printf("writes: CreateConvention / raw SQLite transactions = %.2f (bar: >= 1.0)\n",
               w.rate() / raw);
 
-  echo_server->Shutdown();
+  echo_server.Stop();
   service.Stop();
   return 0;
 }
