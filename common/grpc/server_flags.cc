@@ -13,6 +13,10 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
   ServerFlags flags;
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
+    if (arg == "--tls-require-client-cert") {
+      flags.tls_require_client_cert = true;
+      continue;
+    }
     const size_t eq = arg.find('=');
     if (arg.substr(0, 2) != "--" || eq == absl::string_view::npos) {
       return absl::InvalidArgumentError(
@@ -34,11 +38,38 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
       if (!absl::SimpleAtoi(value, &flags.drain_seconds) || flags.drain_seconds < 0) {
         return absl::InvalidArgumentError("--drain-seconds: expected a non-negative integer");
       }
+    } else if (name == "principals") {
+      flags.principals = value;
+    } else if (name == "tls-cert") {
+      flags.tls_cert = value;
+    } else if (name == "tls-key") {
+      flags.tls_key = value;
+    } else if (name == "tls-client-ca") {
+      flags.tls_client_ca = value;
+    } else if (name == "max-message-bytes") {
+      if (!absl::SimpleAtoi(value, &flags.max_message_bytes) || flags.max_message_bytes < 1024 ||
+          flags.max_message_bytes > (64 << 20)) {
+        return absl::InvalidArgumentError("--max-message-bytes: expected 1024 to 67108864");
+      }
     } else if (std::find(extra_names.begin(), extra_names.end(), name) != extra_names.end()) {
       flags.extra[name] = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
+  }
+  if (flags.principals.empty()) {
+    return absl::InvalidArgumentError(
+        "--principals=PATH is required: the file listing who may call the service "
+        "(see deploy/principals.example.textproto)");
+  }
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (flags.tls_cert.empty() && (!flags.tls_client_ca.empty() || flags.tls_require_client_cert)) {
+    return absl::InvalidArgumentError("--tls-client-ca and --tls-require-client-cert need --tls-cert");
+  }
+  if (flags.tls_require_client_cert && flags.tls_client_ca.empty()) {
+    return absl::InvalidArgumentError("--tls-require-client-cert needs --tls-client-ca");
   }
   return flags;
 }

@@ -3,6 +3,11 @@
 //   --data-dir=DIR       directory of the service's SQLite database
 //   --port-file=PATH     where the bound port is written once serving
 //   --drain-seconds=N    how long in-flight calls may finish on shutdown
+//   --principals=PATH    principals file (required; reloaded on SIGHUP)
+//   --tls-cert=PATH --tls-key=PATH   serve TLS with this certificate chain and key
+//   --tls-client-ca=PATH             CA bundle that verifies client certificates
+//   --tls-require-client-cert        mutual TLS: refuse clients without a valid certificate
+//   --max-message-bytes=N            largest request accepted (default 1 MiB)
 // plus service-specific flags, returned in `extra`.
 #ifndef ENT_COMMON_GRPC_SERVER_FLAGS_H_
 #define ENT_COMMON_GRPC_SERVER_FLAGS_H_
@@ -20,6 +25,12 @@ struct ServerFlags {
   std::string data_dir = ".";
   std::string port_file;
   int drain_seconds = 10;
+  std::string principals;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  bool tls_require_client_cert = false;
+  int max_message_bytes = 1 << 20;
   // Service-specific --name=value flags, by name (without the dashes).
   std::map<std::string, std::string> extra;
 };

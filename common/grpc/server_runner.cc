@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <memory>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -46,13 +47,52 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services) {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* flag) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(flag, ": cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerFlags& flags) {
+  if (flags.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      !flags.tls_require_client_cert
+          ? (flags.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                         : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY)
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  auto cert = ReadFile(flags.tls_cert, "--tls-cert");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(flags.tls_key, "--tls-key");
+  if (!key.ok()) return key.status();
+  pair.cert_chain = *cert;
+  pair.private_key = *key;
+  options.pem_key_cert_pairs.push_back(pair);
+  if (!flags.tls_client_ca.empty()) {
+    auto ca = ReadFile(flags.tls_client_ca, "--tls-client-ca");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,
+                              const std::function<void()>& on_reload) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  auto credentials = Credentials(flags);
+  if (!credentials.ok()) return credentials.status();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(flags.listen, *credentials, &port);
+  builder.SetMaxReceiveMessageSize(flags.max_message_bytes);
   for (const auto& s : services) builder.RegisterService(s.service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
@@ -72,14 +112,18 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<Served
       return st;
     }
   }
-  std::fprintf(stderr, "serving on port %d (listen=%s, data-dir=%s)\n", port,
-               flags.listen.c_str(), flags.data_dir.c_str());
+  std::fprintf(stderr, "serving on port %d (listen=%s, data-dir=%s, %s)\n", port,
+               flags.listen.c_str(), flags.data_dir.c_str(),
+               flags.tls_cert.empty()          ? "plaintext"
+               : flags.tls_require_client_cert ? "mutual TLS"
+                                               : "TLS");
 
   sigset_t set = TerminationSignals();
   int signal_number = 0;
   while (true) {
     sigwait(&set, &signal_number);
     if (signal_number != SIGHUP) break;
+    on_reload();
   }
   std::fprintf(stderr, "signal %d: draining for up to %d s\n", signal_number, flags.drain_seconds);
   health->SetServingStatus(false);

@@ -1,5 +1,6 @@
 // Bootstraps a gRPC server the same way for every service: listening address
-// and port file, health checking, server reflection, the per-call log, and a
+// and port file, TLS or mutual TLS, message size limit, health checking,
+// server reflection, the per-call log, reload on SIGHUP, and a
 // graceful shutdown on SIGTERM/SIGINT (health goes NOT_SERVING, in-flight
 // calls get `drain_seconds` to finish).
 #ifndef ENT_COMMON_GRPC_SERVER_RUNNER_H_
@@ -7,6 +8,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,9 +26,10 @@ struct ServedService {
   std::string health_name;  // full service name reported by health checking
 };
 
-// Serves `services` until SIGTERM or SIGINT, then shuts down gracefully.
-// Returns an error if the server cannot start.
-absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services);
+// Serves `services` until SIGTERM or SIGINT, then shuts down gracefully;
+// calls `on_reload` on SIGHUP. Returns an error if the server cannot start.
+absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,
+                              const std::function<void()>& on_reload);
 
 }  // namespace ent
 

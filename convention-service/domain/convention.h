@@ -129,6 +129,7 @@ struct FieldChange {
 
 struct Event {
   std::string convention_id;
+  std::string commune_insee;  // of the convention, so watchers can be filtered
   EventType type = EventType::kCreated;
   std::string description;
   std::vector<FieldChange> changes;

@@ -18,7 +18,8 @@ absl::Status Forbidden(const Convention& c, absl::string_view action, absl::stri
 
 Event MakeEvent(const Convention& c, EventType type, std::string description,
                 std::vector<FieldChange> changes = {}) {
-  return Event{c.id, type, std::move(description), std::move(changes), c.state};
+  return Event{c.id, c.commune.insee_code, type, std::move(description), std::move(changes),
+               c.state};
 }
 
 std::string PartyText(const Party& p) {

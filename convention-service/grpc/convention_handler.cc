@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc/call_auth.h"
 #include "common/grpc/pagination.h"
 #include "common/grpc/request_fingerprint.h"
 #include "common/grpc/status_conversion.h"
@@ -11,12 +12,12 @@
 namespace ent::convention {
 namespace {
 
-// Principal recorded in the history until authentication identifies callers.
-constexpr char kAnonymousActor[] = "anonymous";
-
+// The request's identity for idempotency includes who sent it: another
+// principal reusing a request_id does not get the first caller's answer.
 template <typename Request>
-RequestContext ContextOf(const char* method, const Request& req) {
-  return RequestContext{req.request_id(), RequestFingerprint(method, req), kAnonymousActor};
+RequestContext ContextOf(const char* method, const Request& req, Principal caller) {
+  std::string fingerprint = RequestFingerprint(absl::StrCat(method, "\n", caller.name), req);
+  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller)};
 }
 
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status) {
@@ -34,6 +35,13 @@ ConventionRegistry::ConventionCallback Reply(grpc::ServerUnaryReactor* reactor,
   };
 }
 
+// Authenticates the caller and checks its role may do `action`, or finishes
+// the call with UNAUTHENTICATED / PERMISSION_DENIED.
+#define ENT_AUTHORIZE_OR_FINISH(caller, action)                  \
+  auto caller##_or = Authorize(*ctx, action);                    \
+  if (!caller##_or.ok()) return FinishNow(ctx, caller##_or.status()); \
+  Principal caller = std::move(*caller##_or)
+
 // Parses a convention name or finishes the call with the error.
 #define ENT_PARSE_NAME_OR_FINISH(var, name, field)            \
   auto var##_or = ConventionIdFromName(name, field);          \
@@ -42,24 +50,34 @@ ConventionRegistry::ConventionCallback Reply(grpc::ServerUnaryReactor* reactor,
 
 }  // namespace
 
+absl::StatusOr<Principal> ConventionHandler::Authorize(const grpc::ServerContextBase& ctx,
+                                                       Action action) const {
+  absl::StatusOr<Principal> caller = AuthenticateCall(ctx, principals_);
+  if (!caller.ok()) return caller.status();
+  if (auto st = AuthorizeAction(*caller, action); !st.ok()) return st;
+  return caller;
+}
+
 grpc::ServerUnaryReactor* ConventionHandler::CreateConvention(
     grpc::CallbackServerContext* ctx, const v1::CreateConventionRequest* req,
     v1::Convention* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   FieldViolations v;
   if (!req->has_convention()) v.Add("convention", "is required");
   Convention draft = TermsFromProto(req->convention(), "convention", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.Create(ContextOf("CreateConvention", *req), std::move(draft), req->convention_id(),
-                   Reply(reactor, resp));
+  registry_.Create(ContextOf("CreateConvention", *req, std::move(caller)), std::move(draft),
+                   req->convention_id(), Reply(reactor, resp));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* ConventionHandler::GetConvention(grpc::CallbackServerContext* ctx,
                                                            const v1::GetConventionRequest* req,
                                                            v1::Convention* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
-  absl::StatusOr<Convention> c = registry_.Get(id);
+  absl::StatusOr<Convention> c = registry_.Get(caller, id);
   if (c.ok()) ToProto(*c, resp);
   return FinishNow(ctx, c.status());
 }
@@ -67,6 +85,7 @@ grpc::ServerUnaryReactor* ConventionHandler::GetConvention(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
     grpc::CallbackServerContext* ctx, const v1::ListConventionsRequest* req,
     v1::ListConventionsResponse* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
   FieldViolations v;
   ListFilter filter;
   if (!req->commune_insee_code().empty()) {
@@ -92,7 +111,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
   if (!after.ok()) return FinishNow(ctx, after.status());
 
   const int limit = *page_size;
-  absl::StatusOr<std::vector<Convention>> page = registry_.List(filter, *after, limit + 1);
+  absl::StatusOr<std::vector<Convention>> page = registry_.List(caller, filter, *after, limit + 1);
   if (page.ok()) {
     const bool more = static_cast<int>(page->size()) > limit;
     if (more) page->pop_back();
@@ -105,6 +124,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
 grpc::ServerUnaryReactor* ConventionHandler::UpdateConvention(
     grpc::CallbackServerContext* ctx, const v1::UpdateConventionRequest* req,
     v1::Convention* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   ENT_PARSE_NAME_OR_FINISH(id, req->convention().name(), "convention.name");
   FieldViolations v;
   // Parse everything, then keep what the mask names: violations count only
@@ -121,7 +141,8 @@ grpc::ServerUnaryReactor* ConventionHandler::UpdateConvention(
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   parsed.id = id;
   auto* reactor = ctx->DefaultReactor();
-  registry_.Update(ContextOf("UpdateConvention", *req), std::move(parsed), std::move(paths),
+  registry_.Update(ContextOf("UpdateConvention", *req, std::move(caller)), std::move(parsed),
+                   std::move(paths),
                    req->convention().etag(), Reply(reactor, resp));
   return reactor;
 }
@@ -129,9 +150,10 @@ grpc::ServerUnaryReactor* ConventionHandler::UpdateConvention(
 grpc::ServerUnaryReactor* ConventionHandler::CancelConvention(
     grpc::CallbackServerContext* ctx, const v1::CancelConventionRequest* req,
     v1::Convention* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
   auto* reactor = ctx->DefaultReactor();
-  registry_.Cancel(ContextOf("CancelConvention", *req), std::move(id), req->etag(), req->reason(),
+  registry_.Cancel(ContextOf("CancelConvention", *req, std::move(caller)), std::move(id), req->etag(), req->reason(),
                    Reply(reactor, resp));
   return reactor;
 }
@@ -139,13 +161,17 @@ grpc::ServerUnaryReactor* ConventionHandler::CancelConvention(
 grpc::ServerUnaryReactor* ConventionHandler::SignConvention(grpc::CallbackServerContext* ctx,
                                                             const v1::SignConventionRequest* req,
                                                             v1::Convention* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, req->signature().party() == v1::PARTY_ROLE_ACADEMIE
+                                      ? Action::kSignForAcademie
+                                      : Action::kSignForCommune);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
   FieldViolations v;
   if (!req->has_signature()) v.Add("signature", "is required");
   Signature signature = SignatureFromProto(req->signature(), "signature", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.Sign(ContextOf("SignConvention", *req), std::move(id), std::move(signature),
+  registry_.Sign(ContextOf("SignConvention", *req, std::move(caller)), std::move(id),
+                 std::move(signature),
                  req->etag(), Reply(reactor, resp));
   return reactor;
 }
@@ -153,13 +179,15 @@ grpc::ServerUnaryReactor* ConventionHandler::SignConvention(grpc::CallbackServer
 grpc::ServerUnaryReactor* ConventionHandler::RecordDeliberation(
     grpc::CallbackServerContext* ctx, const v1::RecordDeliberationRequest* req,
     v1::Convention* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kRecordDeliberation);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
   FieldViolations v;
   if (!req->has_deliberation()) v.Add("deliberation", "is required");
   Deliberation d = DeliberationFromProto(req->deliberation(), "deliberation", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.RecordDeliberation(ContextOf("RecordDeliberation", *req), std::move(id), std::move(d),
+  registry_.RecordDeliberation(ContextOf("RecordDeliberation", *req, std::move(caller)),
+                               std::move(id), std::move(d),
                                req->etag(), Reply(reactor, resp));
   return reactor;
 }
@@ -167,6 +195,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RecordDeliberation(
 grpc::ServerUnaryReactor* ConventionHandler::AddSchool(grpc::CallbackServerContext* ctx,
                                                        const v1::AddSchoolRequest* req,
                                                        v1::Convention* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   ENT_PARSE_NAME_OR_FINISH(id, req->convention(), "convention");
   FieldViolations v;
   if (!req->has_school()) v.Add("school", "is required");
@@ -174,7 +203,8 @@ grpc::ServerUnaryReactor* ConventionHandler::AddSchool(grpc::CallbackServerConte
   auto date = DateFromProto(req->amendment_date(), "amendment_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.AddSchool(ContextOf("AddSchool", *req), std::move(id), std::move(school), date,
+  registry_.AddSchool(ContextOf("AddSchool", *req, std::move(caller)), std::move(id),
+                      std::move(school), date,
                       req->etag(), Reply(reactor, resp));
   return reactor;
 }
@@ -182,12 +212,14 @@ grpc::ServerUnaryReactor* ConventionHandler::AddSchool(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ConventionHandler::RemoveSchool(grpc::CallbackServerContext* ctx,
                                                           const v1::RemoveSchoolRequest* req,
                                                           v1::Convention* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   ENT_PARSE_NAME_OR_FINISH(id, req->convention(), "convention");
   FieldViolations v;
   auto date = DateFromProto(req->amendment_date(), "amendment_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.RemoveSchool(ContextOf("RemoveSchool", *req), std::move(id), req->uai(), date,
+  registry_.RemoveSchool(ContextOf("RemoveSchool", *req, std::move(caller)), std::move(id),
+                         req->uai(), date,
                          req->etag(), Reply(reactor, resp));
   return reactor;
 }
@@ -195,12 +227,13 @@ grpc::ServerUnaryReactor* ConventionHandler::RemoveSchool(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ConventionHandler::RenewConvention(
     grpc::CallbackServerContext* ctx, const v1::RenewConventionRequest* req,
     v1::Convention* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
   FieldViolations v;
   auto end_date = DateFromProto(req->end_date(), "end_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.Renew(ContextOf("RenewConvention", *req), std::move(id), end_date,
+  registry_.Renew(ContextOf("RenewConvention", *req, std::move(caller)), std::move(id), end_date,
                   req->convention_id(), Reply(reactor, resp));
   return reactor;
 }
@@ -208,6 +241,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RenewConvention(
 grpc::ServerUnaryReactor* ConventionHandler::ListConventionEvents(
     grpc::CallbackServerContext* ctx, const v1::ListConventionEventsRequest* req,
     v1::ListConventionEventsResponse* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
   ENT_PARSE_NAME_OR_FINISH(id, req->parent(), "parent");
   auto page_size = ResolvePageSize(req->page_size());
   if (!page_size.ok()) return FinishNow(ctx, page_size.status());
@@ -218,7 +252,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventionEvents(
     return FinishNow(ctx, InvalidField("page_token", "is not a token returned by this method"));
   }
   const int limit = *page_size;
-  absl::StatusOr<std::vector<EventRecord>> page = registry_.ListEvents(id, after_sequence, limit + 1);
+  absl::StatusOr<std::vector<EventRecord>> page = registry_.ListEvents(caller, id, after_sequence, limit + 1);
   if (page.ok()) {
     const bool more = static_cast<int>(page->size()) > limit;
     if (more) page->pop_back();
@@ -230,19 +264,23 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventionEvents(
 
 grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventionEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchConventionEventsRequest* req) {
-  absl::Status invalid;
-  std::string id;
-  if (req->after_sequence() < 0) {
-    invalid = InvalidField("after_sequence", "must not be negative");
-  } else if (!req->convention().empty()) {
-    auto parsed = ConventionIdFromName(req->convention(), "convention");
-    if (parsed.ok()) {
-      id = *parsed;
-    } else {
-      invalid = parsed.status();
+  absl::StatusOr<EventFilter> filter = [&]() -> absl::StatusOr<EventFilter> {
+    absl::StatusOr<Principal> caller = Authorize(*ctx, Action::kRead);
+    if (!caller.ok()) return caller.status();
+    if (req->after_sequence() < 0) {
+      return InvalidField("after_sequence", "must not be negative");
     }
-  }
-  return new EventWatchReactor(registry_, std::move(id), req->after_sequence(), invalid);
+    std::string id;
+    if (!req->convention().empty()) {
+      auto parsed = ConventionIdFromName(req->convention(), "convention");
+      if (!parsed.ok()) return parsed.status();
+      id = *parsed;
+    }
+    return registry_.WatchFilter(*caller, id);
+  }();
+  if (!filter.ok()) return new EventWatchReactor(registry_, {}, 0, filter.status());
+  return new EventWatchReactor(registry_, std::move(*filter), req->after_sequence(),
+                               absl::OkStatus());
 }
 
 }  // namespace ent::convention

@@ -1,9 +1,10 @@
-// gRPC adapter for ent.convention.v1.ConventionService: converts requests to
-// domain commands, calls ConventionRegistry, converts results back. No rules
-// here. Thread-safe.
+// gRPC adapter for ent.convention.v1.ConventionService: authenticates the
+// caller, converts requests to domain commands, calls ConventionRegistry,
+// converts results back. No business rules here. Thread-safe.
 #ifndef ENT_CONVENTION_GRPC_CONVENTION_HANDLER_H_
 #define ENT_CONVENTION_GRPC_CONVENTION_HANDLER_H_
 
+#include "common/auth/principal_registry.h"
 #include "convention-service/service/convention_registry.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 
@@ -11,7 +12,8 @@ namespace ent::convention {
 
 class ConventionHandler final : public v1::ConventionService::CallbackService {
  public:
-  explicit ConventionHandler(ConventionRegistry& registry) : registry_(registry) {}
+  ConventionHandler(ConventionRegistry& registry, const PrincipalRegistry& principals)
+      : registry_(registry), principals_(principals) {}
 
   grpc::ServerUnaryReactor* CreateConvention(grpc::CallbackServerContext* ctx,
                                              const v1::CreateConventionRequest* req,
@@ -50,7 +52,10 @@ class ConventionHandler final : public v1::ConventionService::CallbackService {
       grpc::CallbackServerContext* ctx, const v1::WatchConventionEventsRequest* req) override;
 
  private:
+  absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& ctx, Action action) const;
+
   ConventionRegistry& registry_;
+  const PrincipalRegistry& principals_;
 };
 
 }  // namespace ent::convention

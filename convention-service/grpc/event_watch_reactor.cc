@@ -5,9 +5,9 @@
 
 namespace ent::convention {
 
-EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, std::string convention_id,
+EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, EventFilter filter,
                                      int64_t after_sequence, absl::Status invalid)
-    : registry_(registry), convention_id_(std::move(convention_id)), cursor_(after_sequence) {
+    : registry_(registry), filter_(std::move(filter)), cursor_(after_sequence) {
   // Lock order is hub → reactor (the hub calls OnNewEvents under its lock),
   // so subscribe before taking our own lock.
   if (invalid.ok()) registry_.hub().Subscribe(this);
@@ -36,7 +36,7 @@ void EventWatchReactor::Pump() {
   }
   reading_ = true;
   wake_pending_ = false;
-  registry_.ReadEventsAfter(convention_id_, cursor_, kBatch,
+  registry_.ReadEventsAfter(filter_, cursor_, kBatch,
                             [this](absl::StatusOr<std::vector<EventRecord>> events) {
                               OnRead(std::move(events));
                             });

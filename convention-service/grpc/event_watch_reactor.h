@@ -22,8 +22,8 @@ class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEv
                                 public EventListener {
  public:
   // A non-OK `invalid` finishes the call at once with that status.
-  EventWatchReactor(ConventionRegistry& registry, std::string convention_id,
-                    int64_t after_sequence, absl::Status invalid);
+  EventWatchReactor(ConventionRegistry& registry, EventFilter filter, int64_t after_sequence,
+                    absl::Status invalid);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -38,7 +38,7 @@ class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEv
   void FinishOnce(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ConventionRegistry& registry_;
-  const std::string convention_id_;
+  const EventFilter filter_;
 
   absl::Mutex mu_;
   int64_t cursor_ ABSL_GUARDED_BY(mu_);

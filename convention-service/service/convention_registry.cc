@@ -6,17 +6,17 @@
 #include "common/status_macros.h"
 #include "convention-service/domain/lifecycle.h"
 #include "convention-service/domain/validation.h"
+#include "convention-service/service/access_policy.h"
 
 namespace ent::convention {
 namespace {
 
-absl::Status NotFound(const std::string& id) {
-  return absl::NotFoundError(absl::StrCat("conventions/", id, " does not exist"));
-}
-
-absl::StatusOr<Convention> Load(ConventionReader& r, const std::string& id) {
+// Loads convention `id` for `caller` to do `action` on it.
+absl::StatusOr<Convention> LoadFor(ConventionReader& r, const Principal& caller, Action action,
+                                   const std::string& id) {
   ENT_ASSIGN_OR_RETURN(std::optional<Convention> c, r.Get(id));
-  if (!c) return NotFound(id);
+  if (!c) return MissingConvention(caller, id);
+  ENT_RETURN_IF_ERROR(AuthorizeOnCommune(caller, action, c->commune.insee_code));
   return std::move(*c);
 }
 
@@ -81,7 +81,7 @@ void ConventionRegistry::Mutate(RequestContext ctx, MutationFn fn, ConventionCal
           ENT_RETURN_IF_ERROR(w.Put(c));
         }
         for (Event& e : m.events) {
-          EventRecord record{0, std::move(e), now, ctx.actor, ctx.request_id};
+          EventRecord record{0, std::move(e), now, ctx.caller.name, ctx.request_id};
           ENT_RETURN_IF_ERROR(w.AppendEvent(record).status());
         }
         ENT_RETURN_IF_ERROR(w.SaveResponse({ctx.request_id, ctx.fingerprint, m.changed[0]}, now));
@@ -94,14 +94,15 @@ void ConventionRegistry::Mutate(RequestContext ctx, MutationFn fn, ConventionCal
 }
 
 void ConventionRegistry::Change(
-    RequestContext ctx, std::string id, std::string etag,
+    RequestContext ctx, std::string id, std::string etag, Action action,
     std::function<absl::StatusOr<std::vector<Event>>(Convention&)> change,
     ConventionCallback done) {
+  const Principal caller = ctx.caller;
   Mutate(
       std::move(ctx),
-      [id = std::move(id), etag = std::move(etag), change = std::move(change)](
+      [caller, action, id = std::move(id), etag = std::move(etag), change = std::move(change)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
-        ENT_ASSIGN_OR_RETURN(Convention c, Load(w, id));
+        ENT_ASSIGN_OR_RETURN(Convention c, LoadFor(w, caller, action, id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
         ENT_ASSIGN_OR_RETURN(std::vector<Event> events, change(c));
         return Mutation{{std::move(c)}, std::move(events)};
@@ -117,6 +118,11 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
     done(v.ToStatus());
     return;
   }
+  if (auto st = AuthorizeOnCommune(ctx.caller, Action::kManageDraft, draft.commune.insee_code);
+      !st.ok()) {
+    done(st);
+    return;
+  }
   Mutate(
       std::move(ctx),
       [draft = std::move(draft), id = std::move(id)](ConventionWriter& w,
@@ -126,7 +132,7 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
         c.state = State::kDraft;
         c.version = 0;
         ENT_RETURN_IF_ERROR(CheckRenews(w, c));
-        Event created{c.id, EventType::kCreated,
+        Event created{c.id, c.commune.insee_code, EventType::kCreated,
                       absl::StrCat("draft created for commune ", c.commune.insee_code,
                                    ", school year ", c.school_year.ToString()),
                       {},
@@ -136,13 +142,23 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
       std::move(done));
 }
 
-absl::StatusOr<Convention> ConventionRegistry::Get(const std::string& id) {
-  return store_.ReadValue<Convention>([&id](ConventionReader& r) { return Load(r, id); });
+absl::StatusOr<Convention> ConventionRegistry::Get(const Principal& caller, const std::string& id) {
+  return store_.ReadValue<Convention>(
+      [&](ConventionReader& r) { return LoadFor(r, caller, Action::kRead, id); });
 }
 
-absl::StatusOr<std::vector<Convention>> ConventionRegistry::List(const ListFilter& filter,
+absl::StatusOr<std::vector<Convention>> ConventionRegistry::List(const Principal& caller,
+                                                                 ListFilter filter,
                                                                  const std::string& after_id,
                                                                  int limit) {
+  if (caller.role == Role::kCommunePortal) {
+    // Only what the portal may see: its own communes.
+    if (!filter.commune_insee.empty()) {
+      ENT_RETURN_IF_ERROR(AuthorizeOnCommune(caller, Action::kRead, filter.commune_insee));
+    } else {
+      filter.communes_in.assign(caller.communes.begin(), caller.communes.end());
+    }
+  }
   return store_.ReadValue<std::vector<Convention>>(
       [&](ConventionReader& r) { return r.List(filter, after_id, limit); });
 }
@@ -154,12 +170,12 @@ void ConventionRegistry::Update(RequestContext ctx, Convention patch,
     done(InvalidField("update_mask", "must list at least one path"));
     return;
   }
-  const std::string id = patch.id;
+  const Principal caller = ctx.caller;
   Mutate(
       std::move(ctx),
-      [patch = std::move(patch), paths = std::move(paths), etag = std::move(etag)](
+      [caller, patch = std::move(patch), paths = std::move(paths), etag = std::move(etag)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
-        ENT_ASSIGN_OR_RETURN(Convention c, Load(w, patch.id));
+        ENT_ASSIGN_OR_RETURN(Convention c, LoadFor(w, caller, Action::kManageDraft, patch.id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
         ENT_ASSIGN_OR_RETURN(std::vector<Event> events, UpdateDraft(c, patch, paths));
         FieldViolations v;
@@ -177,7 +193,7 @@ void ConventionRegistry::Cancel(RequestContext ctx, std::string id, std::string 
     done(InvalidField("reason", "must be at most 1000 bytes"));
     return;
   }
-  Change(std::move(ctx), std::move(id), std::move(etag),
+  Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
          [reason](Convention& c) { return CancelDraft(c, reason); }, std::move(done));
 }
 
@@ -189,11 +205,15 @@ void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature sign
     done(v.ToStatus());
     return;
   }
+  const Principal caller = ctx.caller;
+  const Action action = signature.party == PartyRole::kAcademie ? Action::kSignForAcademie
+                                                                : Action::kSignForCommune;
   Mutate(
       std::move(ctx),
-      [id = std::move(id), etag = std::move(etag), signature = std::move(signature)](
-          ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
-        ENT_ASSIGN_OR_RETURN(Convention c, Load(w, id));
+      [caller, action, id = std::move(id), etag = std::move(etag),
+       signature = std::move(signature)](ConventionWriter& w,
+                                         absl::Time) -> absl::StatusOr<Mutation> {
+        ENT_ASSIGN_OR_RETURN(Convention c, LoadFor(w, caller, action, id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
         ENT_ASSIGN_OR_RETURN(std::vector<Event> events, convention::Sign(c, signature));
         Mutation m{{c}, std::move(events)};
@@ -222,7 +242,7 @@ void ConventionRegistry::RecordDeliberation(RequestContext ctx, std::string id,
     done(v.ToStatus());
     return;
   }
-  Change(std::move(ctx), std::move(id), std::move(etag),
+  Change(std::move(ctx), std::move(id), std::move(etag), Action::kRecordDeliberation,
          [deliberation = std::move(deliberation)](Convention& c) {
            return convention::RecordDeliberation(c, deliberation);
          },
@@ -239,7 +259,7 @@ void ConventionRegistry::AddSchool(RequestContext ctx, std::string id, School sc
     return;
   }
   const CivilDate today = TodayInParis(clock_);
-  Change(std::move(ctx), std::move(id), std::move(etag),
+  Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
          [school = std::move(school), amendment_date, today](Convention& c) {
            return convention::AddSchool(c, school, amendment_date, today);
          },
@@ -255,7 +275,7 @@ void ConventionRegistry::RemoveSchool(RequestContext ctx, std::string id, std::s
     return;
   }
   const CivilDate today = TodayInParis(clock_);
-  Change(std::move(ctx), std::move(id), std::move(etag),
+  Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
          [uai = *normalized, amendment_date, today](Convention& c) {
            return convention::RemoveSchool(c, uai, amendment_date, today);
          },
@@ -265,11 +285,13 @@ void ConventionRegistry::RemoveSchool(RequestContext ctx, std::string id, std::s
 void ConventionRegistry::Renew(RequestContext ctx, std::string id,
                                std::optional<CivilDate> end_date, std::string new_id,
                                ConventionCallback done) {
+  const Principal caller = ctx.caller;
   Mutate(
       std::move(ctx),
-      [id = std::move(id), end_date, new_id = std::move(new_id)](
+      [caller, id = std::move(id), end_date, new_id = std::move(new_id)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
-        ENT_ASSIGN_OR_RETURN(Convention source, Load(w, id));
+        ENT_ASSIGN_OR_RETURN(Convention source,
+                             LoadFor(w, caller, Action::kManageDraft, id));
         ListFilter same_commune;
         same_commune.commune_insee = source.commune.insee_code;
         ENT_ASSIGN_OR_RETURN(std::vector<Convention> others, w.List(same_commune, "", 100000));
@@ -286,12 +308,12 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
         if (!v.empty()) {
           return InvalidField("end_date", v.violations().front().second);
         }
-        Event created{next.id, EventType::kCreated,
+        Event created{next.id, next.commune.insee_code, EventType::kCreated,
                       absl::StrCat("renewal draft of conventions/", source.id, " for school year ",
                                    next.school_year.ToString()),
                       {},
                       State::kDraft};
-        Event renewed{source.id, EventType::kRenewed,
+        Event renewed{source.id, source.commune.insee_code, EventType::kRenewed,
                       absl::StrCat("renewed by draft conventions/", next.id, " for school year ",
                                    next.school_year.ToString()),
                       {},
@@ -301,22 +323,36 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
       std::move(done));
 }
 
-absl::StatusOr<std::vector<EventRecord>> ConventionRegistry::ListEvents(const std::string& id,
+absl::StatusOr<std::vector<EventRecord>> ConventionRegistry::ListEvents(const Principal& caller,
+                                                                        const std::string& id,
                                                                         int64_t after_sequence,
                                                                         int limit) {
   return store_.ReadValue<std::vector<EventRecord>>(
       [&](ConventionReader& r) -> absl::StatusOr<std::vector<EventRecord>> {
-        ENT_ASSIGN_OR_RETURN(auto c, r.Get(id));
-        if (!c) return NotFound(id);
-        return r.ListEvents(id, after_sequence, limit);
+        ENT_RETURN_IF_ERROR(LoadFor(r, caller, Action::kRead, id).status());
+        EventFilter filter;
+        filter.convention_id = id;
+        return r.ListEvents(filter, after_sequence, limit);
       });
 }
 
-void ConventionRegistry::ReadEventsAfter(std::string id, int64_t after_sequence, int limit,
+absl::StatusOr<EventFilter> ConventionRegistry::WatchFilter(const Principal& caller,
+                                                            const std::string& id) {
+  EventFilter filter;
+  filter.convention_id = id;
+  if (!id.empty()) {
+    ENT_RETURN_IF_ERROR(Get(caller, id).status());
+  } else if (caller.role == Role::kCommunePortal) {
+    filter.communes_in.assign(caller.communes.begin(), caller.communes.end());
+  }
+  return filter;
+}
+
+void ConventionRegistry::ReadEventsAfter(EventFilter filter, int64_t after_sequence, int limit,
                                          EventsCallback done) {
-  store_.ReadAsync([id = std::move(id), after_sequence, limit,
+  store_.ReadAsync([filter = std::move(filter), after_sequence, limit,
                     done = std::move(done)](ConventionReader& r) {
-    done(r.ListEvents(id, after_sequence, limit));
+    done(r.ListEvents(filter, after_sequence, limit));
   });
 }
 

@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/auth/principal.h"
 #include "common/clock.h"
 #include "convention-service/domain/convention.h"
+#include "convention-service/service/access_policy.h"
 #include "convention-service/service/event_hub.h"
 #include "convention-service/store/convention_store.h"
 
@@ -26,8 +28,8 @@ namespace ent::convention {
 // Who asks, and the identity of the request for idempotency.
 struct RequestContext {
   std::string request_id;   // validated by the registry
-  std::string fingerprint;  // same id + different fingerprint is refused
-  std::string actor;        // principal recorded in the history
+  std::string fingerprint;  // of the request and its caller; same id + other fingerprint is refused
+  Principal caller;         // authenticated; recorded in the history
 };
 
 class ConventionRegistry {
@@ -40,8 +42,9 @@ class ConventionRegistry {
 
   // `draft` has its school year and end date parsed; `id` may be empty.
   void Create(RequestContext ctx, Convention draft, std::string id, ConventionCallback done);
-  absl::StatusOr<Convention> Get(const std::string& id);
-  absl::StatusOr<std::vector<Convention>> List(const ListFilter& filter,
+  absl::StatusOr<Convention> Get(const Principal& caller, const std::string& id);
+  // Commune portals see only their communes' conventions.
+  absl::StatusOr<std::vector<Convention>> List(const Principal& caller, ListFilter filter,
                                                const std::string& after_id, int limit);
   void Update(RequestContext ctx, Convention patch, std::vector<std::string> paths,
               std::string etag, ConventionCallback done);
@@ -60,10 +63,14 @@ class ConventionRegistry {
   void Renew(RequestContext ctx, std::string id, std::optional<CivilDate> end_date,
              std::string new_id, ConventionCallback done);
   // History of one convention (NOT_FOUND when it does not exist).
-  absl::StatusOr<std::vector<EventRecord>> ListEvents(const std::string& id,
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(const Principal& caller,
+                                                      const std::string& id,
                                                       int64_t after_sequence, int limit);
-  // History of every convention (or `id`'s when not empty), no existence check.
-  void ReadEventsAfter(std::string id, int64_t after_sequence, int limit, EventsCallback done);
+  // The events `caller` may watch: one convention's (`id`, checked now) or
+  // every convention's it may read.
+  absl::StatusOr<EventFilter> WatchFilter(const Principal& caller, const std::string& id);
+  // Events matching `filter` (already authorised), on a store thread.
+  void ReadEventsAfter(EventFilter filter, int64_t after_sequence, int limit, EventsCallback done);
 
   EventHub& hub() { return hub_; }
 
@@ -77,7 +84,7 @@ class ConventionRegistry {
   // Runs `fn` in a write transaction with idempotency, versioning and history.
   void Mutate(RequestContext ctx, MutationFn fn, ConventionCallback done);
   // Loads `id` for a change guarded by `etag`, applies `change`, and records it.
-  void Change(RequestContext ctx, std::string id, std::string etag,
+  void Change(RequestContext ctx, std::string id, std::string etag, Action action,
               std::function<absl::StatusOr<std::vector<Event>>(Convention&)> change,
               ConventionCallback done);
 

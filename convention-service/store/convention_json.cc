@@ -126,6 +126,10 @@ absl::StatusOr<Convention> DecodeConvention(const std::string& text) {
   }
 }
 
+std::string EncodeStrings(const std::vector<std::string>& values) {
+  return json(values).dump();
+}
+
 std::string EncodeChanges(const std::vector<FieldChange>& changes) {
   json out = json::array();
   for (const auto& c : changes) out.push_back({c.field, c.old_value, c.new_value});

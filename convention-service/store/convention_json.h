@@ -15,6 +15,9 @@ namespace ent::convention {
 std::string EncodeConvention(const Convention& c);
 absl::StatusOr<Convention> DecodeConvention(const std::string& json);
 
+// A JSON array of strings (bound to SQL as a json_each() argument).
+std::string EncodeStrings(const std::vector<std::string>& values);
+
 std::string EncodeChanges(const std::vector<FieldChange>& changes);
 absl::StatusOr<std::vector<FieldChange>> DecodeChanges(const std::string& json);
 

@@ -18,9 +18,15 @@
 namespace ent::convention {
 
 struct ListFilter {
-  std::string commune_insee;            // empty: any
-  std::optional<State> state;           // nullopt: any
+  std::string commune_insee;              // empty: any
+  std::vector<std::string> communes_in;   // empty: any; else only these communes
+  std::optional<State> state;             // nullopt: any
   std::optional<SchoolYear> school_year;
+};
+
+struct EventFilter {
+  std::string convention_id;              // empty: every convention
+  std::vector<std::string> communes_in;   // empty: any; else only these communes
 };
 
 // The first response to a mutating request, kept to answer its retries.
@@ -38,9 +44,9 @@ class ConventionReader {
   // Conventions matching `filter` with id > `after_id`, by id, at most `limit`.
   virtual absl::StatusOr<std::vector<Convention>> List(const ListFilter& filter,
                                                        const std::string& after_id, int limit) = 0;
-  // Events with sequence > `after_sequence`, oldest first, at most `limit`;
-  // only `convention_id`'s when it is not empty.
-  virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(const std::string& convention_id,
+  // Events matching `filter` with sequence > `after_sequence`, oldest first,
+  // at most `limit`.
+  virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventFilter& filter,
                                                               int64_t after_sequence,
                                                               int limit) = 0;
 };

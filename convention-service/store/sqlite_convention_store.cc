@@ -26,6 +26,7 @@ CREATE INDEX conventions_by_state ON conventions (state, id);
 CREATE TABLE convention_events (
   sequence      INTEGER PRIMARY KEY,  -- rowid: increasing, never reused (rows are never deleted)
   convention_id TEXT NOT NULL,
+  commune_insee TEXT NOT NULL,
   type          INTEGER NOT NULL,
   time_us       INTEGER NOT NULL,
   actor         TEXT NOT NULL,
@@ -77,6 +78,9 @@ class SqliteTx final : public ConventionWriter {
                                                const std::string& after_id, int limit) override {
     std::string sql = "SELECT body FROM conventions WHERE id > ?1";
     if (!filter.commune_insee.empty()) sql += " AND commune_insee = ?2";
+    if (!filter.communes_in.empty()) {
+      sql += " AND commune_insee IN (SELECT value FROM json_each(?6))";
+    }
     if (filter.state) sql += " AND state = ?3";
     if (filter.school_year) sql += " AND school_year = ?4";
     sql += " ORDER BY id LIMIT ?5";
@@ -86,6 +90,7 @@ class SqliteTx final : public ConventionWriter {
     if (filter.state) stmt.Bind(3, static_cast<int64_t>(*filter.state));
     if (filter.school_year) stmt.Bind(4, filter.school_year->ToString());
     stmt.Bind(5, static_cast<int64_t>(limit));
+    if (!filter.communes_in.empty()) stmt.Bind(6, EncodeStrings(filter.communes_in));
     std::vector<Convention> out;
     while (true) {
       ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -96,18 +101,19 @@ class SqliteTx final : public ConventionWriter {
     return out;
   }
 
-  absl::StatusOr<std::vector<EventRecord>> ListEvents(const std::string& convention_id,
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventFilter& filter,
                                                       int64_t after_sequence, int limit) override {
-    const char* sql =
-        convention_id.empty()
-            ? "SELECT sequence, convention_id, type, time_us, actor, request_id, description, "
-              "changes, state FROM convention_events WHERE sequence > ?2 ORDER BY sequence "
-              "LIMIT ?3"
-            : "SELECT sequence, convention_id, type, time_us, actor, request_id, description, "
-              "changes, state FROM convention_events WHERE convention_id = ?1 AND sequence > ?2 "
-              "ORDER BY sequence LIMIT ?3";
+    std::string sql =
+        "SELECT sequence, convention_id, commune_insee, type, time_us, actor, request_id, "
+        "description, changes, state FROM convention_events WHERE sequence > ?2";
+    if (!filter.convention_id.empty()) sql += " AND convention_id = ?1";
+    if (!filter.communes_in.empty()) {
+      sql += " AND commune_insee IN (SELECT value FROM json_each(?4))";
+    }
+    sql += " ORDER BY sequence LIMIT ?3";
     ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql));
-    if (!convention_id.empty()) stmt.Bind(1, convention_id);
+    if (!filter.convention_id.empty()) stmt.Bind(1, filter.convention_id);
+    if (!filter.communes_in.empty()) stmt.Bind(4, EncodeStrings(filter.communes_in));
     stmt.Bind(2, after_sequence).Bind(3, static_cast<int64_t>(limit));
     std::vector<EventRecord> out;
     while (true) {
@@ -116,13 +122,14 @@ class SqliteTx final : public ConventionWriter {
       EventRecord r;
       r.sequence = stmt.ColumnInt64(0);
       r.event.convention_id = stmt.ColumnText(1);
-      r.event.type = static_cast<EventType>(stmt.ColumnInt64(2));
-      r.time = absl::FromUnixMicros(stmt.ColumnInt64(3));
-      r.actor = stmt.ColumnText(4);
-      r.request_id = stmt.ColumnText(5);
-      r.event.description = stmt.ColumnText(6);
-      ENT_ASSIGN_OR_RETURN(r.event.changes, DecodeChanges(stmt.ColumnText(7)));
-      r.event.state = static_cast<State>(stmt.ColumnInt64(8));
+      r.event.commune_insee = stmt.ColumnText(2);
+      r.event.type = static_cast<EventType>(stmt.ColumnInt64(3));
+      r.time = absl::FromUnixMicros(stmt.ColumnInt64(4));
+      r.actor = stmt.ColumnText(5);
+      r.request_id = stmt.ColumnText(6);
+      r.event.description = stmt.ColumnText(7);
+      ENT_ASSIGN_OR_RETURN(r.event.changes, DecodeChanges(stmt.ColumnText(8)));
+      r.event.state = static_cast<State>(stmt.ColumnInt64(9));
       out.push_back(std::move(r));
     }
     return out;
@@ -148,9 +155,10 @@ class SqliteTx final : public ConventionWriter {
     ENT_ASSIGN_OR_RETURN(
         auto stmt,
         conn_.Prepare("INSERT INTO convention_events (convention_id, type, time_us, actor, "
-                      "request_id, description, changes, state) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+                      "request_id, description, changes, state, commune_insee) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
     stmt.Bind(1, r.event.convention_id)
+        .Bind(9, r.event.commune_insee)
         .Bind(2, static_cast<int64_t>(r.event.type))
         .Bind(3, absl::ToUnixMicros(r.time))
         .Bind(4, r.actor)

@@ -14,6 +14,7 @@
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "tests/support/raw_grpc.h"
 #include "tests/support/service_process.h"
+#include "tests/support/test_principals.h"
 
 namespace ent::convention {
 namespace {
@@ -49,7 +50,8 @@ class ConventionServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     service_ = std::make_unique<testing::ServiceProcess>(
-        testing::BinaryPath("convention-service/ent-convention-service"), dir_.path());
+        testing::BinaryPath("convention-service/ent-convention-service"), dir_.path(),
+        std::vector<std::string>{"--principals=" + principals_.path()});
     ASSERT_TRUE(service_->Start().ok());
     Connect();
   }
@@ -86,10 +88,12 @@ class ConventionServiceTest : public ::testing::Test {
 
   grpc::Status Create(const v1::CreateConventionRequest& req, v1::Convention* out) {
     grpc::ClientContext ctx;
+    Auth(ctx);
     return stub_->CreateConvention(&ctx, req, out);
   }
   grpc::Status Get(const std::string& name, v1::Convention* out) {
     grpc::ClientContext ctx;
+    Auth(ctx);
     v1::GetConventionRequest req;
     req.set_name(name);
     return stub_->GetConvention(&ctx, req, out);
@@ -97,6 +101,7 @@ class ConventionServiceTest : public ::testing::Test {
   grpc::Status Sign(const std::string& name, v1::PartyRole party, google::type::Date date,
                     v1::Convention* out, const std::string& etag = "") {
     grpc::ClientContext ctx;
+    Auth(ctx);
     v1::SignConventionRequest req;
     req.set_name(name);
     req.set_request_id(NextRequestId());
@@ -122,6 +127,7 @@ class ConventionServiceTest : public ::testing::Test {
     req.set_page_size(2);
     do {
       grpc::ClientContext ctx;
+      Auth(ctx);
       v1::ListConventionEventsResponse resp;
       grpc::Status st = stub_->ListConventionEvents(&ctx, req, &resp);
       EXPECT_TRUE(st.ok()) << st.error_message();
@@ -132,7 +138,14 @@ class ConventionServiceTest : public ::testing::Test {
     return out;
   }
 
+  // Calls are made as the rectorat service unless a test says otherwise.
+  void Auth(grpc::ClientContext& ctx,
+            const std::string& principal = testing::TestPrincipals::kRectorat) {
+    principals_.Authorize(ctx, principal);
+  }
+
   testing::TempDir dir_;
+  testing::TestPrincipals principals_{dir_.path()};
   std::unique_ptr<testing::ServiceProcess> service_;
   std::unique_ptr<v1::ConventionService::Stub> stub_;
 };
@@ -145,17 +158,20 @@ TEST_F(ConventionServiceTest, GoldenScenarioSaintAmbroix) {
   EXPECT_EQ(c.state(), v1::Convention::STATE_DRAFT);
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     ASSERT_TRUE(stub_->RecordDeliberation(&ctx, demo::SaintAmbroixDeliberation(), &c).ok());
   }
   // Step 1: enforceable on the later of transmission and posting.
   EXPECT_EQ(Iso(c.deliberation().enforceable_date()), "2021-10-29");
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     ASSERT_TRUE(stub_->SignConvention(&ctx, demo::SaintAmbroixAcademieSignature(), &c).ok());
   }
   EXPECT_EQ(c.state(), v1::Convention::STATE_SIGNING);
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     ASSERT_TRUE(stub_->SignConvention(&ctx, demo::SaintAmbroixCommuneSignature(), &c).ok());
   }
   // Step 2: active from the later signature, ends on Article 3's date.
@@ -205,6 +221,8 @@ TEST_F(ConventionServiceTest, InvalidDraftNamesEveryBadFieldAndWritesNothing) {
   EXPECT_THAT(st.error_message(), HasSubstr("must end with U"));
 
   grpc::ClientContext ctx;
+
+  Auth(ctx);
   v1::ListConventionsResponse list;
   ASSERT_TRUE(stub_->ListConventions(&ctx, v1::ListConventionsRequest(), &list).ok());
   EXPECT_EQ(list.conventions_size(), 0);
@@ -229,6 +247,8 @@ TEST_F(ConventionServiceTest, RetryReturnsFirstResponseAndReusedIdIsRefused) {
   EXPECT_THAT(ViolatedFields(st), ElementsAre("request_id"));
 
   grpc::ClientContext ctx;
+
+  Auth(ctx);
   v1::ListConventionsResponse list;
   ASSERT_TRUE(stub_->ListConventions(&ctx, v1::ListConventionsRequest(), &list).ok());
   EXPECT_EQ(list.conventions_size(), 1);
@@ -246,6 +266,7 @@ TEST_F(ConventionServiceTest, UpdateNeedsDraftAndFreshEtag) {
   v1::Convention updated;
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     ASSERT_TRUE(stub_->UpdateConvention(&ctx, req, &updated).ok());
   }
   EXPECT_EQ(Iso(updated.end_date()), "2022-09-01");
@@ -255,6 +276,7 @@ TEST_F(ConventionServiceTest, UpdateNeedsDraftAndFreshEtag) {
   *req.mutable_convention()->mutable_end_date() = Date(2022, 8, 30);
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     EXPECT_EQ(stub_->UpdateConvention(&ctx, req, &updated).error_code(),
               grpc::StatusCode::ABORTED);
   }
@@ -264,6 +286,7 @@ TEST_F(ConventionServiceTest, UpdateNeedsDraftAndFreshEtag) {
   req.mutable_update_mask()->set_paths(0, "state");
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     grpc::Status st = stub_->UpdateConvention(&ctx, req, &updated);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_THAT(ViolatedFields(st), ElementsAre("update_mask"));
@@ -274,6 +297,7 @@ TEST_F(ConventionServiceTest, UpdateNeedsDraftAndFreshEtag) {
   req.mutable_update_mask()->set_paths(0, "end_date");
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     EXPECT_EQ(stub_->UpdateConvention(&ctx, req, &updated).error_code(),
               grpc::StatusCode::FAILED_PRECONDITION);
   }
@@ -304,6 +328,7 @@ TEST_F(ConventionServiceTest, ListFiltersAndPaginates) {
   int pages = 0;
   do {
     grpc::ClientContext ctx;
+    Auth(ctx);
     v1::ListConventionsResponse resp;
     ASSERT_TRUE(stub_->ListConventions(&ctx, req, &resp).ok());
     for (const auto& c : resp.conventions()) names.push_back(c.name());
@@ -320,6 +345,7 @@ TEST_F(ConventionServiceTest, ListFiltersAndPaginates) {
   by_commune.set_school_year("2022-2023");
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     v1::ListConventionsResponse resp;
     ASSERT_TRUE(stub_->ListConventions(&ctx, by_commune, &resp).ok());
     ASSERT_EQ(resp.conventions_size(), 1);
@@ -329,6 +355,7 @@ TEST_F(ConventionServiceTest, ListFiltersAndPaginates) {
   active.set_state(v1::Convention::STATE_ACTIVE);
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     v1::ListConventionsResponse resp;
     ASSERT_TRUE(stub_->ListConventions(&ctx, active, &resp).ok());
     EXPECT_EQ(resp.conventions_size(), 0);
@@ -338,10 +365,12 @@ TEST_F(ConventionServiceTest, ListFiltersAndPaginates) {
     v1::ListConventionsRequest first;
     first.set_page_size(1);
     grpc::ClientContext ctx;
+    Auth(ctx);
     v1::ListConventionsResponse resp;
     ASSERT_TRUE(stub_->ListConventions(&ctx, first, &resp).ok());
     by_commune.set_page_token(resp.next_page_token());
     grpc::ClientContext ctx2;
+    Auth(ctx2);
     grpc::Status st = stub_->ListConventions(&ctx2, by_commune, &resp);
     EXPECT_THAT(ViolatedFields(st), ElementsAre("page_token"));
   }
@@ -350,6 +379,7 @@ TEST_F(ConventionServiceTest, ListFiltersAndPaginates) {
   bad.set_commune_insee_code("ABCDE");
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     v1::ListConventionsResponse resp;
     grpc::Status st = stub_->ListConventions(&ctx, bad, &resp);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -365,6 +395,7 @@ TEST_F(ConventionServiceTest, CancelledDraftCannotBeSigned) {
   req.set_reason("created twice");
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     ASSERT_TRUE(stub_->CancelConvention(&ctx, req, &c).ok());
   }
   EXPECT_EQ(c.state(), v1::Convention::STATE_CANCELLED);
@@ -395,6 +426,7 @@ TEST_F(ConventionServiceTest, SchoolsChangeInDraftAndByAmendmentOnceActive) {
   add.mutable_school()->set_type(v1::SCHOOL_TYPE_PRIMAIRE);
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     ASSERT_TRUE(stub_->AddSchool(&ctx, add, &c).ok());
   }
   ASSERT_EQ(c.schools_size(), 3);
@@ -402,6 +434,7 @@ TEST_F(ConventionServiceTest, SchoolsChangeInDraftAndByAmendmentOnceActive) {
   {
     add.set_request_id(NextRequestId());
     grpc::ClientContext ctx;
+    Auth(ctx);
     EXPECT_EQ(stub_->AddSchool(&ctx, add, &c).error_code(), grpc::StatusCode::ALREADY_EXISTS);
   }
   Activate(c.name(), Date(2021, 10, 11), Date(2021, 11, 3));
@@ -410,6 +443,7 @@ TEST_F(ConventionServiceTest, SchoolsChangeInDraftAndByAmendmentOnceActive) {
   *add.mutable_amendment_date() = Date(2022, 1, 10);
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     ASSERT_TRUE(stub_->AddSchool(&ctx, add, &c).ok());
   }
   EXPECT_EQ(Iso(c.schools(3).enrolled_date()), "2022-01-10");
@@ -420,6 +454,7 @@ TEST_F(ConventionServiceTest, SchoolsChangeInDraftAndByAmendmentOnceActive) {
   *remove.mutable_amendment_date() = Date(2022, 2, 1);
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     ASSERT_TRUE(stub_->RemoveSchool(&ctx, remove, &c).ok());
   }
   EXPECT_EQ(c.schools_size(), 3);
@@ -427,6 +462,7 @@ TEST_F(ConventionServiceTest, SchoolsChangeInDraftAndByAmendmentOnceActive) {
   remove.set_uai("0300002X");
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     grpc::Status st = stub_->RemoveSchool(&ctx, remove, &c);
     EXPECT_THAT(ViolatedFields(st), ElementsAre("uai"));
   }
@@ -461,6 +497,7 @@ TEST_F(ConventionServiceTest, OverlapIsRefusedButRenewalSupersedesItsPredecessor
   v1::Convention renewal;
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     ASSERT_TRUE(stub_->RenewConvention(&ctx, renew, &renewal).ok());
   }
   EXPECT_EQ(renewal.school_year(), "2022-2023");
@@ -469,6 +506,7 @@ TEST_F(ConventionServiceTest, OverlapIsRefusedButRenewalSupersedesItsPredecessor
   renew.set_request_id(NextRequestId());
   {
     grpc::ClientContext ctx;
+    Auth(ctx);
     EXPECT_EQ(stub_->RenewConvention(&ctx, renew, &out).error_code(),
               grpc::StatusCode::ALREADY_EXISTS);
   }
@@ -522,6 +560,8 @@ TEST_F(ConventionServiceTest, WatchStreamsHistoryThenLiveEventsAndResumes) {
   ASSERT_TRUE(Create(demo::SaintAmbroixCreate(), &c).ok());
 
   grpc::ClientContext ctx;
+
+  Auth(ctx);
   v1::WatchConventionEventsRequest req;
   auto reader = stub_->WatchConventionEvents(&ctx, req);
   v1::ConventionEvent event;
@@ -542,6 +582,7 @@ TEST_F(ConventionServiceTest, WatchStreamsHistoryThenLiveEventsAndResumes) {
 
   // Resuming after the first event yields only what followed.
   grpc::ClientContext resume_ctx;
+  Auth(resume_ctx);
   req.set_after_sequence(first_sequence);
   req.set_convention(c.name());
   auto resumed = stub_->WatchConventionEvents(&resume_ctx, req);
@@ -551,6 +592,8 @@ TEST_F(ConventionServiceTest, WatchStreamsHistoryThenLiveEventsAndResumes) {
   resumed->Finish();
 
   grpc::ClientContext bad_ctx;
+
+  Auth(bad_ctx);
   req.set_after_sequence(-1);
   auto bad = stub_->WatchConventionEvents(&bad_ctx, req);
   EXPECT_FALSE(bad->Read(&event));

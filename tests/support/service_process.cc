@@ -93,6 +93,10 @@ int ServiceProcess::Stop() {
   return status;
 }
 
+void ServiceProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
 void ServiceProcess::Kill() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);

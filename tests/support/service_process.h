@@ -39,6 +39,8 @@ class ServiceProcess {
   int Stop();
   // SIGKILL and wait: a crash.
   void Kill();
+  // Sends `signal` (e.g. SIGHUP) without waiting.
+  void Signal(int signal);
   bool running() const { return pid_ > 0; }
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }

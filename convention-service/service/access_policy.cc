@@ -1,0 +1,62 @@
+#include "convention-service/service/access_policy.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace ent::convention {
+namespace {
+
+const char* ActionText(Action a) {
+  switch (a) {
+    case Action::kRead: return "read conventions";
+    case Action::kManageDraft: return "create or edit conventions";
+    case Action::kSignForAcademie: return "sign for the académie";
+    case Action::kSignForCommune: return "sign for the commune";
+    case Action::kRecordDeliberation: return "record deliberations";
+  }
+  return "do this";
+}
+
+absl::Status Denied(const Principal& caller, Action action) {
+  return absl::PermissionDeniedError(absl::StrCat("principal '", caller.name, "' (",
+                                                  RoleName(caller.role), ") may not ",
+                                                  ActionText(action)));
+}
+
+}  // namespace
+
+absl::Status AuthorizeAction(const Principal& caller, Action action) {
+  switch (caller.role) {
+    case Role::kRectoratService:
+      return absl::OkStatus();
+    case Role::kCommunePortal:
+      if (action == Action::kRead || action == Action::kSignForCommune ||
+          action == Action::kRecordDeliberation) {
+        return absl::OkStatus();
+      }
+      return Denied(caller, action);
+    case Role::kSupportStaff:
+    case Role::kFinance:
+    case Role::kInternalService:
+      if (action == Action::kRead) return absl::OkStatus();
+      return Denied(caller, action);
+  }
+  return Denied(caller, action);
+}
+
+absl::Status AuthorizeOnCommune(const Principal& caller, Action action, const std::string& insee) {
+  if (auto st = AuthorizeAction(caller, action); !st.ok()) return st;
+  if (caller.role != Role::kCommunePortal || caller.ActsFor(insee)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("principal '", caller.name,
+                                                  "' (commune portal) does not act for commune ",
+                                                  insee));
+}
+
+absl::Status MissingConvention(const Principal& caller, const std::string& id) {
+  if (caller.role == Role::kCommunePortal) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal '", caller.name, "' (commune portal) may not access conventions/", id));
+  }
+  return absl::NotFoundError(absl::StrCat("conventions/", id, " does not exist"));
+}
+
+}  // namespace ent::convention

@@ -1,0 +1,34 @@
+// Who may do what on conventions (DESIGN §3.6). Plain functions, no I/O.
+//
+// Checks happen in two steps: AuthorizeAction when the call arrives (may this
+// role ever do it?), then AuthorizeOnCommune once the convention is known
+// (commune portals act only for their own communes). A commune portal gets
+// PERMISSION_DENIED for a convention that does not exist, as for another
+// commune's, so it cannot probe which conventions exist.
+#ifndef ENT_CONVENTION_SERVICE_ACCESS_POLICY_H_
+#define ENT_CONVENTION_SERVICE_ACCESS_POLICY_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/auth/principal.h"
+
+namespace ent::convention {
+
+enum class Action {
+  kRead,                // conventions and their history
+  kManageDraft,         // create, edit, cancel, enrol schools, renew
+  kSignForAcademie,     // the académie's signature
+  kSignForCommune,      // the commune's signature
+  kRecordDeliberation,  // the commune's deliberation
+};
+
+absl::Status AuthorizeAction(const Principal& caller, Action action);
+absl::Status AuthorizeOnCommune(const Principal& caller, Action action, const std::string& insee);
+// The error for a convention that does not exist: NOT_FOUND, except for
+// commune portals (PERMISSION_DENIED).
+absl::Status MissingConvention(const Principal& caller, const std::string& id);
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_SERVICE_ACCESS_POLICY_H_
