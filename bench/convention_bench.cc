@@ -1,6 +1,6 @@
 // convention_bench: throughput and latency of convention-service, as ratios
 // against baselines measured in the same run on the same machine:
-//  - reads: GetConvention on the real service vs a bare gRPC echo server
+//  - reads: authenticated GetConvention on the real service vs a bare gRPC echo server
 //    (this binary re-run with --serve-echo, a separate process like the
 //    service) returning a message of the same size (DESIGN §7: ≥ 75 %, p99 < 5 ms
 //    at 32 concurrent calls);
@@ -26,6 +26,7 @@
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "tests/support/service_process.h"
+#include "tests/support/test_principals.h"
 
 namespace v1 = ::ent::convention::v1;
 using ent::bench::Describe;
@@ -96,8 +97,9 @@ int ServeEcho(int argc, char** argv) {
   return 0;
 }
 
-LoadResult LoadGets(v1::ConventionService::Stub& stub, int concurrency, absl::Duration d) {
-  return RunClosedLoop(concurrency, d, [&stub](int64_t, std::function<void(bool)> done) {
+LoadResult LoadGets(v1::ConventionService::Stub& stub, const std::string& token, int concurrency,
+                    absl::Duration d) {
+  return RunClosedLoop(concurrency, d, [&stub, &token](int64_t, std::function<void(bool)> done) {
     struct Call {
       grpc::ClientContext ctx;
       v1::GetConventionRequest req;
@@ -105,14 +107,16 @@ LoadResult LoadGets(v1::ConventionService::Stub& stub, int concurrency, absl::Du
     };
     auto call = std::make_shared<Call>();
     call->req.set_name(std::string("conventions/") + ent::demo::kSaintAmbroixId);
+    call->ctx.AddMetadata("authorization", token);
     stub.async()->GetConvention(&call->ctx, &call->req, &call->resp,
                                 [call, done](grpc::Status st) { done(st.ok()); });
   });
 }
 
-LoadResult LoadCreates(v1::ConventionService::Stub& stub, int concurrency, absl::Duration d,
-                       const std::string& prefix) {
-  return RunClosedLoop(concurrency, d, [&stub, prefix](int64_t i, std::function<void(bool)> done) {
+LoadResult LoadCreates(v1::ConventionService::Stub& stub, const std::string& token,
+                       int concurrency, absl::Duration d, const std::string& prefix) {
+  return RunClosedLoop(concurrency, d, [&stub, &token, prefix](int64_t i,
+                                                               std::function<void(bool)> done) {
     struct Call {
       grpc::ClientContext ctx;
       v1::CreateConventionRequest req;
@@ -122,6 +126,7 @@ LoadResult LoadCreates(v1::ConventionService::Stub& stub, int concurrency, absl:
     call->req = ent::demo::SaintAmbroixCreate();
     call->req.set_convention_id(absl::StrCat(prefix, i));
     call->req.set_request_id(absl::StrCat(prefix, "req-", i));
+    call->ctx.AddMetadata("authorization", token);
     stub.async()->CreateConvention(&call->ctx, &call->req, &call->resp,
                                    [call, done](grpc::Status st) { done(st.ok()); });
   });
@@ -164,8 +169,12 @@ int main(int argc, char** argv) {
   const absl::Duration d = absl::Seconds(seconds);
   ent::testing::TempDir dir;
 
+  ent::testing::TestPrincipals principals(dir.path());
+  const std::string token =
+      "Bearer " + principals.Token(ent::testing::TestPrincipals::kRectorat);
   ent::testing::ServiceProcess service(
-      ent::testing::BinaryPath("convention-service/ent-convention-service"), dir.path());
+      ent::testing::BinaryPath("convention-service/ent-convention-service"), dir.path(),
+      {"--principals=" + principals.path()});
   if (auto st = service.Start(); !st.ok()) {
     std::fprintf(stderr, "%s\n", st.ToString().c_str());
     return 1;
@@ -174,6 +183,7 @@ int main(int argc, char** argv) {
   v1::Convention reply;
   {
     grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", token);
     if (!stub->CreateConvention(&ctx, ent::demo::SaintAmbroixCreate(), &reply).ok()) return 1;
   }
 
@@ -191,13 +201,13 @@ int main(int argc, char** argv) {
               seconds, concurrency, std::thread::hardware_concurrency());
 
   // Reads: warm up both, then alternate twice and compare the sums.
-  LoadGets(*echo_stub, concurrency, absl::Milliseconds(500));
-  LoadGets(*stub, concurrency, absl::Milliseconds(500));
+  LoadGets(*echo_stub, token, concurrency, absl::Milliseconds(500));
+  LoadGets(*stub, token, concurrency, absl::Milliseconds(500));
   LoadResult echo_total, get_total;
   double worst_get_p99 = 0;
   for (int round = 0; round < 2; ++round) {
-    LoadResult e = LoadGets(*echo_stub, concurrency, d);
-    LoadResult g = LoadGets(*stub, concurrency, d);
+    LoadResult e = LoadGets(*echo_stub, token, concurrency, d);
+    LoadResult g = LoadGets(*stub, token, concurrency, d);
     std::printf("reads  round %d  echo baseline  %s\n", round + 1, Describe(e).c_str());
     std::printf("reads  round %d  GetConvention  %s\n", round + 1, Describe(g).c_str());
     echo_total.calls += e.calls;
@@ -212,7 +222,7 @@ int main(int argc, char** argv) {
 
   // Writes.
   const double raw = RawSqliteTransactionsPerSecond(dir.path() + "/raw.db", d);
-  LoadResult w = LoadCreates(*stub, concurrency, d, "bench-");
+  LoadResult w = LoadCreates(*stub, token, concurrency, d, "bench-");
   std::printf("writes raw SQLite one-row transactions (WAL, synchronous=FULL)  %9.0f tx/s\n", raw);
   std::printf("writes CreateConvention                                           %s\n",
               Describe(w).c_str());

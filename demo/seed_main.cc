@@ -1,7 +1,9 @@
 // ent-demo-seed: loads the Saint-Ambroix 2021-2022 convention of the seed into
-// a running convention-service. Safe to run again: the requests carry fixed
+// a running convention-service, as the principal whose bearer token is in
+// $ENT_TOKEN (a rectorat service). Safe to run again: the requests carry fixed
 // request ids, so a second run returns the first answers and changes nothing.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
@@ -22,29 +24,36 @@ bool Check(const char* step, const grpc::Status& status) {
 
 }  // namespace
 
+static std::string g_token;
+
+// A context carrying the bearer token.
+static std::unique_ptr<grpc::ClientContext> Context() {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", "Bearer " + g_token);
+  return ctx;
+}
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: ent-demo-seed HOST:PORT\n");
+  const char* token = std::getenv("ENT_TOKEN");
+  if (argc != 2 || token == nullptr || *token == '\0') {
+    std::fprintf(stderr, "usage: ENT_TOKEN=<rectorat service token> ent-demo-seed HOST:PORT\n");
     return 2;
   }
+  g_token = token;
   auto stub = v1::ConventionService::NewStub(
       grpc::CreateChannel(argv[1], grpc::InsecureChannelCredentials()));
   v1::Convention convention;
   {
-    grpc::ClientContext ctx;
-    if (!Check("CreateConvention", stub->CreateConvention(&ctx, ent::demo::SaintAmbroixCreate(), &convention))) return 1;
+    if (!Check("CreateConvention", stub->CreateConvention(Context().get(), ent::demo::SaintAmbroixCreate(), &convention))) return 1;
   }
   {
-    grpc::ClientContext ctx;
-    if (!Check("RecordDeliberation", stub->RecordDeliberation(&ctx, ent::demo::SaintAmbroixDeliberation(), &convention))) return 1;
+    if (!Check("RecordDeliberation", stub->RecordDeliberation(Context().get(), ent::demo::SaintAmbroixDeliberation(), &convention))) return 1;
   }
   {
-    grpc::ClientContext ctx;
-    if (!Check("SignConvention (académie)", stub->SignConvention(&ctx, ent::demo::SaintAmbroixAcademieSignature(), &convention))) return 1;
+    if (!Check("SignConvention (académie)", stub->SignConvention(Context().get(), ent::demo::SaintAmbroixAcademieSignature(), &convention))) return 1;
   }
   {
-    grpc::ClientContext ctx;
-    if (!Check("SignConvention (commune)", stub->SignConvention(&ctx, ent::demo::SaintAmbroixCommuneSignature(), &convention))) return 1;
+    if (!Check("SignConvention (commune)", stub->SignConvention(Context().get(), ent::demo::SaintAmbroixCommuneSignature(), &convention))) return 1;
   }
   std::printf("loaded %s: %s, state %s, in force from %04d-%02d-%02d, %d schools\n",
               convention.name().c_str(), convention.commune().party().name().c_str(),
@@ -57,8 +66,9 @@ int main(int argc, char** argv) {
   history.set_parent(convention.name());
   history.set_page_size(100);
   v1::ListConventionEventsResponse events;
-  grpc::ClientContext ctx;
-  if (!Check("ListConventionEvents", stub->ListConventionEvents(&ctx, history, &events))) return 1;
+  if (!Check("ListConventionEvents", stub->ListConventionEvents(Context().get(), history, &events))) {
+    return 1;
+  }
   std::printf("history:\n");
   for (const auto& e : events.events()) {
     std::printf("  #%-4lld %-26s %s\n", static_cast<long long>(e.sequence()),

@@ -11,11 +11,14 @@ cd "$(dirname "$0")/.."
 BUILD_DIR="${ENT_BUILD_DIR:-build}"
 DATA_DIR="${ENT_DATA_DIR:-$PWD/data}"
 LISTEN="${ENT_CONVENTION_LISTEN:-127.0.0.1:50051}"
+CREDENTIALS="$DATA_DIR/credentials"
 mkdir -p "$DATA_DIR/convention"
 rm -f "$DATA_DIR/convention/port"
+./deploy/dev-credentials.sh "$CREDENTIALS"
 
 "$BUILD_DIR/convention-service/ent-convention-service" --listen="$LISTEN" \
   --data-dir="$DATA_DIR/convention" --port-file="$DATA_DIR/convention/port" \
+  --principals="$CREDENTIALS/principals.textproto" \
   2>>"$DATA_DIR/convention/service.log" &
 SERVICE_PID=$!
 stop() {
@@ -38,11 +41,18 @@ HOST="${LISTEN%:*}"
 
 echo "convention-service is serving on $HOST:$PORT (data: $DATA_DIR/convention/convention.db)"
 echo
-"$BUILD_DIR/demo/ent-demo-seed" "$HOST:$PORT"
+ENT_TOKEN=$(cat "$CREDENTIALS/rectorat-dev.token") "$BUILD_DIR/demo/ent-demo-seed" "$HOST:$PORT"
 cat <<TXT
 
+Development credentials (bearer tokens; send "authorization: Bearer <token>"):
+  $CREDENTIALS/rectorat-dev.token              rectorat service (everything on conventions)
+  $CREDENTIALS/support-dev.token               support staff (read)
+  $CREDENTIALS/finance-dev.token               finance (read)
+  $CREDENTIALS/portal-saint-ambroix-dev.token  commune portal for Saint-Ambroix (30227) only
+  principals file: $CREDENTIALS/principals.textproto (kill -HUP the service to reload it)
+
 Look around:
-  $BUILD_DIR/demo/ent-demo-seed $HOST:$PORT      # replays the seed (idempotent) and prints the convention
+  ENT_TOKEN=\$(cat $CREDENTIALS/rectorat-dev.token) $BUILD_DIR/demo/ent-demo-seed $HOST:$PORT   # replays the seed (idempotent), prints the convention
   sqlite3 $DATA_DIR/convention/convention.db 'SELECT id, state, body FROM conventions'
   sqlite3 $DATA_DIR/convention/convention.db 'SELECT sequence, convention_id, description FROM convention_events'
 Any gRPC client can call $HOST:$PORT: server reflection and health checking are on, the protos are in proto/.
