@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libsqlite3-dev sqlite3 libssl-dev nlohmann-json3-dev tzdata
+  libabsl-dev libsqlite3-dev sqlite3 libssl-dev openssl nlohmann-json3-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

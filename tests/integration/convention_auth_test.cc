@@ -1,0 +1,466 @@
+// Authentication, authorisation and transport security of the real
+// ent-convention-service (DESIGN §3.6).
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "demo/saint_ambroix.h"
+#include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "tests/support/service_process.h"
+#include "tests/support/test_principals.h"
+
+namespace ent::convention {
+namespace {
+
+namespace v1 = ::ent::convention::v1;
+using testing::TestPrincipals;
+using ::testing::HasSubstr;
+
+constexpr char kOwn[] = "30227";    // the portal's commune
+constexpr char kOther[] = "11069";  // nobody's portal
+
+google::type::Date Date(int y, int m, int d) {
+  google::type::Date out;
+  out.set_year(y);
+  out.set_month(m);
+  out.set_day(d);
+  return out;
+}
+
+std::string NextId() {
+  static std::atomic<int> n{0};
+  return "auth-" + std::to_string(++n);
+}
+
+v1::CreateConventionRequest Draft(const std::string& insee) {
+  v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
+  req.set_convention_id("c" + insee + "-" + NextId());
+  req.set_request_id(NextId());
+  req.mutable_convention()->mutable_commune()->set_insee_code(insee);
+  return req;
+}
+
+v1::SignConventionRequest Signature(const std::string& name, v1::PartyRole party) {
+  v1::SignConventionRequest req =
+      party == v1::PARTY_ROLE_ACADEMIE ? demo::SaintAmbroixAcademieSignature()
+                                       : demo::SaintAmbroixCommuneSignature();
+  req.set_name(name);
+  req.set_request_id(NextId());
+  return req;
+}
+
+class ConventionAuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartService({}); }
+
+  void StartService(std::vector<std::string> extra) {
+    extra.push_back("--principals=" + principals_.path());
+    service_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("convention-service/ent-convention-service"), dir_.path(), extra);
+    ASSERT_TRUE(service_->Start().ok());
+    stub_ = v1::ConventionService::NewStub(service_->Channel());
+  }
+
+  // A fresh draft of `insee` created by the rectorat; with `parties` = 1 the
+  // académie has signed it (SIGNING), with 2 both have (ACTIVE).
+  std::string Prepare(const std::string& insee, int parties) {
+    v1::Convention c;
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kRectorat);
+    EXPECT_TRUE(stub_->CreateConvention(&ctx, Draft(insee), &c).ok());
+    if (parties > 0) {
+      for (auto party : {v1::PARTY_ROLE_ACADEMIE, v1::PARTY_ROLE_COMMUNE}) {
+        if (party == v1::PARTY_ROLE_COMMUNE && parties < 2) break;
+        grpc::ClientContext sign_ctx;
+        principals_.Authorize(sign_ctx, TestPrincipals::kRectorat);
+        EXPECT_TRUE(stub_->SignConvention(&sign_ctx, Signature(c.name(), party), &c).ok());
+      }
+    }
+    return c.name();
+  }
+
+  grpc::Status GetAs(const std::string& principal, const std::string& name) {
+    grpc::ClientContext ctx;
+    if (!principal.empty()) principals_.Authorize(ctx, principal);
+    v1::GetConventionRequest req;
+    req.set_name(name);
+    v1::Convention out;
+    return stub_->GetConvention(&ctx, req, &out);
+  }
+
+  testing::TempDir dir_;
+  TestPrincipals principals_{dir_.path()};
+  std::unique_ptr<testing::ServiceProcess> service_;
+  std::unique_ptr<v1::ConventionService::Stub> stub_;
+};
+
+// One RPC of the table: how to call it on a prepared convention.
+struct RpcCase {
+  const char* rpc;
+  bool needs_signed;  // the call needs a convention the académie has signed
+  bool others_may;    // support, finance and internal may (reads)
+  bool portal_may;    // a portal may, for its own commune
+  std::function<grpc::Status(v1::ConventionService::Stub&, grpc::ClientContext&,
+                             const std::string& name, const std::string& insee)>
+      call;
+};
+
+std::vector<RpcCase> Cases() {
+  using Stub = v1::ConventionService::Stub;
+  using Ctx = grpc::ClientContext;
+  using S = const std::string&;
+  return {
+      {"CreateConvention", false, false, false,
+       [](Stub& s, Ctx& c, S, S insee) {
+         v1::Convention out;
+         return s.CreateConvention(&c, Draft(insee), &out);
+       }},
+      {"GetConvention", false, true, true,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::GetConventionRequest r;
+         r.set_name(name);
+         v1::Convention out;
+         return s.GetConvention(&c, r, &out);
+       }},
+      {"ListConventions", false, true, true,
+       [](Stub& s, Ctx& c, S, S insee) {
+         v1::ListConventionsRequest r;
+         r.set_commune_insee_code(insee);
+         v1::ListConventionsResponse out;
+         return s.ListConventions(&c, r, &out);
+       }},
+      {"UpdateConvention", false, false, false,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::UpdateConventionRequest r;
+         r.set_request_id(NextId());
+         r.mutable_convention()->set_name(name);
+         *r.mutable_convention()->mutable_end_date() = Date(2022, 8, 31);
+         r.mutable_update_mask()->add_paths("end_date");
+         v1::Convention out;
+         return s.UpdateConvention(&c, r, &out);
+       }},
+      {"CancelConvention", false, false, false,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::CancelConventionRequest r;
+         r.set_name(name);
+         r.set_request_id(NextId());
+         v1::Convention out;
+         return s.CancelConvention(&c, r, &out);
+       }},
+      {"SignConvention(académie)", false, false, false,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::Convention out;
+         return s.SignConvention(&c, Signature(name, v1::PARTY_ROLE_ACADEMIE), &out);
+       }},
+      {"SignConvention(commune)", false, false, true,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::Convention out;
+         return s.SignConvention(&c, Signature(name, v1::PARTY_ROLE_COMMUNE), &out);
+       }},
+      {"RecordDeliberation", false, false, true,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::RecordDeliberationRequest r = demo::SaintAmbroixDeliberation();
+         r.set_name(name);
+         r.set_request_id(NextId());
+         v1::Convention out;
+         return s.RecordDeliberation(&c, r, &out);
+       }},
+      {"AddSchool", false, false, false,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::AddSchoolRequest r;
+         r.set_convention(name);
+         r.set_request_id(NextId());
+         r.mutable_school()->set_uai("0300002P");
+         r.mutable_school()->set_name("ECOLE");
+         r.mutable_school()->set_type(v1::SCHOOL_TYPE_PRIMAIRE);
+         v1::Convention out;
+         return s.AddSchool(&c, r, &out);
+       }},
+      {"RemoveSchool", false, false, false,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::RemoveSchoolRequest r;
+         r.set_convention(name);
+         r.set_request_id(NextId());
+         r.set_uai("0300673U");
+         v1::Convention out;
+         return s.RemoveSchool(&c, r, &out);
+       }},
+      {"RenewConvention", true, false, false,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::RenewConventionRequest r;
+         r.set_name(name);
+         r.set_request_id(NextId());
+         r.set_convention_id("r" + NextId());
+         v1::Convention out;
+         return s.RenewConvention(&c, r, &out);
+       }},
+      {"ListConventionEvents", false, true, true,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::ListConventionEventsRequest r;
+         r.set_parent(name);
+         v1::ListConventionEventsResponse out;
+         return s.ListConventionEvents(&c, r, &out);
+       }},
+      {"WatchConventionEvents", false, true, true,
+       [](Stub& s, Ctx& c, S name, S) {
+         v1::WatchConventionEventsRequest r;
+         r.set_convention(name);
+         auto reader = s.WatchConventionEvents(&c, r);
+         v1::ConventionEvent event;
+         if (reader->Read(&event)) {
+           c.TryCancel();
+           reader->Finish();
+           return grpc::Status::OK;
+         }
+         return reader->Finish();
+       }},
+  };
+}
+
+TEST_F(ConventionAuthTest, EveryRpcForEveryRoleOnOwnAndOtherCommune) {
+  const std::string principals[] = {TestPrincipals::kRectorat, TestPrincipals::kSupport,
+                                    TestPrincipals::kFinance, TestPrincipals::kInternal,
+                                    TestPrincipals::kPortal30227};
+  int checked = 0;
+  for (const RpcCase& rpc : Cases()) {
+    for (const std::string& principal : principals) {
+      for (const char* insee : {kOwn, kOther}) {
+        const bool portal = principal == TestPrincipals::kPortal30227;
+        bool allowed;
+        if (principal == TestPrincipals::kRectorat) {
+          allowed = true;
+        } else if (portal) {
+          allowed = rpc.portal_may && std::string(insee) == kOwn;
+        } else {
+          allowed = rpc.others_may;
+        }
+        const std::string name = Prepare(insee, rpc.needs_signed ? 1 : 0);
+        grpc::ClientContext ctx;
+        principals_.Authorize(ctx, principal);
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        const grpc::Status status = rpc.call(*stub_, ctx, name, insee);
+        const grpc::StatusCode expected =
+            allowed ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED;
+        EXPECT_EQ(status.error_code(), expected)
+            << rpc.rpc << " as " << principal << " on commune " << insee << ": "
+            << status.error_message();
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 13 * 5 * 2);
+}
+
+TEST_F(ConventionAuthTest, EveryRpcRefusesCallsWithoutAValidToken) {
+  const std::string name = Prepare(kOwn, 1);
+  for (const RpcCase& rpc : Cases()) {
+    for (const char* token : {"", "Bearer unknown"}) {
+      grpc::ClientContext ctx;
+      if (*token != '\0') ctx.AddMetadata("authorization", token);
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      EXPECT_EQ(rpc.call(*stub_, ctx, name, kOwn).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+          << rpc.rpc << " with '" << token << "'";
+    }
+  }
+}
+
+TEST_F(ConventionAuthTest, MissingConventionLooksForbiddenToPortalsOnly) {
+  EXPECT_EQ(GetAs(TestPrincipals::kPortal30227, "conventions/30227-1999").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(GetAs(TestPrincipals::kSupport, "conventions/30227-1999").error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ConventionAuthTest, ListsAndWatchesShowPortalsOnlyTheirCommunes) {
+  Prepare(kOwn, 0);
+  Prepare(kOther, 0);
+  Prepare(kOwn, 2);
+  auto list_as = [&](const std::string& principal) {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, principal);
+    v1::ListConventionsResponse out;
+    EXPECT_TRUE(stub_->ListConventions(&ctx, v1::ListConventionsRequest(), &out).ok());
+    std::set<std::string> communes;
+    for (const auto& c : out.conventions()) communes.insert(c.commune().insee_code());
+    return std::make_pair(out.conventions_size(), communes);
+  };
+  EXPECT_EQ(list_as(TestPrincipals::kPortal30227),
+            std::make_pair(2, std::set<std::string>{kOwn}));
+  EXPECT_EQ(list_as(TestPrincipals::kSupport),
+            std::make_pair(3, std::set<std::string>{kOwn, kOther}));
+
+  // The whole stream, as the portal: events of its commune only (2 creations + 3 for activation).
+  grpc::ClientContext ctx;
+  principals_.Authorize(ctx, TestPrincipals::kPortal30227);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  auto reader = stub_->WatchConventionEvents(&ctx, v1::WatchConventionEventsRequest());
+  v1::ConventionEvent event;
+  int events = 0;
+  while (events < 5 && reader->Read(&event)) {
+    EXPECT_THAT(event.convention(), HasSubstr(kOwn));
+    ++events;
+  }
+  EXPECT_EQ(events, 5);
+  // Nothing else arrives before the deadline.
+  EXPECT_FALSE(reader->Read(&event));
+  reader->Finish();
+}
+
+TEST_F(ConventionAuthTest, RefusesMissingMalformedUnknownAndRevokedTokens) {
+  const std::string name = Prepare(kOwn, 0);
+  EXPECT_EQ(GetAs("", name).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  for (const char* value : {"Basic cmVjdG9yYXQ=", "Bearer ", "Bearer not-a-known-token", "token"}) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", value);
+    v1::GetConventionRequest req;
+    req.set_name(name);
+    v1::Convention out;
+    EXPECT_EQ(stub_->GetConvention(&ctx, req, &out).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << value;
+  }
+  {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kSupport);
+    principals_.Authorize(ctx, TestPrincipals::kRectorat);
+    v1::GetConventionRequest req;
+    req.set_name(name);
+    v1::Convention out;
+    EXPECT_EQ(stub_->GetConvention(&ctx, req, &out).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // Revocation: rewrite the file without support staff and send SIGHUP.
+  ASSERT_TRUE(GetAs(TestPrincipals::kSupport, name).ok());
+  principals_.Write({TestPrincipals::kSupport});
+  service_->Signal(SIGHUP);
+  grpc::StatusCode code = grpc::StatusCode::OK;
+  for (int i = 0; i < 250 && code == grpc::StatusCode::OK; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    code = GetAs(TestPrincipals::kSupport, name).error_code();
+  }
+  EXPECT_EQ(code, grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(GetAs(TestPrincipals::kRectorat, name).ok());
+}
+
+TEST_F(ConventionAuthTest, HistoryRecordsThePrincipalOfEveryChange) {
+  const std::string name = Prepare(kOwn, 0);
+  {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kPortal30227);
+    v1::Convention out;
+    ASSERT_TRUE(stub_->SignConvention(&ctx, Signature(name, v1::PARTY_ROLE_COMMUNE), &out).ok());
+  }
+  grpc::ClientContext ctx;
+  principals_.Authorize(ctx, TestPrincipals::kSupport);
+  v1::ListConventionEventsRequest req;
+  req.set_parent(name);
+  v1::ListConventionEventsResponse out;
+  ASSERT_TRUE(stub_->ListConventionEvents(&ctx, req, &out).ok());
+  ASSERT_EQ(out.events_size(), 2);
+  EXPECT_EQ(out.events(0).actor(), TestPrincipals::kRectorat);
+  EXPECT_EQ(out.events(1).actor(), TestPrincipals::kPortal30227);
+  EXPECT_EQ(out.events(1).type(), v1::ConventionEvent::TYPE_SIGNED);
+}
+
+TEST_F(ConventionAuthTest, AnotherPrincipalCannotReplayARequestId) {
+  const std::string name = Prepare(kOwn, 0);
+  v1::RecordDeliberationRequest req = demo::SaintAmbroixDeliberation();
+  req.set_name(name);
+  req.set_request_id(NextId());
+  v1::Convention out;
+  {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kRectorat);
+    ASSERT_TRUE(stub_->RecordDeliberation(&ctx, req, &out).ok());
+  }
+  grpc::ClientContext ctx;
+  principals_.Authorize(ctx, TestPrincipals::kPortal30227);
+  const grpc::Status st = stub_->RecordDeliberation(&ctx, req, &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("request_id"));
+}
+
+TEST_F(ConventionAuthTest, OversizedRequestsAndFreeTextAreRefused) {
+  v1::CreateConventionRequest req = Draft(kOwn);
+  req.mutable_convention()->mutable_academie()->set_address(std::string(2 << 20, 'x'));
+  grpc::ClientContext ctx;
+  principals_.Authorize(ctx, TestPrincipals::kRectorat);
+  v1::Convention out;
+  EXPECT_EQ(stub_->CreateConvention(&ctx, req, &out).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  req = Draft(kOwn);
+  req.mutable_convention()->mutable_academie()->set_address(std::string(1001, 'x'));
+  grpc::ClientContext ctx2;
+  principals_.Authorize(ctx2, TestPrincipals::kRectorat);
+  const grpc::Status st = stub_->CreateConvention(&ctx2, req, &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("convention.academie.address: must be at most 1000"));
+}
+
+// TLS and mutual TLS, with certificates from deploy/dev-certs.sh.
+class ConventionTlsTest : public ConventionAuthTest {
+ protected:
+  void SetUp() override {
+    const std::string script = std::string(ENT_SOURCE_DIR) + "/deploy/dev-certs.sh";
+    ASSERT_EQ(std::system(("bash " + script + " " + certs_.path() + " >/dev/null").c_str()), 0);
+  }
+  std::string Read(const std::string& file) {
+    std::ifstream in(certs_.path() + "/" + file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  grpc::Status GetOver(const std::shared_ptr<grpc::ChannelCredentials>& creds) {
+    auto channel = grpc::CreateChannel(service_->address(), creds);
+    auto stub = v1::ConventionService::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    principals_.Authorize(ctx, TestPrincipals::kSupport);
+    v1::ListConventionsResponse out;
+    return stub->ListConventions(&ctx, v1::ListConventionsRequest(), &out);
+  }
+  std::shared_ptr<grpc::ChannelCredentials> Tls(bool with_client_cert) {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = Read("ca.pem");
+    if (with_client_cert) {
+      options.pem_private_key = Read("client.key");
+      options.pem_cert_chain = Read("client.pem");
+    }
+    return grpc::SslCredentials(options);
+  }
+  std::vector<std::string> TlsFlags() {
+    return {"--tls-cert=" + certs_.path() + "/server.pem",
+            "--tls-key=" + certs_.path() + "/server.key"};
+  }
+  testing::TempDir certs_;
+};
+
+TEST_F(ConventionTlsTest, TlsAcceptsTlsClientsAndRefusesPlaintext) {
+  StartService(TlsFlags());
+  EXPECT_TRUE(GetOver(Tls(false)).ok());
+  EXPECT_EQ(GetOver(grpc::InsecureChannelCredentials()).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(ConventionTlsTest, MutualTlsRefusesClientsWithoutACertificate) {
+  auto flags = TlsFlags();
+  flags.push_back("--tls-client-ca=" + certs_.path() + "/ca.pem");
+  flags.push_back("--tls-require-client-cert");
+  StartService(flags);
+  EXPECT_TRUE(GetOver(Tls(true)).ok());
+  EXPECT_EQ(GetOver(Tls(false)).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(GetOver(grpc::InsecureChannelCredentials()).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace ent::convention
