@@ -1,63 +1,99 @@
 // ent-convention-service: conventions between the Académie de Montpellier and
-// its communes, over gRPC, on an embedded SQLite database.
+// its communes, their disputes and the workflow that enforces their
+// timelines, over gRPC, on an embedded SQLite database.
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
 #include "common/grpc/server_runner.h"
 #include "convention-service/grpc/convention_handler.h"
+#include "convention-service/service/command_runner.h"
 #include "convention-service/service/convention_registry.h"
+#include "convention-service/service/dispute_registry.h"
+#include "convention-service/service/timer_dispatcher.h"
 #include "convention-service/store/sqlite_convention_store.h"
+#include "workflow/calendar/legal_calendar.h"
+#include "workflow/clock_service.h"
+#include "workflow/timers/timer_engine.h"
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "ent-convention-service: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
-  auto flags = ent::ParseServerFlags(argc, argv, {});
+  auto flags = ent::ParseServerFlags(argc, argv, {"clock"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
                  "usage: ent-convention-service --principals=PATH [--listen=HOST:PORT] "
                  "[--data-dir=DIR] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
-                 "[--max-message-bytes=N]\n");
+                 "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>]\n");
     return 2;
   }
+  auto simulated_start = ent::workflow::ParseClockFlag(flags->extra["clock"]);
+  if (!simulated_start.ok()) return Fail(simulated_start.status().ToString());
   std::error_code ec;
   std::filesystem::create_directories(flags->data_dir, ec);
-  if (ec) {
-    std::fprintf(stderr, "cannot create --data-dir %s: %s\n", flags->data_dir.c_str(),
-                 ec.message().c_str());
-    return 1;
-  }
+  if (ec) return Fail("cannot create --data-dir " + flags->data_dir + ": " + ec.message());
   ent::ParisTimeZone();  // fail fast without tzdata
 
   const std::string db_path = flags->data_dir + "/convention.db";
   auto store = ent::convention::SqliteConventionStore::Open(db_path);
-  if (!store.ok()) {
-    std::fprintf(stderr, "cannot open %s: %s\n", db_path.c_str(),
-                 store.status().ToString().c_str());
-    return 1;
-  }
+  if (!store.ok()) return Fail("cannot open " + db_path + ": " + store.status().ToString());
   auto principals = ent::PrincipalRegistry::Load(flags->principals);
-  if (!principals.ok()) {
-    std::fprintf(stderr, "ent-convention-service: %s\n", principals.status().ToString().c_str());
-    return 1;
-  }
-  ent::RealClock clock;
-  ent::convention::EventHub hub;
-  ent::convention::ConventionRegistry registry(**store, clock, hub);
-  ent::convention::ConventionHandler handler(registry, **principals);
+  if (!principals.ok()) return Fail(principals.status().ToString());
 
-  auto served = ent::ServeUntilSignal(
-      *flags, {{&handler, "ent.convention.v1.ConventionService"}}, [&principals] {
-        // SIGHUP: reload the principals; a bad file keeps the current ones.
-        absl::Status reloaded = (*principals)->Reload();
-        std::fprintf(stderr, "principals reload: %s (%zu principals in force)\n",
-                     reloaded.ok() ? "ok" : reloaded.ToString().c_str(), (*principals)->size());
-      });
-  if (!served.ok()) {
-    std::fprintf(stderr, "ent-convention-service: %s\n", served.ToString().c_str());
-    return 1;
+  std::unique_ptr<ent::Clock> clock;
+  ent::ManualClock* simulated = nullptr;
+  if (*simulated_start) {
+    auto manual = std::make_unique<ent::ManualClock>(**simulated_start);
+    simulated = manual.get();
+    clock = std::move(manual);
+  } else {
+    clock = std::make_unique<ent::RealClock>();
   }
+
+  const ent::workflow::LegalCalendar calendar;
+  ent::convention::EventHub hub;
+  ent::convention::CommandRunner runner(**store, *clock, hub);
+  ent::convention::ConventionRegistry conventions(runner, hub);
+  ent::convention::DisputeRegistry disputes(runner, calendar);
+  ent::convention::TimerDispatcher dispatcher(runner);
+  ent::workflow::TimerEngine::Options engine_options;
+  engine_options.simulated = simulated != nullptr;
+  ent::workflow::TimerEngine engine(
+      *clock, [&dispatcher](absl::Time now, int limit) { return dispatcher.FireDue(now, limit); },
+      engine_options);
+  runner.SetTimersChanged([&engine] { engine.Wake(); });
+  engine.Start();  // fires overdue timers first
+
+  ent::convention::ConventionHandler handler(conventions, disputes, **principals);
+  std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
+  std::unique_ptr<ent::workflow::ClockServiceHandler> clock_handler;
+  if (simulated != nullptr) {
+    clock_handler =
+        std::make_unique<ent::workflow::ClockServiceHandler>(*simulated, engine, **principals);
+    services.push_back({clock_handler.get(), "ent.testing.v1.ClockService"});
+    std::fprintf(stderr, "simulated clock from %s; ent.testing.v1.ClockService is served\n",
+                 absl::FormatTime(absl::RFC3339_sec, simulated->Now(), ent::ParisTimeZone()).c_str());
+  }
+
+  auto served = ent::ServeUntilSignal(*flags, services, [&principals] {
+    // SIGHUP: reload the principals; a bad file keeps the current ones.
+    absl::Status reloaded = (*principals)->Reload();
+    std::fprintf(stderr, "principals reload: %s (%zu principals in force)\n",
+                 reloaded.ok() ? "ok" : reloaded.ToString().c_str(), (*principals)->size());
+  });
+  engine.Stop();
+  if (!served.ok()) return Fail(served.ToString());
   return 0;
 }

@@ -119,6 +119,15 @@ enum class EventType {
   kAmendmentSchoolRemoved = 10,
   kRenewed = 11,
   kSuperseded = 12,
+  kExpired = 13,
+  kRenewalReminder = 14,
+  kDisputeOpened = 15,
+  kConciliationRecorded = 16,
+  kConciliationLapsed = 17,
+  kTerminationNotified = 18,
+  kTerminated = 19,
+  kDisputeWithdrawn = 20,
+  kDisputeDateCorrected = 21,
 };
 
 struct FieldChange {

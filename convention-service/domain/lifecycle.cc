@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/clock.h"
 #include "common/field_violations.h"
 #include "common/status_macros.h"
 
@@ -304,6 +305,43 @@ absl::StatusOr<Convention> MakeRenewal(const Convention& source, std::optional<C
     next.schools.push_back(std::move(s));
   }
   return next;
+}
+
+std::vector<workflow::TimerSpec> LifecycleTimers(const Convention& c, absl::Time now) {
+  const CivilDate end = c.end_date;
+  const absl::Time expiry = absl::FromCivil(absl::CivilSecond(end + 1), ParisTimeZone());
+  const CivilDate reminder_day = end - 60;
+  std::vector<workflow::TimerSpec> out = {
+      {kTimerExpiry, c.Name(), c.commune.insee_code, expiry, end, "end date (Article 3)",
+       absl::StrCat("in force until its end date ", FormatIsoDate(end),
+                    " inclusive; expires at 00:00 Europe/Paris on ", FormatIsoDate(end + 1))},
+  };
+  const absl::Time reminder = absl::FromCivil(absl::CivilSecond(reminder_day), ParisTimeZone());
+  if (reminder > now) {
+    out.push_back({kTimerRenewalReminder, c.Name(), c.commune.insee_code, reminder,
+                   reminder_day, "60 days before the end date",
+                   absl::StrCat("end date ", FormatIsoDate(end), " − 60 days → ",
+                                FormatIsoDate(reminder_day))});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Event>> Expire(Convention& c, absl::Time now) {
+  if (c.state != State::kActive || ParisDate(now) <= c.end_date) return std::vector<Event>{};
+  c.state = State::kExpired;
+  return std::vector<Event>{MakeEvent(
+      c, EventType::kExpired,
+      absl::StrCat("expired: in force until ", FormatIsoDate(c.end_date),
+                   "; référent ville accounts deactivated"),
+      {{"state", "ACTIVE", "EXPIRED"}})};
+}
+
+absl::StatusOr<std::vector<Event>> RemindRenewal(const Convention& c) {
+  if (c.state != State::kActive) return std::vector<Event>{};
+  return std::vector<Event>{
+      MakeEvent(c, EventType::kRenewalReminder,
+                absl::StrCat("ends on ", FormatIsoDate(c.end_date),
+                             " in 60 days: prepare the renewal (RenewConvention)"))};
 }
 
 }  // namespace ent::convention

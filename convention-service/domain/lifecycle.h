@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "convention-service/domain/convention.h"
+#include "workflow/timers/timer_table.h"
 
 namespace ent::convention {
 
@@ -58,6 +59,20 @@ absl::StatusOr<std::vector<Event>> RemoveSchool(Convention& c, const std::string
 // to the source's end date one year later.
 absl::StatusOr<Convention> MakeRenewal(const Convention& source, std::optional<CivilDate> end_date,
                                        const std::string& new_id);
+
+// Timer kinds of the lifecycle.
+inline constexpr char kTimerExpiry[] = "convention.expiry";
+inline constexpr char kTimerRenewalReminder[] = "convention.renewal_reminder";
+
+// The timers an ACTIVE convention needs at `now`: expiry at 00:00
+// Europe/Paris the day after its end date, and a renewal reminder 60 days
+// before the end date unless that day has already passed.
+std::vector<workflow::TimerSpec> LifecycleTimers(const Convention& c, absl::Time now);
+
+// Timer effects: ACTIVE → EXPIRED after the end date; the renewal reminder.
+// A timer that no longer applies (the convention changed) does nothing.
+absl::StatusOr<std::vector<Event>> Expire(Convention& c, absl::Time now);
+absl::StatusOr<std::vector<Event>> RemindRenewal(const Convention& c);
 
 }  // namespace ent::convention
 

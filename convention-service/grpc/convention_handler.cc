@@ -7,48 +7,10 @@
 #include "common/grpc/request_fingerprint.h"
 #include "common/grpc/status_conversion.h"
 #include "convention-service/grpc/event_watch_reactor.h"
+#include "convention-service/grpc/handler_support.h"
 #include "convention-service/grpc/proto_conversion.h"
 
 namespace ent::convention {
-namespace {
-
-// The request's identity for idempotency includes who sent it: another
-// principal reusing a request_id does not get the first caller's answer.
-template <typename Request>
-RequestContext ContextOf(const char* method, const Request& req, Principal caller) {
-  std::string fingerprint = RequestFingerprint(absl::StrCat(method, "\n", caller.name), req);
-  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller)};
-}
-
-grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status) {
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
-// Completion that writes the convention into `resp` and finishes the call.
-ConventionRegistry::ConventionCallback Reply(grpc::ServerUnaryReactor* reactor,
-                                             v1::Convention* resp) {
-  return [reactor, resp](absl::StatusOr<Convention> result) {
-    if (result.ok()) ToProto(*result, resp);
-    reactor->Finish(ToGrpcStatus(result.status()));
-  };
-}
-
-// Authenticates the caller and checks its role may do `action`, or finishes
-// the call with UNAUTHENTICATED / PERMISSION_DENIED.
-#define ENT_AUTHORIZE_OR_FINISH(caller, action)                  \
-  auto caller##_or = Authorize(*ctx, action);                    \
-  if (!caller##_or.ok()) return FinishNow(ctx, caller##_or.status()); \
-  Principal caller = std::move(*caller##_or)
-
-// Parses a convention name or finishes the call with the error.
-#define ENT_PARSE_NAME_OR_FINISH(var, name, field)            \
-  auto var##_or = ConventionIdFromName(name, field);          \
-  if (!var##_or.ok()) return FinishNow(ctx, var##_or.status()); \
-  std::string var = *var##_or
-
-}  // namespace
 
 absl::StatusOr<Principal> ConventionHandler::Authorize(const grpc::ServerContextBase& ctx,
                                                        Action action) const {
@@ -68,7 +30,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CreateConvention(
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
   registry_.Create(ContextOf("CreateConvention", *req, std::move(caller)), std::move(draft),
-                   req->convention_id(), Reply(reactor, resp));
+                   req->convention_id(), Reply<Convention>(reactor, resp));
   return reactor;
 }
 
@@ -77,9 +39,7 @@ grpc::ServerUnaryReactor* ConventionHandler::GetConvention(grpc::CallbackServerC
                                                            v1::Convention* resp) {
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
-  absl::StatusOr<Convention> c = registry_.Get(caller, id);
-  if (c.ok()) ToProto(*c, resp);
-  return FinishNow(ctx, c.status());
+  return FinishWith(ctx, registry_.Get(caller, id), resp);
 }
 
 grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
@@ -143,7 +103,7 @@ grpc::ServerUnaryReactor* ConventionHandler::UpdateConvention(
   auto* reactor = ctx->DefaultReactor();
   registry_.Update(ContextOf("UpdateConvention", *req, std::move(caller)), std::move(parsed),
                    std::move(paths),
-                   req->convention().etag(), Reply(reactor, resp));
+                   req->convention().etag(), Reply<Convention>(reactor, resp));
   return reactor;
 }
 
@@ -154,7 +114,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CancelConvention(
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
   auto* reactor = ctx->DefaultReactor();
   registry_.Cancel(ContextOf("CancelConvention", *req, std::move(caller)), std::move(id), req->etag(), req->reason(),
-                   Reply(reactor, resp));
+                   Reply<Convention>(reactor, resp));
   return reactor;
 }
 
@@ -172,7 +132,7 @@ grpc::ServerUnaryReactor* ConventionHandler::SignConvention(grpc::CallbackServer
   auto* reactor = ctx->DefaultReactor();
   registry_.Sign(ContextOf("SignConvention", *req, std::move(caller)), std::move(id),
                  std::move(signature),
-                 req->etag(), Reply(reactor, resp));
+                 req->etag(), Reply<Convention>(reactor, resp));
   return reactor;
 }
 
@@ -188,7 +148,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RecordDeliberation(
   auto* reactor = ctx->DefaultReactor();
   registry_.RecordDeliberation(ContextOf("RecordDeliberation", *req, std::move(caller)),
                                std::move(id), std::move(d),
-                               req->etag(), Reply(reactor, resp));
+                               req->etag(), Reply<Convention>(reactor, resp));
   return reactor;
 }
 
@@ -205,7 +165,7 @@ grpc::ServerUnaryReactor* ConventionHandler::AddSchool(grpc::CallbackServerConte
   auto* reactor = ctx->DefaultReactor();
   registry_.AddSchool(ContextOf("AddSchool", *req, std::move(caller)), std::move(id),
                       std::move(school), date,
-                      req->etag(), Reply(reactor, resp));
+                      req->etag(), Reply<Convention>(reactor, resp));
   return reactor;
 }
 
@@ -220,7 +180,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RemoveSchool(grpc::CallbackServerCo
   auto* reactor = ctx->DefaultReactor();
   registry_.RemoveSchool(ContextOf("RemoveSchool", *req, std::move(caller)), std::move(id),
                          req->uai(), date,
-                         req->etag(), Reply(reactor, resp));
+                         req->etag(), Reply<Convention>(reactor, resp));
   return reactor;
 }
 
@@ -234,7 +194,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RenewConvention(
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
   registry_.Renew(ContextOf("RenewConvention", *req, std::move(caller)), std::move(id), end_date,
-                  req->convention_id(), Reply(reactor, resp));
+                  req->convention_id(), Reply<Convention>(reactor, resp));
   return reactor;
 }
 

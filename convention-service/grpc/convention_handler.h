@@ -6,14 +6,16 @@
 
 #include "common/auth/principal_registry.h"
 #include "convention-service/service/convention_registry.h"
+#include "convention-service/service/dispute_registry.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 
 namespace ent::convention {
 
 class ConventionHandler final : public v1::ConventionService::CallbackService {
  public:
-  ConventionHandler(ConventionRegistry& registry, const PrincipalRegistry& principals)
-      : registry_(registry), principals_(principals) {}
+  ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
+                    const PrincipalRegistry& principals)
+      : registry_(registry), disputes_(disputes), principals_(principals) {}
 
   grpc::ServerUnaryReactor* CreateConvention(grpc::CallbackServerContext* ctx,
                                              const v1::CreateConventionRequest* req,
@@ -51,10 +53,37 @@ class ConventionHandler final : public v1::ConventionService::CallbackService {
   grpc::ServerWriteReactor<v1::ConventionEvent>* WatchConventionEvents(
       grpc::CallbackServerContext* ctx, const v1::WatchConventionEventsRequest* req) override;
 
+  // Disputes (dispute_handlers.cc).
+  grpc::ServerUnaryReactor* OpenDispute(grpc::CallbackServerContext* ctx,
+                                        const v1::OpenDisputeRequest* req,
+                                        v1::Dispute* resp) override;
+  grpc::ServerUnaryReactor* GetDispute(grpc::CallbackServerContext* ctx,
+                                       const v1::GetDisputeRequest* req,
+                                       v1::Dispute* resp) override;
+  grpc::ServerUnaryReactor* ListDisputes(grpc::CallbackServerContext* ctx,
+                                         const v1::ListDisputesRequest* req,
+                                         v1::ListDisputesResponse* resp) override;
+  grpc::ServerUnaryReactor* RecordConciliation(grpc::CallbackServerContext* ctx,
+                                               const v1::RecordConciliationRequest* req,
+                                               v1::Dispute* resp) override;
+  grpc::ServerUnaryReactor* SendTerminationNotice(grpc::CallbackServerContext* ctx,
+                                                  const v1::SendTerminationNoticeRequest* req,
+                                                  v1::Dispute* resp) override;
+  grpc::ServerUnaryReactor* WithdrawDispute(grpc::CallbackServerContext* ctx,
+                                            const v1::WithdrawDisputeRequest* req,
+                                            v1::Dispute* resp) override;
+  grpc::ServerUnaryReactor* CorrectDisputeDate(grpc::CallbackServerContext* ctx,
+                                               const v1::CorrectDisputeDateRequest* req,
+                                               v1::Dispute* resp) override;
+  grpc::ServerUnaryReactor* ListDeadlines(grpc::CallbackServerContext* ctx,
+                                          const v1::ListDeadlinesRequest* req,
+                                          v1::ListDeadlinesResponse* resp) override;
+
  private:
   absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& ctx, Action action) const;
 
   ConventionRegistry& registry_;
+  DisputeRegistry& disputes_;
   const PrincipalRegistry& principals_;
 };
 

@@ -2,7 +2,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "convention-service/domain/lifecycle.h"
 #include "convention-service/domain/warnings.h"
+#include "workflow/calendar/legal_calendar.h"
 
 namespace ent::convention {
 namespace {
@@ -172,6 +176,8 @@ void ToProto(const Convention& c, v1::Convention* out) {
     p->set_acknowledgement_id(d.acknowledgement_id);
     if (d.stated_end_date) DateToProto(*d.stated_end_date, p->mutable_stated_end_date());
     DateToProto(d.EnforceableDate(), p->mutable_enforceable_date());
+    static const workflow::LegalCalendar* const calendar = new workflow::LegalCalendar();
+    ToProto(calendar->AddMonthsFranc(d.EnforceableDate(), 2), p->mutable_appeal_deadline());
   }
   for (const auto& s : c.signatures) {
     auto* sig = out->add_signatures();
@@ -187,6 +193,7 @@ void ToProto(const Convention& c, v1::Convention* out) {
   TimeToProto(c.create_time, out->mutable_create_time());
   TimeToProto(c.update_time, out->mutable_update_time());
   if (c.last_day_in_force) DateToProto(*c.last_day_in_force, out->mutable_last_day_in_force());
+  out->set_referent_accounts_active(c.state == State::kActive || c.state == State::kTerminating);
 }
 
 void ToProto(const EventRecord& r, v1::ConventionEvent* out) {
@@ -205,6 +212,123 @@ void ToProto(const EventRecord& r, v1::ConventionEvent* out) {
     change->set_new_value(c.new_value);
   }
   out->set_state(static_cast<v1::Convention::State>(r.event.state));
+}
+
+absl::StatusOr<std::pair<std::string, int64_t>> DisputeIdFromName(const std::string& name,
+                                                                 const std::string& field) {
+  std::vector<std::string> parts = absl::StrSplit(name, '/');
+  int64_t number = 0;
+  if (parts.size() != 4 || parts[0] != "conventions" || parts[1].empty() ||
+      parts[2] != "disputes" || !absl::SimpleAtoi(parts[3], &number) || number <= 0) {
+    return InvalidField(field, absl::StrCat("must be conventions/{convention}/disputes/{number}, got '",
+                                            name.substr(0, 100), "'"));
+  }
+  return std::make_pair(parts[1], number);
+}
+
+std::optional<PartyRole> PartyFromProto(v1::PartyRole p) {
+  if (p != v1::PARTY_ROLE_ACADEMIE && p != v1::PARTY_ROLE_COMMUNE) return std::nullopt;
+  return static_cast<PartyRole>(p);
+}
+
+Dispute DisputeDraftFromProto(const v1::Dispute& p, const std::string& prefix, FieldViolations& v) {
+  Dispute d;
+  if (auto party = PartyFromProto(p.party())) {
+    d.party = *party;
+  } else {
+    v.Add(prefix + ".party", "is required: ACADEMIE or COMMUNE");
+  }
+  d.grievances = p.grievances();
+  d.notice_reference = p.notice_reference();
+  d.notice_sent_date = RequiredDateFromProto(p.notice_sent_date(), prefix + ".notice_sent_date", v);
+  d.notice_acknowledged_date =
+      DateFromProto(p.notice_acknowledged_date(), prefix + ".notice_acknowledged_date", v);
+  return d;
+}
+
+Conciliation ConciliationFromProto(const v1::Conciliation& p, const std::string& prefix,
+                                   FieldViolations& v) {
+  Conciliation c;
+  c.meeting_date = RequiredDateFromProto(p.meeting_date(), prefix + ".meeting_date", v);
+  if (p.outcome() == v1::CONCILIATION_OUTCOME_RESOLVED) {
+    c.outcome = ConciliationOutcome::kResolved;
+  } else if (p.outcome() == v1::CONCILIATION_OUTCOME_FAILED) {
+    c.outcome = ConciliationOutcome::kFailed;
+  } else {
+    v.Add(prefix + ".outcome", "is required: RESOLVED or FAILED");
+  }
+  c.notes = p.notes();
+  return c;
+}
+
+Termination TerminationFromProto(const v1::Termination& p, const std::string& prefix,
+                                 FieldViolations& v) {
+  Termination t;
+  if (auto party = PartyFromProto(p.party())) {
+    t.party = *party;
+  } else {
+    v.Add(prefix + ".party", "is required: ACADEMIE or COMMUNE");
+  }
+  t.reasons = p.reasons();
+  t.letter_reference = p.letter_reference();
+  t.sent_date = RequiredDateFromProto(p.sent_date(), prefix + ".sent_date", v);
+  return t;
+}
+
+void ToProto(const workflow::Deadline& d, v1::ComputedDeadline* out) {
+  DateToProto(d.act_date, out->mutable_from_date());
+  out->set_rule(d.rule);
+  DateToProto(d.last_day, out->mutable_last_day());
+  TimeToProto(d.expires_at, out->mutable_expires_at());
+  out->set_explanation(d.explanation);
+}
+
+void ToProto(const Dispute& d, v1::Dispute* out) {
+  out->set_name(d.Name());
+  out->set_party(static_cast<v1::PartyRole>(d.party));
+  out->set_grievances(d.grievances);
+  out->set_notice_reference(d.notice_reference);
+  DateToProto(d.notice_sent_date, out->mutable_notice_sent_date());
+  if (d.notice_acknowledged_date) {
+    DateToProto(*d.notice_acknowledged_date, out->mutable_notice_acknowledged_date());
+  }
+  ToProto(d.conciliation_deadline, out->mutable_conciliation_deadline());
+  if (d.conciliation) {
+    auto* c = out->mutable_conciliation();
+    DateToProto(d.conciliation->meeting_date, c->mutable_meeting_date());
+    c->set_outcome(d.conciliation->outcome == ConciliationOutcome::kResolved
+                       ? v1::CONCILIATION_OUTCOME_RESOLVED
+                       : v1::CONCILIATION_OUTCOME_FAILED);
+    c->set_notes(d.conciliation->notes);
+  }
+  if (d.termination) {
+    auto* t = out->mutable_termination();
+    t->set_party(static_cast<v1::PartyRole>(d.termination->party));
+    t->set_reasons(d.termination->reasons);
+    t->set_letter_reference(d.termination->letter_reference);
+    DateToProto(d.termination->sent_date, t->mutable_sent_date());
+    ToProto(d.termination->effective_deadline, t->mutable_effective_deadline());
+  }
+  out->set_state(static_cast<v1::Dispute::State>(d.state));
+  out->set_etag(d.Etag());
+  TimeToProto(d.create_time, out->mutable_create_time());
+  TimeToProto(d.update_time, out->mutable_update_time());
+}
+
+void ToProto(const workflow::TimerRecord& t, v1::PendingDeadline* out) {
+  const std::string& kind = t.spec.kind;
+  out->set_kind(kind == kTimerConciliation      ? v1::PendingDeadline::KIND_CONCILIATION
+                : kind == kTimerTermination     ? v1::PendingDeadline::KIND_TERMINATION
+                : kind == kTimerExpiry          ? v1::PendingDeadline::KIND_EXPIRY
+                : kind == kTimerRenewalReminder ? v1::PendingDeadline::KIND_RENEWAL_REMINDER
+                                                : v1::PendingDeadline::KIND_UNSPECIFIED);
+  out->set_subject(t.spec.subject);
+  out->set_commune_insee_code(t.spec.commune);
+  auto* d = out->mutable_deadline();
+  DateToProto(t.spec.last_day, d->mutable_last_day());
+  TimeToProto(t.spec.due, d->mutable_expires_at());
+  d->set_rule(t.spec.rule);
+  d->set_explanation(t.spec.explanation);
 }
 
 }  // namespace ent::convention

@@ -10,6 +10,8 @@
 #include "absl/status/statusor.h"
 #include "common/field_violations.h"
 #include "convention-service/domain/convention.h"
+#include "convention-service/domain/dispute.h"
+#include "workflow/timers/timer_table.h"
 #include "ent/convention/v1/convention.pb.h"
 #include "google/type/date.pb.h"
 
@@ -38,6 +40,19 @@ std::optional<State> StateFromProto(v1::Convention::State s);
 
 void ToProto(const Convention& c, v1::Convention* out);
 void ToProto(const EventRecord& r, v1::ConventionEvent* out);
+
+// "conventions/{c}/disputes/{n}" → (c, n); INVALID_ARGUMENT naming `field`.
+absl::StatusOr<std::pair<std::string, int64_t>> DisputeIdFromName(const std::string& name,
+                                                                 const std::string& field);
+std::optional<PartyRole> PartyFromProto(v1::PartyRole p);
+Dispute DisputeDraftFromProto(const v1::Dispute& p, const std::string& prefix, FieldViolations& v);
+Conciliation ConciliationFromProto(const v1::Conciliation& p, const std::string& prefix,
+                                   FieldViolations& v);
+Termination TerminationFromProto(const v1::Termination& p, const std::string& prefix,
+                                 FieldViolations& v);
+void ToProto(const workflow::Deadline& d, v1::ComputedDeadline* out);
+void ToProto(const Dispute& d, v1::Dispute* out);
+void ToProto(const workflow::TimerRecord& t, v1::PendingDeadline* out);
 
 }  // namespace ent::convention
 

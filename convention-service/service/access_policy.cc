@@ -12,6 +12,7 @@ const char* ActionText(Action a) {
     case Action::kSignForAcademie: return "sign for the académie";
     case Action::kSignForCommune: return "sign for the commune";
     case Action::kRecordDeliberation: return "record deliberations";
+    case Action::kDispute: return "open or drive disputes";
   }
   return "do this";
 }
@@ -30,11 +31,13 @@ absl::Status AuthorizeAction(const Principal& caller, Action action) {
       return absl::OkStatus();
     case Role::kCommunePortal:
       if (action == Action::kRead || action == Action::kSignForCommune ||
-          action == Action::kRecordDeliberation) {
+          action == Action::kRecordDeliberation || action == Action::kDispute) {
         return absl::OkStatus();
       }
       return Denied(caller, action);
     case Role::kSupportStaff:
+      if (action == Action::kRead || action == Action::kDispute) return absl::OkStatus();
+      return Denied(caller, action);
     case Role::kFinance:
     case Role::kInternalService:
       if (action == Action::kRead) return absl::OkStatus();

@@ -21,6 +21,7 @@ enum class Action {
   kSignForAcademie,     // the académie's signature
   kSignForCommune,      // the commune's signature
   kRecordDeliberation,  // the commune's deliberation
+  kDispute,             // open and drive disputes (Article 8)
 };
 
 absl::Status AuthorizeAction(const Principal& caller, Action action);

@@ -7,18 +7,10 @@
 #include "convention-service/domain/lifecycle.h"
 #include "convention-service/domain/validation.h"
 #include "convention-service/service/access_policy.h"
+#include "convention-service/service/convention_loader.h"
 
 namespace ent::convention {
 namespace {
-
-// Loads convention `id` for `caller` to do `action` on it.
-absl::StatusOr<Convention> LoadFor(ConventionReader& r, const Principal& caller, Action action,
-                                   const std::string& id) {
-  ENT_ASSIGN_OR_RETURN(std::optional<Convention> c, r.Get(id));
-  if (!c) return MissingConvention(caller, id);
-  ENT_RETURN_IF_ERROR(AuthorizeOnCommune(caller, action, c->commune.insee_code));
-  return std::move(*c);
-}
 
 absl::StatusOr<std::string> NewId(ConventionWriter& w, const Convention& c,
                                   const std::string& requested, const std::string& field) {
@@ -57,40 +49,15 @@ absl::Status CheckRenews(ConventionReader& r, const Convention& c) {
 
 }  // namespace
 
-void ConventionRegistry::Mutate(RequestContext ctx, MutationFn fn, ConventionCallback done) {
-  if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) {
-    done(st);
-    return;
-  }
-  store_.WriteValue<Convention>(
-      [ctx, fn = std::move(fn), this](ConventionWriter& w) -> absl::StatusOr<Convention> {
-        ENT_ASSIGN_OR_RETURN(auto prior, w.FindResponse(ctx.request_id));
-        if (prior) {
-          if (prior->fingerprint != ctx.fingerprint) {
-            return InvalidField("request_id",
-                                "was already used for a different request; use a new id");
-          }
-          return std::move(prior->response);
-        }
-        const absl::Time now = clock_.Now();
-        ENT_ASSIGN_OR_RETURN(Mutation m, fn(w, now));
-        for (Convention& c : m.changed) {
-          if (c.version == 0) c.create_time = now;
-          ++c.version;
-          c.update_time = now;
-          ENT_RETURN_IF_ERROR(w.Put(c));
-        }
-        for (Event& e : m.events) {
-          EventRecord record{0, std::move(e), now, ctx.caller.name, ctx.request_id};
-          ENT_RETURN_IF_ERROR(w.AppendEvent(record).status());
-        }
-        ENT_RETURN_IF_ERROR(w.SaveResponse({ctx.request_id, ctx.fingerprint, m.changed[0]}, now));
-        return m.changed[0];
-      },
-      [this, done = std::move(done)](absl::StatusOr<Convention> result) {
-        if (result.ok()) hub_.Notify();
-        done(std::move(result));
-      });
+void ConventionRegistry::Mutate(RequestContext ctx, CommandRunner::Fn fn,
+                                ConventionCallback done) {
+  runner_.Run(std::move(ctx), std::move(fn), [done = std::move(done)](absl::StatusOr<Response> r) {
+    if (!r.ok()) {
+      done(r.status());
+    } else {
+      done(std::get<Convention>(std::move(*r)));
+    }
+  });
 }
 
 void ConventionRegistry::Change(
@@ -102,10 +69,10 @@ void ConventionRegistry::Change(
       std::move(ctx),
       [caller, action, id = std::move(id), etag = std::move(etag), change = std::move(change)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
-        ENT_ASSIGN_OR_RETURN(Convention c, LoadFor(w, caller, action, id));
+        ENT_ASSIGN_OR_RETURN(Convention c, LoadConventionFor(w, caller, action, id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
         ENT_ASSIGN_OR_RETURN(std::vector<Event> events, change(c));
-        return Mutation{{std::move(c)}, std::move(events)};
+        return Mutation{{std::move(c)}, {}, std::move(events)};
       },
       std::move(done));
 }
@@ -137,14 +104,14 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
                                    ", school year ", c.school_year.ToString()),
                       {},
                       State::kDraft};
-        return Mutation{{std::move(c)}, {std::move(created)}};
+        return Mutation{{std::move(c)}, {}, {std::move(created)}};
       },
       std::move(done));
 }
 
 absl::StatusOr<Convention> ConventionRegistry::Get(const Principal& caller, const std::string& id) {
-  return store_.ReadValue<Convention>(
-      [&](ConventionReader& r) { return LoadFor(r, caller, Action::kRead, id); });
+  return runner_.store().ReadValue<Convention>(
+      [&](ConventionReader& r) { return LoadConventionFor(r, caller, Action::kRead, id); });
 }
 
 absl::StatusOr<std::vector<Convention>> ConventionRegistry::List(const Principal& caller,
@@ -159,7 +126,7 @@ absl::StatusOr<std::vector<Convention>> ConventionRegistry::List(const Principal
       filter.communes_in.assign(caller.communes.begin(), caller.communes.end());
     }
   }
-  return store_.ReadValue<std::vector<Convention>>(
+  return runner_.store().ReadValue<std::vector<Convention>>(
       [&](ConventionReader& r) { return r.List(filter, after_id, limit); });
 }
 
@@ -175,14 +142,14 @@ void ConventionRegistry::Update(RequestContext ctx, Convention patch,
       std::move(ctx),
       [caller, patch = std::move(patch), paths = std::move(paths), etag = std::move(etag)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
-        ENT_ASSIGN_OR_RETURN(Convention c, LoadFor(w, caller, Action::kManageDraft, patch.id));
+        ENT_ASSIGN_OR_RETURN(Convention c, LoadConventionFor(w, caller, Action::kManageDraft, patch.id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
         ENT_ASSIGN_OR_RETURN(std::vector<Event> events, UpdateDraft(c, patch, paths));
         FieldViolations v;
         ValidateTerms(c, "convention", v);
         ENT_RETURN_IF_ERROR(v.ToStatus());
         ENT_RETURN_IF_ERROR(CheckRenews(w, c));
-        return Mutation{{std::move(c)}, std::move(events)};
+        return Mutation{{std::move(c)}, {}, std::move(events)};
       },
       std::move(done));
 }
@@ -200,7 +167,7 @@ void ConventionRegistry::Cancel(RequestContext ctx, std::string id, std::string 
 void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature signature,
                               std::string etag, ConventionCallback done) {
   FieldViolations v;
-  ValidateSignature(signature, TodayInParis(clock_), "signature", v);
+  ValidateSignature(signature, TodayInParis(runner_.clock()), "signature", v);
   if (!v.empty()) {
     done(v.ToStatus());
     return;
@@ -212,12 +179,13 @@ void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature sign
       std::move(ctx),
       [caller, action, id = std::move(id), etag = std::move(etag),
        signature = std::move(signature)](ConventionWriter& w,
-                                         absl::Time) -> absl::StatusOr<Mutation> {
-        ENT_ASSIGN_OR_RETURN(Convention c, LoadFor(w, caller, action, id));
+                                         absl::Time now) -> absl::StatusOr<Mutation> {
+        ENT_ASSIGN_OR_RETURN(Convention c, LoadConventionFor(w, caller, action, id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
         ENT_ASSIGN_OR_RETURN(std::vector<Event> events, convention::Sign(c, signature));
-        Mutation m{{c}, std::move(events)};
+        Mutation m{{c}, {}, std::move(events)};
         if (c.state != State::kActive) return m;
+        m.schedule = LifecycleTimers(c, now);
         ListFilter same_commune;
         same_commune.commune_insee = c.commune.insee_code;
         ENT_ASSIGN_OR_RETURN(std::vector<Convention> others, w.List(same_commune, "", 100000));
@@ -225,8 +193,9 @@ void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature sign
         if (predecessor != nullptr) {
           Convention p = *predecessor;
           ENT_ASSIGN_OR_RETURN(std::vector<Event> ended, Supersede(p, c));
-          m.changed.push_back(std::move(p));
-          for (Event& e : ended) m.events.push_back(std::move(e));
+          m.cancel.emplace_back(p.Name(), "");
+          m.conventions.push_back(std::move(p));
+          m.Add(std::move(ended));
         }
         return m;
       },
@@ -237,7 +206,7 @@ void ConventionRegistry::RecordDeliberation(RequestContext ctx, std::string id,
                                             Deliberation deliberation, std::string etag,
                                             ConventionCallback done) {
   FieldViolations v;
-  ValidateDeliberation(deliberation, TodayInParis(clock_), "deliberation", v);
+  ValidateDeliberation(deliberation, TodayInParis(runner_.clock()), "deliberation", v);
   if (!v.empty()) {
     done(v.ToStatus());
     return;
@@ -258,7 +227,7 @@ void ConventionRegistry::AddSchool(RequestContext ctx, std::string id, School sc
     done(v.ToStatus());
     return;
   }
-  const CivilDate today = TodayInParis(clock_);
+  const CivilDate today = TodayInParis(runner_.clock());
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
          [school = std::move(school), amendment_date, today](Convention& c) {
            return convention::AddSchool(c, school, amendment_date, today);
@@ -274,7 +243,7 @@ void ConventionRegistry::RemoveSchool(RequestContext ctx, std::string id, std::s
     done(InvalidField("uai", std::string(normalized.status().message())));
     return;
   }
-  const CivilDate today = TodayInParis(clock_);
+  const CivilDate today = TodayInParis(runner_.clock());
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
          [uai = *normalized, amendment_date, today](Convention& c) {
            return convention::RemoveSchool(c, uai, amendment_date, today);
@@ -291,7 +260,7 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
       [caller, id = std::move(id), end_date, new_id = std::move(new_id)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention source,
-                             LoadFor(w, caller, Action::kManageDraft, id));
+                             LoadConventionFor(w, caller, Action::kManageDraft, id));
         ListFilter same_commune;
         same_commune.commune_insee = source.commune.insee_code;
         ENT_ASSIGN_OR_RETURN(std::vector<Convention> others, w.List(same_commune, "", 100000));
@@ -318,7 +287,7 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
                                    next.school_year.ToString()),
                       {},
                       source.state};
-        return Mutation{{std::move(next)}, {std::move(created), std::move(renewed)}};
+        return Mutation{{std::move(next)}, {}, {std::move(created), std::move(renewed)}};
       },
       std::move(done));
 }
@@ -327,9 +296,9 @@ absl::StatusOr<std::vector<EventRecord>> ConventionRegistry::ListEvents(const Pr
                                                                         const std::string& id,
                                                                         int64_t after_sequence,
                                                                         int limit) {
-  return store_.ReadValue<std::vector<EventRecord>>(
+  return runner_.store().ReadValue<std::vector<EventRecord>>(
       [&](ConventionReader& r) -> absl::StatusOr<std::vector<EventRecord>> {
-        ENT_RETURN_IF_ERROR(LoadFor(r, caller, Action::kRead, id).status());
+        ENT_RETURN_IF_ERROR(LoadConventionFor(r, caller, Action::kRead, id).status());
         EventFilter filter;
         filter.convention_id = id;
         return r.ListEvents(filter, after_sequence, limit);
@@ -350,7 +319,7 @@ absl::StatusOr<EventFilter> ConventionRegistry::WatchFilter(const Principal& cal
 
 void ConventionRegistry::ReadEventsAfter(EventFilter filter, int64_t after_sequence, int limit,
                                          EventsCallback done) {
-  store_.ReadAsync([filter = std::move(filter), after_sequence, limit,
+  runner_.store().ReadAsync([filter = std::move(filter), after_sequence, limit,
                     done = std::move(done)](ConventionReader& r) {
     done(r.ListEvents(filter, after_sequence, limit));
   });

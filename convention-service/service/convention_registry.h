@@ -1,7 +1,7 @@
-// The application logic of convention-service: validates commands against the
-// rules that need the clock, runs the domain state machine inside one store
-// transaction, records history events and answers retried requests with
-// their first response. No gRPC here; handlers convert protos and call this.
+// The application logic of conventions: validates commands against the rules
+// that need the clock, checks who may do them, and runs the domain state
+// machine through the CommandRunner (one transaction, idempotency, history,
+// timers). No gRPC here; handlers convert protos and call this.
 //
 // Thread-safe. Reads return directly (they are short and never wait for the
 // writer); mutations and event streaming complete asynchronously through
@@ -20,25 +20,18 @@
 #include "common/clock.h"
 #include "convention-service/domain/convention.h"
 #include "convention-service/service/access_policy.h"
+#include "convention-service/service/command_runner.h"
 #include "convention-service/service/event_hub.h"
 #include "convention-service/store/convention_store.h"
 
 namespace ent::convention {
-
-// Who asks, and the identity of the request for idempotency.
-struct RequestContext {
-  std::string request_id;   // validated by the registry
-  std::string fingerprint;  // of the request and its caller; same id + other fingerprint is refused
-  Principal caller;         // authenticated; recorded in the history
-};
 
 class ConventionRegistry {
  public:
   using ConventionCallback = std::function<void(absl::StatusOr<Convention>)>;
   using EventsCallback = std::function<void(absl::StatusOr<std::vector<EventRecord>>)>;
 
-  ConventionRegistry(ConventionStore& store, const Clock& clock, EventHub& hub)
-      : store_(store), clock_(clock), hub_(hub) {}
+  ConventionRegistry(CommandRunner& runner, EventHub& hub) : runner_(runner), hub_(hub) {}
 
   // `draft` has its school year and end date parsed; `id` may be empty.
   void Create(RequestContext ctx, Convention draft, std::string id, ConventionCallback done);
@@ -75,21 +68,14 @@ class ConventionRegistry {
   EventHub& hub() { return hub_; }
 
  private:
-  // What a command changes: `changed[0]` is the convention returned.
-  struct Mutation {
-    std::vector<Convention> changed;
-    std::vector<Event> events;
-  };
-  using MutationFn = std::function<absl::StatusOr<Mutation>(ConventionWriter&, absl::Time now)>;
-  // Runs `fn` in a write transaction with idempotency, versioning and history.
-  void Mutate(RequestContext ctx, MutationFn fn, ConventionCallback done);
+  // Runs a command that answers a convention.
+  void Mutate(RequestContext ctx, CommandRunner::Fn fn, ConventionCallback done);
   // Loads `id` for a change guarded by `etag`, applies `change`, and records it.
   void Change(RequestContext ctx, std::string id, std::string etag, Action action,
               std::function<absl::StatusOr<std::vector<Event>>(Convention&)> change,
               ConventionCallback done);
 
-  ConventionStore& store_;
-  const Clock& clock_;
+  CommandRunner& runner_;
   EventHub& hub_;
 };
 

@@ -33,7 +33,93 @@ Party PartyFrom(const json& j) {
   return Party{j.at("name"), j.at("address"), j.at("representative"), j.at("capacity")};
 }
 
+json DeadlineJson(const workflow::Deadline& d) {
+  return {{"act", FormatIsoDate(d.act_date)},
+          {"nominal", FormatIsoDate(d.nominal_last_day)},
+          {"last", FormatIsoDate(d.last_day)},
+          {"expires_us", absl::ToUnixMicros(d.expires_at)},
+          {"rule", d.rule},
+          {"explanation", d.explanation}};
+}
+
+workflow::Deadline DeadlineFrom(const json& j) {
+  return workflow::Deadline{DateFrom(j.at("act")),
+                            DateFrom(j.at("nominal")),
+                            DateFrom(j.at("last")),
+                            absl::FromUnixMicros(j.at("expires_us").get<int64_t>()),
+                            j.at("rule"),
+                            j.at("explanation")};
+}
+
 }  // namespace
+
+std::string EncodeDispute(const Dispute& d) {
+  json conciliation = nullptr;
+  if (d.conciliation) {
+    conciliation = {{"meeting", FormatIsoDate(d.conciliation->meeting_date)},
+                    {"outcome", static_cast<int>(d.conciliation->outcome)},
+                    {"notes", d.conciliation->notes}};
+  }
+  json termination = nullptr;
+  if (d.termination) {
+    termination = {{"party", static_cast<int>(d.termination->party)},
+                   {"reasons", d.termination->reasons},
+                   {"letter", d.termination->letter_reference},
+                   {"sent", FormatIsoDate(d.termination->sent_date)},
+                   {"deadline", DeadlineJson(d.termination->effective_deadline)}};
+  }
+  json j = {{"convention", d.convention_id},
+            {"number", d.number},
+            {"commune", d.commune_insee},
+            {"party", static_cast<int>(d.party)},
+            {"grievances", d.grievances},
+            {"notice_ref", d.notice_reference},
+            {"notice_sent", FormatIsoDate(d.notice_sent_date)},
+            {"notice_ack", DateJson(d.notice_acknowledged_date)},
+            {"conciliation_deadline", DeadlineJson(d.conciliation_deadline)},
+            {"conciliation", conciliation},
+            {"termination", termination},
+            {"state", static_cast<int>(d.state)},
+            {"version", d.version},
+            {"create_us", absl::ToUnixMicros(d.create_time)},
+            {"update_us", absl::ToUnixMicros(d.update_time)}};
+  return j.dump();
+}
+
+absl::StatusOr<Dispute> DecodeDispute(const std::string& text) {
+  try {
+    const json j = json::parse(text);
+    Dispute d;
+    d.convention_id = j.at("convention");
+    d.number = j.at("number");
+    d.commune_insee = j.at("commune");
+    d.party = static_cast<PartyRole>(j.at("party").get<int>());
+    d.grievances = j.at("grievances");
+    d.notice_reference = j.at("notice_ref");
+    d.notice_sent_date = DateFrom(j.at("notice_sent"));
+    d.notice_acknowledged_date = OptionalDateFrom(j.at("notice_ack"));
+    d.conciliation_deadline = DeadlineFrom(j.at("conciliation_deadline"));
+    if (!j.at("conciliation").is_null()) {
+      const json& c = j.at("conciliation");
+      d.conciliation = Conciliation{DateFrom(c.at("meeting")),
+                                    static_cast<ConciliationOutcome>(c.at("outcome").get<int>()),
+                                    c.at("notes")};
+    }
+    if (!j.at("termination").is_null()) {
+      const json& t = j.at("termination");
+      d.termination = Termination{static_cast<PartyRole>(t.at("party").get<int>()), t.at("reasons"),
+                                  t.at("letter"), DateFrom(t.at("sent")),
+                                  DeadlineFrom(t.at("deadline"))};
+    }
+    d.state = static_cast<DisputeState>(j.at("state").get<int>());
+    d.version = j.at("version");
+    d.create_time = absl::FromUnixMicros(j.at("create_us").get<int64_t>());
+    d.update_time = absl::FromUnixMicros(j.at("update_us").get<int64_t>());
+    return d;
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("corrupt dispute record: ", e.what()));
+  }
+}
 
 std::string EncodeConvention(const Convention& c) {
   json schools = json::array();

@@ -9,11 +9,15 @@
 
 #include "absl/status/statusor.h"
 #include "convention-service/domain/convention.h"
+#include "convention-service/domain/dispute.h"
 
 namespace ent::convention {
 
 std::string EncodeConvention(const Convention& c);
 absl::StatusOr<Convention> DecodeConvention(const std::string& json);
+
+std::string EncodeDispute(const Dispute& d);
+absl::StatusOr<Dispute> DecodeDispute(const std::string& json);
 
 // A JSON array of strings (bound to SQL as a json_each() argument).
 std::string EncodeStrings(const std::vector<std::string>& values);

@@ -13,7 +13,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include <variant>
+
 #include "convention-service/domain/convention.h"
+#include "convention-service/domain/dispute.h"
+#include "workflow/timers/timer_table.h"
 
 namespace ent::convention {
 
@@ -29,11 +33,21 @@ struct EventFilter {
   std::vector<std::string> communes_in;   // empty: any; else only these communes
 };
 
+struct DisputeFilter {
+  std::string convention_id;              // empty: every convention
+  std::vector<std::string> communes_in;   // empty: any; else only these communes
+  std::optional<DisputeState> state;
+  std::optional<CivilDate> deadline_before;  // pending deadline's last day before this
+};
+
+// What a mutating request answered.
+using Response = std::variant<Convention, Dispute>;
+
 // The first response to a mutating request, kept to answer its retries.
 struct StoredResponse {
   std::string request_id;
   std::string fingerprint;  // identifies the request's content
-  Convention response;
+  Response response;
 };
 
 // Reads, inside a read or write transaction.
@@ -49,6 +63,14 @@ class ConventionReader {
   virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventFilter& filter,
                                                               int64_t after_sequence,
                                                               int limit) = 0;
+  virtual absl::StatusOr<std::optional<Dispute>> GetDispute(const std::string& convention_id,
+                                                            int64_t number) = 0;
+  // Disputes matching `filter` after (convention_id, number) = `after`, in
+  // that order, at most `limit`.
+  virtual absl::StatusOr<std::vector<Dispute>> ListDisputes(
+      const DisputeFilter& filter, const std::pair<std::string, int64_t>& after, int limit) = 0;
+  // The durable timers, in the same transaction.
+  virtual workflow::TimerTable& timers() = 0;
 };
 
 // Reads and writes inside one write transaction.
@@ -56,6 +78,7 @@ class ConventionWriter : public ConventionReader {
  public:
   // Inserts or replaces the aggregate.
   virtual absl::Status Put(const Convention& c) = 0;
+  virtual absl::Status PutDispute(const Dispute& d) = 0;
   // Appends to the history; returns the event's sequence number.
   virtual absl::StatusOr<int64_t> AppendEvent(const EventRecord& record) = 0;
   virtual absl::StatusOr<std::optional<StoredResponse>> FindResponse(

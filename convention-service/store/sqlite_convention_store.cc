@@ -3,14 +3,16 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "convention-service/store/convention_json.h"
+#include "workflow/timers/sqlite_timer_table.h"
 
 namespace ent::convention {
 namespace {
 
 const std::vector<std::string>& Migrations() {
   static const auto* const migrations = new std::vector<std::string>{
-      // 1: conventions, their history, and the responses kept for retries.
-      R"sql(
+      // 1: conventions, their history, the responses kept for retries,
+      // disputes, and the workflow's durable timers.
+      std::string(R"sql(
 CREATE TABLE conventions (
   id            TEXT PRIMARY KEY,
   commune_insee TEXT NOT NULL,
@@ -42,12 +44,25 @@ CREATE TRIGGER convention_events_no_delete BEFORE DELETE ON convention_events
   BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
 
 CREATE TABLE request_log (
-  request_id  TEXT PRIMARY KEY,
-  fingerprint TEXT NOT NULL,
-  response    TEXT NOT NULL,
-  time_us     INTEGER NOT NULL
+  request_id    TEXT PRIMARY KEY,
+  fingerprint   TEXT NOT NULL,
+  response_kind TEXT NOT NULL,  -- 'convention' or 'dispute'
+  response      TEXT NOT NULL,
+  time_us       INTEGER NOT NULL
 ) WITHOUT ROWID;
-)sql",
+
+CREATE TABLE disputes (
+  convention_id TEXT NOT NULL,
+  number        INTEGER NOT NULL,
+  commune_insee TEXT NOT NULL,
+  state         INTEGER NOT NULL,
+  deadline_day  TEXT,             -- last day of the pending deadline, if any
+  version       INTEGER NOT NULL,
+  body          TEXT NOT NULL,
+  PRIMARY KEY (convention_id, number)
+) WITHOUT ROWID;
+CREATE INDEX disputes_by_state ON disputes (state, convention_id, number);
+)sql") + workflow::TimerSchemaSql(),
   };
   return *migrations;
 }
@@ -171,26 +186,96 @@ class SqliteTx final : public ConventionWriter {
   }
 
   absl::StatusOr<std::optional<StoredResponse>> FindResponse(const std::string& request_id) override {
-    ENT_ASSIGN_OR_RETURN(
-        auto stmt,
-        conn_.Prepare("SELECT fingerprint, response FROM request_log WHERE request_id = ?1"));
+    ENT_ASSIGN_OR_RETURN(auto stmt,
+                         conn_.Prepare("SELECT fingerprint, response_kind, response FROM "
+                                       "request_log WHERE request_id = ?1"));
     stmt.Bind(1, request_id);
     ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return std::optional<StoredResponse>();
-    ENT_ASSIGN_OR_RETURN(Convention c, DecodeConvention(stmt.ColumnText(1)));
-    return std::optional<StoredResponse>(StoredResponse{request_id, stmt.ColumnText(0), std::move(c)});
+    StoredResponse out{request_id, stmt.ColumnText(0), Convention()};
+    if (stmt.ColumnText(1) == "dispute") {
+      ENT_ASSIGN_OR_RETURN(out.response, DecodeDispute(stmt.ColumnText(2)));
+    } else {
+      ENT_ASSIGN_OR_RETURN(out.response, DecodeConvention(stmt.ColumnText(2)));
+    }
+    return std::optional<StoredResponse>(std::move(out));
   }
 
   absl::Status SaveResponse(const StoredResponse& r, absl::Time time) override {
     ENT_ASSIGN_OR_RETURN(auto stmt,
                          conn_.Prepare("INSERT INTO request_log (request_id, fingerprint, "
-                                       "response, time_us) VALUES (?1, ?2, ?3, ?4)"));
-    stmt.Bind(1, r.request_id)
-        .Bind(2, r.fingerprint)
-        .Bind(3, Encoded(r.response))
-        .Bind(4, absl::ToUnixMicros(time));
+                                       "response_kind, response, time_us) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    stmt.Bind(1, r.request_id).Bind(2, r.fingerprint).Bind(5, absl::ToUnixMicros(time));
+    if (const Dispute* d = std::get_if<Dispute>(&r.response)) {
+      stmt.Bind(3, "dispute").Bind(4, EncodeDispute(*d));
+    } else {
+      stmt.Bind(3, "convention").Bind(4, Encoded(std::get<Convention>(r.response)));
+    }
     return stmt.Run();
   }
+
+  absl::Status PutDispute(const Dispute& d) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare("INSERT OR REPLACE INTO disputes (convention_id, number, commune_insee, "
+                      "state, deadline_day, version, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    std::optional<std::string> deadline;
+    if (d.state == DisputeState::kAwaitingConciliation) {
+      deadline = FormatIsoDate(d.conciliation_deadline.last_day);
+    } else if (d.state == DisputeState::kTerminating && d.termination) {
+      deadline = FormatIsoDate(d.termination->effective_deadline.last_day);
+    }
+    stmt.Bind(1, d.convention_id)
+        .Bind(2, d.number)
+        .Bind(3, d.commune_insee)
+        .Bind(4, static_cast<int64_t>(d.state))
+        .Bind(5, deadline)
+        .Bind(6, d.version)
+        .Bind(7, EncodeDispute(d));
+    return stmt.Run();
+  }
+
+  absl::StatusOr<std::optional<Dispute>> GetDispute(const std::string& convention_id,
+                                                    int64_t number) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare("SELECT body FROM disputes WHERE convention_id = ?1 AND number = ?2"));
+    stmt.Bind(1, convention_id).Bind(2, number);
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return std::optional<Dispute>();
+    ENT_ASSIGN_OR_RETURN(Dispute d, DecodeDispute(stmt.ColumnText(0)));
+    return std::optional<Dispute>(std::move(d));
+  }
+
+  absl::StatusOr<std::vector<Dispute>> ListDisputes(const DisputeFilter& filter,
+                                                    const std::pair<std::string, int64_t>& after,
+                                                    int limit) override {
+    std::string sql = "SELECT body FROM disputes WHERE (convention_id, number) > (?1, ?2)";
+    if (!filter.convention_id.empty()) sql += " AND convention_id = ?3";
+    if (!filter.communes_in.empty()) {
+      sql += " AND commune_insee IN (SELECT value FROM json_each(?4))";
+    }
+    if (filter.state) sql += " AND state = ?5";
+    if (filter.deadline_before) sql += " AND deadline_day IS NOT NULL AND deadline_day < ?6";
+    sql += " ORDER BY convention_id, number LIMIT ?7";
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql));
+    stmt.Bind(1, after.first).Bind(2, after.second).Bind(7, static_cast<int64_t>(limit));
+    if (!filter.convention_id.empty()) stmt.Bind(3, filter.convention_id);
+    if (!filter.communes_in.empty()) stmt.Bind(4, EncodeStrings(filter.communes_in));
+    if (filter.state) stmt.Bind(5, static_cast<int64_t>(*filter.state));
+    if (filter.deadline_before) stmt.Bind(6, FormatIsoDate(*filter.deadline_before));
+    std::vector<Dispute> out;
+    while (true) {
+      ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      ENT_ASSIGN_OR_RETURN(Dispute d, DecodeDispute(stmt.ColumnText(0)));
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+
+  workflow::TimerTable& timers() override { return timers_; }
 
  private:
   // The JSON of `c`, reusing the last encoding when it is the same version
@@ -206,6 +291,7 @@ class SqliteTx final : public ConventionWriter {
   }
 
   sqlite::Connection& conn_;
+  workflow::SqliteTimerTable timers_{conn_};
   std::string last_encoded_id_;
   int64_t last_encoded_version_ = -1;
   std::string last_encoded_;

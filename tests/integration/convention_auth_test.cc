@@ -63,6 +63,8 @@ class ConventionAuthTest : public ::testing::Test {
 
   void StartService(std::vector<std::string> extra) {
     extra.push_back("--principals=" + principals_.path());
+    // A simulated late-August 2022: the 2021-2022 conventions are in force.
+    extra.push_back("--clock=simulated:2022-08-26T10:00:00+02:00");
     service_ = std::make_unique<testing::ServiceProcess>(
         testing::BinaryPath("convention-service/ent-convention-service"), dir_.path(), extra);
     ASSERT_TRUE(service_->Start().ok());

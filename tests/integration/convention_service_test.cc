@@ -46,12 +46,16 @@ std::vector<std::string> ViolatedFields(const grpc::Status& status) {
   return out;
 }
 
+// The service runs on a simulated clock in late August 2022: every 2021-2022
+// convention the tests sign is still in force, and no timer fires by itself.
+constexpr char kClock[] = "simulated:2022-08-26T10:00:00+02:00";
+
 class ConventionServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     service_ = std::make_unique<testing::ServiceProcess>(
         testing::BinaryPath("convention-service/ent-convention-service"), dir_.path(),
-        std::vector<std::string>{"--principals=" + principals_.path()});
+        std::vector<std::string>{"--principals=" + principals_.path(), std::string("--clock=") + kClock});
     ASSERT_TRUE(service_->Start().ok());
     Connect();
   }

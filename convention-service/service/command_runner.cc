@@ -1,0 +1,85 @@
+#include "convention-service/service/command_runner.h"
+
+#include "common/field_violations.h"
+#include "common/status_macros.h"
+#include "convention-service/domain/validation.h"
+
+namespace ent::convention {
+
+void Mutation::Add(std::vector<Event> more) {
+  for (Event& e : more) events.push_back(std::move(e));
+}
+
+void Mutation::Add(DisputeEffects effects) {
+  Add(std::move(effects.events));
+  for (auto& t : effects.schedule) schedule.push_back(std::move(t));
+  for (auto& c : effects.cancel) cancel.push_back(std::move(c));
+}
+
+absl::Status CommandRunner::Persist(ConventionWriter& w, Mutation& m, absl::Time now,
+                                    const std::string& actor, const std::string& request_id) {
+  for (Convention& c : m.conventions) {
+    if (c.version == 0) c.create_time = now;
+    ++c.version;
+    c.update_time = now;
+    ENT_RETURN_IF_ERROR(w.Put(c));
+  }
+  for (Dispute& d : m.disputes) {
+    if (d.version == 0) d.create_time = now;
+    ++d.version;
+    d.update_time = now;
+    ENT_RETURN_IF_ERROR(w.PutDispute(d));
+  }
+  for (Event& e : m.events) {
+    EventRecord record{0, std::move(e), now, actor, request_id};
+    ENT_RETURN_IF_ERROR(w.AppendEvent(record).status());
+  }
+  for (const auto& [subject, kind] : m.cancel) {
+    ENT_RETURN_IF_ERROR(w.timers().Cancel(subject, kind));
+  }
+  for (const auto& spec : m.schedule) {
+    ENT_RETURN_IF_ERROR(w.timers().Schedule(spec).status());
+  }
+  return absl::OkStatus();
+}
+
+void CommandRunner::Committed(bool timers_changed) {
+  hub_.Notify();
+  if (timers_changed && timers_changed_) timers_changed_();
+}
+
+void CommandRunner::Run(RequestContext ctx, Fn fn, Done done) {
+  if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) {
+    done(st);
+    return;
+  }
+  auto timers_changed = std::make_shared<bool>(false);
+  store_.WriteValue<Response>(
+      [this, ctx, fn = std::move(fn), timers_changed](ConventionWriter& w) -> absl::StatusOr<Response> {
+        ENT_ASSIGN_OR_RETURN(auto prior, w.FindResponse(ctx.request_id));
+        if (prior) {
+          if (prior->fingerprint != ctx.fingerprint) {
+            return InvalidField("request_id",
+                                "was already used for a different request; use a new id");
+          }
+          return std::move(prior->response);
+        }
+        const absl::Time now = clock_.Now();
+        ENT_ASSIGN_OR_RETURN(Mutation m, fn(w, now));
+        *timers_changed = !m.schedule.empty() || !m.cancel.empty();
+        ENT_RETURN_IF_ERROR(Persist(w, m, now, ctx.caller.name, ctx.request_id));
+        if (m.answers_dispute ? m.disputes.empty() : m.conventions.empty()) {
+          return absl::InternalError("the command has nothing to answer");
+        }
+        Response response = m.answers_dispute ? Response(std::move(m.disputes[0]))
+                                              : Response(std::move(m.conventions[0]));
+        ENT_RETURN_IF_ERROR(w.SaveResponse({ctx.request_id, ctx.fingerprint, response}, now));
+        return response;
+      },
+      [this, done = std::move(done), timers_changed](absl::StatusOr<Response> result) {
+        if (result.ok()) Committed(*timers_changed);
+        done(std::move(result));
+      });
+}
+
+}  // namespace ent::convention

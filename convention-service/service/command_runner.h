@@ -1,0 +1,77 @@
+// Runs state-changing commands of convention-service in one store
+// transaction each, with what every command needs: idempotency by
+// request_id (a retry gets the first response), versions and update times,
+// history events with their author, durable timers scheduled or cancelled,
+// and, once durable, wake-ups for event watchers and the timer engine.
+// Thread-safe.
+#ifndef ENT_CONVENTION_SERVICE_COMMAND_RUNNER_H_
+#define ENT_CONVENTION_SERVICE_COMMAND_RUNNER_H_
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/auth/principal.h"
+#include "common/clock.h"
+#include "convention-service/service/event_hub.h"
+#include "convention-service/store/convention_store.h"
+
+namespace ent::convention {
+
+// Who asks, and the identity of the request for idempotency.
+struct RequestContext {
+  std::string request_id;   // validated by the runner
+  std::string fingerprint;  // of the request and its caller; same id + other fingerprint is refused
+  Principal caller;         // authenticated; recorded in the history
+};
+
+// What a command changes.
+struct Mutation {
+  std::vector<Convention> conventions;  // stored with version + 1
+  std::vector<Dispute> disputes;        // stored with version + 1
+  std::vector<Event> events;
+  std::vector<workflow::TimerSpec> schedule;
+  std::vector<std::pair<std::string, std::string>> cancel;  // (subject, kind or "")
+  bool answers_dispute = false;  // the response is disputes[0], else conventions[0]
+
+  void Add(std::vector<Event> more);
+  void Add(DisputeEffects effects);
+};
+
+class CommandRunner {
+ public:
+  using Fn = std::function<absl::StatusOr<Mutation>(ConventionWriter&, absl::Time now)>;
+  using Done = std::function<void(absl::StatusOr<Response>)>;
+
+  CommandRunner(ConventionStore& store, const Clock& clock, EventHub& hub)
+      : store_(store), clock_(clock), hub_(hub) {}
+
+  // Called after a commit that scheduled timers (set once, before use).
+  void SetTimersChanged(std::function<void()> hook) { timers_changed_ = std::move(hook); }
+
+  void Run(RequestContext ctx, Fn fn, Done done);
+
+  // Persists `m` inside the caller's transaction (also for timer firings,
+  // which have no request): versions, events by `actor`, timers. Leaves in `m`
+  // what was stored.
+  absl::Status Persist(ConventionWriter& w, Mutation& m, absl::Time now, const std::string& actor,
+                       const std::string& request_id);
+
+  // After a commit that changed something.
+  void Committed(bool timers_changed);
+
+  ConventionStore& store() { return store_; }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  ConventionStore& store_;
+  const Clock& clock_;
+  EventHub& hub_;
+  std::function<void()> timers_changed_;
+};
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_SERVICE_COMMAND_RUNNER_H_

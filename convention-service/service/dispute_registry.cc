@@ -1,0 +1,208 @@
+#include "convention-service/service/dispute_registry.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/field_violations.h"
+#include "common/status_macros.h"
+#include "convention-service/domain/validation.h"
+#include "convention-service/service/convention_loader.h"
+
+namespace ent::convention {
+namespace {
+
+// Commune portals act in disputes as the commune party only.
+absl::Status CheckPortalParty(const Principal& caller, PartyRole party, const char* field) {
+  if (caller.role == Role::kCommunePortal && party != PartyRole::kCommune) {
+    return absl::PermissionDeniedError(absl::StrCat("principal '", caller.name,
+                                                    "' (commune portal) acts only as the commune: ",
+                                                    field, " must be PARTY_ROLE_COMMUNE"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDisputeEtag(const Dispute& d, const std::string& etag) {
+  if (!etag.empty() && etag != d.Etag()) {
+    return absl::AbortedError(absl::StrCat("etag \"", etag, "\" is stale: ", d.Name(),
+                                           " has changed (current etag \"", d.Etag(), "\")"));
+  }
+  return absl::OkStatus();
+}
+
+void ValidateText(const std::string& value, size_t max, bool required, const std::string& field,
+                  FieldViolations& v) {
+  if (required && value.empty()) v.Add(field, "is required");
+  if (value.size() > max) v.Add(field, absl::StrCat("must be at most ", max, " bytes"));
+}
+
+}  // namespace
+
+void DisputeRegistry::Run(RequestContext ctx, CommandRunner::Fn fn, DisputeCallback done) {
+  runner_.Run(std::move(ctx), std::move(fn), [done = std::move(done)](absl::StatusOr<Response> r) {
+    if (!r.ok()) {
+      done(r.status());
+    } else {
+      done(std::get<Dispute>(std::move(*r)));
+    }
+  });
+}
+
+void DisputeRegistry::Open(RequestContext ctx, std::string convention_id, Dispute draft,
+                           DisputeCallback done) {
+  FieldViolations v;
+  ValidateText(draft.grievances, kMaxTextLength, true, "dispute.grievances", v);
+  ValidateText(draft.notice_reference, kMaxNameLength, true, "dispute.notice_reference", v);
+  if (!v.empty()) return done(v.ToStatus());
+  if (auto st = CheckPortalParty(ctx.caller, draft.party, "dispute.party"); !st.ok()) {
+    return done(st);
+  }
+  const Principal caller = ctx.caller;
+  const CivilDate today = TodayInParis(runner_.clock());
+  Run(std::move(ctx),
+      [this, caller, today, convention_id = std::move(convention_id), draft = std::move(draft)](
+          ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+        ENT_ASSIGN_OR_RETURN(Convention c,
+                             LoadConventionFor(w, caller, Action::kDispute, convention_id));
+        DisputeFilter of_convention;
+        of_convention.convention_id = c.id;
+        ENT_ASSIGN_OR_RETURN(std::vector<Dispute> existing,
+                             w.ListDisputes(of_convention, {"", 0}, 100000));
+        for (const Dispute& d : existing) {
+          if (d.IsOpen()) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                d.Name(), " is still open (", DisputeStateName(d.state),
+                "): close or withdraw it before opening another dispute"));
+          }
+        }
+        const int64_t number = existing.empty() ? 1 : existing.back().number + 1;
+        ENT_ASSIGN_OR_RETURN(auto opened, OpenDispute(c, draft, number, today, calendar_));
+        Mutation m;
+        m.disputes.push_back(std::move(opened.first));
+        m.Add(std::move(opened.second));
+        m.answers_dispute = true;
+        return m;
+      },
+      std::move(done));
+}
+
+absl::StatusOr<Dispute> DisputeRegistry::Get(const Principal& caller,
+                                             const std::string& convention_id, int64_t number) {
+  return runner_.store().ReadValue<Dispute>([&](ConventionReader& r) {
+    return LoadDisputeFor(r, caller, Action::kRead, convention_id, number);
+  });
+}
+
+absl::StatusOr<std::vector<Dispute>> DisputeRegistry::List(
+    const Principal& caller, DisputeFilter filter, const std::pair<std::string, int64_t>& after,
+    int limit) {
+  return runner_.store().ReadValue<std::vector<Dispute>>(
+      [&](ConventionReader& r) -> absl::StatusOr<std::vector<Dispute>> {
+        if (!filter.convention_id.empty()) {
+          ENT_RETURN_IF_ERROR(
+              LoadConventionFor(r, caller, Action::kRead, filter.convention_id).status());
+        } else if (caller.role == Role::kCommunePortal) {
+          filter.communes_in.assign(caller.communes.begin(), caller.communes.end());
+        }
+        return r.ListDisputes(filter, after, limit);
+      });
+}
+
+void DisputeRegistry::Change(RequestContext ctx, std::string convention_id, int64_t number,
+                             std::string etag, DisputeChange change, DisputeCallback done) {
+  const Principal caller = ctx.caller;
+  Run(std::move(ctx),
+      [caller, convention_id = std::move(convention_id), number, etag = std::move(etag),
+       change = std::move(change)](ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+        ENT_ASSIGN_OR_RETURN(Dispute d,
+                             LoadDisputeFor(w, caller, Action::kDispute, convention_id, number));
+        ENT_RETURN_IF_ERROR(CheckDisputeEtag(d, etag));
+        ENT_ASSIGN_OR_RETURN(std::optional<Convention> c, w.Get(convention_id));
+        if (!c) return absl::InternalError(absl::StrCat(d.Name(), " has no convention"));
+        const State before = c->state;
+        ENT_ASSIGN_OR_RETURN(DisputeEffects effects, change(d, *c));
+        Mutation m;
+        m.disputes.push_back(std::move(d));
+        if (c->state != before) m.conventions.push_back(std::move(*c));
+        m.Add(std::move(effects));
+        m.answers_dispute = true;
+        return m;
+      },
+      std::move(done));
+}
+
+void DisputeRegistry::RecordConciliation(RequestContext ctx, std::string convention_id,
+                                         int64_t number, Conciliation conciliation,
+                                         std::string etag, DisputeCallback done) {
+  FieldViolations v;
+  ValidateText(conciliation.notes, kMaxTextLength, false, "conciliation.notes", v);
+  if (!v.empty()) return done(v.ToStatus());
+  const CivilDate today = TodayInParis(runner_.clock());
+  Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
+         [conciliation = std::move(conciliation), today](Dispute& d, Convention&) {
+           return convention::RecordConciliation(d, conciliation, today);
+         },
+         std::move(done));
+}
+
+void DisputeRegistry::SendTerminationNotice(RequestContext ctx, std::string convention_id,
+                                            int64_t number, Termination termination,
+                                            std::string etag, DisputeCallback done) {
+  FieldViolations v;
+  ValidateText(termination.reasons, kMaxTextLength, true, "termination.reasons", v);
+  ValidateText(termination.letter_reference, kMaxNameLength, true, "termination.letter_reference", v);
+  if (!v.empty()) return done(v.ToStatus());
+  if (auto st = CheckPortalParty(ctx.caller, termination.party, "termination.party"); !st.ok()) {
+    return done(st);
+  }
+  const CivilDate today = TodayInParis(runner_.clock());
+  Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
+         [this, termination = std::move(termination), today](Dispute& d, Convention& c) {
+           return convention::SendTerminationNotice(d, c, termination, today, calendar_);
+         },
+         std::move(done));
+}
+
+void DisputeRegistry::Withdraw(RequestContext ctx, std::string convention_id, int64_t number,
+                               std::string reason, std::string etag, DisputeCallback done) {
+  if (reason.size() > kMaxTextLength) {
+    return done(InvalidField("reason", absl::StrCat("must be at most ", kMaxTextLength, " bytes")));
+  }
+  const Principal caller = ctx.caller;
+  Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
+         [caller, reason = std::move(reason)](Dispute& d, Convention& c)
+             -> absl::StatusOr<DisputeEffects> {
+           ENT_RETURN_IF_ERROR(CheckPortalParty(caller, d.party, "the dispute's party"));
+           return WithdrawDispute(d, c, reason);
+         },
+         std::move(done));
+}
+
+void DisputeRegistry::CorrectDate(RequestContext ctx, std::string convention_id, int64_t number,
+                                  DisputeDateField field, CivilDate date, std::string reason,
+                                  std::string etag, DisputeCallback done) {
+  if (reason.size() > kMaxTextLength) {
+    return done(InvalidField("reason", absl::StrCat("must be at most ", kMaxTextLength, " bytes")));
+  }
+  const CivilDate today = TodayInParis(runner_.clock());
+  Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
+         [this, field, date, reason = std::move(reason), today](Dispute& d, Convention&) {
+           return CorrectDisputeDate(d, field, date, reason, today, calendar_);
+         },
+         std::move(done));
+}
+
+absl::StatusOr<std::vector<workflow::TimerRecord>> DisputeRegistry::ListDeadlines(
+    const Principal& caller, std::pair<absl::Time, int64_t> after, int limit) {
+  if (auto st = AuthorizeAction(caller, Action::kRead); !st.ok()) return st;
+  return runner_.store().ReadValue<std::vector<workflow::TimerRecord>>(
+      [&](ConventionReader& r) -> absl::StatusOr<std::vector<workflow::TimerRecord>> {
+        ENT_ASSIGN_OR_RETURN(std::vector<workflow::TimerRecord> pending,
+                             r.timers().Pending(after, limit));
+        if (caller.role != Role::kCommunePortal) return pending;
+        std::vector<workflow::TimerRecord> own;
+        for (auto& t : pending) {
+          if (caller.ActsFor(t.spec.commune)) own.push_back(std::move(t));
+        }
+        return own;
+      });
+}
+
+}  // namespace ent::convention

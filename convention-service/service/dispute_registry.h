@@ -1,0 +1,62 @@
+// The application logic of disputes (Article 8): who may act, the rules that
+// need today's date and the legal calendar, and the commands, each run by the
+// CommandRunner in one transaction with the convention it affects, its
+// history events and its timers. Also the support staff's list of pending
+// deadlines. Thread-safe; mutations complete through their callback.
+#ifndef ENT_CONVENTION_SERVICE_DISPUTE_REGISTRY_H_
+#define ENT_CONVENTION_SERVICE_DISPUTE_REGISTRY_H_
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "convention-service/domain/dispute.h"
+#include "convention-service/service/command_runner.h"
+#include "workflow/calendar/legal_calendar.h"
+
+namespace ent::convention {
+
+class DisputeRegistry {
+ public:
+  using DisputeCallback = std::function<void(absl::StatusOr<Dispute>)>;
+
+  DisputeRegistry(CommandRunner& runner, const workflow::LegalCalendar& calendar)
+      : runner_(runner), calendar_(calendar) {}
+
+  // `draft` has party, grievances, notice reference and dates.
+  void Open(RequestContext ctx, std::string convention_id, Dispute draft, DisputeCallback done);
+  absl::StatusOr<Dispute> Get(const Principal& caller, const std::string& convention_id,
+                              int64_t number);
+  absl::StatusOr<std::vector<Dispute>> List(const Principal& caller, DisputeFilter filter,
+                                            const std::pair<std::string, int64_t>& after,
+                                            int limit);
+  void RecordConciliation(RequestContext ctx, std::string convention_id, int64_t number,
+                          Conciliation conciliation, std::string etag, DisputeCallback done);
+  void SendTerminationNotice(RequestContext ctx, std::string convention_id, int64_t number,
+                             Termination termination, std::string etag, DisputeCallback done);
+  void Withdraw(RequestContext ctx, std::string convention_id, int64_t number, std::string reason,
+                std::string etag, DisputeCallback done);
+  void CorrectDate(RequestContext ctx, std::string convention_id, int64_t number,
+                   DisputeDateField field, CivilDate date, std::string reason, std::string etag,
+                   DisputeCallback done);
+  // Pending deadlines after (due, id) = `after`, soonest first; commune
+  // portals see only their communes'.
+  absl::StatusOr<std::vector<workflow::TimerRecord>> ListDeadlines(
+      const Principal& caller, std::pair<absl::Time, int64_t> after, int limit);
+
+ private:
+  using DisputeChange = std::function<absl::StatusOr<DisputeEffects>(Dispute&, Convention&)>;
+  // Loads the dispute and its convention, checks the etag, applies `change`.
+  void Change(RequestContext ctx, std::string convention_id, int64_t number, std::string etag,
+              DisputeChange change, DisputeCallback done);
+  void Run(RequestContext ctx, CommandRunner::Fn fn, DisputeCallback done);
+
+  CommandRunner& runner_;
+  const workflow::LegalCalendar& calendar_;
+};
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_SERVICE_DISPUTE_REGISTRY_H_

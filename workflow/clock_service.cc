@@ -1,0 +1,103 @@
+#include "workflow/clock_service.h"
+
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "common/grpc/call_auth.h"
+#include "common/grpc/status_conversion.h"
+
+namespace ent::workflow {
+namespace {
+
+namespace tv1 = ::ent::testing::v1;
+
+void SetNow(absl::Time t, tv1::GetTimeResponse* resp) {
+  const int64_t us = absl::ToUnixMicros(t);
+  resp->mutable_now()->set_seconds(us / 1000000);
+  resp->mutable_now()->set_nanos(static_cast<int32_t>((us % 1000000) * 1000));
+}
+
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& value) {
+  if (value.empty() || value == "real") return std::optional<absl::Time>();
+  absl::string_view rest = value;
+  if (!absl::ConsumePrefix(&rest, "simulated:")) {
+    return absl::InvalidArgumentError(
+        "--clock: expected 'real' or 'simulated:<RFC 3339 instant>', e.g. "
+        "simulated:2021-10-01T08:00:00+02:00");
+  }
+  absl::Time start;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(rest), &start, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat("--clock: bad instant '", rest, "': ", error));
+  }
+  return std::optional<absl::Time>(start);
+}
+
+grpc::ServerUnaryReactor* ClockServiceHandler::GetTime(grpc::CallbackServerContext* ctx,
+                                                       const tv1::GetTimeRequest*,
+                                                       tv1::GetTimeResponse* resp) {
+  if (auto caller = AuthenticateCall(*ctx, principals_); !caller.ok()) {
+    return Finish(ctx, caller.status());
+  }
+  SetNow(clock_.Now(), resp);
+  return Finish(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ClockServiceHandler::AdvanceClock(grpc::CallbackServerContext* ctx,
+                                                            const tv1::AdvanceClockRequest* req,
+                                                            tv1::GetTimeResponse* resp) {
+  if (auto caller = AuthenticateCall(*ctx, principals_); !caller.ok()) {
+    return Finish(ctx, caller.status());
+  }
+  const absl::Duration d = absl::Seconds(req->duration().seconds()) +
+                           absl::Nanoseconds(req->duration().nanos());
+  if (d <= absl::ZeroDuration() || d > absl::Hours(24 * 366 * 10)) {
+    return Finish(ctx, absl::InvalidArgumentError(
+                           "duration: must be positive and at most 10 years"));
+  }
+  return MoveTo(ctx, clock_.Now() + d, resp);
+}
+
+grpc::ServerUnaryReactor* ClockServiceHandler::SetTime(grpc::CallbackServerContext* ctx,
+                                                       const tv1::SetTimeRequest* req,
+                                                       tv1::GetTimeResponse* resp) {
+  if (auto caller = AuthenticateCall(*ctx, principals_); !caller.ok()) {
+    return Finish(ctx, caller.status());
+  }
+  const absl::Time target =
+      absl::FromUnixSeconds(req->time().seconds()) + absl::Nanoseconds(req->time().nanos());
+  if (target < clock_.Now()) {
+    return Finish(ctx, absl::InvalidArgumentError(absl::StrCat(
+                           "time: must not be before the current time ",
+                           absl::FormatTime(absl::RFC3339_sec, clock_.Now(), absl::UTCTimeZone()),
+                           " (time never goes backwards)")));
+  }
+  return MoveTo(ctx, target, resp);
+}
+
+grpc::ServerUnaryReactor* ClockServiceHandler::MoveTo(grpc::CallbackServerContext* ctx,
+                                                      absl::Time target,
+                                                      tv1::GetTimeResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  std::thread([this, reactor, resp, target] {
+    absl::StatusOr<int> fired = engine_.AdvanceTo(clock_, target);
+    if (fired.ok()) {
+      SetNow(clock_.Now(), resp);
+      resp->set_timers_fired(*fired);
+    }
+    reactor->Finish(ToGrpcStatus(fired.status()));
+  }).detach();
+  return reactor;
+}
+
+}  // namespace ent::workflow

@@ -1,0 +1,47 @@
+// gRPC adapter for ent.testing.v1.ClockService, served only by a service
+// started on a simulated clock: read the time, move it forward (firing every
+// timer due on the way through the TimerEngine). Callers must hold a valid
+// token. Thread-safe.
+#ifndef ENT_WORKFLOW_CLOCK_SERVICE_H_
+#define ENT_WORKFLOW_CLOCK_SERVICE_H_
+
+#include "common/auth/principal_registry.h"
+#include "common/clock.h"
+#include "ent/testing/v1/clock_service.grpc.pb.h"
+#include "workflow/timers/timer_engine.h"
+
+namespace ent::workflow {
+
+class ClockServiceHandler final : public ent::testing::v1::ClockService::CallbackService {
+ public:
+  ClockServiceHandler(ManualClock& clock, TimerEngine& engine, const PrincipalRegistry& principals)
+      : clock_(clock), engine_(engine), principals_(principals) {}
+
+  grpc::ServerUnaryReactor* GetTime(grpc::CallbackServerContext* ctx,
+                                    const ent::testing::v1::GetTimeRequest* req,
+                                    ent::testing::v1::GetTimeResponse* resp) override;
+  grpc::ServerUnaryReactor* AdvanceClock(grpc::CallbackServerContext* ctx,
+                                         const ent::testing::v1::AdvanceClockRequest* req,
+                                         ent::testing::v1::GetTimeResponse* resp) override;
+  grpc::ServerUnaryReactor* SetTime(grpc::CallbackServerContext* ctx,
+                                    const ent::testing::v1::SetTimeRequest* req,
+                                    ent::testing::v1::GetTimeResponse* resp) override;
+
+ private:
+  // Moves to `target` on a separate thread (firing timers blocks on the
+  // database) and finishes the call.
+  grpc::ServerUnaryReactor* MoveTo(grpc::CallbackServerContext* ctx, absl::Time target,
+                                   ent::testing::v1::GetTimeResponse* resp);
+
+  ManualClock& clock_;
+  TimerEngine& engine_;
+  const PrincipalRegistry& principals_;
+};
+
+// Parses --clock: "real" (or empty) or "simulated:<RFC 3339 instant>".
+// Returns the simulated start instant, or nullopt for the real clock.
+absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& value);
+
+}  // namespace ent::workflow
+
+#endif  // ENT_WORKFLOW_CLOCK_SERVICE_H_

@@ -1,0 +1,119 @@
+#include "workflow/timers/sqlite_timer_table.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace ent::workflow {
+namespace {
+
+constexpr int64_t kPending = 0;
+constexpr int64_t kFired = 1;
+constexpr int64_t kCancelled = 2;
+
+constexpr char kColumns[] =
+    "id, kind, subject, commune, due_us, last_day, rule, explanation";
+
+absl::StatusOr<std::vector<TimerRecord>> ReadAll(sqlite::Statement& stmt) {
+  std::vector<TimerRecord> out;
+  while (true) {
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    TimerRecord r;
+    r.id = stmt.ColumnInt64(0);
+    r.spec.kind = stmt.ColumnText(1);
+    r.spec.subject = stmt.ColumnText(2);
+    r.spec.commune = stmt.ColumnText(3);
+    r.spec.due = absl::FromUnixMicros(stmt.ColumnInt64(4));
+    r.spec.last_day = ParseIsoDate(stmt.ColumnText(5)).value_or(CivilDate());
+    r.spec.rule = stmt.ColumnText(6);
+    r.spec.explanation = stmt.ColumnText(7);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* TimerSchemaSql() {
+  return R"sql(
+CREATE TABLE workflow_timers (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  subject     TEXT NOT NULL,
+  commune     TEXT NOT NULL,
+  due_us      INTEGER NOT NULL,
+  last_day    TEXT NOT NULL,
+  rule        TEXT NOT NULL,
+  explanation TEXT NOT NULL,
+  state       INTEGER NOT NULL DEFAULT 0,  -- 0 pending, 1 fired, 2 cancelled
+  fired_us    INTEGER
+);
+CREATE INDEX workflow_timers_pending ON workflow_timers (state, due_us, id);
+CREATE INDEX workflow_timers_subject ON workflow_timers (subject, state);
+)sql";
+}
+
+absl::StatusOr<int64_t> SqliteTimerTable::Schedule(const TimerSpec& spec) {
+  ENT_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn_.Prepare("INSERT INTO workflow_timers (kind, subject, commune, due_us, last_day, rule, "
+                    "explanation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  stmt.Bind(1, spec.kind)
+      .Bind(2, spec.subject)
+      .Bind(3, spec.commune)
+      .Bind(4, absl::ToUnixMicros(spec.due))
+      .Bind(5, FormatIsoDate(spec.last_day))
+      .Bind(6, spec.rule)
+      .Bind(7, spec.explanation);
+  ENT_RETURN_IF_ERROR(stmt.Run());
+  return conn_.LastInsertRowId();
+}
+
+absl::Status SqliteTimerTable::Cancel(const std::string& subject, const std::string& kind) {
+  ENT_ASSIGN_OR_RETURN(
+      auto stmt, conn_.Prepare("UPDATE workflow_timers SET state = ?3 WHERE subject = ?1 AND "
+                               "state = ?4 AND (?2 = '' OR kind = ?2)"));
+  stmt.Bind(1, subject).Bind(2, kind).Bind(3, kCancelled).Bind(4, kPending);
+  return stmt.Run();
+}
+
+absl::StatusOr<std::vector<TimerRecord>> SqliteTimerTable::Due(absl::Time now, int limit) {
+  ENT_ASSIGN_OR_RETURN(auto stmt,
+                       conn_.Prepare(absl::StrCat("SELECT ", kColumns,
+                                                  " FROM workflow_timers WHERE state = 0 AND "
+                                                  "due_us <= ?1 ORDER BY due_us, id LIMIT ?2")));
+  stmt.Bind(1, absl::ToUnixMicros(now)).Bind(2, static_cast<int64_t>(limit));
+  return ReadAll(stmt);
+}
+
+absl::Status SqliteTimerTable::MarkFired(int64_t id, absl::Time fired_at) {
+  ENT_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn_.Prepare("UPDATE workflow_timers SET state = ?2, fired_us = ?3 WHERE id = ?1 AND state = ?4"));
+  stmt.Bind(1, id).Bind(2, kFired).Bind(3, absl::ToUnixMicros(fired_at)).Bind(4, kPending);
+  ENT_RETURN_IF_ERROR(stmt.Run());
+  if (conn_.Changes() != 1) {
+    return absl::InternalError(absl::StrCat("timer ", id, " was not pending when it fired"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<absl::Time>> SqliteTimerTable::NextDue() {
+  ENT_ASSIGN_OR_RETURN(auto stmt,
+                       conn_.Prepare("SELECT MIN(due_us) FROM workflow_timers WHERE state = 0"));
+  ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row || stmt.ColumnIsNull(0)) return std::optional<absl::Time>();
+  return std::optional<absl::Time>(absl::FromUnixMicros(stmt.ColumnInt64(0)));
+}
+
+absl::StatusOr<std::vector<TimerRecord>> SqliteTimerTable::Pending(
+    std::pair<absl::Time, int64_t> after, int limit) {
+  ENT_ASSIGN_OR_RETURN(
+      auto stmt, conn_.Prepare(absl::StrCat("SELECT ", kColumns,
+                                            " FROM workflow_timers WHERE state = 0 AND "
+                                            "(due_us, id) > (?1, ?2) ORDER BY due_us, id LIMIT ?3")));
+  stmt.Bind(1, absl::ToUnixMicros(after.first)).Bind(2, after.second).Bind(3, static_cast<int64_t>(limit));
+  return ReadAll(stmt);
+}
+
+}  // namespace ent::workflow

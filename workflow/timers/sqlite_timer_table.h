@@ -1,0 +1,31 @@
+// TimerTable on the host's SQLite connection (the same transaction as the
+// host's own changes). The host adds TimerSchemaSql() to its migrations.
+#ifndef ENT_WORKFLOW_TIMERS_SQLITE_TIMER_TABLE_H_
+#define ENT_WORKFLOW_TIMERS_SQLITE_TIMER_TABLE_H_
+
+#include "common/sqlite/connection.h"
+#include "workflow/timers/timer_table.h"
+
+namespace ent::workflow {
+
+// CREATE statements for the timers table and its index on due time.
+const char* TimerSchemaSql();
+
+class SqliteTimerTable final : public TimerTable {
+ public:
+  explicit SqliteTimerTable(sqlite::Connection& conn) : conn_(conn) {}
+  absl::StatusOr<int64_t> Schedule(const TimerSpec& spec) override;
+  absl::Status Cancel(const std::string& subject, const std::string& kind) override;
+  absl::StatusOr<std::vector<TimerRecord>> Due(absl::Time now, int limit) override;
+  absl::Status MarkFired(int64_t id, absl::Time fired_at) override;
+  absl::StatusOr<std::optional<absl::Time>> NextDue() override;
+  absl::StatusOr<std::vector<TimerRecord>> Pending(std::pair<absl::Time, int64_t> after,
+                                                   int limit) override;
+
+ private:
+  sqlite::Connection& conn_;
+};
+
+}  // namespace ent::workflow
+
+#endif  // ENT_WORKFLOW_TIMERS_SQLITE_TIMER_TABLE_H_

@@ -1,0 +1,53 @@
+// Durable timers, as seen from inside a host transaction: scheduling,
+// cancelling, and taking the due ones. Firing a timer (its effects plus
+// MarkFired) happens in the same transaction, so each timer fires exactly once
+// even if the process dies at any point.
+#ifndef ENT_WORKFLOW_TIMERS_TIMER_TABLE_H_
+#define ENT_WORKFLOW_TIMERS_TIMER_TABLE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/civil_date.h"
+
+namespace ent::workflow {
+
+struct TimerSpec {
+  std::string kind;     // what firing does, e.g. "dispute.conciliation"
+  std::string subject;  // the resource it acts on, e.g. "conventions/x/disputes/1"
+  std::string commune;  // INSEE code, for filtering
+  absl::Time due;
+  // How the due instant was computed, for people (ListDeadlines).
+  CivilDate last_day;
+  std::string rule;
+  std::string explanation;
+};
+
+struct TimerRecord {
+  int64_t id = 0;
+  TimerSpec spec;
+};
+
+class TimerTable {
+ public:
+  virtual ~TimerTable() = default;
+  virtual absl::StatusOr<int64_t> Schedule(const TimerSpec& spec) = 0;
+  // Cancels the pending timers of `subject` (of `kind` only, when not empty).
+  virtual absl::Status Cancel(const std::string& subject, const std::string& kind) = 0;
+  // Pending timers due at or before `now`, by due time then id, at most `limit`.
+  virtual absl::StatusOr<std::vector<TimerRecord>> Due(absl::Time now, int limit) = 0;
+  virtual absl::Status MarkFired(int64_t id, absl::Time fired_at) = 0;
+  virtual absl::StatusOr<std::optional<absl::Time>> NextDue() = 0;
+  // Pending timers by due time, after (due, id) = `after`, at most `limit`.
+  virtual absl::StatusOr<std::vector<TimerRecord>> Pending(std::pair<absl::Time, int64_t> after,
+                                                           int limit) = 0;
+};
+
+}  // namespace ent::workflow
+
+#endif  // ENT_WORKFLOW_TIMERS_TIMER_TABLE_H_
