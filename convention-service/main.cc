@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "absl/strings/numbers.h"
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
 #include "common/grpc/server_runner.h"
@@ -29,14 +30,15 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
-  auto flags = ent::ParseServerFlags(argc, argv, {"clock"});
+  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "timer-batch"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
                  "usage: ent-convention-service --principals=PATH [--listen=HOST:PORT] "
                  "[--data-dir=DIR] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
-                 "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>]\n");
+                 "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
+                 "[--timer-batch=N]\n");
     return 2;
   }
   auto simulated_start = ent::workflow::ParseClockFlag(flags->extra["clock"]);
@@ -70,6 +72,11 @@ int main(int argc, char** argv) {
   ent::convention::TimerDispatcher dispatcher(runner);
   ent::workflow::TimerEngine::Options engine_options;
   engine_options.simulated = simulated != nullptr;
+  if (!flags->extra["timer-batch"].empty() &&
+      (!absl::SimpleAtoi(flags->extra["timer-batch"], &engine_options.batch) ||
+       engine_options.batch < 1 || engine_options.batch > 10000)) {
+    return Fail("--timer-batch: expected 1 to 10000 timers per transaction");
+  }
   ent::workflow::TimerEngine engine(
       *clock, [&dispatcher](absl::Time now, int limit) { return dispatcher.FireDue(now, limit); },
       engine_options);

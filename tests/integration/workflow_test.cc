@@ -1,0 +1,423 @@
+// The workflow end to end against the real ent-convention-service on a
+// simulated clock: the Saint-Ambroix golden scenario (DESIGN §6, steps 1-2 and
+// 4-6), the dispute procedure's other paths, expiry, and timers that fire
+// exactly once across a SIGKILL.
+#include <signal.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/time/time.h"
+#include "demo/saint_ambroix.h"
+#include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "ent/testing/v1/clock_service.grpc.pb.h"
+#include "tests/support/service_process.h"
+#include "tests/support/test_principals.h"
+
+namespace ent::convention {
+namespace {
+
+namespace v1 = ::ent::convention::v1;
+namespace tv1 = ::ent::testing::v1;
+using testing::TestPrincipals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+google::type::Date Date(int y, int m, int d) {
+  google::type::Date out;
+  out.set_year(y);
+  out.set_month(m);
+  out.set_day(d);
+  return out;
+}
+
+std::string Iso(const google::type::Date& d) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d.year(), d.month(), d.day());
+  return buf;
+}
+
+std::string Utc(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::string NextId() {
+  static std::atomic<int> n{0};
+  return "wf-" + std::to_string(++n);
+}
+
+class WorkflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start("2021-10-12T09:00:00+02:00"); }
+
+  void Start(const std::string& clock, std::vector<std::string> extra = {}) {
+    extra.push_back("--principals=" + principals_.path());
+    extra.push_back("--clock=simulated:" + clock);
+    service_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("convention-service/ent-convention-service"), dir_.path(), extra);
+    ASSERT_TRUE(service_->Start().ok());
+    stub_ = v1::ConventionService::NewStub(service_->Channel());
+    clock_ = tv1::ClockService::NewStub(service_->Channel());
+  }
+
+  std::unique_ptr<grpc::ClientContext> Ctx(const std::string& who = TestPrincipals::kRectorat) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    principals_.Authorize(*ctx, who);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return ctx;
+  }
+
+  // Moves the simulated clock to `rfc3339`; returns the timers fired.
+  int SetTime(const std::string& rfc3339) {
+    absl::Time t;
+    std::string err;
+    EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
+    tv1::SetTimeRequest req;
+    req.mutable_time()->set_seconds(absl::ToUnixSeconds(t));
+    tv1::GetTimeResponse resp;
+    grpc::Status st = clock_->SetTime(Ctx().get(), req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp.timers_fired();
+  }
+
+  v1::Convention Get(const std::string& name) {
+    v1::GetConventionRequest req;
+    req.set_name(name);
+    v1::Convention out;
+    EXPECT_TRUE(stub_->GetConvention(Ctx().get(), req, &out).ok());
+    return out;
+  }
+
+  v1::Dispute GetDispute(const std::string& name) {
+    v1::GetDisputeRequest req;
+    req.set_name(name);
+    v1::Dispute out;
+    EXPECT_TRUE(stub_->GetDispute(Ctx().get(), req, &out).ok());
+    return out;
+  }
+
+  std::vector<v1::ConventionEvent> Events(const std::string& name) {
+    v1::ListConventionEventsRequest req;
+    req.set_parent(name);
+    req.set_page_size(1000);
+    v1::ListConventionEventsResponse out;
+    EXPECT_TRUE(stub_->ListConventionEvents(Ctx().get(), req, &out).ok());
+    return {out.events().begin(), out.events().end()};
+  }
+
+  // Steps 1-2: the Saint-Ambroix convention, signed on the seed's dates.
+  std::string SaintAmbroixActive() {
+    v1::Convention c;
+    EXPECT_TRUE(stub_->CreateConvention(Ctx().get(), demo::SaintAmbroixCreate(), &c).ok());
+    EXPECT_TRUE(stub_->SignConvention(Ctx().get(), demo::SaintAmbroixAcademieSignature(), &c).ok());
+    SetTime("2021-11-03T15:00:00+01:00");
+    EXPECT_TRUE(stub_->RecordDeliberation(Ctx().get(), demo::SaintAmbroixDeliberation(), &c).ok());
+    grpc::Status st =
+        stub_->SignConvention(Ctx().get(), demo::SaintAmbroixCommuneSignature(), &c);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return c.name();
+  }
+
+  grpc::Status Open(const std::string& convention, google::type::Date sent, v1::Dispute* out,
+                    v1::PartyRole party = v1::PARTY_ROLE_COMMUNE,
+                    const std::string& who = TestPrincipals::kRectorat) {
+    v1::OpenDisputeRequest req;
+    req.set_parent(convention);
+    req.set_request_id(NextId());
+    req.mutable_dispute()->set_party(party);
+    req.mutable_dispute()->set_grievances("Comptes référent ville non activés");
+    req.mutable_dispute()->set_notice_reference("LRAR 1A 234 567 8901 2");
+    *req.mutable_dispute()->mutable_notice_sent_date() = sent;
+    return stub_->OpenDispute(Ctx(who).get(), req, out);
+  }
+
+  grpc::Status Terminate(const std::string& dispute, google::type::Date sent, v1::Dispute* out,
+                         v1::PartyRole party = v1::PARTY_ROLE_COMMUNE) {
+    v1::SendTerminationNoticeRequest req;
+    req.set_name(dispute);
+    req.set_request_id(NextId());
+    req.mutable_termination()->set_party(party);
+    req.mutable_termination()->set_reasons("Engagements réciproques non respectés");
+    req.mutable_termination()->set_letter_reference("LRAR 1A 234 567 8902 9");
+    *req.mutable_termination()->mutable_sent_date() = sent;
+    return stub_->SendTerminationNotice(Ctx().get(), req, out);
+  }
+
+  testing::TempDir dir_;
+  TestPrincipals principals_{dir_.path()};
+  std::unique_ptr<testing::ServiceProcess> service_;
+  std::unique_ptr<v1::ConventionService::Stub> stub_;
+  std::unique_ptr<tv1::ClockService::Stub> clock_;
+};
+
+// DESIGN §6, steps 4-6, with the exact dates and instants.
+TEST_F(WorkflowTest, GoldenScenarioDisputeLapseAndTermination) {
+  const std::string name = SaintAmbroixActive();
+  v1::Convention c = Get(name);
+  ASSERT_EQ(c.state(), v1::Convention::STATE_ACTIVE);
+  EXPECT_EQ(Iso(c.effective_date()), "2021-11-03");
+  EXPECT_TRUE(c.referent_accounts_active());
+  EXPECT_EQ(Iso(c.deliberation().appeal_deadline().last_day()), "2021-12-30");
+
+  // Step 4: formal notice on Thursday 31 March 2022.
+  SetTime("2022-03-31T10:00:00+02:00");
+  v1::Dispute d;
+  ASSERT_TRUE(Open(name, Date(2022, 3, 31), &d).ok());
+  EXPECT_EQ(d.state(), v1::Dispute::STATE_AWAITING_CONCILIATION);
+  EXPECT_EQ(Iso(d.conciliation_deadline().last_day()), "2022-05-02");
+  EXPECT_EQ(Utc(d.conciliation_deadline().expires_at()), "2022-05-02T22:00:00Z");
+  EXPECT_EQ(d.conciliation_deadline().explanation(),
+            "1 month from 2022-03-31 → 2022-04-30 (no 31 April) → Saturday → 2022-05-01 Sunday, "
+            "Fête du travail → 2022-05-02 (Monday); ends at 24:00 Europe/Paris");
+  {
+    v1::ListDeadlinesResponse deadlines;
+    ASSERT_TRUE(stub_->ListDeadlines(Ctx(TestPrincipals::kSupport).get(),
+                                     v1::ListDeadlinesRequest(), &deadlines).ok());
+    ASSERT_GE(deadlines.deadlines_size(), 1);
+    EXPECT_EQ(deadlines.deadlines(0).kind(), v1::PendingDeadline::KIND_CONCILIATION);
+    EXPECT_EQ(deadlines.deadlines(0).subject(), d.name());
+  }
+
+  // No outcome: still awaiting at the last second of 2 May, lapsed at 00:00 on 3 May.
+  SetTime("2022-05-02T23:59:59+02:00");
+  EXPECT_EQ(GetDispute(d.name()).state(), v1::Dispute::STATE_AWAITING_CONCILIATION);
+  EXPECT_EQ(SetTime("2022-05-03T00:00:00+02:00"), 1);
+  EXPECT_EQ(GetDispute(d.name()).state(), v1::Dispute::STATE_CONCILIATION_LAPSED);
+  auto events = Events(name);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type(), v1::ConventionEvent::TYPE_CONCILIATION_LAPSED);
+  EXPECT_EQ(Utc(events.back().time()), "2022-05-02T22:00:00Z");
+  EXPECT_EQ(events.back().actor(), "workflow");
+
+  // Step 5: termination letter on Wednesday 11 May 2022.
+  SetTime("2022-05-11T09:30:00+02:00");
+  ASSERT_TRUE(Terminate(d.name(), Date(2022, 5, 11), &d).ok());
+  EXPECT_EQ(d.state(), v1::Dispute::STATE_TERMINATING);
+  EXPECT_EQ(Iso(d.termination().effective_deadline().last_day()), "2022-05-27");
+  EXPECT_EQ(Utc(d.termination().effective_deadline().expires_at()), "2022-05-27T22:00:00Z");
+  EXPECT_THAT(d.termination().effective_deadline().explanation(), HasSubstr("Ascension"));
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_TERMINATING);
+  EXPECT_TRUE(Get(name).referent_accounts_active());
+
+  SetTime("2022-05-27T23:59:00+02:00");
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_TERMINATING);
+  EXPECT_EQ(SetTime("2022-05-28T00:00:00+02:00"), 1);
+  c = Get(name);
+  EXPECT_EQ(c.state(), v1::Convention::STATE_TERMINATED);
+  EXPECT_EQ(Iso(c.last_day_in_force()), "2022-05-27");
+  EXPECT_FALSE(c.referent_accounts_active());
+  EXPECT_EQ(GetDispute(d.name()).state(), v1::Dispute::STATE_TERMINATED);
+  events = Events(name);
+  EXPECT_EQ(events.back().type(), v1::ConventionEvent::TYPE_TERMINATED);
+  EXPECT_EQ(Utc(events.back().time()), "2022-05-27T22:00:00Z");
+
+  // Step 6 (convention side): nothing more happens; it does not "expire" later.
+  SetTime("2022-09-15T12:00:00+02:00");
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_TERMINATED);
+  EXPECT_EQ(Events(name).back().type(), v1::ConventionEvent::TYPE_TERMINATED);
+  v1::ListDeadlinesResponse deadlines;
+  ASSERT_TRUE(stub_->ListDeadlines(Ctx().get(), v1::ListDeadlinesRequest(), &deadlines).ok());
+  EXPECT_EQ(deadlines.deadlines_size(), 0);
+}
+
+TEST_F(WorkflowTest, ConventionExpiresTheDayAfterItsEndDateAfterAReminder) {
+  const std::string name = SaintAmbroixActive();
+  SetTime("2022-07-03T00:00:00+02:00");  // 1 September − 60 days
+  EXPECT_EQ(Events(name).back().type(), v1::ConventionEvent::TYPE_RENEWAL_REMINDER);
+  SetTime("2022-09-01T23:59:59+02:00");
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_ACTIVE);
+  SetTime("2022-09-02T00:00:00+02:00");
+  v1::Convention c = Get(name);
+  EXPECT_EQ(c.state(), v1::Convention::STATE_EXPIRED);
+  EXPECT_FALSE(c.referent_accounts_active());
+  std::vector<v1::ConventionEvent::Type> tail;
+  for (const auto& e : Events(name)) tail.push_back(e.type());
+  EXPECT_THAT(std::vector<v1::ConventionEvent::Type>(tail.end() - 2, tail.end()),
+              ElementsAre(v1::ConventionEvent::TYPE_RENEWAL_REMINDER,
+                          v1::ConventionEvent::TYPE_EXPIRED));
+}
+
+TEST_F(WorkflowTest, ResolvedConciliationClosesTheDisputeAndCancelsTheDeadline) {
+  const std::string name = SaintAmbroixActive();
+  SetTime("2022-03-31T10:00:00+02:00");
+  v1::Dispute d;
+  ASSERT_TRUE(Open(name, Date(2022, 3, 31), &d).ok());
+  // Only one open dispute at a time.
+  v1::Dispute second;
+  EXPECT_EQ(Open(name, Date(2022, 3, 31), &second).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // Termination needs a failed conciliation.
+  EXPECT_EQ(Terminate(d.name(), Date(2022, 3, 31), &second).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  SetTime("2022-04-20T10:00:00+02:00");
+  v1::RecordConciliationRequest req;
+  req.set_name(d.name());
+  req.set_request_id(NextId());
+  *req.mutable_conciliation()->mutable_meeting_date() = Date(2022, 4, 21);
+  req.mutable_conciliation()->set_outcome(v1::CONCILIATION_OUTCOME_RESOLVED);
+  grpc::Status st = stub_->RecordConciliation(Ctx().get(), req, &d);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);  // meeting after today
+  *req.mutable_conciliation()->mutable_meeting_date() = Date(2022, 4, 19);
+  req.set_request_id(NextId());
+  st = stub_->RecordConciliation(Ctx().get(), req, &d);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(d.state(), v1::Dispute::STATE_RESOLVED);
+  EXPECT_EQ(SetTime("2022-05-10T00:00:00+02:00"), 0);  // the deadline timer was cancelled
+  EXPECT_EQ(GetDispute(d.name()).state(), v1::Dispute::STATE_RESOLVED);
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_ACTIVE);
+  // A new dispute may now be opened.
+  EXPECT_TRUE(Open(name, Date(2022, 5, 9), &second).ok());
+  EXPECT_EQ(second.name(), name + "/disputes/2");
+}
+
+TEST_F(WorkflowTest, CorrectingTheNoticeDateRecomputesTheDeadlineAndKeepsBothValues) {
+  const std::string name = SaintAmbroixActive();
+  SetTime("2022-04-01T10:00:00+02:00");
+  v1::Dispute d;
+  ASSERT_TRUE(Open(name, Date(2022, 3, 31), &d).ok());
+  v1::CorrectDisputeDateRequest req;
+  req.set_name(d.name());
+  req.set_request_id(NextId());
+  req.set_field(v1::DISPUTE_DATE_FIELD_NOTICE_SENT);
+  *req.mutable_date() = Date(2022, 3, 15);
+  req.set_reason("date du cachet de la poste");
+  ASSERT_TRUE(stub_->CorrectDisputeDate(Ctx().get(), req, &d).ok());
+  EXPECT_EQ(Iso(d.notice_sent_date()), "2022-03-15");
+  EXPECT_EQ(Iso(d.conciliation_deadline().last_day()), "2022-04-15");
+  const auto last = Events(name).back();
+  EXPECT_EQ(last.type(), v1::ConventionEvent::TYPE_DISPUTE_DATE_CORRECTED);
+  ASSERT_EQ(last.changes_size(), 2);
+  EXPECT_EQ(last.changes(0).old_value(), "2022-03-31");
+  EXPECT_EQ(last.changes(0).new_value(), "2022-03-15");
+  EXPECT_EQ(last.changes(1).old_value(), "2022-05-02");
+  EXPECT_EQ(last.changes(1).new_value(), "2022-04-15");
+  // The old deadline no longer applies; the new one does.
+  EXPECT_EQ(SetTime("2022-04-16T00:00:00+02:00"), 1);
+  EXPECT_EQ(GetDispute(d.name()).state(), v1::Dispute::STATE_CONCILIATION_LAPSED);
+  EXPECT_EQ(SetTime("2022-05-04T00:00:00+02:00"), 0);
+}
+
+TEST_F(WorkflowTest, WithdrawalBeforeTerminationKeepsTheConventionInForce) {
+  const std::string name = SaintAmbroixActive();
+  SetTime("2022-03-31T10:00:00+02:00");
+  v1::Dispute d;
+  ASSERT_TRUE(Open(name, Date(2022, 3, 31), &d).ok());
+  SetTime("2022-05-11T10:00:00+02:00");
+  // The aggrieved party is the commune; the académie cannot terminate on its behalf.
+  EXPECT_EQ(Terminate(d.name(), Date(2022, 5, 11), &d, v1::PARTY_ROLE_ACADEMIE).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(Terminate(d.name(), Date(2022, 5, 11), &d).ok());
+  SetTime("2022-05-20T10:00:00+02:00");
+  v1::WithdrawDisputeRequest req;
+  req.set_name(d.name());
+  req.set_request_id(NextId());
+  req.set_reason("accord trouvé");
+  ASSERT_TRUE(stub_->WithdrawDispute(Ctx(TestPrincipals::kPortal30227).get(), req, &d).ok());
+  EXPECT_EQ(d.state(), v1::Dispute::STATE_WITHDRAWN);
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_ACTIVE);
+  EXPECT_EQ(SetTime("2022-06-01T00:00:00+02:00"), 0);
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_ACTIVE);
+}
+
+TEST_F(WorkflowTest, DisputesNeedAConventionInForceAndTheRightCaller) {
+  v1::Convention draft;
+  ASSERT_TRUE(stub_->CreateConvention(Ctx().get(), demo::SaintAmbroixCreate(), &draft).ok());
+  v1::Dispute d;
+  EXPECT_EQ(Open(draft.name(), Date(2021, 10, 1), &d).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Open(draft.name(), Date(2021, 10, 1), &d, v1::PARTY_ROLE_COMMUNE,
+                 TestPrincipals::kFinance).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Open(draft.name(), Date(2021, 10, 1), &d, v1::PARTY_ROLE_ACADEMIE,
+                 TestPrincipals::kPortal30227).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Open(draft.name(), Date(2021, 10, 1), &d, v1::PARTY_ROLE_COMMUNE,
+                 TestPrincipals::kPortal34172).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetDisputeRequest get;
+  get.set_name(draft.name() + "/disputes/9");
+  EXPECT_EQ(stub_->GetDispute(Ctx().get(), get, &d).error_code(), grpc::StatusCode::NOT_FOUND);
+  get.set_name("conventions/x/disputes/zero");
+  EXPECT_EQ(stub_->GetDispute(Ctx().get(), get, &d).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(WorkflowTest, ListDisputesFiltersByStateAndDeadline) {
+  const std::string name = SaintAmbroixActive();
+  SetTime("2022-03-31T10:00:00+02:00");
+  v1::Dispute d;
+  ASSERT_TRUE(Open(name, Date(2022, 3, 31), &d).ok());
+  auto list = [&](v1::Dispute::State state, google::type::Date before) {
+    v1::ListDisputesRequest req;
+    req.set_parent("conventions/-");
+    req.set_state(state);
+    *req.mutable_deadline_before() = before;
+    v1::ListDisputesResponse out;
+    EXPECT_TRUE(stub_->ListDisputes(Ctx(TestPrincipals::kSupport).get(), req, &out).ok());
+    return out.disputes_size();
+  };
+  EXPECT_EQ(list(v1::Dispute::STATE_AWAITING_CONCILIATION, Date(2022, 5, 3)), 1);
+  EXPECT_EQ(list(v1::Dispute::STATE_AWAITING_CONCILIATION, Date(2022, 5, 2)), 0);
+  EXPECT_EQ(list(v1::Dispute::STATE_RESOLVED, google::type::Date()), 0);
+}
+
+// 120 conventions expire in bounded batches of 7 while the process is killed
+// with SIGKILL; after a restart on a later clock the overdue timers fire at
+// start-up, and each convention expired exactly once.
+TEST_F(WorkflowTest, EveryDueTimerFiresExactlyOnceAcrossAKill) {
+  service_->Stop();
+  Start("2022-06-01T10:00:00+02:00", {"--timer-batch=7"});
+  constexpr int kConventions = 120;
+  for (int i = 0; i < kConventions; ++i) {
+    v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
+    req.set_convention_id("k" + std::to_string(i));
+    req.set_request_id(NextId());
+    // One commune each, so they may all be in force at once.
+    req.mutable_convention()->mutable_commune()->set_insee_code(std::to_string(30001 + i));
+    v1::Convention c;
+    ASSERT_TRUE(stub_->CreateConvention(Ctx().get(), req, &c).ok());
+    for (auto sig : {demo::SaintAmbroixAcademieSignature(), demo::SaintAmbroixCommuneSignature()}) {
+      sig.set_name(c.name());
+      sig.set_request_id(NextId());
+      ASSERT_TRUE(stub_->SignConvention(Ctx().get(), sig, &c).ok());
+    }
+  }
+  // Move past the end date in the background and kill the process mid-way.
+  std::thread advance([this] {
+    tv1::SetTimeRequest req;
+    req.mutable_time()->set_seconds(absl::ToUnixSeconds(absl::FromCivil(
+        absl::CivilSecond(2022, 9, 3, 0, 0, 0), absl::UTCTimeZone())));
+    tv1::GetTimeResponse resp;
+    clock_->SetTime(Ctx().get(), req, &resp);  // fails when the process dies
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(15));
+  service_->Kill();
+  advance.join();
+
+  Start("2022-09-10T12:00:00+02:00");  // every expiry is now overdue
+  std::map<std::string, int> expired;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    expired.clear();
+    v1::WatchConventionEventsRequest req;
+    auto ctx = Ctx();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+    auto reader = stub_->WatchConventionEvents(ctx.get(), req);
+    v1::ConventionEvent e;
+    while (reader->Read(&e)) {
+      if (e.type() == v1::ConventionEvent::TYPE_EXPIRED) expired[e.convention()]++;
+    }
+    reader->Finish();
+    if (static_cast<int>(expired.size()) == kConventions) break;
+  }
+  ASSERT_EQ(static_cast<int>(expired.size()), kConventions);
+  for (const auto& [convention, count] : expired) EXPECT_EQ(count, 1) << convention;
+}
+
+}  // namespace
+}  // namespace ent::convention
