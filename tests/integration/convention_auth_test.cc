@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -261,6 +262,149 @@ TEST_F(ConventionAuthTest, EveryRpcForEveryRoleOnOwnAndOtherCommune) {
   EXPECT_EQ(checked, 13 * 5 * 2);
 }
 
+// The dispute RPCs (Article 8): rectorat and support staff drive disputes,
+// commune portals only for their own commune as the commune party, finance
+// and internal services only read.
+TEST_F(ConventionAuthTest, EveryDisputeRpcForEveryRoleOnOwnAndOtherCommune) {
+  const std::map<std::string, std::string> active = {{kOwn, Prepare(kOwn, 2)},
+                                                     {kOther, Prepare(kOther, 2)}};
+  auto as = [&](const std::string& principal) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    principals_.Authorize(*ctx, principal);
+    return ctx;
+  };
+  auto open = [&](const std::string& convention, const std::string& principal, v1::Dispute* out) {
+    v1::OpenDisputeRequest r;
+    r.set_parent(convention);
+    r.set_request_id(NextId());
+    r.mutable_dispute()->set_party(v1::PARTY_ROLE_COMMUNE);
+    r.mutable_dispute()->set_grievances("griefs");
+    r.mutable_dispute()->set_notice_reference("LRAR 1");
+    *r.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 8, 1);
+    return stub_->OpenDispute(as(principal).get(), r, out);
+  };
+  auto conciliate = [&](const std::string& dispute, const std::string& principal) {
+    v1::RecordConciliationRequest r;
+    r.set_name(dispute);
+    r.set_request_id(NextId());
+    *r.mutable_conciliation()->mutable_meeting_date() = Date(2022, 8, 10);
+    r.mutable_conciliation()->set_outcome(v1::CONCILIATION_OUTCOME_FAILED);
+    v1::Dispute out;
+    return stub_->RecordConciliation(as(principal).get(), r, &out);
+  };
+  auto withdraw = [&](const std::string& dispute, const std::string& principal) {
+    v1::WithdrawDisputeRequest r;
+    r.set_name(dispute);
+    r.set_request_id(NextId());
+    v1::Dispute out;
+    return stub_->WithdrawDispute(as(principal).get(), r, &out);
+  };
+  struct Row {
+    const char* rpc;
+    bool read_only;         // finance and internal may too
+    bool needs_failed;      // the dispute must have failed its conciliation first
+    std::function<grpc::Status(const std::string& dispute, const std::string& convention,
+                               const std::string& principal)> call;
+  };
+  const std::vector<Row> rows = {
+      {"OpenDispute", false, false,
+       [&](const std::string& dispute, const std::string& convention, const std::string& who) {
+         // The prepared dispute is withdrawn first so that a new one may open.
+         withdraw(dispute, TestPrincipals::kRectorat);
+         v1::Dispute out;
+         return open(convention, who, &out);
+       }},
+      {"GetDispute", true, false,
+       [&](const std::string& dispute, const std::string&, const std::string& who) {
+         v1::GetDisputeRequest r;
+         r.set_name(dispute);
+         v1::Dispute out;
+         return stub_->GetDispute(as(who).get(), r, &out);
+       }},
+      {"ListDisputes", true, false,
+       [&](const std::string&, const std::string& convention, const std::string& who) {
+         v1::ListDisputesRequest r;
+         r.set_parent(convention);
+         v1::ListDisputesResponse out;
+         return stub_->ListDisputes(as(who).get(), r, &out);
+       }},
+      {"RecordConciliation", false, false,
+       [&](const std::string& dispute, const std::string&, const std::string& who) {
+         return conciliate(dispute, who);
+       }},
+      {"CorrectDisputeDate", false, false,
+       [&](const std::string& dispute, const std::string&, const std::string& who) {
+         v1::CorrectDisputeDateRequest r;
+         r.set_name(dispute);
+         r.set_request_id(NextId());
+         r.set_field(v1::DISPUTE_DATE_FIELD_NOTICE_ACKNOWLEDGED);
+         *r.mutable_date() = Date(2022, 8, 3);
+         v1::Dispute out;
+         return stub_->CorrectDisputeDate(as(who).get(), r, &out);
+       }},
+      {"SendTerminationNotice", false, true,
+       [&](const std::string& dispute, const std::string&, const std::string& who) {
+         v1::SendTerminationNoticeRequest r;
+         r.set_name(dispute);
+         r.set_request_id(NextId());
+         r.mutable_termination()->set_party(v1::PARTY_ROLE_COMMUNE);
+         r.mutable_termination()->set_reasons("motifs");
+         r.mutable_termination()->set_letter_reference("LRAR 2");
+         *r.mutable_termination()->mutable_sent_date() = Date(2022, 8, 20);
+         v1::Dispute out;
+         return stub_->SendTerminationNotice(as(who).get(), r, &out);
+       }},
+      {"WithdrawDispute", false, false,
+       [&](const std::string& dispute, const std::string&, const std::string& who) {
+         return withdraw(dispute, who);
+       }},
+  };
+  const std::string principals[] = {TestPrincipals::kRectorat, TestPrincipals::kSupport,
+                                    TestPrincipals::kFinance, TestPrincipals::kInternal,
+                                    TestPrincipals::kPortal30227};
+  for (const Row& row : rows) {
+    for (const std::string& principal : principals) {
+      for (const char* insee : {kOwn, kOther}) {
+        const std::string& convention = active.at(insee);
+        v1::Dispute prepared;
+        ASSERT_TRUE(open(convention, TestPrincipals::kRectorat, &prepared).ok()) << row.rpc;
+        if (row.needs_failed) ASSERT_TRUE(conciliate(prepared.name(), TestPrincipals::kRectorat).ok());
+        const bool portal = principal == TestPrincipals::kPortal30227;
+        const bool allowed = portal ? std::string(insee) == kOwn
+                             : (principal == TestPrincipals::kFinance ||
+                                principal == TestPrincipals::kInternal)
+                                 ? row.read_only
+                                 : true;
+        const grpc::Status status = row.call(prepared.name(), convention, principal);
+        EXPECT_EQ(status.error_code(),
+                  allowed ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED)
+            << row.rpc << " as " << principal << " on commune " << insee << ": "
+            << status.error_message();
+        // Close whatever is open for the next row.
+        v1::ListDisputesRequest list;
+        list.set_parent(convention);
+        v1::ListDisputesResponse open_ones;
+        ASSERT_TRUE(stub_->ListDisputes(as(TestPrincipals::kRectorat).get(), list, &open_ones).ok());
+        for (const auto& d : open_ones.disputes()) {
+          if (d.state() != v1::Dispute::STATE_WITHDRAWN && d.state() != v1::Dispute::STATE_RESOLVED &&
+              d.state() != v1::Dispute::STATE_TERMINATED) {
+            ASSERT_TRUE(withdraw(d.name(), TestPrincipals::kRectorat).ok());
+          }
+        }
+      }
+    }
+  }
+  // Deadlines: everyone who reads may list them; a portal sees only its communes'.
+  for (const std::string& principal : principals) {
+    v1::ListDeadlinesResponse out;
+    EXPECT_TRUE(stub_->ListDeadlines(as(principal).get(), v1::ListDeadlinesRequest(), &out).ok())
+        << principal;
+    if (principal == TestPrincipals::kPortal30227) {
+      for (const auto& d : out.deadlines()) EXPECT_EQ(d.commune_insee_code(), kOwn);
+    }
+  }
+}
+
 TEST_F(ConventionAuthTest, EveryRpcRefusesCallsWithoutAValidToken) {
   const std::string name = Prepare(kOwn, 1);
   for (const RpcCase& rpc : Cases()) {
@@ -271,6 +415,61 @@ TEST_F(ConventionAuthTest, EveryRpcRefusesCallsWithoutAValidToken) {
       EXPECT_EQ(rpc.call(*stub_, ctx, name, kOwn).error_code(), grpc::StatusCode::UNAUTHENTICATED)
           << rpc.rpc << " with '" << token << "'";
     }
+  }
+  // The dispute RPCs too (requests are otherwise valid enough to reach a rule).
+  const std::string dispute = name + "/disputes/1";
+  std::vector<std::pair<const char*, std::function<grpc::Status(grpc::ClientContext*)>>> calls = {
+      {"OpenDispute", [&](grpc::ClientContext* c) {
+         v1::OpenDisputeRequest r;
+         r.set_parent(name);
+         v1::Dispute out;
+         return stub_->OpenDispute(c, r, &out);
+       }},
+      {"GetDispute", [&](grpc::ClientContext* c) {
+         v1::GetDisputeRequest r;
+         r.set_name(dispute);
+         v1::Dispute out;
+         return stub_->GetDispute(c, r, &out);
+       }},
+      {"ListDisputes", [&](grpc::ClientContext* c) {
+         v1::ListDisputesRequest r;
+         r.set_parent("conventions/-");
+         v1::ListDisputesResponse out;
+         return stub_->ListDisputes(c, r, &out);
+       }},
+      {"RecordConciliation", [&](grpc::ClientContext* c) {
+         v1::RecordConciliationRequest r;
+         r.set_name(dispute);
+         v1::Dispute out;
+         return stub_->RecordConciliation(c, r, &out);
+       }},
+      {"SendTerminationNotice", [&](grpc::ClientContext* c) {
+         v1::SendTerminationNoticeRequest r;
+         r.set_name(dispute);
+         v1::Dispute out;
+         return stub_->SendTerminationNotice(c, r, &out);
+       }},
+      {"WithdrawDispute", [&](grpc::ClientContext* c) {
+         v1::WithdrawDisputeRequest r;
+         r.set_name(dispute);
+         v1::Dispute out;
+         return stub_->WithdrawDispute(c, r, &out);
+       }},
+      {"CorrectDisputeDate", [&](grpc::ClientContext* c) {
+         v1::CorrectDisputeDateRequest r;
+         r.set_name(dispute);
+         v1::Dispute out;
+         return stub_->CorrectDisputeDate(c, r, &out);
+       }},
+      {"ListDeadlines", [&](grpc::ClientContext* c) {
+         v1::ListDeadlinesResponse out;
+         return stub_->ListDeadlines(c, v1::ListDeadlinesRequest(), &out);
+       }},
+  };
+  for (const auto& [rpc, call] : calls) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer unknown");
+    EXPECT_EQ(call(&ctx).error_code(), grpc::StatusCode::UNAUTHENTICATED) << rpc;
   }
 }
 
