@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
   runner.SetTimersChanged([&engine] { engine.Wake(); });
   engine.Start();  // fires overdue timers first
 
-  ent::convention::ConventionHandler handler(conventions, disputes, **principals);
+  ent::convention::ConventionHandler handler(conventions, disputes, (*store)->outbox_store(),
+                                            **principals);
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
   std::unique_ptr<ent::workflow::ClockServiceHandler> clock_handler;
   if (simulated != nullptr) {

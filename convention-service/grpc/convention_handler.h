@@ -14,8 +14,8 @@ namespace ent::convention {
 class ConventionHandler final : public v1::ConventionService::CallbackService {
  public:
   ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
-                    const PrincipalRegistry& principals)
-      : registry_(registry), disputes_(disputes), principals_(principals) {}
+                    workflow::OutboxStore& outbox, const PrincipalRegistry& principals)
+      : registry_(registry), disputes_(disputes), outbox_(outbox), principals_(principals) {}
 
   grpc::ServerUnaryReactor* CreateConvention(grpc::CallbackServerContext* ctx,
                                              const v1::CreateConventionRequest* req,
@@ -78,12 +78,16 @@ class ConventionHandler final : public v1::ConventionService::CallbackService {
   grpc::ServerUnaryReactor* ListDeadlines(grpc::CallbackServerContext* ctx,
                                           const v1::ListDeadlinesRequest* req,
                                           v1::ListDeadlinesResponse* resp) override;
+  grpc::ServerUnaryReactor* ListOutboxMessages(grpc::CallbackServerContext* ctx,
+                                               const v1::ListOutboxMessagesRequest* req,
+                                               v1::ListOutboxMessagesResponse* resp) override;
 
  private:
   absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& ctx, Action action) const;
 
   ConventionRegistry& registry_;
   DisputeRegistry& disputes_;
+  workflow::OutboxStore& outbox_;
   const PrincipalRegistry& principals_;
 };
 

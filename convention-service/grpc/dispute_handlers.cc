@@ -1,4 +1,5 @@
-// ConventionService handlers for disputes and deadlines (Article 8).
+// ConventionService handlers for disputes and deadlines (Article 8), and the
+// operators' view of the outbox that drives billing.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc/pagination.h"
@@ -177,6 +178,38 @@ grpc::ServerUnaryReactor* ConventionHandler::ListDeadlines(grpc::CallbackServerC
     }
   }
   return FinishNow(ctx, page.status());
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::ListOutboxMessages(
+    grpc::CallbackServerContext* ctx, const v1::ListOutboxMessagesRequest* req,
+    v1::ListOutboxMessagesResponse* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kOperate);
+  workflow::OutboxState state = workflow::OutboxState::kPending;
+  switch (req->state()) {
+    case v1::OutboxMessage::STATE_UNSPECIFIED:
+    case v1::OutboxMessage::STATE_PENDING: break;
+    case v1::OutboxMessage::STATE_DELIVERED: state = workflow::OutboxState::kDelivered; break;
+    case v1::OutboxMessage::STATE_DEAD: state = workflow::OutboxState::kDead; break;
+    default: return FinishNow(ctx, InvalidField("state", "is not a known outbox state"));
+  }
+  auto page_size = ResolvePageSize(req->page_size());
+  if (!page_size.ok()) return FinishNow(ctx, page_size.status());
+  auto messages = outbox_.List(state, *page_size);
+  if (messages.ok()) {
+    for (const auto& m : *messages) {
+      auto* out = resp->add_messages();
+      out->set_id(m.id);
+      out->set_topic(m.topic);
+      out->set_key(m.key);
+      out->set_idempotency_key(m.idempotency_key);
+      out->set_payload(m.payload);
+      out->set_attempts(m.attempts);
+      out->mutable_next_attempt_time()->set_seconds(absl::ToUnixSeconds(m.next_attempt));
+      out->set_last_error(m.last_error);
+      out->set_state(static_cast<v1::OutboxMessage::State>(static_cast<int>(m.state) + 1));
+    }
+  }
+  return FinishNow(ctx, messages.status());
 }
 
 }  // namespace ent::convention

@@ -13,6 +13,7 @@ const char* ActionText(Action a) {
     case Action::kSignForCommune: return "sign for the commune";
     case Action::kRecordDeliberation: return "record deliberations";
     case Action::kDispute: return "open or drive disputes";
+    case Action::kOperate: return "see the service's outbox";
   }
   return "do this";
 }
@@ -36,7 +37,9 @@ absl::Status AuthorizeAction(const Principal& caller, Action action) {
       }
       return Denied(caller, action);
     case Role::kSupportStaff:
-      if (action == Action::kRead || action == Action::kDispute) return absl::OkStatus();
+      if (action == Action::kRead || action == Action::kDispute || action == Action::kOperate) {
+        return absl::OkStatus();
+      }
       return Denied(caller, action);
     case Role::kFinance:
     case Role::kInternalService:

@@ -22,6 +22,7 @@ enum class Action {
   kSignForCommune,      // the commune's signature
   kRecordDeliberation,  // the commune's deliberation
   kDispute,             // open and drive disputes (Article 8)
+  kOperate,             // operators' views (the outbox)
 };
 
 absl::Status AuthorizeAction(const Principal& caller, Action action);

@@ -40,12 +40,16 @@ absl::Status CommandRunner::Persist(ConventionWriter& w, Mutation& m, absl::Time
   for (const auto& spec : m.schedule) {
     ENT_RETURN_IF_ERROR(w.timers().Schedule(spec).status());
   }
+  for (const auto& n : m.notices) {
+    ENT_RETURN_IF_ERROR(w.outbox().Enqueue(n.topic, n.key, n.idempotency_key, n.payload, now).status());
+  }
   return absl::OkStatus();
 }
 
-void CommandRunner::Committed(bool timers_changed) {
+void CommandRunner::Committed(bool timers_changed, bool notices_queued) {
   hub_.Notify();
   if (timers_changed && timers_changed_) timers_changed_();
+  if (notices_queued && notices_queued_) notices_queued_();
 }
 
 void CommandRunner::Run(RequestContext ctx, Fn fn, Done done) {
@@ -53,9 +57,13 @@ void CommandRunner::Run(RequestContext ctx, Fn fn, Done done) {
     done(st);
     return;
   }
-  auto timers_changed = std::make_shared<bool>(false);
+  struct Effects {
+    bool timers_changed = false;
+    bool notices_queued = false;
+  };
+  auto effects = std::make_shared<Effects>();
   store_.WriteValue<Response>(
-      [this, ctx, fn = std::move(fn), timers_changed](ConventionWriter& w) -> absl::StatusOr<Response> {
+      [this, ctx, fn = std::move(fn), effects](ConventionWriter& w) -> absl::StatusOr<Response> {
         ENT_ASSIGN_OR_RETURN(auto prior, w.FindResponse(ctx.request_id));
         if (prior) {
           if (prior->fingerprint != ctx.fingerprint) {
@@ -66,7 +74,8 @@ void CommandRunner::Run(RequestContext ctx, Fn fn, Done done) {
         }
         const absl::Time now = clock_.Now();
         ENT_ASSIGN_OR_RETURN(Mutation m, fn(w, now));
-        *timers_changed = !m.schedule.empty() || !m.cancel.empty();
+        effects->timers_changed = !m.schedule.empty() || !m.cancel.empty();
+        effects->notices_queued = !m.notices.empty();
         ENT_RETURN_IF_ERROR(Persist(w, m, now, ctx.caller.name, ctx.request_id));
         if (m.answers_dispute ? m.disputes.empty() : m.conventions.empty()) {
           return absl::InternalError("the command has nothing to answer");
@@ -76,8 +85,8 @@ void CommandRunner::Run(RequestContext ctx, Fn fn, Done done) {
         ENT_RETURN_IF_ERROR(w.SaveResponse({ctx.request_id, ctx.fingerprint, response}, now));
         return response;
       },
-      [this, done = std::move(done), timers_changed](absl::StatusOr<Response> result) {
-        if (result.ok()) Committed(*timers_changed);
+      [this, done = std::move(done), effects](absl::StatusOr<Response> result) {
+        if (result.ok()) Committed(effects->timers_changed, effects->notices_queued);
         done(std::move(result));
       });
 }

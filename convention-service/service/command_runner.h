@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "common/auth/principal.h"
 #include "common/clock.h"
+#include "convention-service/service/billing_notices.h"
 #include "convention-service/service/event_hub.h"
 #include "convention-service/store/convention_store.h"
 
@@ -34,6 +35,7 @@ struct Mutation {
   std::vector<Event> events;
   std::vector<workflow::TimerSpec> schedule;
   std::vector<std::pair<std::string, std::string>> cancel;  // (subject, kind or "")
+  std::vector<OutboxNotice> notices;  // for billing-service, through the outbox
   bool answers_dispute = false;  // the response is disputes[0], else conventions[0]
 
   void Add(std::vector<Event> more);
@@ -50,6 +52,8 @@ class CommandRunner {
 
   // Called after a commit that scheduled timers (set once, before use).
   void SetTimersChanged(std::function<void()> hook) { timers_changed_ = std::move(hook); }
+  // Called after a commit that queued outbox notices (set once, before use).
+  void SetNoticesQueued(std::function<void()> hook) { notices_queued_ = std::move(hook); }
 
   void Run(RequestContext ctx, Fn fn, Done done);
 
@@ -60,7 +64,7 @@ class CommandRunner {
                        const std::string& request_id);
 
   // After a commit that changed something.
-  void Committed(bool timers_changed);
+  void Committed(bool timers_changed, bool notices_queued);
 
   ConventionStore& store() { return store_; }
   const Clock& clock() const { return clock_; }
@@ -70,6 +74,7 @@ class CommandRunner {
   const Clock& clock_;
   EventHub& hub_;
   std::function<void()> timers_changed_;
+  std::function<void()> notices_queued_;
 };
 
 }  // namespace ent::convention

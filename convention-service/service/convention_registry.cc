@@ -60,10 +60,8 @@ void ConventionRegistry::Mutate(RequestContext ctx, CommandRunner::Fn fn,
   });
 }
 
-void ConventionRegistry::Change(
-    RequestContext ctx, std::string id, std::string etag, Action action,
-    std::function<absl::StatusOr<std::vector<Event>>(Convention&)> change,
-    ConventionCallback done) {
+void ConventionRegistry::Change(RequestContext ctx, std::string id, std::string etag,
+                                Action action, ChangeFn change, ConventionCallback done) {
   const Principal caller = ctx.caller;
   Mutate(
       std::move(ctx),
@@ -71,8 +69,11 @@ void ConventionRegistry::Change(
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention c, LoadConventionFor(w, caller, action, id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
-        ENT_ASSIGN_OR_RETURN(std::vector<Event> events, change(c));
-        return Mutation{{std::move(c)}, {}, std::move(events)};
+        Mutation m;
+        ENT_ASSIGN_OR_RETURN(std::vector<Event> events, change(c, m));
+        m.Add(std::move(events));
+        m.conventions.insert(m.conventions.begin(), std::move(c));
+        return m;
       },
       std::move(done));
 }
@@ -161,7 +162,7 @@ void ConventionRegistry::Cancel(RequestContext ctx, std::string id, std::string 
     return;
   }
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
-         [reason](Convention& c) { return CancelDraft(c, reason); }, std::move(done));
+         [reason](Convention& c, Mutation&) { return CancelDraft(c, reason); }, std::move(done));
 }
 
 void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature signature,
@@ -186,6 +187,7 @@ void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature sign
         Mutation m{{c}, {}, std::move(events)};
         if (c.state != State::kActive) return m;
         m.schedule = LifecycleTimers(c, now);
+        m.notices.push_back(ActivatedNotice(c));
         ListFilter same_commune;
         same_commune.commune_insee = c.commune.insee_code;
         ENT_ASSIGN_OR_RETURN(std::vector<Convention> others, w.List(same_commune, "", 100000));
@@ -194,6 +196,7 @@ void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature sign
           Convention p = *predecessor;
           ENT_ASSIGN_OR_RETURN(std::vector<Event> ended, Supersede(p, c));
           m.cancel.emplace_back(p.Name(), "");
+          m.notices.push_back(EndedNotice(p, kTopicExpired));
           m.conventions.push_back(std::move(p));
           m.Add(std::move(ended));
         }
@@ -212,7 +215,7 @@ void ConventionRegistry::RecordDeliberation(RequestContext ctx, std::string id,
     return;
   }
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kRecordDeliberation,
-         [deliberation = std::move(deliberation)](Convention& c) {
+         [deliberation = std::move(deliberation)](Convention& c, Mutation&) {
            return convention::RecordDeliberation(c, deliberation);
          },
          std::move(done));
@@ -229,8 +232,14 @@ void ConventionRegistry::AddSchool(RequestContext ctx, std::string id, School sc
   }
   const CivilDate today = TodayInParis(runner_.clock());
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
-         [school = std::move(school), amendment_date, today](Convention& c) {
-           return convention::AddSchool(c, school, amendment_date, today);
+         [school = std::move(school), amendment_date, today](Convention& c, Mutation& m)
+             -> absl::StatusOr<std::vector<Event>> {
+           ENT_ASSIGN_OR_RETURN(auto events, convention::AddSchool(c, school, amendment_date, today));
+           if (c.state == State::kActive) {
+             m.notices.push_back(
+                 SchoolsAmendedNotice(c, school.uai, true, *c.FindSchool(school.uai)->enrolled_date));
+           }
+           return events;
          },
          std::move(done));
 }
@@ -245,8 +254,14 @@ void ConventionRegistry::RemoveSchool(RequestContext ctx, std::string id, std::s
   }
   const CivilDate today = TodayInParis(runner_.clock());
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
-         [uai = *normalized, amendment_date, today](Convention& c) {
-           return convention::RemoveSchool(c, uai, amendment_date, today);
+         [uai = *normalized, amendment_date, today](Convention& c, Mutation& m)
+             -> absl::StatusOr<std::vector<Event>> {
+           ENT_ASSIGN_OR_RETURN(auto events, convention::RemoveSchool(c, uai, amendment_date, today));
+           if (c.state == State::kActive) {
+             m.notices.push_back(
+                 SchoolsAmendedNotice(c, uai, false, amendment_date.value_or(today)));
+           }
+           return events;
          },
          std::move(done));
 }

@@ -70,10 +70,11 @@ class ConventionRegistry {
  private:
   // Runs a command that answers a convention.
   void Mutate(RequestContext ctx, CommandRunner::Fn fn, ConventionCallback done);
+  // Changes `c`, returning its events; may add other effects to the mutation.
+  using ChangeFn = std::function<absl::StatusOr<std::vector<Event>>(Convention& c, Mutation& m)>;
   // Loads `id` for a change guarded by `etag`, applies `change`, and records it.
   void Change(RequestContext ctx, std::string id, std::string etag, Action action,
-              std::function<absl::StatusOr<std::vector<Event>>(Convention&)> change,
-              ConventionCallback done);
+              ChangeFn change, ConventionCallback done);
 
   CommandRunner& runner_;
   EventHub& hub_;

@@ -40,6 +40,7 @@ absl::StatusOr<Mutation> TimerDispatcher::Effect(ConventionWriter& w,
   const std::string& kind = timer.spec.kind;
   if (kind == kTimerExpiry) {
     ENT_ASSIGN_OR_RETURN(auto events, Expire(*c, timer.spec.due));
+    if (c->state == State::kExpired) m.notices.push_back(EndedNotice(*c, kTopicExpired));
     m.Add(std::move(events));
   } else if (kind == kTimerRenewalReminder) {
     ENT_ASSIGN_OR_RETURN(auto events, RemindRenewal(*c));
@@ -53,7 +54,10 @@ absl::StatusOr<Mutation> TimerDispatcher::Effect(ConventionWriter& w,
       ENT_ASSIGN_OR_RETURN(effects, LapseConciliation(*d, *c));
     } else {
       ENT_ASSIGN_OR_RETURN(effects, TakeTerminationEffect(*d, *c));
-      if (c->state == State::kTerminated) effects.cancel.emplace_back(c->Name(), "");
+      if (c->state == State::kTerminated) {
+        effects.cancel.emplace_back(c->Name(), "");
+        m.notices.push_back(EndedNotice(*c, kTopicTerminated));
+      }
     }
     m.Add(std::move(effects));
     if (d->state != dispute_before) m.disputes.push_back(std::move(*d));
@@ -68,6 +72,7 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
                                                                            int limit) {
   workflow::TimerEngine::FireResult result;
   bool changed_timers = false;
+  bool queued_notices = false;
   absl::Notification committed;
   absl::Status status;
   runner_.store().Write(
@@ -76,6 +81,7 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
         for (const auto& timer : due) {
           ENT_ASSIGN_OR_RETURN(Mutation m, Effect(w, timer));
           changed_timers = changed_timers || !m.schedule.empty() || !m.cancel.empty();
+          queued_notices = queued_notices || !m.notices.empty();
           ENT_RETURN_IF_ERROR(runner_.Persist(w, m, timer.spec.due, kWorkflowActor,
                                               absl::StrCat("timer-", timer.id)));
           ENT_RETURN_IF_ERROR(w.timers().MarkFired(timer.id, now));
@@ -90,7 +96,7 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
       });
   committed.WaitForNotification();
   if (!status.ok()) return status;
-  if (result.fired > 0) runner_.Committed(changed_timers);
+  if (result.fired > 0) runner_.Committed(changed_timers, queued_notices);
   return result;
 }
 

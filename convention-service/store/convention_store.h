@@ -17,6 +17,7 @@
 
 #include "convention-service/domain/convention.h"
 #include "convention-service/domain/dispute.h"
+#include "workflow/outbox/outbox.h"
 #include "workflow/timers/timer_table.h"
 
 namespace ent::convention {
@@ -84,6 +85,8 @@ class ConventionWriter : public ConventionReader {
   virtual absl::StatusOr<std::optional<StoredResponse>> FindResponse(
       const std::string& request_id) = 0;
   virtual absl::Status SaveResponse(const StoredResponse& response, absl::Time time) = 0;
+  // Messages for other services, in the same transaction.
+  virtual workflow::OutboxWriter& outbox() = 0;
 };
 
 // Thread-safe. Work functions run on the store's threads; a write's
@@ -98,6 +101,8 @@ class ConventionStore {
   // Runs `work` later on a store thread (for callers that must not run it
   // inline, e.g. under their own lock).
   virtual void ReadAsync(std::function<void(ConventionReader&)> work) = 0;
+  // The outbox as its dispatcher sees it.
+  virtual workflow::OutboxStore& outbox_store() = 0;
 
   template <typename T>
   void WriteValue(std::function<absl::StatusOr<T>(ConventionWriter&)> work,

@@ -62,7 +62,7 @@ CREATE TABLE disputes (
   PRIMARY KEY (convention_id, number)
 ) WITHOUT ROWID;
 CREATE INDEX disputes_by_state ON disputes (state, convention_id, number);
-)sql") + workflow::TimerSchemaSql(),
+)sql") + workflow::TimerSchemaSql() + workflow::OutboxSchemaSql(),
   };
   return *migrations;
 }
@@ -276,6 +276,7 @@ class SqliteTx final : public ConventionWriter {
   }
 
   workflow::TimerTable& timers() override { return timers_; }
+  workflow::OutboxWriter& outbox() override { return outbox_; }
 
  private:
   // The JSON of `c`, reusing the last encoding when it is the same version
@@ -292,6 +293,7 @@ class SqliteTx final : public ConventionWriter {
 
   sqlite::Connection& conn_;
   workflow::SqliteTimerTable timers_{conn_};
+  workflow::SqliteOutboxWriter outbox_{conn_};
   std::string last_encoded_id_;
   int64_t last_encoded_version_ = -1;
   std::string last_encoded_;
@@ -309,6 +311,7 @@ absl::StatusOr<std::unique_ptr<SqliteConventionStore>> SqliteConventionStore::Op
   ENT_ASSIGN_OR_RETURN(auto db, sqlite::Database::Open(std::move(options)));
   std::unique_ptr<SqliteConventionStore> store(new SqliteConventionStore());
   store->db_ = std::move(db);
+  store->outbox_store_ = std::make_unique<workflow::SqliteOutboxStore>(*store->db_);
   store->db_->SetAfterBatch([raw = store.get()](bool committed) {
     if (committed) raw->cache_.Publish(std::move(raw->batch_puts_));
     raw->batch_puts_.clear();

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "common/sqlite/database.h"
 #include "convention-service/store/convention_cache.h"
+#include "workflow/outbox/sqlite_outbox.h"
 #include "convention-service/store/convention_store.h"
 
 namespace ent::convention {
@@ -24,6 +25,7 @@ class SqliteConventionStore final : public ConventionStore {
              std::function<void(absl::Status)> done) override;
   void Read(const std::function<void(ConventionReader&)>& work) override;
   void ReadAsync(std::function<void(ConventionReader&)> work) override;
+  workflow::OutboxStore& outbox_store() override { return *outbox_store_; }
 
  private:
   SqliteConventionStore() : cache_(kCacheCapacity) {}
@@ -32,7 +34,9 @@ class SqliteConventionStore final : public ConventionStore {
   ConventionCache cache_;
   // What the jobs of the batch being written have put; writer thread only.
   std::vector<std::shared_ptr<const Convention>> batch_puts_;
-  std::unique_ptr<sqlite::Database> db_;  // destroyed first: its threads use the rest
+  // Destroyed before the members above, which its threads use.
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<workflow::SqliteOutboxStore> outbox_store_;
 };
 
 }  // namespace ent::convention

@@ -223,6 +223,22 @@ TEST_F(WorkflowTest, GoldenScenarioDisputeLapseAndTermination) {
   v1::ListDeadlinesResponse deadlines;
   ASSERT_TRUE(stub_->ListDeadlines(Ctx().get(), v1::ListDeadlinesRequest(), &deadlines).ok());
   EXPECT_EQ(deadlines.deadlines_size(), 0);
+
+  // What billing is told, through the outbox: activation with both schools,
+  // then termination; no expiry (billing-service delivers them, issue 4).
+  v1::ListOutboxMessagesResponse outbox;
+  ASSERT_TRUE(stub_->ListOutboxMessages(Ctx(TestPrincipals::kSupport).get(),
+                                        v1::ListOutboxMessagesRequest(), &outbox).ok());
+  ASSERT_EQ(outbox.messages_size(), 2);
+  EXPECT_EQ(outbox.messages(0).topic(), "convention.activated");
+  EXPECT_THAT(outbox.messages(0).payload(), HasSubstr("0300673U"));
+  EXPECT_THAT(outbox.messages(0).payload(), HasSubstr("0301531B"));
+  EXPECT_THAT(outbox.messages(0).payload(), HasSubstr("\"effective_date\":\"2021-11-03\""));
+  EXPECT_EQ(outbox.messages(1).topic(), "convention.terminated");
+  EXPECT_THAT(outbox.messages(1).payload(), HasSubstr("\"last_day_in_force\":\"2022-05-27\""));
+  EXPECT_EQ(stub_->ListOutboxMessages(Ctx(TestPrincipals::kPortal30227).get(),
+                                      v1::ListOutboxMessagesRequest(), &outbox).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(WorkflowTest, ConventionExpiresTheDayAfterItsEndDateAfterAReminder) {

@@ -1,0 +1,126 @@
+#include "workflow/outbox/outbox_dispatcher.h"
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "workflow/outbox/sqlite_outbox.h"
+
+namespace ent::workflow {
+namespace {
+
+// Records deliveries; fails the keys it is told to fail.
+class FakeSink final : public OutboxSink {
+ public:
+  absl::Status Deliver(const OutboxMessage& m) override {
+    if (failing.count(m.key)) return absl::UnavailableError("billing-service is down");
+    delivered.push_back(m.idempotency_key);
+    return absl::OkStatus();
+  }
+  std::set<std::string> failing;
+  std::vector<std::string> delivered;
+};
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ent-outbox-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    sqlite::Database::Options options;
+    options.path = (dir_ / "o.db").string();
+    options.migrations = {OutboxSchemaSql()};
+    auto db = sqlite::Database::Open(options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    store_ = std::make_unique<SqliteOutboxStore>(*db_);
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Enqueue(const std::string& key, const std::string& id) {
+    ASSERT_TRUE(db_->WriteSync([&](sqlite::Connection& c) {
+                     return SqliteOutboxWriter(c).Enqueue("t", key, id, "{}", clock_.Now()).status();
+                   })
+                    .ok());
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<SqliteOutboxStore> store_;
+  ManualClock clock_{absl::FromUnixSeconds(1650000000)};
+  FakeSink sink_;
+};
+
+TEST_F(OutboxTest, DeliversInOrderPerKeyAndEnqueueIsIdempotent) {
+  Enqueue("conventions/a", "a/1");
+  Enqueue("conventions/b", "b/1");
+  Enqueue("conventions/a", "a/2");
+  Enqueue("conventions/a", "a/1");  // same idempotency key: ignored
+  OutboxDispatcher dispatcher(*store_, sink_, clock_, OutboxDispatcher::Options());
+  // One pass delivers the head of each key; the next pass the following ones.
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 2);
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 1);
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 0);
+  EXPECT_EQ(sink_.delivered, (std::vector<std::string>{"a/1", "b/1", "a/2"}));
+  EXPECT_TRUE(store_->List(OutboxState::kPending, 10)->empty());
+  EXPECT_EQ(store_->List(OutboxState::kDelivered, 10)->size(), 3u);
+}
+
+TEST_F(OutboxTest, AFailingKeyWaitsWithBackoffWithoutBlockingOthersThenDiesAndHoldsItsKey) {
+  Enqueue("conventions/down", "down/1");
+  Enqueue("conventions/down", "down/2");
+  Enqueue("conventions/up", "up/1");
+  sink_.failing = {"conventions/down"};
+  OutboxDispatcher::Options options;
+  options.max_attempts = 3;
+  OutboxDispatcher dispatcher(*store_, sink_, clock_, options);
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 1);  // up/1 goes through
+  auto pending = *store_->List(OutboxState::kPending, 10);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].attempts, 1);
+  EXPECT_EQ(pending[0].next_attempt, clock_.Now() + absl::Seconds(1));
+  EXPECT_NE(pending[0].last_error.find("billing-service is down"), std::string::npos);
+  // Not retried before its time; then 2 s later, then dead.
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 0);
+  EXPECT_EQ((*store_->List(OutboxState::kPending, 10))[0].attempts, 1);
+  clock_.Advance(absl::Seconds(1));
+  dispatcher.DeliverOnce().IgnoreError();
+  pending = *store_->List(OutboxState::kPending, 10);
+  EXPECT_EQ(pending[0].attempts, 2);
+  EXPECT_EQ(pending[0].next_attempt, clock_.Now() + absl::Seconds(2));
+  clock_.Advance(absl::Seconds(2));
+  dispatcher.DeliverOnce().IgnoreError();
+  auto dead = *store_->List(OutboxState::kDead, 10);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].idempotency_key, "down/1");
+  // The dead message holds back its key's later ones (order is never broken),
+  // even once the receiver is back; other keys go on.
+  sink_.failing.clear();
+  Enqueue("conventions/up", "up/2");
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 1);
+  EXPECT_EQ(sink_.delivered.back(), "up/2");
+  ASSERT_EQ(store_->List(OutboxState::kPending, 10)->size(), 1u);
+  EXPECT_EQ((*store_->List(OutboxState::kPending, 10))[0].idempotency_key, "down/2");
+}
+
+TEST_F(OutboxTest, BackoffDoublesUpToTheCap) {
+  OutboxDispatcher::Options options;
+  options.base_backoff = absl::Seconds(1);
+  options.max_backoff = absl::Seconds(10);
+  OutboxDispatcher dispatcher(*store_, sink_, clock_, options);
+  EXPECT_EQ(dispatcher.Backoff(1), absl::Seconds(1));
+  EXPECT_EQ(dispatcher.Backoff(2), absl::Seconds(2));
+  EXPECT_EQ(dispatcher.Backoff(4), absl::Seconds(8));
+  EXPECT_EQ(dispatcher.Backoff(5), absl::Seconds(10));
+  EXPECT_EQ(dispatcher.Backoff(30), absl::Seconds(10));
+}
+
+}  // namespace
+}  // namespace ent::workflow

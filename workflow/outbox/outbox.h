@@ -1,0 +1,83 @@
+// The transactional outbox: messages for other services (billing-service)
+// are written in the same transaction as the change that causes them, then
+// delivered by the OutboxDispatcher, in order per key, with retries,
+// exponential backoff and an idempotency key the receiver deduplicates on.
+// A message that keeps failing is parked as dead, visible, never dropped; it
+// holds back the later messages of its key, so order is never broken.
+#ifndef ENT_WORKFLOW_OUTBOX_OUTBOX_H_
+#define ENT_WORKFLOW_OUTBOX_OUTBOX_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace ent::workflow {
+
+enum class OutboxState { kPending = 0, kDelivered = 1, kDead = 2 };
+
+struct OutboxMessage {
+  int64_t id = 0;
+  std::string topic;            // e.g. "convention.activated"
+  std::string key;              // ordering key, e.g. the convention's name
+  std::string idempotency_key;  // unique; the receiver ignores repeats
+  std::string payload;          // JSON
+  absl::Time created;
+  int attempts = 0;
+  absl::Time next_attempt;
+  std::string last_error;
+  OutboxState state = OutboxState::kPending;
+};
+
+// Inside a host write transaction.
+class OutboxWriter {
+ public:
+  virtual ~OutboxWriter() = default;
+  // Enqueues a message; a second message with the same idempotency key is
+  // ignored (returns the first one's id).
+  virtual absl::StatusOr<int64_t> Enqueue(const std::string& topic, const std::string& key,
+                                          const std::string& idempotency_key,
+                                          const std::string& payload, absl::Time now) = 0;
+};
+
+// What happened to one delivery attempt.
+struct DeliveryOutcome {
+  int64_t id = 0;
+  bool delivered = false;
+  absl::Time at;            // when the attempt finished
+  // When not delivered:
+  std::string error;
+  absl::Time next_attempt;  // when to try again
+  bool dead = false;        // give up: park the message
+};
+
+// The dispatcher's view of the outbox storage. Blocking; thread-safe.
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
+  // Messages to try now: for each key whose oldest undelivered message is
+  // pending (not dead), that message if its next attempt is due; by id, at
+  // most `limit`.
+  virtual absl::StatusOr<std::vector<OutboxMessage>> Deliverable(absl::Time now, int limit) = 0;
+  // Records delivery attempts.
+  virtual absl::Status Record(const std::vector<DeliveryOutcome>& outcomes) = 0;
+  virtual absl::StatusOr<std::optional<absl::Time>> NextAttempt() = 0;
+  // For operators: messages in `state`, oldest first.
+  virtual absl::StatusOr<std::vector<OutboxMessage>> List(OutboxState state, int limit) = 0;
+};
+
+// Where messages go (e.g. a gRPC client of billing-service). Deliver must be
+// safe to repeat with the same idempotency key.
+class OutboxSink {
+ public:
+  virtual ~OutboxSink() = default;
+  virtual absl::Status Deliver(const OutboxMessage& message) = 0;
+};
+
+}  // namespace ent::workflow
+
+#endif  // ENT_WORKFLOW_OUTBOX_OUTBOX_H_

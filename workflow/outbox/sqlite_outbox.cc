@@ -1,0 +1,156 @@
+#include "workflow/outbox/sqlite_outbox.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace ent::workflow {
+namespace {
+
+constexpr char kColumns[] =
+    "id, topic, key, idempotency_key, payload, created_us, attempts, next_attempt_us, "
+    "last_error, state";
+
+absl::StatusOr<std::vector<OutboxMessage>> ReadAll(sqlite::Statement& stmt) {
+  std::vector<OutboxMessage> out;
+  while (true) {
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    OutboxMessage m;
+    m.id = stmt.ColumnInt64(0);
+    m.topic = stmt.ColumnText(1);
+    m.key = stmt.ColumnText(2);
+    m.idempotency_key = stmt.ColumnText(3);
+    m.payload = stmt.ColumnText(4);
+    m.created = absl::FromUnixMicros(stmt.ColumnInt64(5));
+    m.attempts = static_cast<int>(stmt.ColumnInt64(6));
+    m.next_attempt = absl::FromUnixMicros(stmt.ColumnInt64(7));
+    m.last_error = stmt.ColumnText(8);
+    m.state = static_cast<OutboxState>(stmt.ColumnInt64(9));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* OutboxSchemaSql() {
+  return R"sql(
+CREATE TABLE workflow_outbox (
+  id              INTEGER PRIMARY KEY,
+  topic           TEXT NOT NULL,
+  key             TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  payload         TEXT NOT NULL,
+  created_us      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_us INTEGER NOT NULL,
+  last_error      TEXT NOT NULL DEFAULT '',
+  state           INTEGER NOT NULL DEFAULT 0,  -- 0 pending, 1 delivered, 2 dead
+  delivered_us    INTEGER
+);
+CREATE INDEX workflow_outbox_pending ON workflow_outbox (state, key, id);
+)sql";
+}
+
+absl::StatusOr<int64_t> SqliteOutboxWriter::Enqueue(const std::string& topic,
+                                                    const std::string& key,
+                                                    const std::string& idempotency_key,
+                                                    const std::string& payload, absl::Time now) {
+  ENT_ASSIGN_OR_RETURN(
+      auto insert,
+      conn_.Prepare("INSERT INTO workflow_outbox (topic, key, idempotency_key, payload, "
+                    "created_us, next_attempt_us) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+                    "ON CONFLICT (idempotency_key) DO NOTHING"));
+  insert.Bind(1, topic).Bind(2, key).Bind(3, idempotency_key).Bind(4, payload).Bind(
+      5, absl::ToUnixMicros(now));
+  ENT_RETURN_IF_ERROR(insert.Run());
+  ENT_ASSIGN_OR_RETURN(
+      auto find, conn_.Prepare("SELECT id FROM workflow_outbox WHERE idempotency_key = ?1"));
+  find.Bind(1, idempotency_key);
+  ENT_ASSIGN_OR_RETURN(bool row, find.Step());
+  if (!row) return absl::InternalError("outbox message vanished after insertion");
+  return find.ColumnInt64(0);
+}
+
+absl::StatusOr<std::vector<OutboxMessage>> SqliteOutboxStore::Deliverable(absl::Time now,
+                                                                          int limit) {
+  absl::StatusOr<std::vector<OutboxMessage>> result = absl::UnknownError("not run");
+  db_.ReadNow([&](sqlite::Connection& conn) {
+    auto stmt = conn.Prepare(absl::StrCat(
+        "SELECT ", kColumns,
+        " FROM workflow_outbox o WHERE state = 0 AND next_attempt_us <= ?1 AND id = "
+        "(SELECT MIN(id) FROM workflow_outbox WHERE key = o.key AND state IN (0, 2)) "
+        "ORDER BY id LIMIT ?2"));
+    if (!stmt.ok()) {
+      result = stmt.status();
+      return;
+    }
+    stmt->Bind(1, absl::ToUnixMicros(now)).Bind(2, static_cast<int64_t>(limit));
+    result = ReadAll(*stmt);
+  });
+  return result;
+}
+
+absl::Status SqliteOutboxStore::Record(const std::vector<DeliveryOutcome>& outcomes) {
+  return db_.WriteSync([&](sqlite::Connection& conn) -> absl::Status {
+    for (const DeliveryOutcome& o : outcomes) {
+      if (o.delivered) {
+        ENT_ASSIGN_OR_RETURN(auto stmt,
+                             conn.Prepare("UPDATE workflow_outbox SET state = 1, attempts = "
+                                          "attempts + 1, delivered_us = ?2, last_error = '' "
+                                          "WHERE id = ?1"));
+        stmt.Bind(1, o.id).Bind(2, absl::ToUnixMicros(o.at));
+        ENT_RETURN_IF_ERROR(stmt.Run());
+      } else {
+        ENT_ASSIGN_OR_RETURN(auto stmt,
+                             conn.Prepare("UPDATE workflow_outbox SET attempts = attempts + 1, "
+                                          "last_error = ?2, next_attempt_us = ?3, state = ?4 "
+                                          "WHERE id = ?1"));
+        stmt.Bind(1, o.id)
+            .Bind(2, o.error.substr(0, 1000))
+            .Bind(3, absl::ToUnixMicros(o.next_attempt))
+            .Bind(4, static_cast<int64_t>(o.dead ? OutboxState::kDead : OutboxState::kPending));
+        ENT_RETURN_IF_ERROR(stmt.Run());
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<absl::Time>> SqliteOutboxStore::NextAttempt() {
+  absl::StatusOr<std::optional<absl::Time>> result = absl::UnknownError("not run");
+  db_.ReadNow([&](sqlite::Connection& conn) {
+    auto stmt = conn.Prepare("SELECT MIN(next_attempt_us) FROM workflow_outbox WHERE state = 0");
+    if (!stmt.ok()) {
+      result = stmt.status();
+      return;
+    }
+    auto row = stmt->Step();
+    if (!row.ok()) {
+      result = row.status();
+    } else if (!*row || stmt->ColumnIsNull(0)) {
+      result = std::optional<absl::Time>();
+    } else {
+      result = std::optional<absl::Time>(absl::FromUnixMicros(stmt->ColumnInt64(0)));
+    }
+  });
+  return result;
+}
+
+absl::StatusOr<std::vector<OutboxMessage>> SqliteOutboxStore::List(OutboxState state, int limit) {
+  absl::StatusOr<std::vector<OutboxMessage>> result = absl::UnknownError("not run");
+  db_.ReadNow([&](sqlite::Connection& conn) {
+    auto stmt = conn.Prepare(absl::StrCat("SELECT ", kColumns,
+                                          " FROM workflow_outbox WHERE state = ?1 ORDER BY id "
+                                          "LIMIT ?2"));
+    if (!stmt.ok()) {
+      result = stmt.status();
+      return;
+    }
+    stmt->Bind(1, static_cast<int64_t>(state)).Bind(2, static_cast<int64_t>(limit));
+    result = ReadAll(*stmt);
+  });
+  return result;
+}
+
+}  // namespace ent::workflow
