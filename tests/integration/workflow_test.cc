@@ -65,9 +65,10 @@ class WorkflowTest : public ::testing::Test {
     clock_ = tv1::ClockService::NewStub(service_->Channel());
   }
 
+  // A call context as `who` (no credentials when empty).
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& who = TestPrincipals::kRectorat) {
     auto ctx = std::make_unique<grpc::ClientContext>();
-    principals_.Authorize(*ctx, who);
+    if (!who.empty()) principals_.Authorize(*ctx, who);
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
     return ctx;
   }
@@ -433,6 +434,27 @@ TEST_F(WorkflowTest, EveryDueTimerFiresExactlyOnceAcrossAKill) {
   }
   ASSERT_EQ(static_cast<int>(expired.size()), kConventions);
   for (const auto& [convention, count] : expired) EXPECT_EQ(count, 1) << convention;
+}
+
+TEST_F(WorkflowTest, ClockServiceExistsOnlyOnASimulatedClock) {
+  tv1::GetTimeResponse now;
+  ASSERT_TRUE(clock_->GetTime(Ctx().get(), tv1::GetTimeRequest(), &now).ok());
+  EXPECT_EQ(now.now().seconds(), absl::ToUnixSeconds(absl::FromCivil(
+                                     absl::CivilSecond(2021, 10, 12, 7, 0, 0), absl::UTCTimeZone())));
+  tv1::SetTimeRequest back;
+  back.mutable_time()->set_seconds(now.now().seconds() - 1);
+  EXPECT_EQ(clock_->SetTime(Ctx().get(), back, &now).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(clock_->GetTime(Ctx("").get(), tv1::GetTimeRequest(), &now).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  testing::TempDir real_dir;
+  testing::ServiceProcess real(testing::BinaryPath("convention-service/ent-convention-service"),
+                               real_dir.path(), {"--principals=" + principals_.path()});
+  ASSERT_TRUE(real.Start().ok());
+  auto real_clock = tv1::ClockService::NewStub(real.Channel());
+  EXPECT_EQ(real_clock->GetTime(Ctx().get(), tv1::GetTimeRequest(), &now).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 }  // namespace
