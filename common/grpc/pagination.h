@@ -3,6 +3,7 @@
 #define ENT_COMMON_GRPC_PAGINATION_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -22,6 +23,15 @@ std::string EncodePageToken(absl::string_view query_key, absl::string_view posit
 // The position in `token`; INVALID_ARGUMENT on page_token when the token is
 // malformed or was issued for another query. Empty token → empty position.
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view query_key);
+
+// For a page fetched with `limit` + 1 items: drops the extra one and says
+// whether more items follow.
+template <typename T>
+bool TrimPage(std::vector<T>& page, int limit) {
+  const bool more = static_cast<int>(page.size()) > limit;
+  if (more) page.resize(static_cast<size_t>(limit));
+  return more;
+}
 
 }  // namespace ent
 

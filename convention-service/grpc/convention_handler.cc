@@ -73,8 +73,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
   const int limit = *page_size;
   absl::StatusOr<std::vector<Convention>> page = registry_.List(caller, filter, *after, limit + 1);
   if (page.ok()) {
-    const bool more = static_cast<int>(page->size()) > limit;
-    if (more) page->pop_back();
+    const bool more = TrimPage(*page, limit);
     for (const auto& c : *page) ToProto(c, resp->add_conventions());
     if (more) resp->set_next_page_token(EncodePageToken(query_key, page->back().id));
   }
@@ -214,8 +213,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventionEvents(
   const int limit = *page_size;
   absl::StatusOr<std::vector<EventRecord>> page = registry_.ListEvents(caller, id, after_sequence, limit + 1);
   if (page.ok()) {
-    const bool more = static_cast<int>(page->size()) > limit;
-    if (more) page->pop_back();
+    const bool more = TrimPage(*page, limit);
     for (const auto& e : *page) ToProto(e, resp->add_events());
     if (more) resp->set_next_page_token(EncodePageToken(id, absl::StrCat(page->back().sequence)));
   }

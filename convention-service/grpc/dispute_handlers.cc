@@ -73,8 +73,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListDisputes(grpc::CallbackServerCo
   const int limit = *page_size;
   auto page = disputes_.List(caller, filter, after, limit + 1);
   if (page.ok()) {
-    const bool more = static_cast<int>(page->size()) > limit;
-    if (more) page->pop_back();
+    const bool more = TrimPage(*page, limit);
     for (const auto& d : *page) ToProto(d, resp->add_disputes());
     if (more) {
       resp->set_next_page_token(EncodePageToken(
@@ -168,8 +167,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListDeadlines(grpc::CallbackServerC
   const int limit = *page_size;
   auto page = disputes_.ListDeadlines(caller, after, limit + 1);
   if (page.ok()) {
-    const bool more = static_cast<int>(page->size()) > limit;
-    if (more) page->pop_back();
+    const bool more = TrimPage(*page, limit);
     for (const auto& t : *page) ToProto(t, resp->add_deadlines());
     if (more && !page->empty()) {
       resp->set_next_page_token(EncodePageToken(

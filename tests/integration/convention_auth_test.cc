@@ -15,6 +15,7 @@
 
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "tests/support/proto_dates.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
@@ -22,19 +23,14 @@ namespace ent::convention {
 namespace {
 
 namespace v1 = ::ent::convention::v1;
+using testing::Date;
+using testing::Iso;
+using testing::Utc;
 using testing::TestPrincipals;
 using ::testing::HasSubstr;
 
 constexpr char kOwn[] = "30227";    // the portal's commune
 constexpr char kOther[] = "11069";  // nobody's portal
-
-google::type::Date Date(int y, int m, int d) {
-  google::type::Date out;
-  out.set_year(y);
-  out.set_month(m);
-  out.set_day(d);
-  return out;
-}
 
 std::string NextId() {
   static std::atomic<int> n{0};

@@ -13,6 +13,7 @@
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "tests/support/raw_grpc.h"
+#include "tests/support/proto_dates.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
@@ -20,23 +21,12 @@ namespace ent::convention {
 namespace {
 
 namespace v1 = ::ent::convention::v1;
+using testing::Date;
+using testing::Iso;
+using testing::Utc;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
-
-google::type::Date Date(int y, int m, int d) {
-  google::type::Date out;
-  out.set_year(y);
-  out.set_month(m);
-  out.set_day(d);
-  return out;
-}
-
-std::string Iso(const google::type::Date& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d.year(), d.month(), d.day());
-  return buf;
-}
 
 std::vector<std::string> ViolatedFields(const grpc::Status& status) {
   std::vector<std::string> out;

@@ -15,6 +15,7 @@
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
+#include "tests/support/proto_dates.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
@@ -22,29 +23,13 @@ namespace ent::convention {
 namespace {
 
 namespace v1 = ::ent::convention::v1;
+using testing::Date;
+using testing::Iso;
+using testing::Utc;
 namespace tv1 = ::ent::testing::v1;
 using testing::TestPrincipals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-google::type::Date Date(int y, int m, int d) {
-  google::type::Date out;
-  out.set_year(y);
-  out.set_month(m);
-  out.set_day(d);
-  return out;
-}
-
-std::string Iso(const google::type::Date& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d.year(), d.month(), d.day());
-  return buf;
-}
-
-std::string Utc(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(t.seconds()),
-                          absl::UTCTimeZone());
-}
 
 std::string NextId() {
   static std::atomic<int> n{0};
