@@ -1,0 +1,151 @@
+#include "billing-service/domain/billing.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/field_violations.h"
+
+namespace ent::billing {
+
+std::string Titre::Number() const { return absl::StrFormat("%04d-%06d", year, sequence); }
+
+std::optional<std::pair<int, int64_t>> ParseTitreNumber(const std::string& number) {
+  int year = 0;
+  int64_t sequence = 0;
+  if (number.size() != 11 || number[4] != '-' ||
+      !absl::SimpleAtoi(absl::string_view(number).substr(0, 4), &year) ||
+      !absl::SimpleAtoi(absl::string_view(number).substr(5), &sequence) || sequence <= 0) {
+    return std::nullopt;
+  }
+  return std::make_pair(year, sequence);
+}
+
+int64_t TitreAccount::paid_cents() const {
+  int64_t sum = 0;
+  for (const auto& p : payments) sum += p.amount_cents;
+  return sum;
+}
+
+int64_t TitreAccount::corrected_cents() const {
+  int64_t sum = 0;
+  for (const auto& c : corrections) sum += c.amount_cents;
+  return sum;
+}
+
+TitreState TitreAccount::state() const {
+  for (const auto& c : corrections) {
+    if (c.kind == CorrectionKind::kAnnulation) return TitreState::kCancelled;
+  }
+  if (balance_cents() == 0 && paid_cents() > 0) return TitreState::kPaid;
+  if (paid_cents() > 0) return TitreState::kPartiallyPaid;
+  if (corrected_cents() > 0) return TitreState::kReduced;
+  return TitreState::kIssued;
+}
+
+absl::Status CheckBillable(const BillableConvention& c, SchoolYear year) {
+  if (c.school_year != year) {
+    return absl::FailedPreconditionError(absl::StrCat(c.convention, " is for the school year ",
+                                                      c.school_year.ToString(), ", not ",
+                                                      year.ToString()));
+  }
+  if (c.last_day_in_force < year.first_day() || c.effective_date > year.last_day() ||
+      c.last_day_in_force < c.effective_date) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        c.convention, " was not in force during the school year ", year.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<TitreLine> DueLines(const BillableConvention& c, SchoolYear year, const Tariff& tariff,
+                                const std::set<std::string>& already_billed) {
+  std::vector<TitreLine> lines;
+  const CivilDate from = std::max(c.effective_date, year.first_day());
+  const CivilDate to = std::min(c.last_day_in_force, year.last_day());
+  for (const Enrolment& s : c.schools) {
+    if (already_billed.count(s.uai)) continue;
+    const CivilDate enrolled_to = s.withdrawn.value_or(to);
+    // Enrolled on at least one day while the convention was in force.
+    if (s.enrolled > to || enrolled_to < from || s.enrolled > enrolled_to) continue;
+    lines.push_back({s.uai, s.name, tariff.unit_price_cents, tariff.unit_price_cents});
+  }
+  return lines;
+}
+
+Titre MakeTitre(const BillableConvention& c, const Tariff& tariff, std::vector<TitreLine> lines,
+                TitreKind kind, CivilDate issue_date, const TitreTemplate& texts) {
+  Titre t;
+  t.year = static_cast<int>(issue_date.year());
+  t.convention = c.convention;
+  t.school_year = tariff.school_year;
+  t.kind = kind;
+  t.debtor = c.debtor;
+  for (const auto& l : lines) t.total_cents += l.amount_cents;
+  t.lines = std::move(lines);
+  t.vat_treatment = tariff.vat_treatment;
+  t.legal_basis = tariff.legal_basis;
+  t.issue_date = issue_date;
+  t.texts = texts;
+  return t;
+}
+
+absl::Status CheckPayment(const TitreAccount& account, const Payment& p, CivilDate today) {
+  FieldViolations v;
+  if (p.amount_cents <= 0) v.Add("payment.amount_cents", "must be positive");
+  if (p.received_date > today) v.Add("payment.received_date", "must not be after today");
+  if (p.received_date < account.titre.issue_date) {
+    v.Add("payment.received_date", "must not be before the titre was issued");
+  }
+  if (p.reference.empty() || p.reference.size() > 200) {
+    v.Add("payment.reference", "is required (at most 200 bytes)");
+  }
+  if (!v.empty()) return v.ToStatus();
+  if (account.state() == TitreState::kCancelled) {
+    return absl::FailedPreconditionError(absl::StrCat(account.titre.Name(), " is cancelled"));
+  }
+  if (p.amount_cents > account.balance_cents()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "overpayment refused: ", account.titre.Name(), " has a balance of ",
+        FormatEuros(account.balance_cents()), ", the payment is ", FormatEuros(p.amount_cents)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCorrection(const TitreAccount& account, Correction& c) {
+  FieldViolations v;
+  if (c.reason.empty() || c.reason.size() > 1000) {
+    v.Add("correction.reason", "is required (at most 1000 bytes): corrections are for errors only");
+  }
+  if (c.justification.empty() || c.justification.size() > 1000) {
+    v.Add("correction.justification", "is required (at most 1000 bytes)");
+  }
+  if (c.kind == CorrectionKind::kReduction && c.amount_cents <= 0) {
+    v.Add("correction.amount_cents", "must be positive for a réduction");
+  }
+  if (!v.empty()) return v.ToStatus();
+  if (account.state() == TitreState::kCancelled) {
+    return absl::FailedPreconditionError(absl::StrCat(account.titre.Name(), " is already cancelled"));
+  }
+  if (c.kind == CorrectionKind::kAnnulation) {
+    if (account.paid_cents() > 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          account.titre.Name(), " is partly paid (", FormatEuros(account.paid_cents()),
+          "); sums received are never refunded: reduce the remaining balance instead"));
+    }
+    c.amount_cents = account.balance_cents();
+    return absl::OkStatus();
+  }
+  if (c.amount_cents > account.balance_cents()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a réduction of ", FormatEuros(c.amount_cents), " exceeds the balance of ",
+        FormatEuros(account.balance_cents()), " (sums received are never refunded)"));
+  }
+  return absl::OkStatus();
+}
+
+std::string FormatEuros(int64_t cents) {
+  const bool negative = cents < 0;
+  const int64_t a = negative ? -cents : cents;
+  return absl::StrFormat("%s%d.%02d €", negative ? "-" : "", a / 100, a % 100);
+}
+
+}  // namespace ent::billing

@@ -1,0 +1,90 @@
+#include "billing-service/grpc/billing_conversion.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace ent::billing {
+namespace {
+
+void DateToProto(CivilDate d, google::type::Date* out) {
+  out->set_year(static_cast<int32_t>(d.year()));
+  out->set_month(d.month());
+  out->set_day(d.day());
+}
+
+}  // namespace
+
+void ToProto(const Tariff& t, v1::Tariff* out) {
+  out->set_name("tariffs/" + t.school_year.ToString());
+  out->set_school_year(t.school_year.ToString());
+  out->set_unit_price_cents(t.unit_price_cents);
+  out->set_legal_basis(t.legal_basis);
+  out->set_vat_treatment(t.vat_treatment);
+  out->set_locked(t.locked);
+  out->set_etag(absl::StrCat(t.version));
+}
+
+void ToProto(const TitreAccount& a, v1::Titre* out) {
+  const Titre& t = a.titre;
+  out->set_name(t.Name());
+  out->set_number(t.Number());
+  out->set_convention(t.convention);
+  out->set_school_year(t.school_year.ToString());
+  out->set_kind(static_cast<v1::Titre::Kind>(t.kind));
+  auto* d = out->mutable_debtor();
+  d->set_name(t.debtor.name);
+  d->set_insee_code(t.debtor.insee_code);
+  d->set_siren(t.debtor.siren);
+  d->set_address(t.debtor.address);
+  for (const TitreLine& l : t.lines) {
+    auto* line = out->add_lines();
+    line->set_uai(l.uai);
+    line->set_name(l.name);
+    line->set_unit_price_cents(l.unit_price_cents);
+    line->set_amount_cents(l.amount_cents);
+  }
+  out->set_total_cents(t.total_cents);
+  out->set_vat_treatment(t.vat_treatment);
+  out->set_legal_basis(t.legal_basis);
+  DateToProto(t.issue_date, out->mutable_issue_date());
+  out->set_payment_terms(t.texts.payment_terms);
+  out->set_appeal_routes(t.texts.appeal_routes);
+  out->set_issuing_officer(t.texts.issuing_officer);
+  out->set_issuing_officer_capacity(t.texts.issuing_officer_capacity);
+  out->set_state(static_cast<v1::Titre::State>(a.state()));
+  out->set_paid_cents(a.paid_cents());
+  out->set_corrected_cents(a.corrected_cents());
+  out->set_balance_cents(a.balance_cents());
+  out->mutable_create_time()->set_seconds(absl::ToUnixSeconds(t.create_time));
+}
+
+void ToProto(const Titre& t, const Payment& p, v1::Payment* out) {
+  out->set_name(absl::StrCat(t.Name(), "/payments/", p.id));
+  out->set_amount_cents(p.amount_cents);
+  DateToProto(p.received_date, out->mutable_received_date());
+  out->set_reference(p.reference);
+}
+
+void ToProto(const Titre& t, const Correction& c, v1::Correction* out) {
+  out->set_name(absl::StrCat(t.Name(), "/corrections/", c.id));
+  out->set_kind(static_cast<v1::Correction::Kind>(c.kind));
+  out->set_amount_cents(c.amount_cents);
+  out->set_reason(c.reason);
+  out->set_justification(c.justification);
+  DateToProto(c.date, out->mutable_date());
+}
+
+void ToProto(const Statement& s, v1::Statement* out) {
+  out->set_commune_insee_code(s.commune_insee);
+  for (const TitreAccount& a : s.titres) {
+    auto* e = out->add_entries();
+    ToProto(a, e->mutable_titre());
+    for (const Payment& p : a.payments) ToProto(a.titre, p, e->add_payments());
+    for (const Correction& c : a.corrections) ToProto(a.titre, c, e->add_corrections());
+  }
+  out->set_total_cents(s.total_cents);
+  out->set_corrected_cents(s.corrected_cents);
+  out->set_paid_cents(s.paid_cents);
+  out->set_balance_cents(s.balance_cents());
+}
+
+}  // namespace ent::billing

@@ -1,0 +1,296 @@
+#include "billing-service/grpc/billing_handler.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/field_violations.h"
+#include "common/grpc/call_auth.h"
+#include "common/grpc/pagination.h"
+#include "common/grpc/request_fingerprint.h"
+#include "common/grpc/status_conversion.h"
+#include "billing-service/grpc/billing_conversion.h"
+
+namespace ent::billing {
+namespace {
+
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+template <typename Request>
+RequestContext ContextOf(const char* method, const Request& req, Principal caller) {
+  std::string fingerprint = RequestFingerprint(absl::StrCat(method, "\n", caller.name), req);
+  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller)};
+}
+
+absl::StatusOr<SchoolYear> YearOf(const std::string& text, const std::string& field) {
+  auto year = SchoolYear::Parse(text);
+  if (!year.ok()) return InvalidField(field, std::string(year.status().message()));
+  return *year;
+}
+
+absl::StatusOr<std::pair<int, int64_t>> TitreOf(const std::string& name, const std::string& field) {
+  absl::string_view rest = name;
+  std::optional<std::pair<int, int64_t>> number;
+  if (absl::ConsumePrefix(&rest, "titres/")) number = ParseTitreNumber(std::string(rest));
+  if (!number) {
+    return InvalidField(field, absl::StrCat("must be titres/{YYYY-NNNNNN}, got '",
+                                            name.substr(0, 100), "'"));
+  }
+  return *number;
+}
+
+CivilDate DateFromProto(const google::type::Date& d, const std::string& field, FieldViolations& v) {
+  auto date = MakeDate(d.year(), d.month(), d.day());
+  if (!date) v.Add(field, "is required: a full, existing date");
+  return date.value_or(CivilDate());
+}
+
+#define ENT_AUTHENTICATE_OR_FINISH(caller)                           \
+  auto caller##_or = AuthenticateCall(*ctx, principals());           \
+  if (!caller##_or.ok()) return FinishNow(ctx, caller##_or.status()); \
+  Principal caller = std::move(*caller##_or)
+
+#define ENT_VALUE_OR_FINISH(var, expr)                      \
+  auto var##_or = (expr);                                   \
+  if (!var##_or.ok()) return FinishNow(ctx, var##_or.status()); \
+  auto var = std::move(*var##_or)
+
+}  // namespace
+
+grpc::ServerUnaryReactor* BillingHandler::SetTariff(grpc::CallbackServerContext* ctx,
+                                                    const v1::SetTariffRequest* req,
+                                                    v1::Tariff* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  ENT_VALUE_OR_FINISH(year, YearOf(req->tariff().school_year(), "tariff.school_year"));
+  Tariff t;
+  t.school_year = year;
+  t.unit_price_cents = req->tariff().unit_price_cents();
+  t.legal_basis = req->tariff().legal_basis();
+  t.vat_treatment = req->tariff().vat_treatment();
+  auto* reactor = ctx->DefaultReactor();
+  ledger_.SetTariff(ContextOf("SetTariff", *req, std::move(caller)), std::move(t),
+                    [reactor, resp](absl::StatusOr<Tariff> r) {
+                      if (r.ok()) ToProto(*r, resp);
+                      reactor->Finish(ToGrpcStatus(r.status()));
+                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* BillingHandler::GetTariff(grpc::CallbackServerContext* ctx,
+                                                    const v1::GetTariffRequest* req,
+                                                    v1::Tariff* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  absl::string_view rest = req->name();
+  if (!absl::ConsumePrefix(&rest, "tariffs/")) {
+    return FinishNow(ctx, InvalidField("name", "must be tariffs/{YYYY-YYYY}"));
+  }
+  ENT_VALUE_OR_FINISH(year, YearOf(std::string(rest), "name"));
+  auto t = ledger_.GetTariff(caller, year);
+  if (t.ok()) ToProto(*t, resp);
+  return FinishNow(ctx, t.status());
+}
+
+grpc::ServerUnaryReactor* BillingHandler::IssueTitre(grpc::CallbackServerContext* ctx,
+                                                     const v1::IssueTitreRequest* req,
+                                                     v1::Titre* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  ENT_VALUE_OR_FINISH(year, YearOf(req->school_year(), "school_year"));
+  if (!absl::StartsWith(req->convention(), "conventions/") || req->convention().size() <= 12) {
+    return FinishNow(ctx, InvalidField("convention", "must be conventions/{convention}"));
+  }
+  auto* reactor = ctx->DefaultReactor();
+  ledger_.IssueTitre(ContextOf("IssueTitre", *req, std::move(caller)), req->convention(), year,
+                     [reactor, resp](absl::StatusOr<TitreAccount> r) {
+                       if (r.ok()) ToProto(*r, resp);
+                       reactor->Finish(ToGrpcStatus(r.status()));
+                     });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* BillingHandler::GetTitre(grpc::CallbackServerContext* ctx,
+                                                   const v1::GetTitreRequest* req,
+                                                   v1::Titre* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  ENT_VALUE_OR_FINISH(number, TitreOf(req->name(), "name"));
+  auto a = ledger_.GetTitre(caller, number.first, number.second);
+  if (a.ok()) ToProto(*a, resp);
+  return FinishNow(ctx, a.status());
+}
+
+grpc::ServerUnaryReactor* BillingHandler::ListTitres(grpc::CallbackServerContext* ctx,
+                                                     const v1::ListTitresRequest* req,
+                                                     v1::ListTitresResponse* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  TitreFilter filter;
+  FieldViolations v;
+  if (!req->commune_insee_code().empty()) {
+    auto insee = NormalizeInseeCode(req->commune_insee_code());
+    v.AddIfError("commune_insee_code", insee.status());
+    if (insee.ok()) filter.commune_insee = *insee;
+  }
+  if (!req->school_year().empty()) {
+    auto year = SchoolYear::Parse(req->school_year());
+    v.AddIfError("school_year", year.status());
+    if (year.ok()) filter.school_year = *year;
+  }
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  ENT_VALUE_OR_FINISH(page_size, ResolvePageSize(req->page_size()));
+  const std::string query_key =
+      absl::StrCat(filter.commune_insee, "|", req->school_year(), "|", req->state());
+  ENT_VALUE_OR_FINISH(position, DecodePageToken(req->page_token(), query_key));
+  std::pair<int, int64_t> after{0, 0};
+  if (!position.empty()) {
+    auto number = ParseTitreNumber(position);
+    if (!number) return FinishNow(ctx, InvalidField("page_token", "is not a token returned by this method"));
+    after = *number;
+  }
+  // The state is derived from payments and corrections: filter after loading.
+  const auto wanted = req->state();
+  std::string last_number;
+  while (resp->titres_size() < page_size) {
+    auto page = ledger_.ListTitres(caller, filter, after, page_size);
+    if (!page.ok()) return FinishNow(ctx, page.status());
+    for (const TitreAccount& a : *page) {
+      last_number = a.titre.Number();
+      after = {a.titre.year, a.titre.sequence};
+      if (wanted != v1::Titre::STATE_UNSPECIFIED && static_cast<int>(a.state()) != wanted) continue;
+      ToProto(a, resp->add_titres());
+      if (resp->titres_size() == page_size) break;
+    }
+    if (static_cast<int>(page->size()) < page_size) {
+      last_number.clear();  // no more titres
+      break;
+    }
+  }
+  if (!last_number.empty()) resp->set_next_page_token(EncodePageToken(query_key, last_number));
+  return FinishNow(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* BillingHandler::RunBillingCampaign(
+    grpc::CallbackServerContext* ctx, const v1::RunBillingCampaignRequest* req,
+    v1::RunBillingCampaignResponse* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  ENT_VALUE_OR_FINISH(year, YearOf(req->school_year(), "school_year"));
+  auto* reactor = ctx->DefaultReactor();
+  ledger_.RunCampaign(ContextOf("RunBillingCampaign", *req, std::move(caller)), year,
+                      [reactor, resp](absl::StatusOr<CampaignResult> r) {
+                        if (r.ok()) {
+                          for (const auto& name : r->issued) resp->add_issued(name);
+                          for (const auto& [convention, reason] : r->skipped) {
+                            auto* s = resp->add_skipped();
+                            s->set_convention(convention);
+                            s->set_reason(reason);
+                          }
+                          resp->set_issued_total_cents(r->issued_total_cents);
+                        }
+                        reactor->Finish(ToGrpcStatus(r.status()));
+                      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* BillingHandler::RecordPayment(grpc::CallbackServerContext* ctx,
+                                                        const v1::RecordPaymentRequest* req,
+                                                        v1::Payment* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  ENT_VALUE_OR_FINISH(number, TitreOf(req->titre(), "titre"));
+  FieldViolations v;
+  Payment p;
+  p.amount_cents = req->payment().amount_cents();
+  p.received_date = DateFromProto(req->payment().received_date(), "payment.received_date", v);
+  p.reference = req->payment().reference();
+  if (!v.empty()) return FinishNow(ctx, v.ToStatus());
+  auto* reactor = ctx->DefaultReactor();
+  ledger_.RecordPayment(ContextOf("RecordPayment", *req, std::move(caller)), number.first,
+                        number.second, std::move(p),
+                        [reactor, resp, number](absl::StatusOr<Payment> r) {
+                          if (r.ok()) {
+                            Titre t;
+                            t.year = number.first;
+                            t.sequence = number.second;
+                            ToProto(t, *r, resp);
+                          }
+                          reactor->Finish(ToGrpcStatus(r.status()));
+                        });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* BillingHandler::CreateCorrection(grpc::CallbackServerContext* ctx,
+                                                           const v1::CreateCorrectionRequest* req,
+                                                           v1::Correction* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  ENT_VALUE_OR_FINISH(number, TitreOf(req->titre(), "titre"));
+  Correction c;
+  if (req->correction().kind() == v1::Correction::KIND_REDUCTION) {
+    c.kind = CorrectionKind::kReduction;
+  } else if (req->correction().kind() == v1::Correction::KIND_ANNULATION) {
+    c.kind = CorrectionKind::kAnnulation;
+  } else {
+    return FinishNow(ctx, InvalidField("correction.kind", "is required: REDUCTION or ANNULATION"));
+  }
+  c.amount_cents = req->correction().amount_cents();
+  c.reason = req->correction().reason();
+  c.justification = req->correction().justification();
+  auto* reactor = ctx->DefaultReactor();
+  ledger_.CreateCorrection(ContextOf("CreateCorrection", *req, std::move(caller)), number.first,
+                           number.second, std::move(c),
+                           [reactor, resp, number](absl::StatusOr<Correction> r) {
+                             if (r.ok()) {
+                               Titre t;
+                               t.year = number.first;
+                               t.sequence = number.second;
+                               ToProto(t, *r, resp);
+                             }
+                             reactor->Finish(ToGrpcStatus(r.status()));
+                           });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* BillingHandler::GetStatement(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetStatementRequest* req,
+                                                       v1::Statement* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  auto insee = NormalizeInseeCode(req->commune_insee_code());
+  if (!insee.ok()) {
+    return FinishNow(ctx, InvalidField("commune_insee_code", std::string(insee.status().message())));
+  }
+  auto s = ledger_.GetStatement(caller, *insee);
+  if (s.ok()) ToProto(*s, resp);
+  return FinishNow(ctx, s.status());
+}
+
+grpc::ServerUnaryReactor* BillingHandler::CheckNumbering(grpc::CallbackServerContext* ctx,
+                                                         const v1::CheckNumberingRequest* req,
+                                                         v1::CheckNumberingResponse* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  if (req->year() < 2000 || req->year() > 2200) {
+    return FinishNow(ctx, InvalidField("year", "must be a calendar year between 2000 and 2200"));
+  }
+  auto report = ledger_.CheckNumbering(caller, req->year());
+  if (report.ok()) {
+    resp->set_count(report->count);
+    resp->set_last_sequence(report->last_sequence);
+    for (int64_t g : report->gaps) resp->add_gaps(g);
+    for (int64_t d : report->duplicates) resp->add_duplicates(d);
+  }
+  return FinishNow(ctx, report.status());
+}
+
+grpc::ServerUnaryReactor* BillingHandler::NotifyConventionChange(
+    grpc::CallbackServerContext* ctx, const v1::NotifyConventionChangeRequest* req,
+    v1::NotifyConventionChangeResponse* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  auto* reactor = ctx->DefaultReactor();
+  RequestContext rc{req->idempotency_key(), "", std::move(caller)};
+  ledger_.Notify(std::move(rc), req->topic(), req->idempotency_key(), req->payload(),
+                 [reactor, resp](absl::StatusOr<bool> r) {
+                   if (r.ok()) resp->set_applied(*r);
+                   reactor->Finish(ToGrpcStatus(r.status()));
+                 });
+  return reactor;
+}
+
+}  // namespace ent::billing

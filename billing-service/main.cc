@@ -1,0 +1,91 @@
+// ent-billing-service: tariffs, titres de perception with gapless numbering,
+// payments and corrections, on an embedded SQLite database.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "billing-service/grpc/billing_handler.h"
+#include "billing-service/service/ledger.h"
+#include "billing-service/store/sqlite_billing_store.h"
+#include "common/auth/principal_registry.h"
+#include "common/clock.h"
+#include "common/grpc/server_runner.h"
+#include "workflow/clock_service.h"
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "ent-billing-service: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ent::BlockTerminationSignals();
+  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "issuing-officer", "issuing-officer-capacity"});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "ent-billing-service: %s\n", flags.status().ToString().c_str());
+    std::fprintf(stderr,
+                 "usage: ent-billing-service --principals=PATH [--listen=HOST:PORT] "
+                 "[--data-dir=DIR] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
+                 "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
+                 "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
+                 "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT]\n");
+    return 2;
+  }
+  auto simulated_start = ent::workflow::ParseClockFlag(flags->extra["clock"]);
+  if (!simulated_start.ok()) return Fail(simulated_start.status().ToString());
+  std::error_code ec;
+  std::filesystem::create_directories(flags->data_dir, ec);
+  if (ec) return Fail("cannot create --data-dir " + flags->data_dir + ": " + ec.message());
+  ent::ParisTimeZone();
+
+  const std::string db_path = flags->data_dir + "/billing.db";
+  auto store = ent::billing::SqliteBillingStore::Open(db_path);
+  if (!store.ok()) return Fail("cannot open " + db_path + ": " + store.status().ToString());
+  auto principals = ent::PrincipalRegistry::Load(flags->principals);
+  if (!principals.ok()) return Fail(principals.status().ToString());
+
+  std::unique_ptr<ent::Clock> clock;
+  ent::ManualClock* simulated = nullptr;
+  if (*simulated_start) {
+    auto manual = std::make_unique<ent::ManualClock>(**simulated_start);
+    simulated = manual.get();
+    clock = std::move(manual);
+  } else {
+    clock = std::make_unique<ent::RealClock>();
+  }
+  // billing-service has no timers; on a simulated clock the engine only moves time.
+  ent::workflow::TimerEngine::Options engine_options;
+  engine_options.simulated = true;
+  ent::workflow::TimerEngine no_timers(
+      *clock,
+      [](absl::Time, int) -> absl::StatusOr<ent::workflow::TimerEngine::FireResult> {
+        return ent::workflow::TimerEngine::FireResult{};
+      },
+      engine_options);
+  ent::billing::TitreTemplate texts;
+  if (!flags->extra["issuing-officer"].empty()) texts.issuing_officer = flags->extra["issuing-officer"];
+  if (!flags->extra["issuing-officer-capacity"].empty()) {
+    texts.issuing_officer_capacity = flags->extra["issuing-officer-capacity"];
+  }
+  ent::billing::Ledger ledger(**store, *clock, texts);
+  ent::billing::BillingHandler handler(ledger, **principals);
+  std::vector<ent::ServedService> services = {{&handler, "ent.billing.v1.BillingService"}};
+  std::unique_ptr<ent::workflow::ClockServiceHandler> clock_handler;
+  if (simulated != nullptr) {
+    clock_handler =
+        std::make_unique<ent::workflow::ClockServiceHandler>(*simulated, no_timers, **principals);
+    services.push_back({clock_handler.get(), "ent.testing.v1.ClockService"});
+  }
+
+  auto served = ent::ServeUntilSignal(*flags, services,
+                                      [&principals] {
+                                        absl::Status reloaded = (*principals)->Reload();
+                                        std::fprintf(stderr, "principals reload: %s\n",
+                                                     reloaded.ok() ? "ok" : reloaded.ToString().c_str());
+                                      });
+  if (!served.ok()) return Fail(served.ToString());
+  return 0;
+}

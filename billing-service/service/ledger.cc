@@ -1,0 +1,424 @@
+#include "billing-service/service/ledger.h"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "common/field_violations.h"
+#include "common/status_macros.h"
+
+namespace ent::billing {
+namespace {
+
+using nlohmann::json;
+
+absl::Status ValidateRequestId(const std::string& id) {
+  if (id.empty()) return InvalidField("request_id", "is required on every mutating request (e.g. a UUID)");
+  if (id.size() > 64) return InvalidField("request_id", "must be at most 64 characters");
+  for (char c : id) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-')) {
+      return InvalidField("request_id", "may contain only letters, digits and . _ : -");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TitreAccount> LoadTitre(BillingReader& r, int year, int64_t sequence) {
+  ENT_ASSIGN_OR_RETURN(auto t, r.GetTitre(year, sequence));
+  if (!t) {
+    return absl::NotFoundError(absl::StrFormat("titres/%04d-%06d does not exist", year, sequence));
+  }
+  return std::move(*t);
+}
+
+std::string TitreAnswer(const Titre& t) { return absl::StrCat(t.year, "-", t.sequence); }
+
+absl::StatusOr<TitreAccount> TitreFromAnswer(BillingReader& r, const std::string& answer) {
+  std::pair<std::string, std::string> parts = absl::StrSplit(answer, absl::MaxSplits('-', 1));
+  int year = 0;
+  int64_t sequence = 0;
+  if (!absl::SimpleAtoi(parts.first, &year) || !absl::SimpleAtoi(parts.second, &sequence)) {
+    return absl::InternalError("corrupt request log entry");
+  }
+  return LoadTitre(r, year, sequence);
+}
+
+CivilDate DateOf(const json& j, const char* field) {
+  auto d = ParseIsoDate(j.at(field).get<std::string>());
+  if (!d) throw std::runtime_error(absl::StrCat("bad date in ", field));
+  return *d;
+}
+
+// Applies a notice from convention-service to what billing knows.
+absl::Status ApplyNotice(BillingWriter& w, const std::string& topic, const std::string& payload) {
+  json j;
+  try {
+    j = json::parse(payload);
+  } catch (const std::exception& e) {
+    return InvalidField("payload", absl::StrCat("is not JSON: ", e.what()));
+  }
+  try {
+    const std::string name = j.at("convention");
+    if (topic == "convention.activated") {
+      BillableConvention c;
+      c.convention = name;
+      const json& commune = j.at("commune");
+      c.debtor = Debtor{commune.at("name"), commune.at("insee_code"), commune.at("siren"),
+                        commune.at("address")};
+      auto year = SchoolYear::Parse(j.at("school_year").get<std::string>());
+      if (!year.ok()) return InvalidField("payload.school_year", std::string(year.status().message()));
+      c.school_year = *year;
+      c.effective_date = DateOf(j, "effective_date");
+      c.end_date = DateOf(j, "end_date");
+      c.last_day_in_force = c.end_date;
+      for (const json& s : j.at("schools")) {
+        c.schools.push_back({s.at("uai"), s.at("name"), DateOf(s, "enrolled_date"), std::nullopt});
+      }
+      return w.PutConvention(c);
+    }
+    ENT_ASSIGN_OR_RETURN(std::optional<BillableConvention> known, w.GetConvention(name));
+    if (!known) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(name, " is unknown to billing: its activation notice has not arrived"));
+    }
+    BillableConvention c = std::move(*known);
+    if (topic == "convention.schools_amended") {
+      const json& a = j.at("amendment");
+      const std::string uai = a.at("uai");
+      const CivilDate date = DateOf(a, "date");
+      if (a.at("change") == "added") {
+        c.schools.push_back({uai, a.at("name"), date, std::nullopt});
+      } else {
+        for (Enrolment& e : c.schools) {
+          if (e.uai == uai && !e.withdrawn) e.withdrawn = date;
+        }
+      }
+    } else if (topic == "convention.terminated" || topic == "convention.expired") {
+      c.last_day_in_force = DateOf(j, "last_day_in_force");
+      c.ended = true;
+    } else {
+      return InvalidField("topic", absl::StrCat("unknown topic '", topic, "'"));
+    }
+    return w.PutConvention(c);
+  } catch (const std::exception& e) {
+    return InvalidField("payload", absl::StrCat("malformed notice: ", e.what()));
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void Ledger::Run(
+    RequestContext ctx,
+    std::function<absl::StatusOr<std::pair<T, std::string>>(BillingWriter&, absl::Time)> work,
+    std::function<absl::StatusOr<T>(BillingReader&, const std::string&)> replay,
+    Callback<T> done) {
+  if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) return done(st);
+  store_.WriteValue<T>(
+      [this, ctx = std::move(ctx), work = std::move(work),
+       replay = std::move(replay)](BillingWriter& w) -> absl::StatusOr<T> {
+        ENT_ASSIGN_OR_RETURN(auto prior, w.FindRequest(ctx.request_id));
+        if (prior) {
+          if (prior->fingerprint != ctx.fingerprint) {
+            return InvalidField("request_id", "was already used for a different request; use a new id");
+          }
+          return replay(w, prior->answer);
+        }
+        const absl::Time now = clock_.Now();
+        ENT_ASSIGN_OR_RETURN(auto result, work(w, now));
+        ENT_RETURN_IF_ERROR(w.SaveRequest({ctx.request_id, ctx.fingerprint, result.second}, now));
+        return std::move(result.first);
+      },
+      std::move(done));
+}
+
+void Ledger::SetTariff(RequestContext ctx, Tariff tariff, Callback<Tariff> done) {
+  if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
+  FieldViolations v;
+  if (tariff.unit_price_cents <= 0 || tariff.unit_price_cents > 1000000) {
+    v.Add("tariff.unit_price_cents", "must be between 1 and 1000000 cents");
+  }
+  if (tariff.legal_basis.empty() || tariff.legal_basis.size() > 500) {
+    v.Add("tariff.legal_basis", "is required (at most 500 bytes)");
+  }
+  if (tariff.vat_treatment.empty()) tariff.vat_treatment = kDefaultVatTreatment;
+  if (tariff.vat_treatment.size() > 500) v.Add("tariff.vat_treatment", "must be at most 500 bytes");
+  if (!v.empty()) return done(v.ToStatus());
+  const SchoolYear year = tariff.school_year;
+  Run<Tariff>(
+      std::move(ctx),
+      [tariff = std::move(tariff)](BillingWriter& w, absl::Time) -> absl::StatusOr<std::pair<Tariff, std::string>> {
+        ENT_ASSIGN_OR_RETURN(std::optional<Tariff> current, w.GetTariff(tariff.school_year));
+        if (current && current->locked) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "the tariff of ", tariff.school_year.ToString(),
+              " is used by an issued titre and can no longer change"));
+        }
+        Tariff next = tariff;
+        next.version = current ? current->version + 1 : 1;
+        ENT_RETURN_IF_ERROR(w.PutTariff(next));
+        return std::make_pair(next, next.school_year.ToString());
+      },
+      [year](BillingReader& r, const std::string&) -> absl::StatusOr<Tariff> {
+        ENT_ASSIGN_OR_RETURN(auto t, r.GetTariff(year));
+        if (!t) return absl::InternalError("tariff vanished");
+        return *t;
+      },
+      std::move(done));
+}
+
+absl::StatusOr<Tariff> Ledger::GetTariff(const Principal& caller, SchoolYear year) {
+  ENT_RETURN_IF_ERROR(AuthorizeBilling(caller, BillingAction::kReadTariffs));
+  return store_.ReadValue<Tariff>([&](BillingReader& r) -> absl::StatusOr<Tariff> {
+    ENT_ASSIGN_OR_RETURN(auto t, r.GetTariff(year));
+    if (!t) return absl::NotFoundError(absl::StrCat("tariffs/", year.ToString(), " does not exist"));
+    return *t;
+  });
+}
+
+absl::StatusOr<std::optional<Titre>> Ledger::IssueDue(BillingWriter& w, const BillableConvention& c,
+                                                      const Tariff& tariff, absl::Time now,
+                                                      std::string* why_not) {
+  if (auto st = CheckBillable(c, tariff.school_year); !st.ok()) {
+    *why_not = std::string(st.message());
+    return std::optional<Titre>();
+  }
+  ENT_ASSIGN_OR_RETURN(std::vector<TitreAccount> existing, w.TitresOf(c.convention, tariff.school_year));
+  std::set<std::string> billed;
+  for (const auto& a : existing) {
+    for (const auto& l : a.titre.lines) billed.insert(l.uai);
+  }
+  std::vector<TitreLine> lines = DueLines(c, tariff.school_year, tariff, billed);
+  if (lines.empty()) {
+    *why_not = existing.empty() ? "no school enrolled while the convention was in force"
+                                : absl::StrCat("already billed by ", existing.back().titre.Name());
+    return std::optional<Titre>();
+  }
+  const CivilDate today = TodayInParis(clock_);
+  Titre t = MakeTitre(c, tariff, std::move(lines),
+                      existing.empty() ? TitreKind::kInitial : TitreKind::kSupplementary, today,
+                      texts_);
+  ENT_ASSIGN_OR_RETURN(t.sequence, w.TakeSequence(t.year));
+  t.create_time = now;
+  ENT_RETURN_IF_ERROR(w.InsertTitre(t));
+  return std::optional<Titre>(std::move(t));
+}
+
+void Ledger::IssueTitre(RequestContext ctx, std::string convention, SchoolYear year,
+                        Callback<TitreAccount> done) {
+  if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
+  Run<TitreAccount>(
+      std::move(ctx),
+      [this, convention = std::move(convention), year](
+          BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<TitreAccount, std::string>> {
+        ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(year));
+        if (!tariff) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("no tariff for ", year.ToString(), ": set it first (SetTariff)"));
+        }
+        ENT_ASSIGN_OR_RETURN(std::optional<BillableConvention> c, w.GetConvention(convention));
+        if (!c) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              convention, " is not billable: billing has not been told it took effect"));
+        }
+        std::string why_not;
+        ENT_ASSIGN_OR_RETURN(std::optional<Titre> issued, IssueDue(w, *c, *tariff, now, &why_not));
+        if (issued) {
+          TitreAccount a{std::move(*issued), {}, {}};
+          std::string answer = TitreAnswer(a.titre);
+          return std::make_pair(std::move(a), std::move(answer));
+        }
+        // Idempotent: nothing new is due; the latest titre comes back.
+        ENT_ASSIGN_OR_RETURN(std::vector<TitreAccount> existing, w.TitresOf(convention, year));
+        if (existing.empty()) return absl::FailedPreconditionError(why_not);
+        std::string answer = TitreAnswer(existing.back().titre);
+        return std::make_pair(std::move(existing.back()), std::move(answer));
+      },
+      TitreFromAnswer, std::move(done));
+}
+
+void Ledger::RunCampaign(RequestContext ctx, SchoolYear year, Callback<CampaignResult> done) {
+  if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
+  Run<CampaignResult>(
+      std::move(ctx),
+      [this, year](BillingWriter& w, absl::Time now)
+          -> absl::StatusOr<std::pair<CampaignResult, std::string>> {
+        ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(year));
+        if (!tariff) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("no tariff for ", year.ToString(), ": set it first (SetTariff)"));
+        }
+        ENT_ASSIGN_OR_RETURN(std::vector<BillableConvention> conventions, w.ConventionsOfYear(year));
+        CampaignResult result;
+        json answer = {{"issued", json::array()}, {"skipped", json::array()}};
+        for (const BillableConvention& c : conventions) {
+          std::string why_not;
+          ENT_ASSIGN_OR_RETURN(std::optional<Titre> t, IssueDue(w, c, *tariff, now, &why_not));
+          if (t) {
+            result.issued.push_back(t->Name());
+            result.issued_total_cents += t->total_cents;
+            answer["issued"].push_back(t->Name());
+          } else {
+            result.skipped.emplace_back(c.convention, why_not);
+            answer["skipped"].push_back({c.convention, why_not});
+          }
+        }
+        answer["total"] = result.issued_total_cents;
+        return std::make_pair(std::move(result), answer.dump());
+      },
+      [](BillingReader&, const std::string& text) -> absl::StatusOr<CampaignResult> {
+        try {
+          const json j = json::parse(text);
+          CampaignResult r;
+          for (const json& n : j.at("issued")) r.issued.push_back(n);
+          for (const json& s : j.at("skipped")) r.skipped.emplace_back(s.at(0), s.at(1));
+          r.issued_total_cents = j.at("total");
+          return r;
+        } catch (const std::exception& e) {
+          return absl::InternalError(absl::StrCat("corrupt campaign record: ", e.what()));
+        }
+      },
+      std::move(done));
+}
+
+absl::StatusOr<TitreAccount> Ledger::GetTitre(const Principal& caller, int year, int64_t sequence) {
+  ENT_RETURN_IF_ERROR(AuthorizeBilling(caller, BillingAction::kReadTitres));
+  absl::StatusOr<TitreAccount> loaded = store_.ReadValue<TitreAccount>(
+      [&](BillingReader& r) { return LoadTitre(r, year, sequence); });
+  if (!loaded.ok() && loaded.status().code() == absl::StatusCode::kNotFound &&
+      caller.role == Role::kCommunePortal) {
+    // Portals cannot probe which numbers exist.
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "principal '%s' (commune portal) may not access titres/%04d-%06d", caller.name, year,
+        sequence));
+  }
+  ENT_ASSIGN_OR_RETURN(TitreAccount a, std::move(loaded));
+  ENT_RETURN_IF_ERROR(AuthorizeCommune(caller, BillingAction::kReadTitres, a.titre.debtor.insee_code));
+  return a;
+}
+
+absl::StatusOr<std::vector<TitreAccount>> Ledger::ListTitres(const Principal& caller,
+                                                             TitreFilter filter,
+                                                             std::pair<int, int64_t> after,
+                                                             int limit) {
+  ENT_RETURN_IF_ERROR(AuthorizeBilling(caller, BillingAction::kReadTitres));
+  if (caller.role == Role::kCommunePortal) {
+    if (filter.commune_insee.empty()) {
+      return absl::PermissionDeniedError(
+          "a commune portal lists titres of one of its communes: set commune_insee_code");
+    }
+    ENT_RETURN_IF_ERROR(AuthorizeCommune(caller, BillingAction::kReadTitres, filter.commune_insee));
+  }
+  return store_.ReadValue<std::vector<TitreAccount>>(
+      [&](BillingReader& r) { return r.ListTitres(filter, after, limit); });
+}
+
+void Ledger::RecordPayment(RequestContext ctx, int year, int64_t sequence, Payment payment,
+                           Callback<Payment> done) {
+  if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
+  Run<Payment>(
+      std::move(ctx),
+      [this, year, sequence, payment = std::move(payment)](
+          BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<Payment, std::string>> {
+        ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
+        ENT_RETURN_IF_ERROR(CheckPayment(a, payment, TodayInParis(clock_)));
+        Payment p = payment;
+        ENT_ASSIGN_OR_RETURN(p.id, w.InsertPayment(year, sequence, p, now));
+        return std::make_pair(p, absl::StrCat(p.id));
+      },
+      [year, sequence](BillingReader& r, const std::string& answer) -> absl::StatusOr<Payment> {
+        ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(r, year, sequence));
+        for (const Payment& p : a.payments) {
+          if (absl::StrCat(p.id) == answer) return p;
+        }
+        return absl::InternalError("payment vanished");
+      },
+      std::move(done));
+}
+
+void Ledger::CreateCorrection(RequestContext ctx, int year, int64_t sequence, Correction correction,
+                              Callback<Correction> done) {
+  if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
+  Run<Correction>(
+      std::move(ctx),
+      [this, year, sequence, correction = std::move(correction)](
+          BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<Correction, std::string>> {
+        ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
+        Correction c = correction;
+        c.date = TodayInParis(clock_);
+        ENT_RETURN_IF_ERROR(CheckCorrection(a, c));
+        ENT_ASSIGN_OR_RETURN(c.id, w.InsertCorrection(year, sequence, c, now));
+        return std::make_pair(c, absl::StrCat(c.id));
+      },
+      [year, sequence](BillingReader& r, const std::string& answer) -> absl::StatusOr<Correction> {
+        ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(r, year, sequence));
+        for (const Correction& c : a.corrections) {
+          if (absl::StrCat(c.id) == answer) return c;
+        }
+        return absl::InternalError("correction vanished");
+      },
+      std::move(done));
+}
+
+absl::StatusOr<Statement> Ledger::GetStatement(const Principal& caller, const std::string& insee) {
+  ENT_RETURN_IF_ERROR(AuthorizeCommune(caller, BillingAction::kReadTitres, insee));
+  TitreFilter filter;
+  filter.commune_insee = insee;
+  ENT_ASSIGN_OR_RETURN(std::vector<TitreAccount> titres,
+                       store_.ReadValue<std::vector<TitreAccount>>([&](BillingReader& r) {
+                         return r.ListTitres(filter, {0, 0}, 100000);
+                       }));
+  Statement s;
+  s.commune_insee = insee;
+  for (const TitreAccount& a : titres) {
+    s.total_cents += a.titre.total_cents;
+    s.corrected_cents += a.corrected_cents();
+    s.paid_cents += a.paid_cents();
+  }
+  s.titres = std::move(titres);
+  return s;
+}
+
+absl::StatusOr<NumberingReport> Ledger::CheckNumbering(const Principal& caller, int year) {
+  ENT_RETURN_IF_ERROR(AuthorizeBilling(caller, BillingAction::kManage));
+  return store_.ReadValue<NumberingReport>([&](BillingReader& r) -> absl::StatusOr<NumberingReport> {
+    ENT_ASSIGN_OR_RETURN(std::vector<int64_t> used, r.SequencesOf(year));
+    NumberingReport report;
+    ENT_ASSIGN_OR_RETURN(report.last_sequence, r.LastSequence(year));
+    report.count = static_cast<int64_t>(used.size());
+    int64_t expected = 1;
+    for (size_t i = 0; i < used.size(); ++i) {
+      if (i > 0 && used[i] == used[i - 1]) {
+        report.duplicates.push_back(used[i]);
+        continue;
+      }
+      for (; expected < used[i]; ++expected) report.gaps.push_back(expected);
+      expected = used[i] + 1;
+    }
+    for (; expected <= report.last_sequence; ++expected) report.gaps.push_back(expected);
+    return report;
+  });
+}
+
+void Ledger::Notify(RequestContext ctx, std::string topic, std::string idempotency_key,
+                    std::string payload, Callback<bool> done) {
+  if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kNotify); !st.ok()) return done(st);
+  if (idempotency_key.empty() || idempotency_key.size() > 300) {
+    return done(InvalidField("idempotency_key", "is required (at most 300 bytes)"));
+  }
+  store_.WriteValue<bool>(
+      [this, topic = std::move(topic), key = std::move(idempotency_key),
+       payload = std::move(payload)](BillingWriter& w) -> absl::StatusOr<bool> {
+        ENT_ASSIGN_OR_RETURN(bool fresh, w.RecordNotice(key, topic, clock_.Now()));
+        if (!fresh) return false;
+        ENT_RETURN_IF_ERROR(ApplyNotice(w, topic, payload));
+        return true;
+      },
+      std::move(done));
+}
+
+}  // namespace ent::billing

@@ -1,0 +1,98 @@
+// The application logic of billing-service: tariffs, issuing titres (one
+// convention, or a whole school year's campaign) with gapless numbers,
+// payments, corrections, statements, numbering checks, and the notices from
+// convention-service that say what is billable. Each command is one store
+// transaction, idempotent by request_id. Thread-safe; commands complete
+// through their callback once durable; reads return directly.
+#ifndef ENT_BILLING_SERVICE_LEDGER_H_
+#define ENT_BILLING_SERVICE_LEDGER_H_
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "billing-service/service/billing_policy.h"
+#include "billing-service/store/billing_store.h"
+#include "common/clock.h"
+
+namespace ent::billing {
+
+struct RequestContext {
+  std::string request_id;
+  std::string fingerprint;  // of the request and its caller
+  Principal caller;
+};
+
+struct CampaignResult {
+  std::vector<std::string> issued;                          // titre names
+  std::vector<std::pair<std::string, std::string>> skipped;  // (convention, reason)
+  int64_t issued_total_cents = 0;
+};
+
+struct Statement {
+  std::string commune_insee;
+  std::vector<TitreAccount> titres;
+  int64_t total_cents = 0;
+  int64_t corrected_cents = 0;
+  int64_t paid_cents = 0;
+  int64_t balance_cents() const { return total_cents - corrected_cents - paid_cents; }
+};
+
+struct NumberingReport {
+  int64_t count = 0;
+  int64_t last_sequence = 0;
+  std::vector<int64_t> gaps;
+  std::vector<int64_t> duplicates;
+};
+
+class Ledger {
+ public:
+  template <typename T>
+  using Callback = std::function<void(absl::StatusOr<T>)>;
+
+  Ledger(BillingStore& store, const Clock& clock, TitreTemplate texts)
+      : store_(store), clock_(clock), texts_(std::move(texts)) {}
+
+  void SetTariff(RequestContext ctx, Tariff tariff, Callback<Tariff> done);
+  absl::StatusOr<Tariff> GetTariff(const Principal& caller, SchoolYear year);
+  void IssueTitre(RequestContext ctx, std::string convention, SchoolYear year,
+                  Callback<TitreAccount> done);
+  void RunCampaign(RequestContext ctx, SchoolYear year, Callback<CampaignResult> done);
+  absl::StatusOr<TitreAccount> GetTitre(const Principal& caller, int year, int64_t sequence);
+  absl::StatusOr<std::vector<TitreAccount>> ListTitres(const Principal& caller, TitreFilter filter,
+                                                       std::pair<int, int64_t> after, int limit);
+  void RecordPayment(RequestContext ctx, int year, int64_t sequence, Payment payment,
+                     Callback<Payment> done);
+  void CreateCorrection(RequestContext ctx, int year, int64_t sequence, Correction correction,
+                        Callback<Correction> done);
+  absl::StatusOr<Statement> GetStatement(const Principal& caller, const std::string& insee);
+  absl::StatusOr<NumberingReport> CheckNumbering(const Principal& caller, int year);
+  // A notice from convention-service; true when applied, false when already seen.
+  void Notify(RequestContext ctx, std::string topic, std::string idempotency_key,
+              std::string payload, Callback<bool> done);
+
+ private:
+  // Runs `work` once per request_id: it returns the value and a short text
+  // (`answer`) from which `replay` rebuilds the value for a retry.
+  template <typename T>
+  void Run(RequestContext ctx,
+           std::function<absl::StatusOr<std::pair<T, std::string>>(BillingWriter&, absl::Time)> work,
+           std::function<absl::StatusOr<T>(BillingReader&, const std::string&)> replay,
+           Callback<T> done);
+
+  // Issues what is due for one convention inside a transaction; nullopt
+  // when nothing is due (the reason in `why_not`).
+  absl::StatusOr<std::optional<Titre>> IssueDue(BillingWriter& w, const BillableConvention& c,
+                                                const Tariff& tariff, absl::Time now,
+                                                std::string* why_not);
+
+  BillingStore& store_;
+  const Clock& clock_;
+  const TitreTemplate texts_;
+};
+
+}  // namespace ent::billing
+
+#endif  // ENT_BILLING_SERVICE_LEDGER_H_

@@ -1,0 +1,102 @@
+// The storage boundary of billing-service. Service code sees only these
+// interfaces; SqliteBillingStore implements them.
+#ifndef ENT_BILLING_STORE_BILLING_STORE_H_
+#define ENT_BILLING_STORE_BILLING_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "billing-service/domain/billing.h"
+
+namespace ent::billing {
+
+struct TitreFilter {
+  std::string commune_insee;  // empty: any
+  std::optional<SchoolYear> school_year;
+};
+
+// The first answer to a mutating request, by reference.
+struct RequestRecord {
+  std::string request_id;
+  std::string fingerprint;
+  std::string answer;  // what the service needs to rebuild the answer
+};
+
+class BillingReader {
+ public:
+  virtual ~BillingReader() = default;
+  virtual absl::StatusOr<std::optional<Tariff>> GetTariff(SchoolYear year) = 0;
+  virtual absl::StatusOr<std::optional<BillableConvention>> GetConvention(const std::string& name) = 0;
+  virtual absl::StatusOr<std::vector<BillableConvention>> ConventionsOfYear(SchoolYear year) = 0;
+  virtual absl::StatusOr<std::optional<TitreAccount>> GetTitre(int year, int64_t sequence) = 0;
+  // Titres of a convention for a school year, oldest first.
+  virtual absl::StatusOr<std::vector<TitreAccount>> TitresOf(const std::string& convention,
+                                                             SchoolYear year) = 0;
+  // Titres matching `filter` after (year, sequence) = `after`, by number.
+  virtual absl::StatusOr<std::vector<TitreAccount>> ListTitres(const TitreFilter& filter,
+                                                               std::pair<int, int64_t> after,
+                                                               int limit) = 0;
+  // Every sequence number used in a calendar year, ascending (with repeats).
+  virtual absl::StatusOr<std::vector<int64_t>> SequencesOf(int year) = 0;
+  virtual absl::StatusOr<int64_t> LastSequence(int year) = 0;
+};
+
+class BillingWriter : public BillingReader {
+ public:
+  virtual absl::Status PutTariff(const Tariff& t) = 0;
+  virtual absl::Status PutConvention(const BillableConvention& c) = 0;
+  // The next number of `year`'s gapless sequence, taken in this transaction.
+  virtual absl::StatusOr<int64_t> TakeSequence(int year) = 0;
+  virtual absl::Status InsertTitre(const Titre& t) = 0;
+  virtual absl::StatusOr<int64_t> InsertPayment(int year, int64_t sequence, const Payment& p,
+                                                absl::Time now) = 0;
+  virtual absl::StatusOr<int64_t> InsertCorrection(int year, int64_t sequence, const Correction& c,
+                                                   absl::Time now) = 0;
+  // Records a notice's idempotency key; false when it was already recorded.
+  virtual absl::StatusOr<bool> RecordNotice(const std::string& idempotency_key,
+                                            const std::string& topic, absl::Time now) = 0;
+  virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& id) = 0;
+  virtual absl::Status SaveRequest(const RequestRecord& r, absl::Time now) = 0;
+};
+
+// Thread-safe. Writes are group-committed; `done` runs once durable.
+class BillingStore {
+ public:
+  virtual ~BillingStore() = default;
+  virtual void Write(std::function<absl::Status(BillingWriter&)> work,
+                     std::function<void(absl::Status)> done) = 0;
+  virtual void Read(const std::function<void(BillingReader&)>& work) = 0;
+
+  template <typename T>
+  void WriteValue(std::function<absl::StatusOr<T>(BillingWriter&)> work,
+                  std::function<void(absl::StatusOr<T>)> done) {
+    auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not run"));
+    Write(
+        [result, work = std::move(work)](BillingWriter& w) {
+          *result = work(w);
+          return result->status();
+        },
+        [result, done = std::move(done)](absl::Status st) {
+          if (st.ok()) {
+            done(std::move(*result));
+          } else {
+            done(std::move(st));
+          }
+        });
+  }
+  template <typename T>
+  absl::StatusOr<T> ReadValue(const std::function<absl::StatusOr<T>(BillingReader&)>& work) {
+    absl::StatusOr<T> result = absl::UnknownError("not run");
+    Read([&](BillingReader& r) { result = work(r); });
+    return result;
+  }
+};
+
+}  // namespace ent::billing
+
+#endif  // ENT_BILLING_STORE_BILLING_STORE_H_

@@ -1,0 +1,540 @@
+#include "billing-service/store/sqlite_billing_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace ent::billing {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string>& Migrations() {
+  static const auto* const migrations = new std::vector<std::string>{R"sql(
+CREATE TABLE tariffs (
+  school_year      TEXT PRIMARY KEY,
+  unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents > 0),
+  legal_basis      TEXT NOT NULL,
+  vat_treatment    TEXT NOT NULL,
+  version          INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- What convention-service told us, one row per convention.
+CREATE TABLE conventions (
+  convention    TEXT PRIMARY KEY,
+  commune_insee TEXT NOT NULL,
+  school_year   TEXT NOT NULL,
+  body          TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX conventions_by_year ON conventions (school_year, convention);
+
+CREATE TABLE notices (
+  idempotency_key TEXT PRIMARY KEY,
+  topic           TEXT NOT NULL,
+  received_us     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE numbering (
+  year          INTEGER PRIMARY KEY,
+  last_sequence INTEGER NOT NULL
+);
+
+CREATE TABLE titres (
+  year          INTEGER NOT NULL,
+  sequence      INTEGER NOT NULL CHECK (sequence > 0),
+  convention    TEXT NOT NULL,
+  school_year   TEXT NOT NULL,
+  commune_insee TEXT NOT NULL,
+  kind          INTEGER NOT NULL,
+  total_cents   INTEGER NOT NULL CHECK (total_cents >= 0),
+  body          TEXT NOT NULL,
+  created_us    INTEGER NOT NULL,
+  PRIMARY KEY (year, sequence)
+) WITHOUT ROWID;
+CREATE INDEX titres_by_convention ON titres (convention, school_year);
+CREATE INDEX titres_by_commune ON titres (commune_insee, year, sequence);
+CREATE TABLE titre_lines (
+  year             INTEGER NOT NULL,
+  sequence         INTEGER NOT NULL,
+  position         INTEGER NOT NULL,
+  uai              TEXT NOT NULL,
+  name             TEXT NOT NULL,
+  unit_price_cents INTEGER NOT NULL,
+  amount_cents     INTEGER NOT NULL,
+  PRIMARY KEY (year, sequence, position),
+  FOREIGN KEY (year, sequence) REFERENCES titres (year, sequence)
+) WITHOUT ROWID;
+CREATE TABLE payments (
+  id            INTEGER PRIMARY KEY,
+  year          INTEGER NOT NULL,
+  sequence      INTEGER NOT NULL,
+  amount_cents  INTEGER NOT NULL CHECK (amount_cents > 0),
+  received_date TEXT NOT NULL,
+  reference     TEXT NOT NULL,
+  created_us    INTEGER NOT NULL,
+  FOREIGN KEY (year, sequence) REFERENCES titres (year, sequence)
+);
+CREATE INDEX payments_by_titre ON payments (year, sequence);
+CREATE TABLE corrections (
+  id            INTEGER PRIMARY KEY,
+  year          INTEGER NOT NULL,
+  sequence      INTEGER NOT NULL,
+  kind          INTEGER NOT NULL,
+  amount_cents  INTEGER NOT NULL CHECK (amount_cents >= 0),
+  reason        TEXT NOT NULL,
+  justification TEXT NOT NULL,
+  date          TEXT NOT NULL,
+  created_us    INTEGER NOT NULL,
+  FOREIGN KEY (year, sequence) REFERENCES titres (year, sequence)
+);
+CREATE INDEX corrections_by_titre ON corrections (year, sequence);
+
+-- An issued titre and its lines never change; payments and corrections are
+-- documents of their own, never changed either.
+CREATE TRIGGER titres_no_update BEFORE UPDATE ON titres
+  BEGIN SELECT RAISE(ABORT, 'an issued titre never changes: use a correction'); END;
+CREATE TRIGGER titres_no_delete BEFORE DELETE ON titres
+  BEGIN SELECT RAISE(ABORT, 'an issued titre is never deleted: use an annulation'); END;
+CREATE TRIGGER titre_lines_no_update BEFORE UPDATE ON titre_lines
+  BEGIN SELECT RAISE(ABORT, 'an issued titre never changes'); END;
+CREATE TRIGGER titre_lines_no_delete BEFORE DELETE ON titre_lines
+  BEGIN SELECT RAISE(ABORT, 'an issued titre never changes'); END;
+CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments
+  BEGIN SELECT RAISE(ABORT, 'payments are never changed'); END;
+CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments
+  BEGIN SELECT RAISE(ABORT, 'payments are never deleted'); END;
+CREATE TRIGGER corrections_no_update BEFORE UPDATE ON corrections
+  BEGIN SELECT RAISE(ABORT, 'corrections are never changed'); END;
+CREATE TRIGGER corrections_no_delete BEFORE DELETE ON corrections
+  BEGIN SELECT RAISE(ABORT, 'corrections are never deleted'); END;
+-- A tariff used by a titre is locked.
+CREATE TRIGGER tariffs_locked BEFORE UPDATE ON tariffs
+  WHEN EXISTS (SELECT 1 FROM titres WHERE school_year = OLD.school_year)
+  BEGIN SELECT RAISE(ABORT, 'this tariff is used by an issued titre'); END;
+
+CREATE TABLE request_log (
+  request_id  TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  answer      TEXT NOT NULL,
+  time_us     INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"};
+  return *migrations;
+}
+
+json DebtorJson(const Debtor& d) {
+  return {{"name", d.name}, {"insee", d.insee_code}, {"siren", d.siren}, {"address", d.address}};
+}
+
+Debtor DebtorFrom(const json& j) {
+  return Debtor{j.at("name"), j.at("insee"), j.at("siren"), j.at("address")};
+}
+
+CivilDate DateFrom(const json& j) {
+  auto d = ParseIsoDate(j.get<std::string>());
+  if (!d) throw std::runtime_error("bad date");
+  return *d;
+}
+
+std::string EncodeConvention(const BillableConvention& c) {
+  json schools = json::array();
+  for (const auto& s : c.schools) {
+    schools.push_back({{"uai", s.uai},
+                       {"name", s.name},
+                       {"enrolled", FormatIsoDate(s.enrolled)},
+                       {"withdrawn", s.withdrawn ? json(FormatIsoDate(*s.withdrawn)) : json()}});
+  }
+  return json{{"convention", c.convention},
+              {"debtor", DebtorJson(c.debtor)},
+              {"school_year", c.school_year.first_year()},
+              {"effective", FormatIsoDate(c.effective_date)},
+              {"end", FormatIsoDate(c.end_date)},
+              {"last_day", FormatIsoDate(c.last_day_in_force)},
+              {"ended", c.ended},
+              {"schools", schools}}
+      .dump();
+}
+
+absl::StatusOr<BillableConvention> DecodeConvention(const std::string& text) {
+  try {
+    const json j = json::parse(text);
+    BillableConvention c;
+    c.convention = j.at("convention");
+    c.debtor = DebtorFrom(j.at("debtor"));
+    c.school_year = SchoolYear(j.at("school_year").get<int>());
+    c.effective_date = DateFrom(j.at("effective"));
+    c.end_date = DateFrom(j.at("end"));
+    c.last_day_in_force = DateFrom(j.at("last_day"));
+    c.ended = j.at("ended");
+    for (const json& s : j.at("schools")) {
+      Enrolment e{s.at("uai"), s.at("name"), DateFrom(s.at("enrolled")), std::nullopt};
+      if (!s.at("withdrawn").is_null()) e.withdrawn = DateFrom(s.at("withdrawn"));
+      c.schools.push_back(std::move(e));
+    }
+    return c;
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("corrupt convention record: ", e.what()));
+  }
+}
+
+std::string EncodeTitreBody(const Titre& t) {
+  return json{{"convention", t.convention},
+              {"school_year", t.school_year.first_year()},
+              {"kind", static_cast<int>(t.kind)},
+              {"debtor", DebtorJson(t.debtor)},
+              {"vat", t.vat_treatment},
+              {"basis", t.legal_basis},
+              {"issue_date", FormatIsoDate(t.issue_date)},
+              {"terms", t.texts.payment_terms},
+              {"appeal", t.texts.appeal_routes},
+              {"officer", t.texts.issuing_officer},
+              {"capacity", t.texts.issuing_officer_capacity}}
+      .dump();
+}
+
+class SqliteTx final : public BillingWriter {
+ public:
+  explicit SqliteTx(sqlite::Connection& conn) : conn_(conn) {}
+
+  absl::StatusOr<std::optional<Tariff>> GetTariff(SchoolYear year) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt,
+                         conn_.Prepare("SELECT unit_price_cents, legal_basis, vat_treatment, "
+                                       "version, EXISTS (SELECT 1 FROM titres WHERE school_year "
+                                       "= ?1) FROM tariffs WHERE school_year = ?1"));
+    stmt.Bind(1, year.ToString());
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return std::optional<Tariff>();
+    return std::optional<Tariff>(Tariff{year, stmt.ColumnInt64(0), stmt.ColumnText(1),
+                                        stmt.ColumnText(2), stmt.ColumnInt64(4) != 0,
+                                        stmt.ColumnInt64(3)});
+  }
+
+  absl::StatusOr<std::optional<BillableConvention>> GetConvention(const std::string& name) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt,
+                         conn_.Prepare("SELECT body FROM conventions WHERE convention = ?1"));
+    stmt.Bind(1, name);
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return std::optional<BillableConvention>();
+    ENT_ASSIGN_OR_RETURN(BillableConvention c, DecodeConvention(stmt.ColumnText(0)));
+    return std::optional<BillableConvention>(std::move(c));
+  }
+
+  absl::StatusOr<std::vector<BillableConvention>> ConventionsOfYear(SchoolYear year) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT body FROM conventions WHERE "
+                                                  "school_year = ?1 ORDER BY convention"));
+    stmt.Bind(1, year.ToString());
+    std::vector<BillableConvention> out;
+    while (true) {
+      ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      ENT_ASSIGN_OR_RETURN(BillableConvention c, DecodeConvention(stmt.ColumnText(0)));
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::optional<TitreAccount>> GetTitre(int year, int64_t sequence) override {
+    ENT_ASSIGN_OR_RETURN(auto titres, Titres("year = ?1 AND sequence = ?2", [&](sqlite::Statement& s) {
+      s.Bind(1, static_cast<int64_t>(year)).Bind(2, sequence);
+    }));
+    if (titres.empty()) return std::optional<TitreAccount>();
+    return std::optional<TitreAccount>(std::move(titres[0]));
+  }
+
+  absl::StatusOr<std::vector<TitreAccount>> TitresOf(const std::string& convention,
+                                                     SchoolYear year) override {
+    return Titres("convention = ?1 AND school_year = ?2", [&](sqlite::Statement& s) {
+      s.Bind(1, convention).Bind(2, year.ToString());
+    });
+  }
+
+  absl::StatusOr<std::vector<TitreAccount>> ListTitres(const TitreFilter& filter,
+                                                       std::pair<int, int64_t> after,
+                                                       int limit) override {
+    std::string where = "(year, sequence) > (?1, ?2)";
+    if (!filter.commune_insee.empty()) where += " AND commune_insee = ?3";
+    if (filter.school_year) where += " AND school_year = ?4";
+    return Titres(
+        where,
+        [&](sqlite::Statement& s) {
+          s.Bind(1, static_cast<int64_t>(after.first)).Bind(2, after.second);
+          if (!filter.commune_insee.empty()) s.Bind(3, filter.commune_insee);
+          if (filter.school_year) s.Bind(4, filter.school_year->ToString());
+        },
+        limit);
+  }
+
+  absl::StatusOr<std::vector<int64_t>> SequencesOf(int year) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT sequence FROM titres WHERE year = ?1 "
+                                                  "ORDER BY sequence"));
+    stmt.Bind(1, static_cast<int64_t>(year));
+    std::vector<int64_t> out;
+    while (true) {
+      ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      out.push_back(stmt.ColumnInt64(0));
+    }
+    return out;
+  }
+
+  absl::StatusOr<int64_t> LastSequence(int year) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt,
+                         conn_.Prepare("SELECT last_sequence FROM numbering WHERE year = ?1"));
+    stmt.Bind(1, static_cast<int64_t>(year));
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    return row ? stmt.ColumnInt64(0) : 0;
+  }
+
+  absl::Status PutTariff(const Tariff& t) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare("INSERT INTO tariffs (school_year, unit_price_cents, legal_basis, "
+                      "vat_treatment, version) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT "
+                      "(school_year) DO UPDATE SET unit_price_cents = ?2, legal_basis = ?3, "
+                      "vat_treatment = ?4, version = ?5"));
+    stmt.Bind(1, t.school_year.ToString())
+        .Bind(2, t.unit_price_cents)
+        .Bind(3, t.legal_basis)
+        .Bind(4, t.vat_treatment)
+        .Bind(5, t.version);
+    return stmt.Run();
+  }
+
+  absl::Status PutConvention(const BillableConvention& c) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt,
+                         conn_.Prepare("INSERT OR REPLACE INTO conventions (convention, "
+                                       "commune_insee, school_year, body) VALUES (?1, ?2, ?3, ?4)"));
+    stmt.Bind(1, c.convention)
+        .Bind(2, c.debtor.insee_code)
+        .Bind(3, c.school_year.ToString())
+        .Bind(4, EncodeConvention(c));
+    return stmt.Run();
+  }
+
+  absl::StatusOr<int64_t> TakeSequence(int year) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare("INSERT INTO numbering (year, last_sequence) VALUES (?1, 1) ON CONFLICT "
+                      "(year) DO UPDATE SET last_sequence = last_sequence + 1 "
+                      "RETURNING last_sequence"));
+    stmt.Bind(1, static_cast<int64_t>(year));
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return absl::InternalError("numbering returned no row");
+    const int64_t sequence = stmt.ColumnInt64(0);
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    return sequence;
+  }
+
+  absl::Status InsertTitre(const Titre& t) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare("INSERT INTO titres (year, sequence, convention, school_year, "
+                      "commune_insee, kind, total_cents, body, created_us) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    stmt.Bind(1, static_cast<int64_t>(t.year))
+        .Bind(2, t.sequence)
+        .Bind(3, t.convention)
+        .Bind(4, t.school_year.ToString())
+        .Bind(5, t.debtor.insee_code)
+        .Bind(6, static_cast<int64_t>(t.kind))
+        .Bind(7, t.total_cents)
+        .Bind(8, EncodeTitreBody(t))
+        .Bind(9, absl::ToUnixMicros(t.create_time));
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    for (size_t i = 0; i < t.lines.size(); ++i) {
+      const TitreLine& l = t.lines[i];
+      ENT_ASSIGN_OR_RETURN(
+          auto line, conn_.Prepare("INSERT INTO titre_lines (year, sequence, position, uai, name, "
+                                   "unit_price_cents, amount_cents) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+      line.Bind(1, static_cast<int64_t>(t.year))
+          .Bind(2, t.sequence)
+          .Bind(3, static_cast<int64_t>(i + 1))
+          .Bind(4, l.uai)
+          .Bind(5, l.name)
+          .Bind(6, l.unit_price_cents)
+          .Bind(7, l.amount_cents);
+      ENT_RETURN_IF_ERROR(line.Run());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<int64_t> InsertPayment(int year, int64_t sequence, const Payment& p,
+                                        absl::Time now) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt, conn_.Prepare("INSERT INTO payments (year, sequence, amount_cents, "
+                                 "received_date, reference, created_us) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    stmt.Bind(1, static_cast<int64_t>(year))
+        .Bind(2, sequence)
+        .Bind(3, p.amount_cents)
+        .Bind(4, FormatIsoDate(p.received_date))
+        .Bind(5, p.reference)
+        .Bind(6, absl::ToUnixMicros(now));
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    return conn_.LastInsertRowId();
+  }
+
+  absl::StatusOr<int64_t> InsertCorrection(int year, int64_t sequence, const Correction& c,
+                                           absl::Time now) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt, conn_.Prepare("INSERT INTO corrections (year, sequence, kind, amount_cents, "
+                                 "reason, justification, date, created_us) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    stmt.Bind(1, static_cast<int64_t>(year))
+        .Bind(2, sequence)
+        .Bind(3, static_cast<int64_t>(c.kind))
+        .Bind(4, c.amount_cents)
+        .Bind(5, c.reason)
+        .Bind(6, c.justification)
+        .Bind(7, FormatIsoDate(c.date))
+        .Bind(8, absl::ToUnixMicros(now));
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    return conn_.LastInsertRowId();
+  }
+
+  absl::StatusOr<bool> RecordNotice(const std::string& key, const std::string& topic,
+                                    absl::Time now) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt,
+                         conn_.Prepare("INSERT INTO notices (idempotency_key, topic, received_us) "
+                                       "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING"));
+    stmt.Bind(1, key).Bind(2, topic).Bind(3, absl::ToUnixMicros(now));
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    return conn_.Changes() == 1;
+  }
+
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& id) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT fingerprint, answer FROM request_log "
+                                                  "WHERE request_id = ?1"));
+    stmt.Bind(1, id);
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return std::optional<RequestRecord>();
+    return std::optional<RequestRecord>(RequestRecord{id, stmt.ColumnText(0), stmt.ColumnText(1)});
+  }
+
+  absl::Status SaveRequest(const RequestRecord& r, absl::Time now) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt,
+                         conn_.Prepare("INSERT INTO request_log (request_id, fingerprint, answer, "
+                                       "time_us) VALUES (?1, ?2, ?3, ?4)"));
+    stmt.Bind(1, r.request_id).Bind(2, r.fingerprint).Bind(3, r.answer).Bind(4, absl::ToUnixMicros(now));
+    return stmt.Run();
+  }
+
+ private:
+  // Titres matching `where` (parameters bound by `bind`), with lines,
+  // payments and corrections, by number.
+  absl::StatusOr<std::vector<TitreAccount>> Titres(
+      const std::string& where, const std::function<void(sqlite::Statement&)>& bind,
+      int limit = 1000000) {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt, conn_.Prepare(absl::StrCat("SELECT year, sequence, total_cents, body, created_us "
+                                              "FROM titres WHERE ",
+                                              where, " ORDER BY year, sequence LIMIT ?9")));
+    bind(stmt);
+    stmt.Bind(9, static_cast<int64_t>(limit));
+    std::vector<TitreAccount> out;
+    while (true) {
+      ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      TitreAccount a;
+      Titre& t = a.titre;
+      t.year = static_cast<int>(stmt.ColumnInt64(0));
+      t.sequence = stmt.ColumnInt64(1);
+      t.total_cents = stmt.ColumnInt64(2);
+      t.create_time = absl::FromUnixMicros(stmt.ColumnInt64(4));
+      try {
+        const json j = json::parse(stmt.ColumnText(3));
+        t.convention = j.at("convention");
+        t.school_year = SchoolYear(j.at("school_year").get<int>());
+        t.kind = static_cast<TitreKind>(j.at("kind").get<int>());
+        t.debtor = DebtorFrom(j.at("debtor"));
+        t.vat_treatment = j.at("vat");
+        t.legal_basis = j.at("basis");
+        t.issue_date = DateFrom(j.at("issue_date"));
+        t.texts = TitreTemplate{j.at("terms"), j.at("appeal"), j.at("officer"), j.at("capacity")};
+      } catch (const std::exception& e) {
+        return absl::InternalError(absl::StrCat("corrupt titre ", t.Number(), ": ", e.what()));
+      }
+      out.push_back(std::move(a));
+    }
+    for (TitreAccount& a : out) ENT_RETURN_IF_ERROR(LoadDetails(a));
+    return out;
+  }
+
+  absl::Status LoadDetails(TitreAccount& a) {
+    const int64_t year = a.titre.year;
+    const int64_t seq = a.titre.sequence;
+    {
+      ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT uai, name, unit_price_cents, "
+                                                    "amount_cents FROM titre_lines WHERE year = "
+                                                    "?1 AND sequence = ?2 ORDER BY position"));
+      stmt.Bind(1, year).Bind(2, seq);
+      while (true) {
+        ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) break;
+        a.titre.lines.push_back(
+            {stmt.ColumnText(0), stmt.ColumnText(1), stmt.ColumnInt64(2), stmt.ColumnInt64(3)});
+      }
+    }
+    {
+      ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT id, amount_cents, received_date, "
+                                                    "reference FROM payments WHERE year = ?1 AND "
+                                                    "sequence = ?2 ORDER BY id"));
+      stmt.Bind(1, year).Bind(2, seq);
+      while (true) {
+        ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) break;
+        a.payments.push_back({stmt.ColumnInt64(0), stmt.ColumnInt64(1),
+                              ParseIsoDate(stmt.ColumnText(2)).value_or(CivilDate()),
+                              stmt.ColumnText(3)});
+      }
+    }
+    {
+      ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT id, kind, amount_cents, reason, "
+                                                    "justification, date FROM corrections WHERE "
+                                                    "year = ?1 AND sequence = ?2 ORDER BY id"));
+      stmt.Bind(1, year).Bind(2, seq);
+      while (true) {
+        ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) break;
+        a.corrections.push_back({stmt.ColumnInt64(0),
+                                 static_cast<CorrectionKind>(stmt.ColumnInt64(1)),
+                                 stmt.ColumnInt64(2), stmt.ColumnText(3), stmt.ColumnText(4),
+                                 ParseIsoDate(stmt.ColumnText(5)).value_or(CivilDate())});
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  sqlite::Connection& conn_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteBillingStore>> SqliteBillingStore::Open(const std::string& path) {
+  sqlite::Database::Options options;
+  options.path = path;
+  options.migrations = Migrations();
+  ENT_ASSIGN_OR_RETURN(auto db, sqlite::Database::Open(std::move(options)));
+  return std::unique_ptr<SqliteBillingStore>(new SqliteBillingStore(std::move(db)));
+}
+
+void SqliteBillingStore::Write(std::function<absl::Status(BillingWriter&)> work,
+                               std::function<void(absl::Status)> done) {
+  db_->Write(
+      [work = std::move(work)](sqlite::Connection& conn) {
+        SqliteTx tx(conn);
+        return work(tx);
+      },
+      std::move(done));
+}
+
+void SqliteBillingStore::Read(const std::function<void(BillingReader&)>& work) {
+  db_->ReadNow([&work](sqlite::Connection& conn) {
+    SqliteTx tx(conn);
+    work(tx);
+  });
+}
+
+}  // namespace ent::billing
