@@ -3,12 +3,16 @@
 // timelines, over gRPC, on an embedded SQLite database.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
 #include "common/grpc/server_runner.h"
+#include "convention-service/grpc/billing_notice_sink.h"
 #include "convention-service/grpc/convention_handler.h"
 #include "convention-service/service/command_runner.h"
 #include "convention-service/service/convention_registry.h"
@@ -17,9 +21,20 @@
 #include "convention-service/store/sqlite_convention_store.h"
 #include "workflow/calendar/legal_calendar.h"
 #include "workflow/clock_service.h"
+#include "workflow/outbox/outbox_dispatcher.h"
 #include "workflow/timers/timer_engine.h"
 
 namespace {
+
+// Reads a small file (a bearer token or a CA bundle), trimmed.
+absl::StatusOr<std::string> ReadToken(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("--billing needs --billing-token-file");
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(text.str()));
+}
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "ent-convention-service: %s\n", message.c_str());
@@ -30,7 +45,8 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
-  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "timer-batch"});
+  auto flags = ent::ParseServerFlags(
+      argc, argv, {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
@@ -38,7 +54,7 @@ int main(int argc, char** argv) {
                  "[--data-dir=DIR] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
-                 "[--timer-batch=N]\n");
+                 "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]]\n");
     return 2;
   }
   auto simulated_start = ent::workflow::ParseClockFlag(flags->extra["clock"]);
@@ -83,6 +99,30 @@ int main(int argc, char** argv) {
   runner.SetTimersChanged([&engine] { engine.Wake(); });
   engine.Start();  // fires overdue timers first
 
+  // Notices to billing-service leave through the outbox, on real time.
+  ent::RealClock outbox_clock;
+  std::unique_ptr<ent::convention::BillingNoticeSink> billing_sink;
+  std::unique_ptr<ent::workflow::OutboxDispatcher> dispatcher_thread;
+  if (!flags->extra["billing"].empty()) {
+    auto token = ReadToken(flags->extra["billing-token-file"]);
+    if (!token.ok()) return Fail(token.status().ToString());
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (!flags->extra["billing-ca"].empty()) {
+      auto ca = ReadToken(flags->extra["billing-ca"]);
+      if (!ca.ok()) return Fail(ca.status().ToString());
+      grpc::SslCredentialsOptions tls;
+      tls.pem_root_certs = *ca;
+      credentials = grpc::SslCredentials(tls);
+    }
+    billing_sink = std::make_unique<ent::convention::BillingNoticeSink>(
+        grpc::CreateChannel(flags->extra["billing"], credentials), *token);
+    dispatcher_thread = std::make_unique<ent::workflow::OutboxDispatcher>(
+        (*store)->outbox_store(), *billing_sink, outbox_clock,
+        ent::workflow::OutboxDispatcher::Options());
+    runner.SetNoticesQueued([d = dispatcher_thread.get()] { d->Wake(); });
+    dispatcher_thread->Start();
+  }
+
   ent::convention::ConventionHandler handler(conventions, disputes, (*store)->outbox_store(),
                                             **principals);
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
@@ -102,6 +142,7 @@ int main(int argc, char** argv) {
                  reloaded.ok() ? "ok" : reloaded.ToString().c_str(), (*principals)->size());
   });
   engine.Stop();
+  if (dispatcher_thread) dispatcher_thread->Stop();
   if (!served.ok()) return Fail(served.ToString());
   return 0;
 }

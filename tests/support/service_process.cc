@@ -32,10 +32,11 @@ std::string BinaryPath(const std::string& relative) {
 }
 
 ServiceProcess::ServiceProcess(std::string binary, std::string data_dir,
-                               std::vector<std::string> extra_args)
+                               std::vector<std::string> extra_args, std::string listen)
     : binary_(std::move(binary)),
       data_dir_(std::move(data_dir)),
       extra_args_(std::move(extra_args)),
+      listen_(std::move(listen)),
       log_path_(data_dir_ + "/service.log") {}
 
 ServiceProcess::~ServiceProcess() {
@@ -52,7 +53,7 @@ ServiceProcess::~ServiceProcess() {
 absl::Status ServiceProcess::Start() {
   const std::string port_file = data_dir_ + "/port";
   std::filesystem::remove(port_file);
-  std::vector<std::string> args = {binary_, "--listen=127.0.0.1:0", "--data-dir=" + data_dir_,
+  std::vector<std::string> args = {binary_, "--listen=" + listen_, "--data-dir=" + data_dir_,
                                    "--port-file=" + port_file, "--drain-seconds=2"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = fork();

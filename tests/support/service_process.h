@@ -29,8 +29,9 @@ class TempDir {
 
 class ServiceProcess {
  public:
-  // `binary` is a path; `data_dir` must exist.
-  ServiceProcess(std::string binary, std::string data_dir, std::vector<std::string> extra_args = {});
+  // `binary` is a path; `data_dir` must exist; `listen` defaults to port 0.
+  ServiceProcess(std::string binary, std::string data_dir, std::vector<std::string> extra_args = {},
+                 std::string listen = "127.0.0.1:0");
   ~ServiceProcess();  // Stops the process if it still runs.
 
   // Starts and waits until the port file appears (error after 30 s).
@@ -51,6 +52,7 @@ class ServiceProcess {
   std::string binary_;
   std::string data_dir_;
   std::vector<std::string> extra_args_;
+  std::string listen_;
   std::string log_path_;
   pid_t pid_ = -1;
   int port_ = 0;

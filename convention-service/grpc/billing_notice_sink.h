@@ -1,0 +1,31 @@
+// Delivers outbox notices to billing-service (NotifyConventionChange) as the
+// internal-service principal whose bearer token is given. Thread-safe.
+#ifndef ENT_CONVENTION_GRPC_BILLING_NOTICE_SINK_H_
+#define ENT_CONVENTION_GRPC_BILLING_NOTICE_SINK_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "ent/billing/v1/billing_service.grpc.pb.h"
+#include "workflow/outbox/outbox.h"
+
+namespace ent::convention {
+
+class BillingNoticeSink final : public workflow::OutboxSink {
+ public:
+  BillingNoticeSink(std::shared_ptr<grpc::Channel> channel, std::string token)
+      : stub_(ent::billing::v1::BillingService::NewStub(std::move(channel))),
+        token_(std::move(token)) {}
+
+  absl::Status Deliver(const workflow::OutboxMessage& message) override;
+
+ private:
+  std::unique_ptr<ent::billing::v1::BillingService::Stub> stub_;
+  const std::string token_;
+};
+
+}  // namespace ent::convention
+
+#endif  // ENT_CONVENTION_GRPC_BILLING_NOTICE_SINK_H_

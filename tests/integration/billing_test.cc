@@ -1,0 +1,446 @@
+// billing-service against the real binaries: alone (tariffs, titres,
+// numbering under concurrency, payments, corrections, immutability) and with
+// convention-service delivering its notices through the outbox.
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "demo/saint_ambroix.h"
+#include "ent/billing/v1/billing_service.grpc.pb.h"
+#include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "ent/testing/v1/clock_service.grpc.pb.h"
+#include "tests/support/proto_dates.h"
+#include "tests/support/service_process.h"
+#include "tests/support/test_principals.h"
+
+namespace ent::billing {
+namespace {
+
+namespace bv1 = ::ent::billing::v1;
+namespace cv1 = ::ent::convention::v1;
+namespace tv1 = ::ent::testing::v1;
+using testing::Date;
+using testing::Iso;
+using testing::TestPrincipals;
+using ::testing::HasSubstr;
+
+std::string NextId() {
+  static std::atomic<int> n{0};
+  return "bill-" + std::to_string(++n);
+}
+
+// An activation notice as convention-service writes it.
+std::string ActivatedPayload(const std::string& convention, const std::string& insee, int schools) {
+  std::string list;
+  for (int i = 0; i < schools; ++i) {
+    absl::StrAppend(&list, i ? "," : "", "{\"uai\":\"03", insee, i, "X\",\"name\":\"ECOLE ", i,
+                    "\",\"enrolled_date\":\"2021-11-03\"}");
+  }
+  return absl::StrCat("{\"convention\":\"", convention, "\",\"commune\":{\"insee_code\":\"", insee,
+                      "\",\"siren\":\"213002272\",\"name\":\"Commune ", insee,
+                      "\",\"address\":\"Mairie\"},\"school_year\":\"2021-2022\","
+                      "\"effective_date\":\"2021-11-03\",\"end_date\":\"2022-08-31\",\"schools\":[",
+                      list, "]}");
+}
+
+class BillingTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartBilling("127.0.0.1:0"); }
+
+  void StartBilling(const std::string& listen) {
+    billing_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("billing-service/ent-billing-service"), billing_dir_.path(),
+        std::vector<std::string>{"--principals=" + principals_.path(),
+                                 "--clock=simulated:2021-11-20T10:00:00+01:00"},
+        listen);
+    ASSERT_TRUE(billing_->Start().ok());
+    stub_ = bv1::BillingService::NewStub(billing_->Channel());
+  }
+
+  std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    principals_.Authorize(*ctx, who);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return ctx;
+  }
+
+  grpc::Status SetTariff(int64_t cents) {
+    bv1::SetTariffRequest req;
+    req.set_request_id(NextId());
+    req.mutable_tariff()->set_school_year("2021-2022");
+    req.mutable_tariff()->set_unit_price_cents(cents);
+    req.mutable_tariff()->set_legal_basis("Convention ENT-école, articles 5 à 7");
+    bv1::Tariff out;
+    return stub_->SetTariff(As(TestPrincipals::kFinance).get(), req, &out);
+  }
+
+  grpc::Status Notify(const std::string& topic, const std::string& key, const std::string& payload,
+                      bool* applied = nullptr) {
+    bv1::NotifyConventionChangeRequest req;
+    req.set_topic(topic);
+    req.set_idempotency_key(key);
+    req.set_payload(payload);
+    bv1::NotifyConventionChangeResponse out;
+    grpc::Status st = stub_->NotifyConventionChange(As(TestPrincipals::kInternal).get(), req, &out);
+    if (applied != nullptr) *applied = out.applied();
+    return st;
+  }
+
+  grpc::Status Issue(const std::string& convention, const std::string& year, bv1::Titre* out,
+                     const std::string& who = TestPrincipals::kFinance) {
+    bv1::IssueTitreRequest req;
+    req.set_convention(convention);
+    req.set_school_year(year);
+    req.set_request_id(NextId());
+    return stub_->IssueTitre(As(who).get(), req, out);
+  }
+
+  bv1::CheckNumberingResponse Numbering(int year) {
+    bv1::CheckNumberingRequest req;
+    req.set_year(year);
+    bv1::CheckNumberingResponse out;
+    EXPECT_TRUE(stub_->CheckNumbering(As(TestPrincipals::kFinance).get(), req, &out).ok());
+    return out;
+  }
+
+  testing::TempDir billing_dir_;
+  testing::TestPrincipals principals_{billing_dir_.path()};
+  std::unique_ptr<testing::ServiceProcess> billing_;
+  std::unique_ptr<bv1::BillingService::Stub> stub_;
+};
+
+TEST_F(BillingTest, TitreForTwoSchoolsIsIdempotentAndImmutable) {
+  ASSERT_TRUE(SetTariff(5000).ok());
+  ASSERT_TRUE(Notify("convention.activated", "conventions/c1/activated",
+                     ActivatedPayload("conventions/c1", "30227", 2)).ok());
+  bv1::Titre t;
+  ASSERT_TRUE(Issue("conventions/c1", "2021-2022", &t).ok());
+  EXPECT_EQ(t.name(), "titres/2021-000001");
+  EXPECT_EQ(t.lines_size(), 2);
+  EXPECT_EQ(t.total_cents(), 10000);
+  EXPECT_EQ(t.lines(0).unit_price_cents(), 5000);
+  EXPECT_EQ(t.debtor().siren(), "213002272");
+  EXPECT_EQ(t.vat_treatment(), "TVA non applicable, art. 256 B du CGI");
+  EXPECT_EQ(Iso(t.issue_date()), "2021-11-20");
+  EXPECT_THAT(t.appeal_routes(), HasSubstr("Tribunal administratif"));
+  EXPECT_FALSE(t.issuing_officer().empty());
+  bv1::Titre again;
+  ASSERT_TRUE(Issue("conventions/c1", "2021-2022", &again).ok());
+  EXPECT_EQ(again.name(), t.name());
+  // The tariff is now locked.
+  EXPECT_EQ(SetTariff(6000).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // A school enrolled later: a supplementary titre for it only.
+  ASSERT_TRUE(Notify("convention.schools_amended", "conventions/c1/amendment/v9/0300009Z",
+                     "{\"convention\":\"conventions/c1\",\"amendment\":{\"uai\":\"0300009Z\","
+                     "\"name\":\"ECOLE NOUVELLE\",\"change\":\"added\",\"date\":\"2022-01-10\"}}")
+                  .ok());
+  bv1::Titre supplementary;
+  ASSERT_TRUE(Issue("conventions/c1", "2021-2022", &supplementary).ok());
+  EXPECT_EQ(supplementary.name(), "titres/2021-000002");
+  EXPECT_EQ(supplementary.kind(), bv1::Titre::KIND_SUPPLEMENTARY);
+  ASSERT_EQ(supplementary.lines_size(), 1);
+  EXPECT_EQ(supplementary.lines(0).uai(), "0300009Z");
+  // The database itself refuses to change an issued titre.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((billing_dir_.path() + "/billing.db").c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_NE(sqlite3_exec(db, "UPDATE titres SET total_cents = 1", nullptr, nullptr, &err), SQLITE_OK);
+  EXPECT_THAT(std::string(err ? err : ""), HasSubstr("never changes"));
+  sqlite3_free(err);
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM titre_lines", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+TEST_F(BillingTest, PaymentsAndCorrectionsNeverOverpayNorRefund) {
+  ASSERT_TRUE(SetTariff(5000).ok());
+  ASSERT_TRUE(Notify("convention.activated", "k1", ActivatedPayload("conventions/c1", "30227", 2)).ok());
+  bv1::Titre t;
+  ASSERT_TRUE(Issue("conventions/c1", "2021-2022", &t).ok());
+  auto pay = [&](int64_t cents) {
+    bv1::RecordPaymentRequest req;
+    req.set_titre(t.name());
+    req.set_request_id(NextId());
+    req.mutable_payment()->set_amount_cents(cents);
+    *req.mutable_payment()->mutable_received_date() = Date(2021, 11, 20);
+    req.mutable_payment()->set_reference("VIR-2021-1120");
+    bv1::Payment out;
+    return stub_->RecordPayment(As(TestPrincipals::kFinance).get(), req, &out);
+  };
+  auto correct = [&](bv1::Correction::Kind kind, int64_t cents) {
+    bv1::CreateCorrectionRequest req;
+    req.set_titre(t.name());
+    req.set_request_id(NextId());
+    req.mutable_correction()->set_kind(kind);
+    req.mutable_correction()->set_amount_cents(cents);
+    req.mutable_correction()->set_reason("école fermée comptée à tort");
+    req.mutable_correction()->set_justification("courrier de la mairie du 15/11/2021");
+    bv1::Correction out;
+    return stub_->CreateCorrection(As(TestPrincipals::kFinance).get(), req, &out);
+  };
+  ASSERT_TRUE(pay(4000).ok());
+  grpc::Status st = pay(7000);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(st.error_message(), HasSubstr("overpayment refused"));
+  EXPECT_EQ(correct(bv1::Correction::KIND_ANNULATION, 0).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // partly paid: no refund
+  ASSERT_TRUE(correct(bv1::Correction::KIND_REDUCTION, 5000).ok());
+  ASSERT_TRUE(pay(1000).ok());
+  bv1::GetStatementRequest sreq;
+  sreq.set_commune_insee_code("30227");
+  bv1::Statement s;
+  ASSERT_TRUE(stub_->GetStatement(As(TestPrincipals::kPortal30227).get(), sreq, &s).ok());
+  EXPECT_EQ(s.total_cents(), 10000);
+  EXPECT_EQ(s.corrected_cents(), 5000);
+  EXPECT_EQ(s.paid_cents(), 5000);
+  EXPECT_EQ(s.balance_cents(), 0);
+  ASSERT_EQ(s.entries_size(), 1);
+  EXPECT_EQ(s.entries(0).titre().state(), bv1::Titre::STATE_PAID);
+  EXPECT_EQ(s.entries(0).payments_size(), 2);
+  sreq.set_commune_insee_code("34172");
+  EXPECT_EQ(stub_->GetStatement(As(TestPrincipals::kPortal30227).get(), sreq, &s).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(BillingTest, OnlyFinanceManagesAndOnlyTheOutboxNotifies) {
+  ASSERT_TRUE(SetTariff(5000).ok());
+  ASSERT_TRUE(Notify("convention.activated", "k1", ActivatedPayload("conventions/c1", "30227", 1)).ok());
+  bv1::Titre t;
+  for (const char* who : {TestPrincipals::kRectorat, TestPrincipals::kSupport,
+                          TestPrincipals::kInternal, TestPrincipals::kPortal30227}) {
+    EXPECT_EQ(Issue("conventions/c1", "2021-2022", &t, who).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << who;
+  }
+  bv1::NotifyConventionChangeRequest notice;
+  notice.set_topic("convention.activated");
+  notice.set_idempotency_key("forged");
+  notice.set_payload(ActivatedPayload("conventions/c9", "30227", 1));
+  bv1::NotifyConventionChangeResponse out;
+  EXPECT_EQ(stub_->NotifyConventionChange(As(TestPrincipals::kFinance).get(), notice, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Issue("conventions/c1", "2021-2022", &t).ok());
+  bv1::GetTitreRequest get;
+  get.set_name(t.name());
+  for (const char* who : {TestPrincipals::kRectorat, TestPrincipals::kSupport,
+                          TestPrincipals::kFinance, TestPrincipals::kPortal30227}) {
+    bv1::Titre read;
+    EXPECT_TRUE(stub_->GetTitre(As(who).get(), get, &read).ok()) << who;
+  }
+  bv1::Titre read;
+  EXPECT_EQ(stub_->GetTitre(As(TestPrincipals::kPortal34172).get(), get, &read).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  get.set_name("titres/2021-000099");
+  EXPECT_EQ(stub_->GetTitre(As(TestPrincipals::kPortal34172).get(), get, &read).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->GetTitre(As(TestPrincipals::kFinance).get(), get, &read).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // A repeated notice is acknowledged and ignored.
+  bool applied = true;
+  ASSERT_TRUE(Notify("convention.activated", "k1", ActivatedPayload("conventions/c1", "30227", 1), &applied).ok());
+  EXPECT_FALSE(applied);
+}
+
+// 32 concurrent issuers and a campaign over 300 conventions: the sequence is
+// gapless and duplicate-free, each convention billed once.
+TEST_F(BillingTest, ConcurrentIssuingAndACampaignKeepNumberingGapless) {
+  ASSERT_TRUE(SetTariff(5000).ok());
+  constexpr int kConventions = 300;
+  for (int i = 0; i < kConventions; ++i) {
+    const std::string name = absl::StrCat("conventions/n", i);
+    ASSERT_TRUE(Notify("convention.activated", name + "/activated",
+                       ActivatedPayload(name, std::to_string(30001 + i), 1 + i % 3)).ok());
+  }
+  std::vector<std::thread> issuers;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 32; ++t) {
+    issuers.emplace_back([&, t] {
+      for (int k = 0; k < 20; ++k) {
+        bv1::Titre out;
+        if (!Issue(absl::StrCat("conventions/n", (t * 37 + k * 11) % kConventions), "2021-2022", &out).ok()) {
+          failures++;
+        }
+      }
+    });
+  }
+  bv1::RunBillingCampaignRequest campaign;
+  campaign.set_school_year("2021-2022");
+  campaign.set_request_id(NextId());
+  bv1::RunBillingCampaignResponse result;
+  ASSERT_TRUE(stub_->RunBillingCampaign(As(TestPrincipals::kFinance).get(), campaign, &result).ok());
+  for (auto& t : issuers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  const auto report = Numbering(2021);
+  EXPECT_EQ(report.count(), kConventions);
+  EXPECT_EQ(report.last_sequence(), kConventions);
+  EXPECT_EQ(report.gaps_size(), 0);
+  EXPECT_EQ(report.duplicates_size(), 0);
+  // Re-running the campaign issues nothing more.
+  campaign.set_request_id(NextId());
+  ASSERT_TRUE(stub_->RunBillingCampaign(As(TestPrincipals::kFinance).get(), campaign, &result).ok());
+  EXPECT_EQ(result.issued_size(), 0);
+  EXPECT_EQ(result.skipped_size(), kConventions);
+  EXPECT_THAT(result.skipped(0).reason(), HasSubstr("already billed"));
+}
+
+// Both services: the golden scenario's billing (DESIGN §6 steps 3 and 6), and
+// notices delivered exactly once after billing-service was down.
+class BillingWithConventionsTest : public BillingTest {
+ protected:
+  void StartConventions(const std::string& billing_address) {
+    token_file_ = billing_dir_.path() + "/internal.token";
+    std::ofstream(token_file_) << principals_.Token(TestPrincipals::kInternal) << "\n";
+    conventions_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("convention-service/ent-convention-service"), conventions_dir_.path(),
+        std::vector<std::string>{"--principals=" + principals_.path(),
+                                 "--clock=simulated:2021-11-03T15:00:00+01:00",
+                                 "--billing=" + billing_address,
+                                 "--billing-token-file=" + token_file_});
+    ASSERT_TRUE(conventions_->Start().ok());
+    conv_ = cv1::ConventionService::NewStub(conventions_->Channel());
+    clock_ = tv1::ClockService::NewStub(conventions_->Channel());
+  }
+
+  void Activate(cv1::CreateConventionRequest create) {
+    cv1::Convention c;
+    ASSERT_TRUE(conv_->CreateConvention(As(TestPrincipals::kRectorat).get(), create, &c).ok());
+    for (auto sig : {demo::SaintAmbroixAcademieSignature(), demo::SaintAmbroixCommuneSignature()}) {
+      sig.set_name(c.name());
+      sig.set_request_id(NextId());
+      grpc::Status st = conv_->SignConvention(As(TestPrincipals::kRectorat).get(), sig, &c);
+      ASSERT_TRUE(st.ok()) << st.error_message();
+    }
+  }
+
+  // Waits until convention-service's outbox has nothing pending.
+  bool OutboxDrained() {
+    for (int i = 0; i < 1500; ++i) {
+      cv1::ListOutboxMessagesResponse pending;
+      if (conv_->ListOutboxMessages(As(TestPrincipals::kSupport).get(),
+                                    cv1::ListOutboxMessagesRequest(), &pending).ok() &&
+          pending.messages_size() == 0) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  void SetConventionTime(const std::string& rfc3339) {
+    absl::Time t;
+    std::string err;
+    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
+    tv1::SetTimeRequest req;
+    req.mutable_time()->set_seconds(absl::ToUnixSeconds(t));
+    tv1::GetTimeResponse out;
+    ASSERT_TRUE(clock_->SetTime(As(TestPrincipals::kRectorat).get(), req, &out).ok());
+  }
+
+  testing::TempDir conventions_dir_;
+  std::string token_file_;
+  std::unique_ptr<testing::ServiceProcess> conventions_;
+  std::unique_ptr<cv1::ConventionService::Stub> conv_;
+  std::unique_ptr<tv1::ClockService::Stub> clock_;
+};
+
+TEST_F(BillingWithConventionsTest, GoldenScenarioBillingSurvivesTermination) {
+  StartConventions(billing_->address());
+  ASSERT_TRUE(SetTariff(5000).ok());
+  cv1::Convention c;
+  ASSERT_TRUE(conv_->CreateConvention(As(TestPrincipals::kRectorat).get(), demo::SaintAmbroixCreate(), &c).ok());
+  ASSERT_TRUE(conv_->RecordDeliberation(As(TestPrincipals::kRectorat).get(), demo::SaintAmbroixDeliberation(), &c).ok());
+  ASSERT_TRUE(conv_->SignConvention(As(TestPrincipals::kRectorat).get(), demo::SaintAmbroixAcademieSignature(), &c).ok());
+  ASSERT_TRUE(conv_->SignConvention(As(TestPrincipals::kPortal30227).get(), demo::SaintAmbroixCommuneSignature(), &c).ok());
+  ASSERT_TRUE(OutboxDrained());
+
+  // Step 3: 2 lines, 10 000 cents.
+  bv1::Titre t;
+  ASSERT_TRUE(Issue(c.name(), "2021-2022", &t).ok());
+  EXPECT_EQ(t.lines_size(), 2);
+  EXPECT_EQ(t.total_cents(), 10000);
+  EXPECT_EQ(t.lines(0).uai(), "0300673U");
+  EXPECT_EQ(t.lines(1).uai(), "0301531B");
+  EXPECT_EQ(t.debtor().insee_code(), "30227");
+
+  // Steps 4-5 on convention-service: dispute, lapse, termination.
+  SetConventionTime("2022-03-31T10:00:00+02:00");
+  cv1::OpenDisputeRequest open;
+  open.set_parent(c.name());
+  open.set_request_id(NextId());
+  open.mutable_dispute()->set_party(cv1::PARTY_ROLE_COMMUNE);
+  open.mutable_dispute()->set_grievances("griefs");
+  open.mutable_dispute()->set_notice_reference("LRAR 1");
+  *open.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 3, 31);
+  cv1::Dispute d;
+  ASSERT_TRUE(conv_->OpenDispute(As(TestPrincipals::kSupport).get(), open, &d).ok());
+  SetConventionTime("2022-05-11T10:00:00+02:00");
+  cv1::SendTerminationNoticeRequest terminate;
+  terminate.set_name(d.name());
+  terminate.set_request_id(NextId());
+  terminate.mutable_termination()->set_party(cv1::PARTY_ROLE_COMMUNE);
+  terminate.mutable_termination()->set_reasons("motifs");
+  terminate.mutable_termination()->set_letter_reference("LRAR 2");
+  *terminate.mutable_termination()->mutable_sent_date() = Date(2022, 5, 11);
+  ASSERT_TRUE(conv_->SendTerminationNotice(As(TestPrincipals::kSupport).get(), terminate, &d).ok());
+  SetConventionTime("2022-05-28T00:00:00+02:00");
+  ASSERT_TRUE(OutboxDrained());
+
+  // Step 6: the titre stays due and unchanged; nothing for 2022-2023.
+  bv1::GetTitreRequest get;
+  get.set_name(t.name());
+  bv1::Titre after;
+  ASSERT_TRUE(stub_->GetTitre(As(TestPrincipals::kFinance).get(), get, &after).ok());
+  EXPECT_EQ(after.total_cents(), 10000);
+  EXPECT_EQ(after.balance_cents(), 10000);
+  EXPECT_EQ(after.state(), bv1::Titre::STATE_ISSUED);
+  bv1::Titre none;
+  EXPECT_EQ(Issue(c.name(), "2022-2023", &none).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(BillingWithConventionsTest, NoticesWaitForBillingAndArriveExactlyOnce) {
+  const std::string address = billing_->address();
+  billing_->Stop();  // billing-service is down
+  StartConventions(address);
+  for (const char* insee : {"30227", "30007", "30189", "34172", "11069"}) {
+    cv1::CreateConventionRequest req = demo::SaintAmbroixCreate();
+    req.set_convention_id(absl::StrCat("c", insee));
+    req.set_request_id(NextId());
+    req.mutable_convention()->mutable_commune()->set_insee_code(insee);
+    Activate(req);
+  }
+  // convention-service keeps working; the notices wait, visible.
+  cv1::ListOutboxMessagesResponse pending;
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(conv_->ListOutboxMessages(As(TestPrincipals::kSupport).get(),
+                                          cv1::ListOutboxMessagesRequest(), &pending).ok());
+    if (pending.messages_size() == 5 && pending.messages(0).attempts() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(pending.messages_size(), 5);
+  EXPECT_GT(pending.messages(0).attempts(), 0);
+  EXPECT_FALSE(pending.messages(0).last_error().empty());
+
+  StartBilling(address);  // back, on the same address
+  ASSERT_TRUE(OutboxDrained());
+  ASSERT_TRUE(SetTariff(5000).ok());
+  bv1::RunBillingCampaignRequest campaign;
+  campaign.set_school_year("2021-2022");
+  campaign.set_request_id(NextId());
+  bv1::RunBillingCampaignResponse result;
+  ASSERT_TRUE(stub_->RunBillingCampaign(As(TestPrincipals::kFinance).get(), campaign, &result).ok());
+  EXPECT_EQ(result.issued_size(), 5);
+  EXPECT_EQ(result.issued_total_cents(), 5 * 10000);
+  // Each notice was applied once: replaying one is acknowledged and ignored.
+  bool applied = true;
+  ASSERT_TRUE(Notify("convention.activated", "conventions/c30227/activated", "{}", &applied).ok());
+  EXPECT_FALSE(applied);
+}
+
+}  // namespace
+}  // namespace ent::billing
