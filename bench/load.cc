@@ -14,6 +14,7 @@ namespace {
 
 struct State {
   const StartCall* start_call;
+  std::function<bool()> finished;
   absl::Time deadline;
   std::atomic<int64_t> next{0};
   std::atomic<int64_t> errors{0};
@@ -23,6 +24,10 @@ struct State {
   absl::Notification all_done;
 
   void Launch() {
+    if (finished && finished()) {
+      if (active.fetch_sub(1) == 1) all_done.Notify();
+      return;
+    }
     const int64_t i = next.fetch_add(1);
     const absl::Time started = absl::Now();
     (*start_call)(i, [this, started](bool ok) {
@@ -43,9 +48,11 @@ struct State {
 
 }  // namespace
 
-LoadResult RunClosedLoop(int concurrency, absl::Duration duration, const StartCall& start_call) {
+LoadResult RunClosedLoop(int concurrency, absl::Duration duration, const StartCall& start_call,
+                         std::function<bool()> finished) {
   auto state = std::make_unique<State>();
   state->start_call = &start_call;
+  state->finished = std::move(finished);
   const absl::Time begin = absl::Now();
   state->deadline = begin + duration;
   state->active = concurrency;

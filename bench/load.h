@@ -24,7 +24,9 @@ struct LoadResult {
 // `done(ok)` once when it completes.
 using StartCall = std::function<void(int64_t i, std::function<void(bool ok)> done)>;
 
-LoadResult RunClosedLoop(int concurrency, absl::Duration duration, const StartCall& start_call);
+// Runs until `duration` has passed, or until `finished` (when given) says so.
+LoadResult RunClosedLoop(int concurrency, absl::Duration duration, const StartCall& start_call,
+                         std::function<bool()> finished = nullptr);
 
 std::string Describe(const LoadResult& r);
 
