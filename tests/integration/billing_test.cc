@@ -289,6 +289,46 @@ TEST_F(BillingTest, ConcurrentIssuingAndACampaignKeepNumberingGapless) {
   EXPECT_THAT(result.skipped(0).reason(), HasSubstr("already billed"));
 }
 
+// Numbers stay gapless when the process is killed while titres are being issued.
+TEST_F(BillingTest, NumberingStaysGaplessAcrossAKillDuringIssuing) {
+  ASSERT_TRUE(SetTariff(5000).ok());
+  constexpr int kConventions = 400;
+  for (int i = 0; i < kConventions; ++i) {
+    const std::string name = absl::StrCat("conventions/k", i);
+    ASSERT_TRUE(Notify("convention.activated", name + "/activated",
+                       ActivatedPayload(name, std::to_string(30001 + i), 1)).ok());
+  }
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> issuers;
+  for (int t = 0; t < 8; ++t) {
+    issuers.emplace_back([&, t] {
+      for (int k = t; k < kConventions && !stop; k += 8) {
+        bv1::Titre out;
+        Issue(absl::StrCat("conventions/k", k), "2021-2022", &out);  // fails once killed
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  billing_->Kill();
+  stop = true;
+  for (auto& t : issuers) t.join();
+  StartBilling("127.0.0.1:0");
+  auto report = Numbering(2021);
+  EXPECT_EQ(report.gaps_size(), 0);
+  EXPECT_EQ(report.duplicates_size(), 0);
+  EXPECT_EQ(report.count(), report.last_sequence());
+  // Finishing the job continues the same sequence.
+  bv1::RunBillingCampaignRequest campaign;
+  campaign.set_school_year("2021-2022");
+  campaign.set_request_id(NextId());
+  bv1::RunBillingCampaignResponse result;
+  ASSERT_TRUE(stub_->RunBillingCampaign(As(TestPrincipals::kFinance).get(), campaign, &result).ok());
+  report = Numbering(2021);
+  EXPECT_EQ(report.count(), kConventions);
+  EXPECT_EQ(report.last_sequence(), kConventions);
+  EXPECT_EQ(report.gaps_size(), 0);
+}
+
 // Both services: the golden scenario's billing (DESIGN §6 steps 3 and 6), and
 // notices delivered exactly once after billing-service was down.
 class BillingWithConventionsTest : public BillingTest {
