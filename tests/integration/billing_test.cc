@@ -289,6 +289,162 @@ TEST_F(BillingTest, ConcurrentIssuingAndACampaignKeepNumberingGapless) {
   EXPECT_THAT(result.skipped(0).reason(), HasSubstr("already billed"));
 }
 
+// Every billing RPC × every role × own/other commune, with the exact code
+// (DESIGN §3.6): finance manages; rectorat, support and finance read titres
+// and statements, portals their own commune's; only the outbox notifies.
+TEST_F(BillingTest, EveryRpcForEveryRoleOnOwnAndOtherCommune) {
+  ASSERT_TRUE(SetTariff(5000).ok());
+  int serial = 0;
+  // A fresh titre of commune `insee` (own: 30227, other: 11069).
+  auto fresh_titre = [&](const std::string& insee) {
+    const std::string name = absl::StrCat("conventions/m", ++serial);
+    EXPECT_TRUE(Notify("convention.activated", name + "/activated", ActivatedPayload(name, insee, 2)).ok());
+    bv1::Titre t;
+    EXPECT_TRUE(Issue(name, "2021-2022", &t).ok());
+    return std::make_pair(name, t.name());
+  };
+  using Call = std::function<grpc::Status(grpc::ClientContext*, const std::string& insee)>;
+  struct Row {
+    const char* rpc;
+    bool finance, readers, portal_own, internal;
+    Call call;
+  };
+  const std::vector<Row> rows = {
+      {"SetTariff", true, false, false, false,
+       [&](grpc::ClientContext* c, const std::string&) {
+         bv1::SetTariffRequest r;
+         r.set_request_id(NextId());
+         const int first = 2040 + (++serial % 100);
+         r.mutable_tariff()->set_school_year(absl::StrCat(first, "-", first + 1));
+         r.mutable_tariff()->set_unit_price_cents(5000);
+         r.mutable_tariff()->set_legal_basis("art. 5");
+         bv1::Tariff out;
+         return stub_->SetTariff(c, r, &out);
+       }},
+      {"GetTariff", true, true, true, true,
+       [&](grpc::ClientContext* c, const std::string&) {
+         bv1::GetTariffRequest r;
+         r.set_name("tariffs/2021-2022");
+         bv1::Tariff out;
+         return stub_->GetTariff(c, r, &out);
+       }},
+      {"IssueTitre", true, false, false, false,
+       [&](grpc::ClientContext* c, const std::string& insee) {
+         const std::string name = absl::StrCat("conventions/i", ++serial);
+         EXPECT_TRUE(Notify("convention.activated", name + "/activated", ActivatedPayload(name, insee, 1)).ok());
+         bv1::IssueTitreRequest r;
+         r.set_convention(name);
+         r.set_school_year("2021-2022");
+         r.set_request_id(NextId());
+         bv1::Titre out;
+         return stub_->IssueTitre(c, r, &out);
+       }},
+      {"GetTitre", true, true, true, false,
+       [&](grpc::ClientContext* c, const std::string& insee) {
+         bv1::GetTitreRequest r;
+         r.set_name(fresh_titre(insee).second);
+         bv1::Titre out;
+         return stub_->GetTitre(c, r, &out);
+       }},
+      {"ListTitres", true, true, true, false,
+       [&](grpc::ClientContext* c, const std::string& insee) {
+         bv1::ListTitresRequest r;
+         r.set_commune_insee_code(insee);
+         bv1::ListTitresResponse out;
+         return stub_->ListTitres(c, r, &out);
+       }},
+      {"RunBillingCampaign", true, false, false, false,
+       [&](grpc::ClientContext* c, const std::string&) {
+         bv1::RunBillingCampaignRequest r;
+         r.set_school_year("2021-2022");
+         r.set_request_id(NextId());
+         bv1::RunBillingCampaignResponse out;
+         return stub_->RunBillingCampaign(c, r, &out);
+       }},
+      {"RecordPayment", true, false, false, false,
+       [&](grpc::ClientContext* c, const std::string& insee) {
+         bv1::RecordPaymentRequest r;
+         r.set_titre(fresh_titre(insee).second);
+         r.set_request_id(NextId());
+         r.mutable_payment()->set_amount_cents(100);
+         *r.mutable_payment()->mutable_received_date() = Date(2021, 11, 20);
+         r.mutable_payment()->set_reference("VIR");
+         bv1::Payment out;
+         return stub_->RecordPayment(c, r, &out);
+       }},
+      {"CreateCorrection", true, false, false, false,
+       [&](grpc::ClientContext* c, const std::string& insee) {
+         bv1::CreateCorrectionRequest r;
+         r.set_titre(fresh_titre(insee).second);
+         r.set_request_id(NextId());
+         r.mutable_correction()->set_kind(bv1::Correction::KIND_REDUCTION);
+         r.mutable_correction()->set_amount_cents(100);
+         r.mutable_correction()->set_reason("erreur");
+         r.mutable_correction()->set_justification("pièce");
+         bv1::Correction out;
+         return stub_->CreateCorrection(c, r, &out);
+       }},
+      {"GetStatement", true, true, true, false,
+       [&](grpc::ClientContext* c, const std::string& insee) {
+         bv1::GetStatementRequest r;
+         r.set_commune_insee_code(insee);
+         bv1::Statement out;
+         return stub_->GetStatement(c, r, &out);
+       }},
+      {"CheckNumbering", true, false, false, false,
+       [&](grpc::ClientContext* c, const std::string&) {
+         bv1::CheckNumberingRequest r;
+         r.set_year(2021);
+         bv1::CheckNumberingResponse out;
+         return stub_->CheckNumbering(c, r, &out);
+       }},
+      {"NotifyConventionChange", false, false, false, true,
+       [&](grpc::ClientContext* c, const std::string& insee) {
+         bv1::NotifyConventionChangeRequest r;
+         const std::string name = absl::StrCat("conventions/x", ++serial);
+         r.set_topic("convention.activated");
+         r.set_idempotency_key(name + "/activated");
+         r.set_payload(ActivatedPayload(name, insee, 1));
+         bv1::NotifyConventionChangeResponse out;
+         return stub_->NotifyConventionChange(c, r, &out);
+       }},
+  };
+  const char* principals[] = {TestPrincipals::kRectorat, TestPrincipals::kSupport,
+                              TestPrincipals::kFinance, TestPrincipals::kInternal,
+                              TestPrincipals::kPortal30227};
+  int checked = 0;
+  for (const Row& row : rows) {
+    for (const std::string who : principals) {
+      for (const char* insee : {"30227", "11069"}) {
+        bool allowed;
+        if (who == TestPrincipals::kFinance) {
+          allowed = row.finance;
+        } else if (who == TestPrincipals::kInternal) {
+          allowed = row.internal;
+        } else if (who == TestPrincipals::kPortal30227) {
+          allowed = row.portal_own && std::string(insee) == "30227" &&
+                    (row.readers || std::string(row.rpc) == "GetTariff");
+        } else {
+          allowed = row.readers;
+        }
+        if (std::string(row.rpc) == "GetTariff") allowed = true;
+        auto ctx = As(who);
+        const grpc::Status st = row.call(ctx.get(), insee);
+        EXPECT_EQ(st.error_code(), allowed ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED)
+            << row.rpc << " as " << who << " for " << insee << ": " << st.error_message();
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 11 * 5 * 2);
+  // Without a valid token, every RPC is UNAUTHENTICATED.
+  for (const Row& row : rows) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer nope");
+    EXPECT_EQ(row.call(&ctx, "30227").error_code(), grpc::StatusCode::UNAUTHENTICATED) << row.rpc;
+  }
+}
+
 // Numbers stay gapless when the process is killed while titres are being issued.
 TEST_F(BillingTest, NumberingStaysGaplessAcrossAKillDuringIssuing) {
   ASSERT_TRUE(SetTariff(5000).ok());
