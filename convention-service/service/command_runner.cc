@@ -6,6 +6,13 @@
 
 namespace ent::convention {
 
+Mutation Mutation::Of(Convention c, std::vector<Event> events) {
+  Mutation m;
+  m.conventions.push_back(std::move(c));
+  m.events = std::move(events);
+  return m;
+}
+
 void Mutation::Add(std::vector<Event> more) {
   for (Event& e : more) events.push_back(std::move(e));
 }

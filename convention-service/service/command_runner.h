@@ -38,6 +38,8 @@ struct Mutation {
   std::vector<OutboxNotice> notices;  // for billing-service, through the outbox
   bool answers_dispute = false;  // the response is disputes[0], else conventions[0]
 
+  // A mutation of one convention (the response) with its events.
+  static Mutation Of(Convention c, std::vector<Event> events);
   void Add(std::vector<Event> more);
   void Add(DisputeEffects effects);
 };

@@ -105,7 +105,7 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
                                    ", school year ", c.school_year.ToString()),
                       {},
                       State::kDraft};
-        return Mutation{{std::move(c)}, {}, {std::move(created)}};
+        return Mutation::Of(std::move(c), {std::move(created)});
       },
       std::move(done));
 }
@@ -150,7 +150,7 @@ void ConventionRegistry::Update(RequestContext ctx, Convention patch,
         ValidateTerms(c, "convention", v);
         ENT_RETURN_IF_ERROR(v.ToStatus());
         ENT_RETURN_IF_ERROR(CheckRenews(w, c));
-        return Mutation{{std::move(c)}, {}, std::move(events)};
+        return Mutation::Of(std::move(c), std::move(events));
       },
       std::move(done));
 }
@@ -184,7 +184,7 @@ void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature sign
         ENT_ASSIGN_OR_RETURN(Convention c, LoadConventionFor(w, caller, action, id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
         ENT_ASSIGN_OR_RETURN(std::vector<Event> events, convention::Sign(c, signature));
-        Mutation m{{c}, {}, std::move(events)};
+        Mutation m = Mutation::Of(c, std::move(events));
         if (c.state != State::kActive) return m;
         m.schedule = LifecycleTimers(c, now);
         m.notices.push_back(ActivatedNotice(c));
@@ -302,7 +302,7 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
                                    next.school_year.ToString()),
                       {},
                       source.state};
-        return Mutation{{std::move(next)}, {}, {std::move(created), std::move(renewed)}};
+        return Mutation::Of(std::move(next), {std::move(created), std::move(renewed)});
       },
       std::move(done));
 }

@@ -364,7 +364,9 @@ TEST_F(ConventionAuthTest, EveryDisputeRpcForEveryRoleOnOwnAndOtherCommune) {
         const std::string& convention = active.at(insee);
         v1::Dispute prepared;
         ASSERT_TRUE(open(convention, TestPrincipals::kRectorat, &prepared).ok()) << row.rpc;
-        if (row.needs_failed) ASSERT_TRUE(conciliate(prepared.name(), TestPrincipals::kRectorat).ok());
+        if (row.needs_failed) {
+          ASSERT_TRUE(conciliate(prepared.name(), TestPrincipals::kRectorat).ok());
+        }
         const bool portal = principal == TestPrincipals::kPortal30227;
         const bool allowed = portal ? std::string(insee) == kOwn
                              : (principal == TestPrincipals::kFinance ||

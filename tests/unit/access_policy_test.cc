@@ -33,7 +33,9 @@ TEST(AccessPolicyTest, FollowsTheMatrix) {
     for (const auto& [role, allowed] : cells) {
       const absl::Status own = AuthorizeOnCommune(Of(role), row.action, "30227");
       EXPECT_EQ(own.ok(), allowed) << RoleName(role) << " action " << static_cast<int>(row.action);
-      if (!allowed) EXPECT_EQ(own.code(), absl::StatusCode::kPermissionDenied);
+      if (!allowed) {
+        EXPECT_EQ(own.code(), absl::StatusCode::kPermissionDenied);
+      }
       // Another commune: as before for everyone but portals, which are refused.
       const absl::Status other = AuthorizeOnCommune(Of(role), row.action, "34172");
       EXPECT_EQ(other.ok(), allowed && role != Role::kCommunePortal) << RoleName(role);
