@@ -1,0 +1,58 @@
+// How entctl reaches the services: endpoints, bearer token and TLS settings
+// from flags, then the environment, then a config file (key = value lines,
+// --config or ~/.config/entctl/config), and the stubs built from them.
+#ifndef ENT_ENTCTL_CLIENT_H_
+#define ENT_ENTCTL_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "ent/billing/v1/billing_service.grpc.pb.h"
+#include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "ent/testing/v1/clock_service.grpc.pb.h"
+#include "entctl/args.h"
+
+namespace ent::entctl {
+
+struct Settings {
+  std::string convention_endpoint = "127.0.0.1:50051";
+  std::string billing_endpoint = "127.0.0.1:50052";
+  std::string token;
+  std::string ca_file;    // TLS when set
+  std::string cert_file;  // client certificate (mutual TLS)
+  std::string key_file;
+  bool json = false;      // --output json
+  int timeout_seconds = 30;
+};
+
+// Reads the settings; the flags it reads are marked used in `args`.
+absl::StatusOr<Settings> LoadSettings(const Args& args);
+
+class Client {
+ public:
+  explicit Client(Settings settings);
+  const Settings& settings() const { return settings_; }
+  // A context with the token and the deadline.
+  std::unique_ptr<grpc::ClientContext> Context() const;
+  // A fresh request id for a mutating call.
+  static std::string RequestId();
+
+  ent::convention::v1::ConventionService::Stub& conventions();
+  ent::billing::v1::BillingService::Stub& billing();
+  ent::testing::v1::ClockService::Stub& clock();
+
+ private:
+  std::shared_ptr<grpc::Channel> Channel(const std::string& endpoint) const;
+
+  Settings settings_;
+  std::unique_ptr<ent::convention::v1::ConventionService::Stub> conventions_;
+  std::unique_ptr<ent::billing::v1::BillingService::Stub> billing_;
+  std::unique_ptr<ent::testing::v1::ClockService::Stub> clock_;
+};
+
+}  // namespace ent::entctl
+
+#endif  // ENT_ENTCTL_CLIENT_H_

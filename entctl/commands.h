@@ -1,0 +1,47 @@
+// entctl's commands: "noun verb" (or a single word) → what it does.
+#ifndef ENT_ENTCTL_COMMANDS_H_
+#define ENT_ENTCTL_COMMANDS_H_
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "entctl/args.h"
+#include "entctl/client.h"
+
+namespace ent::entctl {
+
+struct Command {
+  std::function<int(Client&, Args&)> run;
+  std::string usage;  // one line
+};
+
+using Commands = std::map<std::string, Command>;
+
+void AddConventionCommands(Commands& commands);
+void AddDisputeCommands(Commands& commands);
+void AddBillingCommands(Commands& commands);
+
+// Shared by the command files.
+namespace internal {
+// Finishes a call: prints JSON or runs `text`, or prints the error. Returns the exit code.
+int Done(const Client& client, const grpc::Status& status, const google::protobuf::Message& resp,
+         const std::function<void()>& text);
+// Parses a value of an enum given in lower case without prefix (e.g. "commune" for
+// PARTY_ROLE_COMMUNE); -1 when unknown.
+int ParseEnum(const google::protobuf::EnumDescriptor* type, const std::string& prefix,
+              const std::string& value);
+google::type::Date ToDate(CivilDate d);
+// A command-line mistake: prints it and returns 2.
+int UsageError(const absl::Status& status);
+}  // namespace internal
+
+// `auto var = value of expr`, or a usage error (exit code 2).
+#define ENTCTL_TRY(var, expr)                                               \
+  auto var##_or = (expr);                                                   \
+  if (!var##_or.ok()) return ::ent::entctl::internal::UsageError(var##_or.status()); \
+  auto var = std::move(*var##_or)
+
+}  // namespace ent::entctl
+
+#endif  // ENT_ENTCTL_COMMANDS_H_

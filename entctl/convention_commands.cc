@@ -1,0 +1,452 @@
+// entctl commands for conventions, deadlines and the simulated clock.
+#include <cmath>
+#include <cstdio>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "entctl/commands.h"
+#include "common/clock.h"
+#include "entctl/output.h"
+#include "workflow/calendar/legal_calendar.h"
+
+namespace ent::entctl {
+namespace {
+
+namespace v1 = ::ent::convention::v1;
+using internal::Done;
+using internal::ParseEnum;
+using internal::ToDate;
+
+std::string StateOf(v1::Convention::State s) {
+  return EnumName(v1::Convention::State_Name(s), "STATE_");
+}
+
+absl::StatusOr<std::string> ReadJsonInto(const std::string& path, google::protobuf::Message* m) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return absl::NotFoundError(absl::StrCat("--file: cannot read ", path));
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  auto st = google::protobuf::util::JsonStringToMessage(text, m);
+  if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat("--file ", path, ": ", st.ToString()));
+  return text;
+}
+
+void PrintConventionRow(Table& t, const v1::Convention& c) {
+  t.Add({c.name(), c.commune().insee_code(), c.commune().party().name(), c.school_year(),
+         StateOf(c.state()), Date(c.effective_date()), Date(c.end_date()),
+         absl::StrCat(c.schools_size())});
+}
+
+int List(Client& client, Args& args) {
+  v1::ListConventionsRequest req;
+  req.set_commune_insee_code(args.Get("commune"));
+  req.set_school_year(args.Get("school-year"));
+  if (args.Has("state")) {
+    const int state = ParseEnum(v1::Convention::State_descriptor(), "STATE_", args.Get("state"));
+    if (state < 0) return internal::UsageError(absl::InvalidArgumentError("--state: unknown state"));
+    req.set_state(static_cast<v1::Convention::State>(state));
+  }
+  ENTCTL_TRY(page_size, args.Int("page-size", 200));
+  req.set_page_size(static_cast<int32_t>(page_size));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::ListConventionsResponse all;
+  do {
+    v1::ListConventionsResponse page;
+    grpc::Status st = client.conventions().ListConventions(client.Context().get(), req, &page);
+    if (!st.ok()) return PrintError(st);
+    for (auto& c : *page.mutable_conventions()) *all.add_conventions() = std::move(c);
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  return Done(client, grpc::Status::OK, all, [&] {
+    Table t({"NAME", "INSEE", "COMMUNE", "YEAR", "STATE", "EFFECTIVE", "END", "SCHOOLS"});
+    for (const auto& c : all.conventions()) PrintConventionRow(t, c);
+    std::printf("%s", t.Render().c_str());
+  });
+}
+
+// The convention's timeline: deliberation, signatures, effect, disputes, end.
+int Show(Client& client, Args& args) {
+  ENTCTL_TRY(name, args.Next("NAME (conventions/{id})"));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::GetConventionRequest req;
+  req.set_name(name);
+  v1::Convention c;
+  grpc::Status st = client.conventions().GetConvention(client.Context().get(), req, &c);
+  if (!st.ok() || client.settings().json) return Done(client, st, c, [] {});
+  v1::ListDisputesRequest dreq;
+  dreq.set_parent(c.name());
+  v1::ListDisputesResponse disputes;
+  client.conventions().ListDisputes(client.Context().get(), dreq, &disputes);
+
+  std::printf("%s  %s (INSEE %s, SIREN %s)\n", c.name().c_str(), c.commune().party().name().c_str(),
+              c.commune().insee_code().c_str(), c.commune().siren().c_str());
+  std::printf("state %s, school year %s, etag %s%s\n", StateOf(c.state()).c_str(),
+              c.school_year().c_str(), c.etag().c_str(),
+              c.referent_accounts_active() ? ", référent ville accounts active" : "");
+  if (!c.renews().empty()) std::printf("renews %s\n", c.renews().c_str());
+  std::printf("\ntimeline\n");
+  Table t({"DATE", "WHAT"});
+  if (c.has_deliberation()) {
+    const auto& d = c.deliberation();
+    t.Add({Date(d.session_date()), absl::StrCat("deliberation n° ", d.number(), ": ", d.votes_for(),
+                                                "/", d.votes(), " votes in favour")});
+    t.Add({Date(d.enforceable_date()), "deliberation enforceable (transmitted and posted)"});
+    t.Add({Date(d.appeal_deadline().last_day()),
+           "last day to challenge it before the Tribunal administratif"});
+  }
+  for (const auto& s : c.signatures()) {
+    t.Add({Date(s.date()), absl::StrCat("signed by the ",
+                                        EnumName(v1::PartyRole_Name(s.party()), "PARTY_ROLE_"), " (",
+                                        s.signatory(), ", ", s.capacity(), ") at ", s.place())});
+  }
+  if (c.has_effective_date()) t.Add({Date(c.effective_date()), "in force"});
+  for (const auto& d : disputes.disputes()) {
+    t.Add({Date(d.notice_sent_date()), absl::StrCat(d.name(), ": formal notice from the ",
+                                                   EnumName(v1::PartyRole_Name(d.party()), "PARTY_ROLE_"),
+                                                   " (", EnumName(v1::Dispute::State_Name(d.state()), "STATE_"), ")")});
+    t.Add({Date(d.conciliation_deadline().last_day()),
+           absl::StrCat("  conciliation deadline: ", d.conciliation_deadline().explanation())});
+    if (d.has_conciliation()) {
+      t.Add({Date(d.conciliation().meeting_date()),
+             absl::StrCat("  conciliation ",
+                          EnumName(v1::ConciliationOutcome_Name(d.conciliation().outcome()),
+                                   "CONCILIATION_OUTCOME_"))});
+    }
+    if (d.has_termination()) {
+      t.Add({Date(d.termination().sent_date()), "  termination notice sent"});
+      t.Add({Date(d.termination().effective_deadline().last_day()),
+             absl::StrCat("  termination effective: ", d.termination().effective_deadline().explanation())});
+    }
+  }
+  if (c.has_last_day_in_force()) t.Add({Date(c.last_day_in_force()), "last day in force"});
+  t.Add({Date(c.end_date()), "end date (Article 3)"});
+  std::printf("%s", t.Render().c_str());
+  std::printf("\nschools\n");
+  Table schools({"UAI", "NAME", "TYPE", "ENROLLED"});
+  for (const auto& s : c.schools()) {
+    schools.Add({s.uai(), s.name(), EnumName(v1::SchoolType_Name(s.type()), "SCHOOL_TYPE_"),
+                 Date(s.enrolled_date())});
+  }
+  std::printf("%s", schools.Render().c_str());
+  for (const auto& w : c.warnings()) std::printf("warning: %s\n", w.c_str());
+  return 0;
+}
+
+int PrintConvention(Client& client, const grpc::Status& st, const v1::Convention& c) {
+  return Done(client, st, c, [&] {
+    Table t({"NAME", "INSEE", "COMMUNE", "YEAR", "STATE", "EFFECTIVE", "END", "SCHOOLS"});
+    PrintConventionRow(t, c);
+    std::printf("%s", t.Render().c_str());
+    for (const auto& w : c.warnings()) std::printf("warning: %s\n", w.c_str());
+  });
+}
+
+int Create(Client& client, Args& args) {
+  v1::CreateConventionRequest req;
+  ENTCTL_TRY(file, args.Required("file"));
+  ENTCTL_TRY(text, ReadJsonInto(file, req.mutable_convention()));
+  req.set_convention_id(args.Get("id"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Convention c;
+  return PrintConvention(client, client.conventions().CreateConvention(client.Context().get(), req, &c), c);
+}
+
+int Sign(Client& client, Args& args) {
+  v1::SignConventionRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_name(name);
+  ENTCTL_TRY(party, args.Required("party"));
+  const int p = ParseEnum(v1::PartyRole_descriptor(), "PARTY_ROLE_", party);
+  if (p < 0) return internal::UsageError(absl::InvalidArgumentError("--party: academie or commune"));
+  req.mutable_signature()->set_party(static_cast<v1::PartyRole>(p));
+  ENTCTL_TRY(date, args.RequiredDate("date"));
+  *req.mutable_signature()->mutable_date() = ToDate(date);
+  ENTCTL_TRY(signatory, args.Required("signatory"));
+  ENTCTL_TRY(capacity, args.Required("capacity"));
+  ENTCTL_TRY(place, args.Required("place"));
+  req.mutable_signature()->set_signatory(signatory);
+  req.mutable_signature()->set_capacity(capacity);
+  req.mutable_signature()->set_place(place);
+  req.set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Convention c;
+  return PrintConvention(client, client.conventions().SignConvention(client.Context().get(), req, &c), c);
+}
+
+int Deliberation(Client& client, Args& args) {
+  v1::RecordDeliberationRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_name(name);
+  ENTCTL_TRY(file, args.Required("file"));
+  ENTCTL_TRY(text, ReadJsonInto(file, req.mutable_deliberation()));
+  req.set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Convention c;
+  return PrintConvention(client, client.conventions().RecordDeliberation(client.Context().get(), req, &c), c);
+}
+
+int AddSchool(Client& client, Args& args) {
+  v1::AddSchoolRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_convention(name);
+  ENTCTL_TRY(uai, args.Required("uai"));
+  ENTCTL_TRY(school, args.Required("name"));
+  ENTCTL_TRY(type, args.Required("type"));
+  const int t = ParseEnum(v1::SchoolType_descriptor(), "SCHOOL_TYPE_", type);
+  if (t < 0) return internal::UsageError(absl::InvalidArgumentError("--type: maternelle, elementaire or primaire"));
+  req.mutable_school()->set_uai(uai);
+  req.mutable_school()->set_name(school);
+  req.mutable_school()->set_type(static_cast<v1::SchoolType>(t));
+  ENTCTL_TRY(date, args.OptionalDate("date"));
+  if (date) *req.mutable_amendment_date() = ToDate(*date);
+  req.set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Convention c;
+  return PrintConvention(client, client.conventions().AddSchool(client.Context().get(), req, &c), c);
+}
+
+int RemoveSchool(Client& client, Args& args) {
+  v1::RemoveSchoolRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_convention(name);
+  ENTCTL_TRY(uai, args.Required("uai"));
+  req.set_uai(uai);
+  ENTCTL_TRY(date, args.OptionalDate("date"));
+  if (date) *req.mutable_amendment_date() = ToDate(*date);
+  req.set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Convention c;
+  return PrintConvention(client, client.conventions().RemoveSchool(client.Context().get(), req, &c), c);
+}
+
+int Renew(Client& client, Args& args) {
+  v1::RenewConventionRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_name(name);
+  ENTCTL_TRY(end, args.OptionalDate("end-date"));
+  if (end) *req.mutable_end_date() = ToDate(*end);
+  req.set_convention_id(args.Get("id"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Convention c;
+  return PrintConvention(client, client.conventions().RenewConvention(client.Context().get(), req, &c), c);
+}
+
+int Cancel(Client& client, Args& args) {
+  v1::CancelConventionRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_name(name);
+  req.set_reason(args.Get("reason"));
+  req.set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Convention c;
+  return PrintConvention(client, client.conventions().CancelConvention(client.Context().get(), req, &c), c);
+}
+
+int Events(Client& client, Args& args) {
+  ENTCTL_TRY(name, args.Next("NAME"));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::ListConventionEventsRequest req;
+  req.set_parent(name);
+  req.set_page_size(1000);
+  v1::ListConventionEventsResponse all;
+  do {
+    v1::ListConventionEventsResponse page;
+    grpc::Status st = client.conventions().ListConventionEvents(client.Context().get(), req, &page);
+    if (!st.ok()) return PrintError(st);
+    for (auto& e : *page.mutable_events()) *all.add_events() = std::move(e);
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  return Done(client, grpc::Status::OK, all, [&] {
+    Table t({"#", "TIME", "BY", "EVENT", "DESCRIPTION"});
+    for (const auto& e : all.events()) {
+      t.Add({absl::StrCat(e.sequence()), Time(e.time()), e.actor(),
+             EnumName(v1::ConventionEvent::Type_Name(e.type()), "TYPE_"), e.description()});
+    }
+    std::printf("%s", t.Render().c_str());
+  });
+}
+
+int Deadlines(Client& client, Args& args) {
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::ListDeadlinesRequest req;
+  req.set_page_size(1000);
+  v1::ListDeadlinesResponse all;
+  do {
+    v1::ListDeadlinesResponse page;
+    grpc::Status st = client.conventions().ListDeadlines(client.Context().get(), req, &page);
+    if (!st.ok()) return PrintError(st);
+    for (auto& d : *page.mutable_deadlines()) *all.add_deadlines() = std::move(d);
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  // Days left are counted from the service's clock when it is simulated.
+  absl::Time now = absl::Now();
+  ent::testing::v1::GetTimeResponse time;
+  if (client.clock().GetTime(client.Context().get(), ent::testing::v1::GetTimeRequest(), &time).ok()) {
+    now = absl::FromUnixSeconds(time.now().seconds());
+  }
+  return Done(client, grpc::Status::OK, all, [&] {
+    Table t({"LAST DAY", "DAYS LEFT", "KIND", "SUBJECT", "HOW IT WAS COMPUTED"});
+    for (const auto& d : all.deadlines()) {
+      const absl::Time expires = absl::FromUnixSeconds(d.deadline().expires_at().seconds());
+      const int64_t days = static_cast<int64_t>(std::floor(absl::ToDoubleHours(expires - now) / 24));
+      t.Add({Date(d.deadline().last_day()), absl::StrCat(days),
+             EnumName(v1::PendingDeadline::Kind_Name(d.kind()), "KIND_"), d.subject(),
+             d.deadline().explanation()});
+    }
+    std::printf("%s", t.Render().c_str());
+  });
+}
+
+// Computes a deadline locally with the legal calendar.
+int Deadline(Client& client, Args& args) {
+  ENTCTL_TRY(from, args.RequiredDate("from"));
+  ENTCTL_TRY(days, args.Int("days", 0));
+  ENTCTL_TRY(months, args.Int("months", 0));
+  const bool franc = args.Has("franc");
+  args.Get("franc");
+  const bool alsace = args.Has("alsace-moselle");
+  args.Get("alsace-moselle");
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if ((days > 0) == (months > 0) || days < 0 || months < 0 || days > 3650 || months > 120) {
+    return internal::UsageError(absl::InvalidArgumentError("give either --days N or --months N (positive)"));
+  }
+  const workflow::LegalCalendar calendar(alsace ? workflow::CalendarVariant::kAlsaceMoselle
+                                                : workflow::CalendarVariant::kNational);
+  const workflow::Deadline d = days > 0 ? calendar.AddDays(from, static_cast<int>(days))
+                               : franc  ? calendar.AddMonthsFranc(from, static_cast<int>(months))
+                                        : calendar.AddMonths(from, static_cast<int>(months));
+  v1::ComputedDeadline out;
+  *out.mutable_from_date() = ToDate(d.act_date);
+  out.set_rule(d.rule);
+  *out.mutable_last_day() = ToDate(d.last_day);
+  out.mutable_expires_at()->set_seconds(absl::ToUnixSeconds(d.expires_at));
+  out.set_explanation(d.explanation);
+  return Done(client, grpc::Status::OK, out, [&] {
+    std::printf("last day %s (expires %s)\n%s\n", FormatIsoDate(d.last_day).c_str(),
+                absl::FormatTime("%Y-%m-%d %H:%M %Z", d.expires_at, ParisTimeZone()).c_str(),
+                d.explanation.c_str());
+  });
+}
+
+int ClockGet(Client& client, Args& args) {
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  ent::testing::v1::GetTimeResponse resp;
+  grpc::Status st = client.clock().GetTime(client.Context().get(), ent::testing::v1::GetTimeRequest(), &resp);
+  return Done(client, st, resp, [&] {
+    std::printf("%s\n", absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::FromUnixSeconds(resp.now().seconds()),
+                                         ParisTimeZone()).c_str());
+  });
+}
+
+// "30d", "12h", "1h30m", "2w".
+absl::StatusOr<absl::Duration> ParseHumanDuration(const std::string& text) {
+  absl::Duration d;
+  if (!text.empty() && (text.back() == 'd' || text.back() == 'w')) {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(text.substr(0, text.size() - 1), &n) || n <= 0) {
+      return absl::InvalidArgumentError("DURATION: e.g. 30d, 2w, 12h, 1h30m");
+    }
+    return absl::Hours(24 * n * (text.back() == 'w' ? 7 : 1));
+  }
+  if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("DURATION: e.g. 30d, 2w, 12h, 1h30m");
+  }
+  return d;
+}
+
+int ClockAdvance(Client& client, Args& args) {
+  ENTCTL_TRY(text, args.Next("DURATION (e.g. 30d, 12h)"));
+  ENTCTL_TRY(d, ParseHumanDuration(text));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  ent::testing::v1::AdvanceClockRequest req;
+  req.mutable_duration()->set_seconds(absl::ToInt64Seconds(d));
+  ent::testing::v1::GetTimeResponse resp;
+  auto ctx = client.Context();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+  grpc::Status st = client.clock().AdvanceClock(ctx.get(), req, &resp);
+  return Done(client, st, resp, [&] {
+    std::printf("now %s; %d timer(s) fired\n",
+                absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::FromUnixSeconds(resp.now().seconds()),
+                                 ParisTimeZone()).c_str(),
+                resp.timers_fired());
+  });
+}
+
+int ClockSet(Client& client, Args& args) {
+  ENTCTL_TRY(text, args.Next("INSTANT (RFC 3339, e.g. 2022-05-03T00:00:00+02:00)"));
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err)) {
+    return internal::UsageError(absl::InvalidArgumentError("INSTANT: " + err));
+  }
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  ent::testing::v1::SetTimeRequest req;
+  req.mutable_time()->set_seconds(absl::ToUnixSeconds(t));
+  ent::testing::v1::GetTimeResponse resp;
+  auto ctx = client.Context();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+  grpc::Status st = client.clock().SetTime(ctx.get(), req, &resp);
+  return Done(client, st, resp, [&] {
+    std::printf("now %s; %d timer(s) fired\n",
+                absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::FromUnixSeconds(resp.now().seconds()),
+                                 ParisTimeZone()).c_str(),
+                resp.timers_fired());
+  });
+}
+
+int Outbox(Client& client, Args& args) {
+  v1::ListOutboxMessagesRequest req;
+  const std::string state = args.Get("state", "pending");
+  const int s = ParseEnum(v1::OutboxMessage::State_descriptor(), "STATE_", state);
+  if (s < 0) return internal::UsageError(absl::InvalidArgumentError("--state: pending, delivered or dead"));
+  req.set_state(static_cast<v1::OutboxMessage::State>(s));
+  req.set_page_size(1000);
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::ListOutboxMessagesResponse resp;
+  grpc::Status st = client.conventions().ListOutboxMessages(client.Context().get(), req, &resp);
+  return Done(client, st, resp, [&] {
+    Table t({"ID", "TOPIC", "CONVENTION", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"});
+    for (const auto& m : resp.messages()) {
+      t.Add({absl::StrCat(m.id()), m.topic(), m.key(), absl::StrCat(m.attempts()),
+             Time(m.next_attempt_time()), m.last_error()});
+    }
+    std::printf("%s", t.Render().c_str());
+  });
+}
+
+}  // namespace
+
+void AddConventionCommands(Commands& c) {
+  c["conventions list"] = {List, "conventions list [--commune INSEE] [--state S] [--school-year Y]"};
+  c["convention show"] = {Show, "convention show NAME          timeline, schools, warnings"};
+  c["convention create"] = {Create, "convention create --file CONVENTION.json [--id ID]"};
+  c["convention sign"] = {Sign, "convention sign NAME --party academie|commune --date D --signatory S --capacity C --place P"};
+  c["convention deliberation"] = {Deliberation, "convention deliberation NAME --file DELIBERATION.json"};
+  c["convention add-school"] = {AddSchool, "convention add-school NAME --uai U --name N --type T [--date D]"};
+  c["convention remove-school"] = {RemoveSchool, "convention remove-school NAME --uai U [--date D]"};
+  c["convention renew"] = {Renew, "convention renew NAME [--end-date D] [--id ID]"};
+  c["convention cancel"] = {Cancel, "convention cancel NAME [--reason R]"};
+  c["convention events"] = {Events, "convention events NAME       the history"};
+  c["deadlines"] = {Deadlines, "deadlines                     every pending deadline, soonest first"};
+  c["deadline"] = {Deadline, "deadline --from D (--days N | --months N [--franc]) [--alsace-moselle]"};
+  c["clock get"] = {ClockGet, "clock get                     (simulated clock only)"};
+  c["clock advance"] = {ClockAdvance, "clock advance DURATION        e.g. 30d, 12h (fires due timers)"};
+  c["clock set"] = {ClockSet, "clock set INSTANT             RFC 3339, forward only"};
+  c["outbox list"] = {Outbox, "outbox list [--state pending|delivered|dead]"};
+}
+
+}  // namespace ent::entctl

@@ -1,0 +1,186 @@
+// entctl commands for disputes (Article 8).
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "entctl/commands.h"
+#include "entctl/output.h"
+
+namespace ent::entctl {
+namespace {
+
+namespace v1 = ::ent::convention::v1;
+using internal::Done;
+using internal::ParseEnum;
+using internal::ToDate;
+
+int PrintDispute(Client& client, const grpc::Status& st, const v1::Dispute& d) {
+  return Done(client, st, d, [&] {
+    std::printf("%s  %s, formal notice from the %s sent %s (%s)\n", d.name().c_str(),
+                EnumName(v1::Dispute::State_Name(d.state()), "STATE_").c_str(),
+                EnumName(v1::PartyRole_Name(d.party()), "PARTY_ROLE_").c_str(),
+                Date(d.notice_sent_date()).c_str(), d.notice_reference().c_str());
+    std::printf("grievances: %s\n", d.grievances().c_str());
+    std::printf("conciliation due by %s: %s\n", Date(d.conciliation_deadline().last_day()).c_str(),
+                d.conciliation_deadline().explanation().c_str());
+    if (d.has_conciliation()) {
+      std::printf("conciliation held %s: %s\n", Date(d.conciliation().meeting_date()).c_str(),
+                  EnumName(v1::ConciliationOutcome_Name(d.conciliation().outcome()),
+                           "CONCILIATION_OUTCOME_").c_str());
+    }
+    if (d.has_termination()) {
+      std::printf("termination notice sent %s (%s); effective at the expiry of %s: %s\n",
+                  Date(d.termination().sent_date()).c_str(),
+                  d.termination().letter_reference().c_str(),
+                  Date(d.termination().effective_deadline().last_day()).c_str(),
+                  d.termination().effective_deadline().explanation().c_str());
+    }
+  });
+}
+
+absl::StatusOr<v1::PartyRole> Party(Args& args) {
+  auto party = args.Required("party");
+  if (!party.ok()) return party.status();
+  const int p = ParseEnum(v1::PartyRole_descriptor(), "PARTY_ROLE_", *party);
+  if (p < 0) return absl::InvalidArgumentError("--party: academie or commune");
+  return static_cast<v1::PartyRole>(p);
+}
+
+int Open(Client& client, Args& args) {
+  v1::OpenDisputeRequest req;
+  ENTCTL_TRY(convention, args.Next("CONVENTION"));
+  req.set_parent(convention);
+  ENTCTL_TRY(party, Party(args));
+  ENTCTL_TRY(grievances, args.Required("grievances"));
+  ENTCTL_TRY(reference, args.Required("notice-ref"));
+  ENTCTL_TRY(sent, args.RequiredDate("sent"));
+  ENTCTL_TRY(ack, args.OptionalDate("acknowledged"));
+  auto* d = req.mutable_dispute();
+  d->set_party(party);
+  d->set_grievances(grievances);
+  d->set_notice_reference(reference);
+  *d->mutable_notice_sent_date() = ToDate(sent);
+  if (ack) *d->mutable_notice_acknowledged_date() = ToDate(*ack);
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Dispute out;
+  return PrintDispute(client, client.conventions().OpenDispute(client.Context().get(), req, &out), out);
+}
+
+int Show(Client& client, Args& args) {
+  ENTCTL_TRY(name, args.Next("NAME"));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::GetDisputeRequest req;
+  req.set_name(name);
+  v1::Dispute out;
+  return PrintDispute(client, client.conventions().GetDispute(client.Context().get(), req, &out), out);
+}
+
+int List(Client& client, Args& args) {
+  v1::ListDisputesRequest req;
+  req.set_parent(args.Get("convention", "conventions/-"));
+  if (args.Has("state")) {
+    const int s = ParseEnum(v1::Dispute::State_descriptor(), "STATE_", args.Get("state"));
+    if (s < 0) return internal::UsageError(absl::InvalidArgumentError("--state: unknown dispute state"));
+    req.set_state(static_cast<v1::Dispute::State>(s));
+  }
+  ENTCTL_TRY(before, args.OptionalDate("deadline-before"));
+  if (before) *req.mutable_deadline_before() = ToDate(*before);
+  req.set_page_size(1000);
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::ListDisputesResponse resp;
+  grpc::Status st = client.conventions().ListDisputes(client.Context().get(), req, &resp);
+  return Done(client, st, resp, [&] {
+    Table t({"NAME", "STATE", "PARTY", "NOTICE SENT", "CONCILIATION DUE"});
+    for (const auto& d : resp.disputes()) {
+      t.Add({d.name(), EnumName(v1::Dispute::State_Name(d.state()), "STATE_"),
+             EnumName(v1::PartyRole_Name(d.party()), "PARTY_ROLE_"), Date(d.notice_sent_date()),
+             Date(d.conciliation_deadline().last_day())});
+    }
+    std::printf("%s", t.Render().c_str());
+  });
+}
+
+int Conciliation(Client& client, Args& args) {
+  v1::RecordConciliationRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_name(name);
+  ENTCTL_TRY(date, args.RequiredDate("date"));
+  ENTCTL_TRY(outcome, args.Required("outcome"));
+  const int o = ParseEnum(v1::ConciliationOutcome_descriptor(), "CONCILIATION_OUTCOME_", outcome);
+  if (o < 0) return internal::UsageError(absl::InvalidArgumentError("--outcome: resolved or failed"));
+  *req.mutable_conciliation()->mutable_meeting_date() = ToDate(date);
+  req.mutable_conciliation()->set_outcome(static_cast<v1::ConciliationOutcome>(o));
+  req.mutable_conciliation()->set_notes(args.Get("notes"));
+  req.set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Dispute out;
+  return PrintDispute(client, client.conventions().RecordConciliation(client.Context().get(), req, &out), out);
+}
+
+int Terminate(Client& client, Args& args) {
+  v1::SendTerminationNoticeRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_name(name);
+  ENTCTL_TRY(party, Party(args));
+  ENTCTL_TRY(reasons, args.Required("reasons"));
+  ENTCTL_TRY(letter, args.Required("letter-ref"));
+  ENTCTL_TRY(sent, args.RequiredDate("sent"));
+  auto* t = req.mutable_termination();
+  t->set_party(party);
+  t->set_reasons(reasons);
+  t->set_letter_reference(letter);
+  *t->mutable_sent_date() = ToDate(sent);
+  req.set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Dispute out;
+  return PrintDispute(client, client.conventions().SendTerminationNotice(client.Context().get(), req, &out), out);
+}
+
+int Withdraw(Client& client, Args& args) {
+  v1::WithdrawDisputeRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_name(name);
+  req.set_reason(args.Get("reason"));
+  req.set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Dispute out;
+  return PrintDispute(client, client.conventions().WithdrawDispute(client.Context().get(), req, &out), out);
+}
+
+int Correct(Client& client, Args& args) {
+  v1::CorrectDisputeDateRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.set_name(name);
+  ENTCTL_TRY(field, args.Required("field"));
+  const int f = ParseEnum(v1::DisputeDateField_descriptor(), "DISPUTE_DATE_FIELD_", field);
+  if (f < 0) {
+    return internal::UsageError(absl::InvalidArgumentError(
+        "--field: notice-sent, notice-acknowledged, conciliation-meeting or termination-sent"));
+  }
+  req.set_field(static_cast<v1::DisputeDateField>(f));
+  ENTCTL_TRY(date, args.RequiredDate("date"));
+  *req.mutable_date() = ToDate(date);
+  req.set_reason(args.Get("reason"));
+  req.set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::Dispute out;
+  return PrintDispute(client, client.conventions().CorrectDisputeDate(client.Context().get(), req, &out), out);
+}
+
+}  // namespace
+
+void AddDisputeCommands(Commands& c) {
+  c["dispute open"] = {Open, "dispute open CONVENTION --party P --grievances G --notice-ref R --sent D [--acknowledged D]"};
+  c["dispute show"] = {Show, "dispute show NAME"};
+  c["disputes list"] = {List, "disputes list [--convention NAME] [--state S] [--deadline-before D]"};
+  c["dispute conciliation"] = {Conciliation, "dispute conciliation NAME --date D --outcome resolved|failed [--notes N]"};
+  c["dispute terminate"] = {Terminate, "dispute terminate NAME --party P --reasons R --letter-ref L --sent D"};
+  c["dispute withdraw"] = {Withdraw, "dispute withdraw NAME [--reason R]"};
+  c["dispute correct"] = {Correct, "dispute correct NAME --field F --date D [--reason R]"};
+}
+
+}  // namespace ent::entctl

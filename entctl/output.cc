@@ -1,0 +1,109 @@
+#include "entctl/output.h"
+
+#include <cstdio>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "common/field_violations.h"
+#include "common/grpc/status_conversion.h"
+
+namespace ent::entctl {
+namespace {
+
+// Display width of a UTF-8 string (code points).
+size_t Width(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT: return "invalid argument";
+    case grpc::StatusCode::NOT_FOUND: return "not found";
+    case grpc::StatusCode::ALREADY_EXISTS: return "already exists";
+    case grpc::StatusCode::PERMISSION_DENIED: return "permission denied";
+    case grpc::StatusCode::UNAUTHENTICATED: return "not authenticated (check the token)";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "not allowed now";
+    case grpc::StatusCode::ABORTED: return "conflict (stale etag), read again and retry";
+    case grpc::StatusCode::UNAVAILABLE: return "service unavailable (is it running? check the endpoint)";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "timed out";
+    case grpc::StatusCode::UNIMPLEMENTED: return "not served by this service";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "too large";
+    default: return "error";
+  }
+}
+
+}  // namespace
+
+std::string Table::Render() const {
+  std::vector<size_t> widths;
+  for (const auto& row : rows_) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], Width(row[i]));
+    }
+  }
+  std::string out;
+  for (const auto& row : rows_) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - Width(row[i]) + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string Date(const google::type::Date& d) {
+  if (d.year() == 0) return "-";
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+std::string Time(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0) return "-";
+  return absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::string Euros(int64_t cents) {
+  const bool negative = cents < 0;
+  const int64_t a = negative ? -cents : cents;
+  return absl::StrFormat("%s%d.%02d €", negative ? "-" : "", a / 100, a % 100);
+}
+
+std::string EnumName(const std::string& full, const std::string& prefix) {
+  return full.rfind(prefix, 0) == 0 ? full.substr(prefix.size()) : full;
+}
+
+void PrintJson(const google::protobuf::Message& m) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  google::protobuf::util::MessageToJsonString(m, &json, options);
+  std::fwrite(json.data(), 1, json.size(), stdout);
+  if (json.empty() || json.back() != '\n') std::fputc('\n', stdout);
+}
+
+int PrintError(const grpc::Status& status) {
+  std::fprintf(stderr, "entctl: %s: %s\n", CodeName(status.error_code()),
+               status.error_message().c_str());
+  for (const auto& [field, description] : FieldViolationsOf(FromGrpcStatus(status))) {
+    std::fprintf(stderr, "  %s: %s\n", field.c_str(), description.c_str());
+  }
+  return 1;
+}
+
+int PrintError(const std::string& message) {
+  std::fprintf(stderr, "entctl: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace ent::entctl

@@ -1,0 +1,42 @@
+// entctl's output: aligned tables, dates as dates, amounts in euros, JSON
+// (protobuf's JSON mapping) for scripts, and gRPC errors explained.
+#ifndef ENT_ENTCTL_OUTPUT_H_
+#define ENT_ENTCTL_OUTPUT_H_
+
+#include <string>
+#include <vector>
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <grpcpp/grpcpp.h>
+
+#include "google/type/date.pb.h"
+
+namespace ent::entctl {
+
+// Columns padded to their widest cell.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string Render() const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string Date(const google::type::Date& d);       // "2022-05-02", or "-" when unset
+std::string Time(const google::protobuf::Timestamp& t);  // "2022-05-27 22:00 UTC"
+std::string Euros(int64_t cents);                      // "100.00 €"
+// A proto enum value without its prefix: STATE_ACTIVE → ACTIVE.
+std::string EnumName(const std::string& full, const std::string& prefix);
+
+// Prints `m` as JSON on stdout.
+void PrintJson(const google::protobuf::Message& m);
+// Prints the error on stderr (code, message, each field violation); returns 1.
+int PrintError(const grpc::Status& status);
+int PrintError(const std::string& message);
+
+}  // namespace ent::entctl
+
+#endif  // ENT_ENTCTL_OUTPUT_H_
