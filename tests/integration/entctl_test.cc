@@ -1,0 +1,182 @@
+// entctl against the real services (simulated clocks): each command family,
+// human and JSON output, error messages and exit codes.
+#include <cstdio>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "demo/saint_ambroix.h"
+#include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "tests/support/service_process.h"
+#include "tests/support/test_principals.h"
+
+namespace ent::entctl {
+namespace {
+
+using testing::TestPrincipals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr
+};
+
+class EntctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    billing_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("billing-service/ent-billing-service"), billing_dir_.path(),
+        std::vector<std::string>{"--principals=" + principals_.path(),
+                                 "--clock=simulated:2021-11-20T10:00:00+01:00"});
+    ASSERT_TRUE(billing_->Start().ok());
+    const std::string token_file = conventions_dir_.path() + "/internal.token";
+    std::ofstream(token_file) << principals_.Token(TestPrincipals::kInternal);
+    conventions_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("convention-service/ent-convention-service"), conventions_dir_.path(),
+        std::vector<std::string>{"--principals=" + principals_.path(),
+                                 "--clock=simulated:2021-11-03T15:00:00+01:00",
+                                 "--billing=" + billing_->address(),
+                                 "--billing-token-file=" + token_file});
+    ASSERT_TRUE(conventions_->Start().ok());
+    // Token files per principal, as support staff would keep them.
+    for (const char* who : {TestPrincipals::kRectorat, TestPrincipals::kSupport,
+                            TestPrincipals::kFinance, TestPrincipals::kPortal34172}) {
+      std::ofstream(conventions_dir_.path() + "/" + who + ".token") << principals_.Token(who);
+    }
+  }
+
+  // Runs entctl as `who` with `command`.
+  Outcome Entctl(const std::string& who, const std::string& command) {
+    const std::string line = absl::StrCat(
+        testing::BinaryPath("entctl/entctl"), " --convention-endpoint ", conventions_->address(),
+        " --billing-endpoint ", billing_->address(), " --token-file ", conventions_dir_.path(), "/",
+        who, ".token ", command, " 2>&1");
+    Outcome r;
+    FILE* p = popen(line.c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+    const int status = pclose(p);
+    r.exit_code = WEXITSTATUS(status);
+    return r;
+  }
+
+  void LoadSaintAmbroix() {
+    auto stub = ent::convention::v1::ConventionService::NewStub(conventions_->Channel());
+    ent::convention::v1::Convention c;
+    auto call = [&](auto method, const auto& req) {
+      grpc::ClientContext ctx;
+      principals_.Authorize(ctx, TestPrincipals::kRectorat);
+      ASSERT_TRUE(((*stub).*method)(&ctx, req, &c).ok());
+    };
+    call(&ent::convention::v1::ConventionService::Stub::CreateConvention, demo::SaintAmbroixCreate());
+    call(&ent::convention::v1::ConventionService::Stub::RecordDeliberation, demo::SaintAmbroixDeliberation());
+    call(&ent::convention::v1::ConventionService::Stub::SignConvention, demo::SaintAmbroixAcademieSignature());
+    call(&ent::convention::v1::ConventionService::Stub::SignConvention, demo::SaintAmbroixCommuneSignature());
+  }
+
+  testing::TempDir billing_dir_;
+  testing::TempDir conventions_dir_;
+  TestPrincipals principals_{billing_dir_.path()};
+  std::unique_ptr<testing::ServiceProcess> billing_;
+  std::unique_ptr<testing::ServiceProcess> conventions_;
+};
+
+TEST_F(EntctlTest, ConventionsTimelineAndHistory) {
+  LoadSaintAmbroix();
+  Outcome r = Entctl(TestPrincipals::kSupport, "conventions list --commune 30227");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("conventions/30227-2021"));
+  EXPECT_THAT(r.out, HasSubstr("ACTIVE"));
+  r = Entctl(TestPrincipals::kSupport, "convention show conventions/30227-2021");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("2021-10-29  deliberation enforceable"));
+  EXPECT_THAT(r.out, HasSubstr("2021-12-30  last day to challenge it"));
+  EXPECT_THAT(r.out, HasSubstr("2021-11-03  in force"));
+  EXPECT_THAT(r.out, HasSubstr("0300673U"));
+  EXPECT_THAT(r.out, HasSubstr("warning: end date 2022-09-01 is outside the school year"));
+  r = Entctl(TestPrincipals::kSupport, "convention events conventions/30227-2021");
+  EXPECT_THAT(r.out, HasSubstr("ACTIVATED"));
+  r = Entctl(TestPrincipals::kSupport, "--output json convention show conventions/30227-2021");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("\"state\": \"STATE_ACTIVE\""));
+}
+
+TEST_F(EntctlTest, DisputeDeadlinesAndClock) {
+  LoadSaintAmbroix();
+  Outcome r = Entctl(TestPrincipals::kRectorat, "clock set 2022-03-31T10:00:00+02:00");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = Entctl(TestPrincipals::kSupport,
+             "dispute open conventions/30227-2021 --party commune --grievances 'comptes non activés' "
+             "--notice-ref 'LRAR 1A' --sent 2022-03-31");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("conciliation due by 2022-05-02"));
+  r = Entctl(TestPrincipals::kSupport, "deadlines");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("2022-05-02  32"));  // days left from 31 March
+  EXPECT_THAT(r.out, HasSubstr("CONCILIATION"));
+  r = Entctl(TestPrincipals::kRectorat, "clock advance 33d");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("1 timer(s) fired"));
+  r = Entctl(TestPrincipals::kSupport, "dispute show conventions/30227-2021/disputes/1");
+  EXPECT_THAT(r.out, HasSubstr("CONCILIATION_LAPSED"));
+  // Errors: the service's (exit 1, with the rule) and the command line's (exit 2).
+  r = Entctl(TestPrincipals::kSupport,
+             "dispute conciliation conventions/30227-2021/disputes/1 --date 2022-04-20 --outcome failed");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("not allowed now"));
+  r = Entctl(TestPrincipals::kSupport, "dispute conciliation conventions/30227-2021/disputes/1 --date 2022-04-31 --outcome failed");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, HasSubstr("--date"));
+  r = Entctl(TestPrincipals::kSupport, "dispute show conventions/x/disputes/zero");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("name: must be conventions/{convention}/disputes/{number}"));
+  r = Entctl(TestPrincipals::kPortal34172, "convention show conventions/30227-2021");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("permission denied"));
+}
+
+TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
+  LoadSaintAmbroix();
+  Outcome r = Entctl(TestPrincipals::kFinance,
+                 "tariff set 2021-2022 --price-cents 5000 --legal-basis 'Convention ENT-école, art. 5'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("50.00 €"));
+  // The activation notice reaches billing through the outbox.
+  for (int i = 0; i < 250; ++i) {
+    r = Entctl(TestPrincipals::kFinance, "titre issue conventions/30227-2021 --school-year 2021-2022");
+    if (r.exit_code == 0) break;
+    usleep(20000);
+  }
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("titre de perception 2021-000001"));
+  EXPECT_THAT(r.out, HasSubstr("total 100.00 € TTC"));
+  EXPECT_THAT(r.out, HasSubstr("TVA non applicable"));
+  r = Entctl(TestPrincipals::kFinance,
+             "payment record 2021-000001 --amount-cents 20000 --date 2021-11-20 --reference VIR1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("overpayment refused"));
+  r = Entctl(TestPrincipals::kFinance,
+             "payment record 2021-000001 --amount-cents 4000 --date 2021-11-20 --reference VIR1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = Entctl(TestPrincipals::kSupport, "statement 30227");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("balance 60.00 €"));
+  EXPECT_THAT(r.out, HasSubstr("PARTIALLY_PAID"));
+  r = Entctl(TestPrincipals::kFinance, "numbering check 2021");
+  EXPECT_THAT(r.out, HasSubstr("1 titre(s), last number 2021-000001, 0 gap(s), 0 duplicate(s)"));
+  r = Entctl(TestPrincipals::kSupport, "campaign run 2021-2022");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("permission denied"));
+  r = Entctl(TestPrincipals::kFinance, "titre issue conventions/30227-2021 --school-year 2021-22");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("school_year: must be YYYY-YYYY"));
+  r = Entctl(TestPrincipals::kFinance, "titre issue conventions/30227-2021 --schol-year 2021-2022");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace ent::entctl
