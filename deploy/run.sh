@@ -4,13 +4,25 @@
 # with local development credentials, loads the Saint-Ambroix 2021-2022
 # convention from the seed document, and keeps both running until Ctrl-C.
 # A second start reuses the data.
+#
+#   ./deploy/run.sh          real time (the 2021 convention has long expired)
+#   ./deploy/run.sh --demo   simulated time from 3 November 2021, 18:00 (data in ./data-demo):
+#                            walk the timeline with `entctl clock advance`
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DEMO=0
+[ "${1:-}" = "--demo" ] && DEMO=1
 ./deploy/install-deps.sh
 ./deploy/build.sh
 
 BUILD_DIR="${ENT_BUILD_DIR:-build}"
-DATA_DIR="${ENT_DATA_DIR:-$PWD/data}"
+if [ "$DEMO" = 1 ]; then
+  DATA_DIR="${ENT_DATA_DIR:-$PWD/data-demo}"
+  CLOCK_FLAG="--clock=simulated:2021-11-03T18:00:00+01:00"
+else
+  DATA_DIR="${ENT_DATA_DIR:-$PWD/data}"
+  CLOCK_FLAG="--clock=real"
+fi
 CONVENTION_LISTEN="${ENT_CONVENTION_LISTEN:-127.0.0.1:50051}"
 BILLING_LISTEN="${ENT_BILLING_LISTEN:-127.0.0.1:50052}"
 CREDENTIALS="$DATA_DIR/credentials"
@@ -40,14 +52,14 @@ wait_port() {  # name dir pid
 }
 
 "$BUILD_DIR/billing-service/ent-billing-service" --listen="$BILLING_LISTEN" \
-  --data-dir="$DATA_DIR/billing" --port-file="$DATA_DIR/billing/port" \
+  --data-dir="$DATA_DIR/billing" --port-file="$DATA_DIR/billing/port" "$CLOCK_FLAG" \
   --principals="$CREDENTIALS/principals.textproto" 2>>"$DATA_DIR/billing/service.log" &
 PIDS+=($!)
 wait_port billing-service "$DATA_DIR/billing" "${PIDS[-1]}"
 BILLING_HOST="${BILLING_LISTEN%:*}:$(cat "$DATA_DIR/billing/port")"
 
 "$BUILD_DIR/convention-service/ent-convention-service" --listen="$CONVENTION_LISTEN" \
-  --data-dir="$DATA_DIR/convention" --port-file="$DATA_DIR/convention/port" \
+  --data-dir="$DATA_DIR/convention" --port-file="$DATA_DIR/convention/port" "$CLOCK_FLAG" \
   --principals="$CREDENTIALS/principals.textproto" \
   --billing="$BILLING_HOST" --billing-token-file="$CREDENTIALS/internal-dev.token" \
   2>>"$DATA_DIR/convention/service.log" &
@@ -60,19 +72,50 @@ echo "convention-service is serving on $HOST:$PORT (data: $DATA_DIR/convention/c
 echo "billing-service    is serving on $BILLING_HOST (data: $DATA_DIR/billing/billing.db)"
 echo
 ENT_TOKEN=$(cat "$CREDENTIALS/rectorat-dev.token") "$BUILD_DIR/demo/ent-demo-seed" "$HOST:$PORT"
+cat > "$DATA_DIR/entctl.conf" <<CONF
+# entctl settings for this run (entctl --config $DATA_DIR/entctl.conf ...)
+convention-endpoint = $HOST:$PORT
+billing-endpoint = $BILLING_HOST
+CONF
+ENTCTL="$BUILD_DIR/entctl/entctl --config $DATA_DIR/entctl.conf"
 cat <<TXT
 
-Development credentials (bearer tokens; send "authorization: Bearer <token>"):
+Development credentials (bearer tokens in files; entctl takes --token-file):
   $CREDENTIALS/rectorat-dev.token              rectorat service (conventions)
   $CREDENTIALS/support-dev.token               support staff (read, disputes)
   $CREDENTIALS/finance-dev.token               finance (tariffs, titres, payments)
   $CREDENTIALS/portal-saint-ambroix-dev.token  commune portal for Saint-Ambroix (30227) only
   principals file: $CREDENTIALS/principals.textproto (kill -HUP a service to reload it)
 
-Look around:
-  ENT_TOKEN=\$(cat $CREDENTIALS/rectorat-dev.token) $BUILD_DIR/demo/ent-demo-seed $HOST:$PORT   # replays the seed (idempotent), prints the convention
-  sqlite3 $DATA_DIR/convention/convention.db 'SELECT sequence, convention_id, description FROM convention_events'
-  sqlite3 $DATA_DIR/billing/billing.db 'SELECT convention, school_year FROM conventions'   # what billing was told
+Try (support staff):
+  alias entctl="$ENTCTL --token-file $CREDENTIALS/support-dev.token"
+  entctl conventions list
+  entctl convention show conventions/30227-2021
+  entctl convention events conventions/30227-2021
+  entctl deadline --from 2022-03-31 --months 1
+TXT
+if [ "$DEMO" = 1 ]; then
+cat <<TXT
+
+Live the timeline (simulated clock, now 3 November 2021 18:00):
+  F="$ENTCTL --token-file $CREDENTIALS/finance-dev.token"
+  \$F tariff set 2021-2022 --price-cents 5000 --legal-basis "Convention ENT-école, articles 5 à 7"
+  \$F titre issue conventions/30227-2021 --school-year 2021-2022      # 2 schools x 50 € = 100.00 €
+  entctl clock set 2022-03-31T10:00:00+02:00 --token-file $CREDENTIALS/rectorat-dev.token
+  entctl dispute open conventions/30227-2021 --party commune --grievances "comptes non activés" \\
+      --notice-ref "LRAR 1A 234" --sent 2022-03-31
+  entctl deadlines                                                   # conciliation due 2022-05-02, and why
+  entctl clock advance 33d --token-file $CREDENTIALS/rectorat-dev.token   # the conciliation lapses
+  entctl clock set 2022-05-11T10:00:00+02:00 --token-file $CREDENTIALS/rectorat-dev.token
+  entctl dispute terminate conventions/30227-2021/disputes/1 --party commune --reasons "engagements non respectés" \\
+      --letter-ref "LRAR 1A 235" --sent 2022-05-11
+  entctl clock advance 17d --token-file $CREDENTIALS/rectorat-dev.token   # TERMINATED from 2022-05-28 00:00
+  entctl convention show conventions/30227-2021
+  \$F statement 30227                                                  # the titre stays due
+TXT
+fi
+cat <<TXT
+
 Any gRPC client can call both services: server reflection and health checking are on, the protos are in proto/.
 Logs: $DATA_DIR/convention/service.log, $DATA_DIR/billing/service.log
 Press Ctrl-C to stop.

@@ -123,4 +123,11 @@ ent::testing::v1::ClockService::Stub& Client::clock() {
   return *clock_;
 }
 
+ent::testing::v1::ClockService::Stub& Client::billing_clock() {
+  if (!billing_clock_) {
+    billing_clock_ = ent::testing::v1::ClockService::NewStub(Channel(settings_.billing_endpoint));
+  }
+  return *billing_clock_;
+}
+
 }  // namespace ent::entctl

@@ -43,6 +43,8 @@ class Client {
   ent::convention::v1::ConventionService::Stub& conventions();
   ent::billing::v1::BillingService::Stub& billing();
   ent::testing::v1::ClockService::Stub& clock();
+  // billing-service's ClockService (served only on a simulated clock).
+  ent::testing::v1::ClockService::Stub& billing_clock();
 
  private:
   std::shared_ptr<grpc::Channel> Channel(const std::string& endpoint) const;
@@ -51,6 +53,7 @@ class Client {
   std::unique_ptr<ent::convention::v1::ConventionService::Stub> conventions_;
   std::unique_ptr<ent::billing::v1::BillingService::Stub> billing_;
   std::unique_ptr<ent::testing::v1::ClockService::Stub> clock_;
+  std::unique_ptr<ent::testing::v1::ClockService::Stub> billing_clock_;
 };
 
 }  // namespace ent::entctl

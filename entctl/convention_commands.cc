@@ -368,6 +368,22 @@ absl::StatusOr<absl::Duration> ParseHumanDuration(const std::string& text) {
   return d;
 }
 
+// Moves billing-service's simulated clock (if it has one) to the same instant,
+// so titres issued in a demo carry the demo's dates.
+void FollowOnBilling(Client& client, const ent::testing::v1::GetTimeResponse& now) {
+  ent::testing::v1::GetTimeResponse billing_now;
+  if (!client.billing_clock()
+           .GetTime(client.Context().get(), ent::testing::v1::GetTimeRequest(), &billing_now)
+           .ok() ||
+      billing_now.now().seconds() >= now.now().seconds()) {
+    return;
+  }
+  ent::testing::v1::SetTimeRequest req;
+  *req.mutable_time() = now.now();
+  ent::testing::v1::GetTimeResponse ignored;
+  client.billing_clock().SetTime(client.Context().get(), req, &ignored);
+}
+
 int ClockAdvance(Client& client, Args& args) {
   ENTCTL_TRY(text, args.Next("DURATION (e.g. 30d, 12h)"));
   ENTCTL_TRY(d, ParseHumanDuration(text));
@@ -378,6 +394,7 @@ int ClockAdvance(Client& client, Args& args) {
   auto ctx = client.Context();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
   grpc::Status st = client.clock().AdvanceClock(ctx.get(), req, &resp);
+  if (st.ok()) FollowOnBilling(client, resp);
   return Done(client, st, resp, [&] {
     std::printf("now %s; %d timer(s) fired\n",
                 absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::FromUnixSeconds(resp.now().seconds()),
@@ -400,6 +417,7 @@ int ClockSet(Client& client, Args& args) {
   auto ctx = client.Context();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
   grpc::Status st = client.clock().SetTime(ctx.get(), req, &resp);
+  if (st.ok()) FollowOnBilling(client, resp);
   return Done(client, st, resp, [&] {
     std::printf("now %s; %d timer(s) fired\n",
                 absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::FromUnixSeconds(resp.now().seconds()),
