@@ -60,7 +60,7 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
   if (flags.principals.empty()) {
     return absl::InvalidArgumentError(
         "--principals=PATH is required: the file listing who may call the service "
-        "(see deploy/principals.example.textproto)");
+        "(see deploy/config/principals.textproto.example)");
   }
   if (flags.tls_cert.empty() != flags.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
