@@ -73,7 +73,8 @@ PORT=$(cat "$DATA_DIR/convention/port")
 echo "convention-service is serving on $HOST:$PORT (data: $DATA_DIR/convention/convention.db)"
 echo "billing-service    is serving on $BILLING_HOST (data: $DATA_DIR/billing/billing.db)"
 echo
-ENT_TOKEN=$(cat "$CREDENTIALS/rectorat-dev.token") "$BUILD_DIR/demo/ent-demo-seed" "$HOST:$PORT"
+ENT_TOKEN=$(cat "$CREDENTIALS/rectorat-dev.token") ENT_FINANCE_TOKEN=$(cat "$CREDENTIALS/finance-dev.token") \
+  "$BUILD_DIR/demo/ent-demo-seed" "$HOST:$PORT" "$BILLING_HOST"
 cat > "$DATA_DIR/entctl.conf" <<CONF
 # entctl settings for this run (entctl --config $DATA_DIR/entctl.conf ...)
 convention-endpoint = $HOST:$PORT
@@ -101,8 +102,8 @@ cat <<TXT
 
 Live the timeline (simulated clock, now 3 November 2021 18:00):
   F="$ENTCTL --token-file $CREDENTIALS/finance-dev.token"
-  \$F tariff set 2021-2022 --price-cents 5000 --legal-basis "Convention ENT-école, articles 5 à 7"
-  \$F titre issue conventions/30227-2021 --school-year 2021-2022      # 2 schools x 50 € = 100.00 €
+  \$F titre show 2021-000001                                          # 2 schools x 50 € = 100.00 € TTC
+  \$F payment record 2021-000001 --amount-cents 4000 --date 2021-11-03 --reference VIR-1
   entctl clock set 2022-03-31T10:00:00+02:00 --token-file $CREDENTIALS/rectorat-dev.token
   entctl dispute open conventions/30227-2021 --party commune --grievances "comptes non activés" \\
       --notice-ref "LRAR 1A 234" --sent 2022-03-31

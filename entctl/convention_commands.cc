@@ -244,6 +244,70 @@ int Renew(Client& client, Args& args) {
   return PrintConvention(client, client.conventions().RenewConvention(client.Context().get(), req, &c), c);
 }
 
+int Update(Client& client, Args& args) {
+  v1::UpdateConventionRequest req;
+  ENTCTL_TRY(name, args.Next("NAME"));
+  req.mutable_convention()->set_name(name);
+  ENTCTL_TRY(end, args.OptionalDate("end-date"));
+  if (end) {
+    *req.mutable_convention()->mutable_end_date() = ToDate(*end);
+    req.mutable_update_mask()->add_paths("end_date");
+  }
+  if (args.Has("school-year")) {
+    req.mutable_convention()->set_school_year(args.Get("school-year"));
+    req.mutable_update_mask()->add_paths("school_year");
+  }
+  if (args.Has("file")) {  // a JSON Convention with the parties to replace
+    v1::Convention from_file;
+    ENTCTL_TRY(text, ReadJsonInto(args.Get("file"), &from_file));
+    if (from_file.has_academie()) {
+      *req.mutable_convention()->mutable_academie() = from_file.academie();
+      req.mutable_update_mask()->add_paths("academie");
+    }
+    if (from_file.has_commune()) {
+      *req.mutable_convention()->mutable_commune() = from_file.commune();
+      req.mutable_update_mask()->add_paths("commune");
+    }
+  }
+  req.mutable_convention()->set_etag(args.Get("etag"));
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (req.update_mask().paths().empty()) {
+    return internal::UsageError(absl::InvalidArgumentError(
+        "nothing to update: give --end-date, --school-year or --file (parties)"));
+  }
+  v1::Convention c;
+  return PrintConvention(client, client.conventions().UpdateConvention(client.Context().get(), req, &c), c);
+}
+
+// Follows the history as it happens (Ctrl-C to stop); resumes after --after.
+int Watch(Client& client, Args& args) {
+  v1::WatchConventionEventsRequest req;
+  ENTCTL_TRY(after, args.Int("after", 0));
+  req.set_after_sequence(after);
+  req.set_convention(args.Get("convention"));
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  grpc::ClientContext ctx;
+  if (!client.settings().token.empty()) {
+    ctx.AddMetadata("authorization", "Bearer " + client.settings().token);
+  }
+  auto reader = client.conventions().WatchConventionEvents(&ctx, req);
+  v1::ConventionEvent e;
+  while (reader->Read(&e)) {
+    if (client.settings().json) {
+      PrintJson(e);
+    } else {
+      std::printf("#%lld %s %s %s %s: %s\n", static_cast<long long>(e.sequence()),
+                  Time(e.time()).c_str(), e.actor().c_str(), e.convention().c_str(),
+                  EnumName(v1::ConventionEvent::Type_Name(e.type()), "TYPE_").c_str(),
+                  e.description().c_str());
+    }
+    std::fflush(stdout);
+  }
+  grpc::Status st = reader->Finish();
+  return st.ok() ? 0 : PrintError(st);
+}
+
 int Cancel(Client& client, Args& args) {
   v1::CancelConventionRequest req;
   ENTCTL_TRY(name, args.Next("NAME"));
@@ -457,7 +521,9 @@ void AddConventionCommands(Commands& c) {
   c["convention add-school"] = {AddSchool, "convention add-school NAME --uai U --name N --type T [--date D]"};
   c["convention remove-school"] = {RemoveSchool, "convention remove-school NAME --uai U [--date D]"};
   c["convention renew"] = {Renew, "convention renew NAME [--end-date D] [--id ID]"};
+  c["convention update"] = {Update, "convention update NAME [--end-date D] [--school-year Y] [--file PARTIES.json] (drafts)"};
   c["convention cancel"] = {Cancel, "convention cancel NAME [--reason R]"};
+  c["events watch"] = {Watch, "events watch [--convention NAME] [--after SEQUENCE]   follow the history live"};
   c["convention events"] = {Events, "convention events NAME       the history"};
   c["deadlines"] = {Deadlines, "deadlines                     every pending deadline, soonest first"};
   c["deadline"] = {Deadline, "deadline --from D (--days N | --months N [--franc]) [--alsace-moselle]"};
