@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
                  "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT]\n");
     return 2;
   }
-  auto simulated_start = ent::workflow::ParseClockFlag(flags->extra["clock"]);
-  if (!simulated_start.ok()) return Fail(simulated_start.status().ToString());
+  auto service_clock = ent::workflow::MakeServiceClock(flags->extra["clock"]);
+  if (!service_clock.ok()) return Fail(service_clock.status().ToString());
   std::error_code ec;
   std::filesystem::create_directories(flags->data_dir, ec);
   if (ec) return Fail("cannot create --data-dir " + flags->data_dir + ": " + ec.message());
@@ -47,15 +47,8 @@ int main(int argc, char** argv) {
   auto principals = ent::PrincipalRegistry::Load(flags->principals);
   if (!principals.ok()) return Fail(principals.status().ToString());
 
-  std::unique_ptr<ent::Clock> clock;
-  ent::ManualClock* simulated = nullptr;
-  if (*simulated_start) {
-    auto manual = std::make_unique<ent::ManualClock>(**simulated_start);
-    simulated = manual.get();
-    clock = std::move(manual);
-  } else {
-    clock = std::make_unique<ent::RealClock>();
-  }
+  std::unique_ptr<ent::Clock> clock = std::move(service_clock->clock);
+  ent::ManualClock* simulated = service_clock->simulated;
   // billing-service has no timers; on a simulated clock the engine only moves time.
   ent::workflow::TimerEngine::Options engine_options;
   engine_options.simulated = true;
@@ -80,12 +73,8 @@ int main(int argc, char** argv) {
     services.push_back({clock_handler.get(), "ent.testing.v1.ClockService"});
   }
 
-  auto served = ent::ServeUntilSignal(*flags, services,
-                                      [&principals] {
-                                        absl::Status reloaded = (*principals)->Reload();
-                                        std::fprintf(stderr, "principals reload: %s\n",
-                                                     reloaded.ok() ? "ok" : reloaded.ToString().c_str());
-                                      });
+  auto served =
+      ent::ServeUntilSignal(*flags, services, ent::ReloadPrincipalsOnSignal(**principals));
   if (!served.ok()) return Fail(served.ToString());
   return 0;
 }

@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
                  "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]]\n");
     return 2;
   }
-  auto simulated_start = ent::workflow::ParseClockFlag(flags->extra["clock"]);
-  if (!simulated_start.ok()) return Fail(simulated_start.status().ToString());
+  auto service_clock = ent::workflow::MakeServiceClock(flags->extra["clock"]);
+  if (!service_clock.ok()) return Fail(service_clock.status().ToString());
   std::error_code ec;
   std::filesystem::create_directories(flags->data_dir, ec);
   if (ec) return Fail("cannot create --data-dir " + flags->data_dir + ": " + ec.message());
@@ -70,15 +70,8 @@ int main(int argc, char** argv) {
   auto principals = ent::PrincipalRegistry::Load(flags->principals);
   if (!principals.ok()) return Fail(principals.status().ToString());
 
-  std::unique_ptr<ent::Clock> clock;
-  ent::ManualClock* simulated = nullptr;
-  if (*simulated_start) {
-    auto manual = std::make_unique<ent::ManualClock>(**simulated_start);
-    simulated = manual.get();
-    clock = std::move(manual);
-  } else {
-    clock = std::make_unique<ent::RealClock>();
-  }
+  std::unique_ptr<ent::Clock> clock = std::move(service_clock->clock);
+  ent::ManualClock* simulated = service_clock->simulated;
 
   const ent::workflow::LegalCalendar calendar;
   ent::convention::EventHub hub;
@@ -135,12 +128,8 @@ int main(int argc, char** argv) {
                  absl::FormatTime(absl::RFC3339_sec, simulated->Now(), ent::ParisTimeZone()).c_str());
   }
 
-  auto served = ent::ServeUntilSignal(*flags, services, [&principals] {
-    // SIGHUP: reload the principals; a bad file keeps the current ones.
-    absl::Status reloaded = (*principals)->Reload();
-    std::fprintf(stderr, "principals reload: %s (%zu principals in force)\n",
-                 reloaded.ok() ? "ok" : reloaded.ToString().c_str(), (*principals)->size());
-  });
+  auto served =
+      ent::ServeUntilSignal(*flags, services, ent::ReloadPrincipalsOnSignal(**principals));
   engine.Stop();
   if (dispatcher_thread) dispatcher_thread->Stop();
   if (!served.ok()) return Fail(served.ToString());

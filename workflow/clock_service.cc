@@ -43,6 +43,20 @@ absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& valu
   return std::optional<absl::Time>(start);
 }
 
+absl::StatusOr<ServiceClock> MakeServiceClock(const std::string& flag) {
+  auto start = ParseClockFlag(flag);
+  if (!start.ok()) return start.status();
+  ServiceClock out;
+  if (*start) {
+    auto manual = std::make_unique<ManualClock>(**start);
+    out.simulated = manual.get();
+    out.clock = std::move(manual);
+  } else {
+    out.clock = std::make_unique<RealClock>();
+  }
+  return out;
+}
+
 grpc::ServerUnaryReactor* ClockServiceHandler::GetTime(grpc::CallbackServerContext* ctx,
                                                        const tv1::GetTimeRequest*,
                                                        tv1::GetTimeResponse* resp) {

@@ -42,6 +42,14 @@ class ClockServiceHandler final : public ent::testing::v1::ClockService::Callbac
 // Returns the simulated start instant, or nullopt for the real clock.
 absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& value);
 
+// A service's clock from its --clock flag: the real clock, or a ManualClock
+// (`simulated` points at it) that only moves through ClockService.
+struct ServiceClock {
+  std::unique_ptr<Clock> clock;
+  ManualClock* simulated = nullptr;
+};
+absl::StatusOr<ServiceClock> MakeServiceClock(const std::string& flag);
+
 }  // namespace ent::workflow
 
 #endif  // ENT_WORKFLOW_CLOCK_SERVICE_H_

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/sqlite/transactional_store.h"
 #include "billing-service/domain/billing.h"
 
 namespace ent::billing {
@@ -65,37 +66,7 @@ class BillingWriter : public BillingReader {
 };
 
 // Thread-safe. Writes are group-committed; `done` runs once durable.
-class BillingStore {
- public:
-  virtual ~BillingStore() = default;
-  virtual void Write(std::function<absl::Status(BillingWriter&)> work,
-                     std::function<void(absl::Status)> done) = 0;
-  virtual void Read(const std::function<void(BillingReader&)>& work) = 0;
-
-  template <typename T>
-  void WriteValue(std::function<absl::StatusOr<T>(BillingWriter&)> work,
-                  std::function<void(absl::StatusOr<T>)> done) {
-    auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not run"));
-    Write(
-        [result, work = std::move(work)](BillingWriter& w) {
-          *result = work(w);
-          return result->status();
-        },
-        [result, done = std::move(done)](absl::Status st) {
-          if (st.ok()) {
-            done(std::move(*result));
-          } else {
-            done(std::move(st));
-          }
-        });
-  }
-  template <typename T>
-  absl::StatusOr<T> ReadValue(const std::function<absl::StatusOr<T>(BillingReader&)>& work) {
-    absl::StatusOr<T> result = absl::UnknownError("not run");
-    Read([&](BillingReader& r) { result = work(r); });
-    return result;
-  }
-};
+using BillingStore = TransactionalStore<BillingReader, BillingWriter>;
 
 }  // namespace ent::billing
 

@@ -42,6 +42,14 @@ absl::Status WritePortFile(const std::string& path, int port) {
 
 }  // namespace
 
+std::function<void()> ReloadPrincipalsOnSignal(PrincipalRegistry& principals) {
+  return [&principals] {
+    absl::Status reloaded = principals.Reload();
+    std::fprintf(stderr, "principals reload: %s (%zu principals in force)\n",
+                 reloaded.ok() ? "ok" : reloaded.ToString().c_str(), principals.size());
+  };
+}
+
 void BlockTerminationSignals() {
   sigset_t set = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/auth/principal_registry.h"
 #include "common/grpc/server_flags.h"
 
 namespace ent {
@@ -30,6 +31,10 @@ struct ServedService {
 // calls `on_reload` on SIGHUP. Returns an error if the server cannot start.
 absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,
                               const std::function<void()>& on_reload);
+
+// The SIGHUP action of a service: reload its principals, keeping the current
+// ones when the file is bad, and say so in the log.
+std::function<void()> ReloadPrincipalsOnSignal(PrincipalRegistry& principals);
 
 }  // namespace ent
 

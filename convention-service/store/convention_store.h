@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/sqlite/transactional_store.h"
 #include <variant>
 
 #include "convention-service/domain/convention.h"
@@ -91,42 +92,13 @@ class ConventionWriter : public ConventionReader {
 
 // Thread-safe. Work functions run on the store's threads; a write's
 // completion runs only once its transaction is durable.
-class ConventionStore {
+class ConventionStore : public TransactionalStore<ConventionReader, ConventionWriter> {
  public:
-  virtual ~ConventionStore() = default;
-  virtual void Write(std::function<absl::Status(ConventionWriter&)> work,
-                     std::function<void(absl::Status)> done) = 0;
-  // Runs `work` now, on the calling thread. For short reads only.
-  virtual void Read(const std::function<void(ConventionReader&)>& work) = 0;
   // Runs `work` later on a store thread (for callers that must not run it
   // inline, e.g. under their own lock).
   virtual void ReadAsync(std::function<void(ConventionReader&)> work) = 0;
   // The outbox as its dispatcher sees it.
   virtual workflow::OutboxStore& outbox_store() = 0;
-
-  template <typename T>
-  void WriteValue(std::function<absl::StatusOr<T>(ConventionWriter&)> work,
-                  std::function<void(absl::StatusOr<T>)> done) {
-    auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not run"));
-    Write(
-        [result, work = std::move(work)](ConventionWriter& w) {
-          *result = work(w);
-          return result->status();
-        },
-        [result, done = std::move(done)](absl::Status st) {
-          if (st.ok()) {
-            done(std::move(*result));
-          } else {
-            done(std::move(st));
-          }
-        });
-  }
-  template <typename T>
-  absl::StatusOr<T> ReadValue(const std::function<absl::StatusOr<T>(ConventionReader&)>& work) {
-    absl::StatusOr<T> result = absl::UnknownError("not run");
-    Read([&](ConventionReader& r) { result = work(r); });
-    return result;
-  }
 };
 
 }  // namespace ent::convention

@@ -1,0 +1,55 @@
+// The shape every service's storage interface shares: writes run in a
+// (group-committed) transaction and complete once durable; reads run now on
+// a pooled connection. WriteValue/ReadValue carry a typed result through.
+#ifndef ENT_COMMON_SQLITE_TRANSACTIONAL_STORE_H_
+#define ENT_COMMON_SQLITE_TRANSACTIONAL_STORE_H_
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace ent {
+
+// Thread-safe. `Reader`/`Writer` are the service's transaction views.
+template <typename Reader, typename Writer>
+class TransactionalStore {
+ public:
+  virtual ~TransactionalStore() = default;
+  // Queues `work` in a write transaction; `done` receives its error or the
+  // commit's outcome, once durable.
+  virtual void Write(std::function<absl::Status(Writer&)> work,
+                     std::function<void(absl::Status)> done) = 0;
+  // Runs `work` now, on the calling thread. For short reads only.
+  virtual void Read(const std::function<void(Reader&)>& work) = 0;
+
+  template <typename T>
+  void WriteValue(std::function<absl::StatusOr<T>(Writer&)> work,
+                  std::function<void(absl::StatusOr<T>)> done) {
+    auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not run"));
+    Write(
+        [result, work = std::move(work)](Writer& w) {
+          *result = work(w);
+          return result->status();
+        },
+        [result, done = std::move(done)](absl::Status st) {
+          if (st.ok()) {
+            done(std::move(*result));
+          } else {
+            done(std::move(st));
+          }
+        });
+  }
+
+  template <typename T>
+  absl::StatusOr<T> ReadValue(const std::function<absl::StatusOr<T>(Reader&)>& work) {
+    absl::StatusOr<T> result = absl::UnknownError("not run");
+    Read([&](Reader& r) { result = work(r); });
+    return result;
+  }
+};
+
+}  // namespace ent
+
+#endif  // ENT_COMMON_SQLITE_TRANSACTIONAL_STORE_H_
