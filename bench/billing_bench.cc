@@ -76,7 +76,7 @@ int CampaignBench(int communes_wanted) {
     std::fprintf(stderr, "%s\n", st.ToString().c_str());
     return 1;
   }
-  auto stub = bv1::BillingService::NewStub(billing.Channel());
+  auto api = bv1::BillingService::NewStub(billing.Channel());
   const std::string internal = "Bearer " + principals.Token(ent::testing::TestPrincipals::kInternal);
   const std::string finance = "Bearer " + principals.Token(ent::testing::TestPrincipals::kFinance);
 
@@ -101,7 +101,7 @@ int CampaignBench(int communes_wanted) {
         call->req.set_topic("convention.activated");
         call->req.set_idempotency_key(absl::StrCat("conventions/", communes[i].insee, "-2025/activated"));
         call->req.set_payload(Payload(communes[i], static_cast<int>(i)));
-        stub->async()->NotifyConventionChange(&call->ctx, &call->req, &call->resp,
+        api->async()->NotifyConventionChange(&call->ctx, &call->req, &call->resp,
                                               [call, done](grpc::Status st) { done(st.ok()); });
       },
       [&] { return next.load() >= static_cast<int64_t>(communes.size()); });
@@ -116,7 +116,7 @@ int CampaignBench(int communes_wanted) {
   tariff.mutable_tariff()->set_unit_price_cents(5000);
   tariff.mutable_tariff()->set_legal_basis("Convention ENT-école, article 5");
   bv1::Tariff tariff_out;
-  if (!stub->SetTariff(&tariff_ctx, tariff, &tariff_out).ok()) return 1;
+  if (!api->SetTariff(&tariff_ctx, tariff, &tariff_out).ok()) return 1;
 
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", finance);
@@ -125,7 +125,7 @@ int CampaignBench(int communes_wanted) {
   campaign.set_request_id("bench-campaign");
   bv1::RunBillingCampaignResponse result;
   const absl::Time start = absl::Now();
-  grpc::Status st = stub->RunBillingCampaign(&ctx, campaign, &result);
+  grpc::Status st = api->RunBillingCampaign(&ctx, campaign, &result);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   if (!st.ok()) {
     std::fprintf(stderr, "campaign failed: %s\n", st.error_message().c_str());

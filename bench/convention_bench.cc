@@ -97,9 +97,9 @@ int ServeEcho(int argc, char** argv) {
   return 0;
 }
 
-LoadResult LoadGets(v1::ConventionService::Stub& stub, const std::string& token, int concurrency,
+LoadResult LoadGets(v1::ConventionService::Stub& api, const std::string& token, int concurrency,
                     absl::Duration d) {
-  return RunClosedLoop(concurrency, d, [&stub, &token](int64_t, std::function<void(bool)> done) {
+  return RunClosedLoop(concurrency, d, [&api, &token](int64_t, std::function<void(bool)> done) {
     struct Call {
       grpc::ClientContext ctx;
       v1::GetConventionRequest req;
@@ -108,14 +108,14 @@ LoadResult LoadGets(v1::ConventionService::Stub& stub, const std::string& token,
     auto call = std::make_shared<Call>();
     call->req.set_name(std::string("conventions/") + ent::demo::kSaintAmbroixId);
     call->ctx.AddMetadata("authorization", token);
-    stub.async()->GetConvention(&call->ctx, &call->req, &call->resp,
+    api.async()->GetConvention(&call->ctx, &call->req, &call->resp,
                                 [call, done](grpc::Status st) { done(st.ok()); });
   });
 }
 
-LoadResult LoadCreates(v1::ConventionService::Stub& stub, const std::string& token,
+LoadResult LoadCreates(v1::ConventionService::Stub& api, const std::string& token,
                        int concurrency, absl::Duration d, const std::string& prefix) {
-  return RunClosedLoop(concurrency, d, [&stub, &token, prefix](int64_t i,
+  return RunClosedLoop(concurrency, d, [&api, &token, prefix](int64_t i,
                                                                std::function<void(bool)> done) {
     struct Call {
       grpc::ClientContext ctx;
@@ -127,7 +127,7 @@ LoadResult LoadCreates(v1::ConventionService::Stub& stub, const std::string& tok
     call->req.set_convention_id(absl::StrCat(prefix, i));
     call->req.set_request_id(absl::StrCat(prefix, "req-", i));
     call->ctx.AddMetadata("authorization", token);
-    stub.async()->CreateConvention(&call->ctx, &call->req, &call->resp,
+    api.async()->CreateConvention(&call->ctx, &call->req, &call->resp,
                                    [call, done](grpc::Status st) { done(st.ok()); });
   });
 }
@@ -179,12 +179,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", st.ToString().c_str());
     return 1;
   }
-  auto stub = v1::ConventionService::NewStub(service.Channel());
+  auto api = v1::ConventionService::NewStub(service.Channel());
   v1::Convention reply;
   {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", token);
-    if (!stub->CreateConvention(&ctx, ent::demo::SaintAmbroixCreate(), &reply).ok()) return 1;
+    if (!api->CreateConvention(&ctx, ent::demo::SaintAmbroixCreate(), &reply).ok()) return 1;
   }
 
   ent::testing::TempDir echo_dir;
@@ -202,12 +202,12 @@ int main(int argc, char** argv) {
 
   // Reads: warm up both, then alternate twice and compare the sums.
   LoadGets(*echo_stub, token, concurrency, absl::Milliseconds(500));
-  LoadGets(*stub, token, concurrency, absl::Milliseconds(500));
+  LoadGets(*api, token, concurrency, absl::Milliseconds(500));
   LoadResult echo_total, get_total;
   double worst_get_p99 = 0;
   for (int round = 0; round < 2; ++round) {
     LoadResult e = LoadGets(*echo_stub, token, concurrency, d);
-    LoadResult g = LoadGets(*stub, token, concurrency, d);
+    LoadResult g = LoadGets(*api, token, concurrency, d);
     std::printf("reads  round %d  echo baseline  %s\n", round + 1, Describe(e).c_str());
     std::printf("reads  round %d  GetConvention  %s\n", round + 1, Describe(g).c_str());
     echo_total.calls += e.calls;
@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
 
   // Writes.
   const double raw = RawSqliteTransactionsPerSecond(dir.path() + "/raw.db", d);
-  LoadResult w = LoadCreates(*stub, token, concurrency, d, "bench-");
+  LoadResult w = LoadCreates(*api, token, concurrency, d, "bench-");
   std::printf("writes raw SQLite one-row transactions (WAL, synchronous=FULL)  %9.0f tx/s\n", raw);
   std::printf("writes CreateConvention                                           %s\n",
               Describe(w).c_str());

@@ -43,7 +43,7 @@ static std::unique_ptr<grpc::ClientContext> Context(const std::string& token = g
 // heard (through the outbox) that the convention took effect.
 static int SeedBilling(const std::string& address, const std::string& finance) {
   namespace bv1 = ::ent::billing::v1;
-  auto stub = bv1::BillingService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto api = bv1::BillingService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   bv1::SetTariffRequest tariff;
   tariff.set_request_id("seed-tariff-2021-2022");
   tariff.mutable_tariff()->set_school_year("2021-2022");
@@ -51,7 +51,7 @@ static int SeedBilling(const std::string& address, const std::string& finance) {
   tariff.mutable_tariff()->set_legal_basis(
       "Convention ENT-école 2021-2022, articles 5 à 7 (50 € TTC par école et par an)");
   bv1::Tariff tariff_out;
-  if (!Check("SetTariff", stub->SetTariff(Context(finance).get(), tariff, &tariff_out))) return 1;
+  if (!Check("SetTariff", api->SetTariff(Context(finance).get(), tariff, &tariff_out))) return 1;
   bv1::IssueTitreRequest issue;
   issue.set_convention(std::string("conventions/") + ent::demo::kSaintAmbroixId);
   issue.set_school_year("2021-2022");
@@ -59,7 +59,7 @@ static int SeedBilling(const std::string& address, const std::string& finance) {
   bv1::Titre titre;
   grpc::Status st;
   for (int attempt = 0; attempt < 200; ++attempt) {
-    st = stub->IssueTitre(Context(finance).get(), issue, &titre);
+    st = api->IssueTitre(Context(finance).get(), issue, &titre);
     if (st.error_code() != grpc::StatusCode::FAILED_PRECONDITION) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the notice is on its way
   }
@@ -80,20 +80,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   g_token = token;
-  auto stub = v1::ConventionService::NewStub(
+  auto api = v1::ConventionService::NewStub(
       grpc::CreateChannel(argv[1], grpc::InsecureChannelCredentials()));
   v1::Convention convention;
   {
-    if (!Check("CreateConvention", stub->CreateConvention(Context().get(), ent::demo::SaintAmbroixCreate(), &convention))) return 1;
+    if (!Check("CreateConvention", api->CreateConvention(Context().get(), ent::demo::SaintAmbroixCreate(), &convention))) return 1;
   }
   {
-    if (!Check("RecordDeliberation", stub->RecordDeliberation(Context().get(), ent::demo::SaintAmbroixDeliberation(), &convention))) return 1;
+    if (!Check("RecordDeliberation", api->RecordDeliberation(Context().get(), ent::demo::SaintAmbroixDeliberation(), &convention))) return 1;
   }
   {
-    if (!Check("SignConvention (académie)", stub->SignConvention(Context().get(), ent::demo::SaintAmbroixAcademieSignature(), &convention))) return 1;
+    if (!Check("SignConvention (académie)", api->SignConvention(Context().get(), ent::demo::SaintAmbroixAcademieSignature(), &convention))) return 1;
   }
   {
-    if (!Check("SignConvention (commune)", stub->SignConvention(Context().get(), ent::demo::SaintAmbroixCommuneSignature(), &convention))) return 1;
+    if (!Check("SignConvention (commune)", api->SignConvention(Context().get(), ent::demo::SaintAmbroixCommuneSignature(), &convention))) return 1;
   }
   std::printf("loaded %s: %s, state %s, in force from %04d-%02d-%02d, %d schools\n",
               convention.name().c_str(), convention.commune().party().name().c_str(),
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   history.set_parent(convention.name());
   history.set_page_size(100);
   v1::ListConventionEventsResponse events;
-  if (!Check("ListConventionEvents", stub->ListConventionEvents(Context().get(), history, &events))) {
+  if (!Check("ListConventionEvents", api->ListConventionEvents(Context().get(), history, &events))) {
     return 1;
   }
   std::printf("history:\n");
