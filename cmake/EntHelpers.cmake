@@ -10,3 +10,10 @@ function(ent_add_test)
     set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")
   endif()
 endfunction()
+
+# ent_use_fast_allocator(<target>): links jemalloc into a service binary when available.
+function(ent_use_fast_allocator target)
+  if(ENT_JEMALLOC)
+    target_link_libraries(${target} PRIVATE ${ENT_JEMALLOC})
+  endif()
+endfunction()

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libsqlite3-dev sqlite3 libssl-dev openssl nlohmann-json3-dev tzdata
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 
 missing=()
