@@ -103,15 +103,25 @@ grpc::ServerUnaryReactor* ClockServiceHandler::MoveTo(grpc::CallbackServerContex
                                                       absl::Time target,
                                                       tv1::GetTimeResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
-  std::thread([this, reactor, resp, target] {
+  absl::MutexLock lock(&mu_);
+  advances_.emplace_back([this, reactor, resp, target] {
     absl::StatusOr<int> fired = engine_.AdvanceTo(clock_, target);
     if (fired.ok()) {
       SetNow(clock_.Now(), resp);
       resp->set_timers_fired(*fired);
     }
     reactor->Finish(ToGrpcStatus(fired.status()));
-  }).detach();
+  });
   return reactor;
+}
+
+ClockServiceHandler::~ClockServiceHandler() {
+  std::vector<std::thread> running;
+  {
+    absl::MutexLock lock(&mu_);
+    running.swap(advances_);
+  }
+  for (auto& t : running) t.join();
 }
 
 }  // namespace ent::workflow

@@ -5,6 +5,11 @@
 #ifndef ENT_WORKFLOW_CLOCK_SERVICE_H_
 #define ENT_WORKFLOW_CLOCK_SERVICE_H_
 
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
@@ -16,6 +21,8 @@ class ClockServiceHandler final : public ent::testing::v1::ClockService::Callbac
  public:
   ClockServiceHandler(ManualClock& clock, TimerEngine& engine, const PrincipalRegistry& principals)
       : clock_(clock), engine_(engine), principals_(principals) {}
+  // Waits for advances still running.
+  ~ClockServiceHandler() override;
 
   grpc::ServerUnaryReactor* GetTime(grpc::CallbackServerContext* ctx,
                                     const ent::testing::v1::GetTimeRequest* req,
@@ -29,13 +36,15 @@ class ClockServiceHandler final : public ent::testing::v1::ClockService::Callbac
 
  private:
   // Moves to `target` on a separate thread (firing timers blocks on the
-  // database) and finishes the call.
+  // database) and finishes the call; the destructor waits for it.
   grpc::ServerUnaryReactor* MoveTo(grpc::CallbackServerContext* ctx, absl::Time target,
                                    ent::testing::v1::GetTimeResponse* resp);
 
   ManualClock& clock_;
   TimerEngine& engine_;
   const PrincipalRegistry& principals_;
+  absl::Mutex mu_;
+  std::vector<std::thread> advances_ ABSL_GUARDED_BY(mu_);
 };
 
 // Parses --clock: "real" (or empty) or "simulated:<RFC 3339 instant>".

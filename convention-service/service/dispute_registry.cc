@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/field_violations.h"
 #include "common/status_macros.h"
+#include "convention-service/domain/lifecycle.h"
 #include "convention-service/domain/validation.h"
 #include "convention-service/service/convention_loader.h"
 
@@ -120,6 +121,9 @@ void DisputeRegistry::Change(RequestContext ctx, std::string convention_id, int6
         ENT_ASSIGN_OR_RETURN(DisputeEffects effects, change(d, *c));
         Mutation m;
         m.disputes.push_back(std::move(d));
+        if (c->state == State::kExpired && before != State::kExpired) {
+          m.notices.push_back(EndedNotice(*c, kTopicExpired));
+        }
         if (c->state != before) m.conventions.push_back(std::move(*c));
         m.Add(std::move(effects));
         m.answers_dispute = true;
@@ -166,11 +170,17 @@ void DisputeRegistry::Withdraw(RequestContext ctx, std::string convention_id, in
     return done(InvalidField("reason", absl::StrCat("must be at most ", kMaxTextLength, " bytes")));
   }
   const Principal caller = ctx.caller;
+  const absl::Time now = runner_.clock().Now();
   Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
-         [caller, reason = std::move(reason)](Dispute& d, Convention& c)
+         [caller, reason = std::move(reason), now](Dispute& d, Convention& c)
              -> absl::StatusOr<DisputeEffects> {
            ENT_RETURN_IF_ERROR(CheckPortalParty(caller, d.party, "the dispute's party"));
-           return WithdrawDispute(d, c, reason);
+           ENT_ASSIGN_OR_RETURN(DisputeEffects effects, WithdrawDispute(d, c, reason));
+           // Back in force after its end date (its expiry timer fired while it
+           // was TERMINATING): it expires now.
+           ENT_ASSIGN_OR_RETURN(std::vector<Event> expired, Expire(c, now));
+           for (Event& e : expired) effects.events.push_back(std::move(e));
+           return effects;
          },
          std::move(done));
 }

@@ -327,6 +327,24 @@ TEST_F(WorkflowTest, WithdrawalBeforeTerminationKeepsTheConventionInForce) {
   EXPECT_EQ(Get(name).state(), v1::Convention::STATE_ACTIVE);
 }
 
+TEST_F(WorkflowTest, WithdrawalAfterTheEndDateLetsTheConventionExpire) {
+  const std::string name = SaintAmbroixActive();
+  SetTime("2022-07-01T10:00:00+02:00");
+  v1::Dispute d;
+  ASSERT_TRUE(Open(name, Date(2022, 7, 1), &d).ok());
+  SetTime("2022-08-25T10:00:00+02:00");  // the conciliation lapsed on 2 August
+  ASSERT_TRUE(Terminate(d.name(), Date(2022, 8, 25), &d).ok());
+  SetTime("2022-09-05T10:00:00+02:00");  // past the end date, termination not yet effective
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_TERMINATING);
+  v1::WithdrawDisputeRequest req;
+  req.set_name(d.name());
+  req.set_request_id(NextId());
+  ASSERT_TRUE(stub_->WithdrawDispute(Ctx().get(), req, &d).ok());
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_EXPIRED);
+  EXPECT_EQ(Events(name).back().type(), v1::ConventionEvent::TYPE_EXPIRED);
+  EXPECT_EQ(SetTime("2022-09-30T00:00:00+02:00"), 0);  // the termination timer was cancelled
+}
+
 TEST_F(WorkflowTest, DisputesNeedAConventionInForceAndTheRightCaller) {
   v1::Convention draft;
   ASSERT_TRUE(stub_->CreateConvention(Ctx().get(), demo::SaintAmbroixCreate(), &draft).ok());
