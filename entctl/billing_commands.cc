@@ -58,8 +58,7 @@ int TariffSet(Client& client, Args& args) {
   req.mutable_tariff()->set_unit_price_cents(price);
   req.mutable_tariff()->set_legal_basis(basis);
   req.mutable_tariff()->set_vat_treatment(args.Get("vat"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Tariff out;
   grpc::Status st = client.billing().SetTariff(client.Context().get(), req, &out);
   return Done(client, st, out, [&] {
@@ -87,8 +86,7 @@ int TitreIssue(Client& client, Args& args) {
   ENTCTL_TRY(year, args.Required("school-year"));
   req.set_convention(convention);
   req.set_school_year(year);
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Titre out;
   return PrintTitre(client, client.billing().IssueTitre(client.Context().get(), req, &out), out);
 }
@@ -132,8 +130,7 @@ int Campaign(Client& client, Args& args) {
   v1::RunBillingCampaignRequest req;
   ENTCTL_TRY(year, args.Next("SCHOOL_YEAR"));
   req.set_school_year(year);
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::RunBillingCampaignResponse out;
   auto ctx = client.Context();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
@@ -158,8 +155,7 @@ int Payment(Client& client, Args& args) {
   req.mutable_payment()->set_amount_cents(amount);
   *req.mutable_payment()->mutable_received_date() = ToDate(date);
   req.mutable_payment()->set_reference(reference);
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Payment out;
   grpc::Status st = client.billing().RecordPayment(client.Context().get(), req, &out);
   return Done(client, st, out, [&] {
@@ -183,8 +179,7 @@ int Correction(Client& client, Args& args) {
   c->set_amount_cents(amount);
   c->set_reason(reason);
   c->set_justification(justification);
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Correction out;
   grpc::Status st = client.billing().CreateCorrection(client.Context().get(), req, &out);
   return Done(client, st, out, [&] {

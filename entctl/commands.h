@@ -34,6 +34,13 @@ int ParseEnum(const google::protobuf::EnumDescriptor* type, const std::string& p
 google::type::Date ToDate(CivilDate d);
 // A command-line mistake: prints it and returns 2.
 int UsageError(const absl::Status& status);
+// For a mutating request: its request id (--request-id or a fresh one), then
+// the check that no flag was left unread.
+template <typename Request>
+absl::Status Mutating(const Args& args, Request& req) {
+  req.set_request_id(args.Get("request-id", Client::RequestId()));
+  return args.CheckAllUsed();
+}
 }  // namespace internal
 
 // `auto var = value of expr`, or a usage error (exit code 2).

@@ -153,8 +153,7 @@ int Create(Client& client, Args& args) {
   ENTCTL_TRY(file, args.Required("file"));
   ENTCTL_TRY(text, ReadJsonInto(file, req.mutable_convention()));
   req.set_convention_id(args.Get("id"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Convention c;
   return PrintConvention(client, client.conventions().CreateConvention(client.Context().get(), req, &c), c);
 }
@@ -176,8 +175,7 @@ int Sign(Client& client, Args& args) {
   req.mutable_signature()->set_capacity(capacity);
   req.mutable_signature()->set_place(place);
   req.set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Convention c;
   return PrintConvention(client, client.conventions().SignConvention(client.Context().get(), req, &c), c);
 }
@@ -189,8 +187,7 @@ int Deliberation(Client& client, Args& args) {
   ENTCTL_TRY(file, args.Required("file"));
   ENTCTL_TRY(text, ReadJsonInto(file, req.mutable_deliberation()));
   req.set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Convention c;
   return PrintConvention(client, client.conventions().RecordDeliberation(client.Context().get(), req, &c), c);
 }
@@ -210,8 +207,7 @@ int AddSchool(Client& client, Args& args) {
   ENTCTL_TRY(date, args.OptionalDate("date"));
   if (date) *req.mutable_amendment_date() = ToDate(*date);
   req.set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Convention c;
   return PrintConvention(client, client.conventions().AddSchool(client.Context().get(), req, &c), c);
 }
@@ -225,8 +221,7 @@ int RemoveSchool(Client& client, Args& args) {
   ENTCTL_TRY(date, args.OptionalDate("date"));
   if (date) *req.mutable_amendment_date() = ToDate(*date);
   req.set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Convention c;
   return PrintConvention(client, client.conventions().RemoveSchool(client.Context().get(), req, &c), c);
 }
@@ -238,8 +233,7 @@ int Renew(Client& client, Args& args) {
   ENTCTL_TRY(end, args.OptionalDate("end-date"));
   if (end) *req.mutable_end_date() = ToDate(*end);
   req.set_convention_id(args.Get("id"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Convention c;
   return PrintConvention(client, client.conventions().RenewConvention(client.Context().get(), req, &c), c);
 }
@@ -270,8 +264,7 @@ int Update(Client& client, Args& args) {
     }
   }
   req.mutable_convention()->set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   if (req.update_mask().paths().empty()) {
     return internal::UsageError(absl::InvalidArgumentError(
         "nothing to update: give --end-date, --school-year or --file (parties)"));
@@ -314,8 +307,7 @@ int Cancel(Client& client, Args& args) {
   req.set_name(name);
   req.set_reason(args.Get("reason"));
   req.set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Convention c;
   return PrintConvention(client, client.conventions().CancelConvention(client.Context().get(), req, &c), c);
 }

@@ -60,8 +60,7 @@ int Open(Client& client, Args& args) {
   d->set_notice_reference(reference);
   *d->mutable_notice_sent_date() = ToDate(sent);
   if (ack) *d->mutable_notice_acknowledged_date() = ToDate(*ack);
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Dispute out;
   return PrintDispute(client, client.conventions().OpenDispute(client.Context().get(), req, &out), out);
 }
@@ -112,8 +111,7 @@ int Conciliation(Client& client, Args& args) {
   req.mutable_conciliation()->set_outcome(static_cast<v1::ConciliationOutcome>(o));
   req.mutable_conciliation()->set_notes(args.Get("notes"));
   req.set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Dispute out;
   return PrintDispute(client, client.conventions().RecordConciliation(client.Context().get(), req, &out), out);
 }
@@ -132,8 +130,7 @@ int Terminate(Client& client, Args& args) {
   t->set_letter_reference(letter);
   *t->mutable_sent_date() = ToDate(sent);
   req.set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Dispute out;
   return PrintDispute(client, client.conventions().SendTerminationNotice(client.Context().get(), req, &out), out);
 }
@@ -144,8 +141,7 @@ int Withdraw(Client& client, Args& args) {
   req.set_name(name);
   req.set_reason(args.Get("reason"));
   req.set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Dispute out;
   return PrintDispute(client, client.conventions().WithdrawDispute(client.Context().get(), req, &out), out);
 }
@@ -165,8 +161,7 @@ int Correct(Client& client, Args& args) {
   *req.mutable_date() = ToDate(date);
   req.set_reason(args.Get("reason"));
   req.set_etag(args.Get("etag"));
-  req.set_request_id(args.Get("request-id", Client::RequestId()));
-  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Dispute out;
   return PrintDispute(client, client.conventions().CorrectDisputeDate(client.Context().get(), req, &out), out);
 }

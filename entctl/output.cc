@@ -33,6 +33,7 @@ const char* CodeName(grpc::StatusCode code) {
     case grpc::StatusCode::ABORTED: return "conflict (stale etag), read again and retry";
     case grpc::StatusCode::UNAVAILABLE: return "service unavailable (is it running? check the endpoint)";
     case grpc::StatusCode::DEADLINE_EXCEEDED: return "timed out";
+    // e.g. `entctl clock` against a service on the real clock, which has no ClockService.
     case grpc::StatusCode::UNIMPLEMENTED: return "not served by this service";
     case grpc::StatusCode::RESOURCE_EXHAUSTED: return "too large";
     default: return "error";

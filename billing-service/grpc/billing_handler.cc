@@ -49,6 +49,23 @@ CivilDate DateFromProto(const google::type::Date& d, const std::string& field, F
   return date.value_or(CivilDate());
 }
 
+// Completion that fills the response with `fill(value)` and finishes the call.
+template <typename T, typename Fill>
+std::function<void(absl::StatusOr<T>)> Reply(grpc::ServerUnaryReactor* reactor, Fill fill) {
+  return [reactor, fill](absl::StatusOr<T> r) {
+    if (r.ok()) fill(*r);
+    reactor->Finish(ToGrpcStatus(r.status()));
+  };
+}
+
+// A titre known by its number only (to name its payments and corrections).
+Titre Numbered(std::pair<int, int64_t> number) {
+  Titre t;
+  t.year = number.first;
+  t.sequence = number.second;
+  return t;
+}
+
 #define ENT_AUTHENTICATE_OR_FINISH(caller)                           \
   auto caller##_or = AuthenticateCall(*ctx, principals());           \
   if (!caller##_or.ok()) return FinishNow(ctx, caller##_or.status()); \
@@ -73,10 +90,7 @@ grpc::ServerUnaryReactor* BillingHandler::SetTariff(grpc::CallbackServerContext*
   t.vat_treatment = req->tariff().vat_treatment();
   auto* reactor = ctx->DefaultReactor();
   ledger_.SetTariff(ContextOf("SetTariff", *req, std::move(caller)), std::move(t),
-                    [reactor, resp](absl::StatusOr<Tariff> r) {
-                      if (r.ok()) ToProto(*r, resp);
-                      reactor->Finish(ToGrpcStatus(r.status()));
-                    });
+                    Reply<Tariff>(reactor, [resp](const Tariff& t) { ToProto(t, resp); }));
   return reactor;
 }
 
@@ -104,10 +118,7 @@ grpc::ServerUnaryReactor* BillingHandler::IssueTitre(grpc::CallbackServerContext
   }
   auto* reactor = ctx->DefaultReactor();
   ledger_.IssueTitre(ContextOf("IssueTitre", *req, std::move(caller)), req->convention(), year,
-                     [reactor, resp](absl::StatusOr<TitreAccount> r) {
-                       if (r.ok()) ToProto(*r, resp);
-                       reactor->Finish(ToGrpcStatus(r.status()));
-                     });
+                     Reply<TitreAccount>(reactor, [resp](const TitreAccount& a) { ToProto(a, resp); }));
   return reactor;
 }
 
@@ -177,18 +188,15 @@ grpc::ServerUnaryReactor* BillingHandler::RunBillingCampaign(
   ENT_VALUE_OR_FINISH(year, YearOf(req->school_year(), "school_year"));
   auto* reactor = ctx->DefaultReactor();
   ledger_.RunCampaign(ContextOf("RunBillingCampaign", *req, std::move(caller)), year,
-                      [reactor, resp](absl::StatusOr<CampaignResult> r) {
-                        if (r.ok()) {
-                          for (const auto& name : r->issued) resp->add_issued(name);
-                          for (const auto& [convention, reason] : r->skipped) {
-                            auto* s = resp->add_skipped();
-                            s->set_convention(convention);
-                            s->set_reason(reason);
-                          }
-                          resp->set_issued_total_cents(r->issued_total_cents);
+                      Reply<CampaignResult>(reactor, [resp](const CampaignResult& r) {
+                        for (const auto& name : r.issued) resp->add_issued(name);
+                        for (const auto& [convention, reason] : r.skipped) {
+                          auto* s = resp->add_skipped();
+                          s->set_convention(convention);
+                          s->set_reason(reason);
                         }
-                        reactor->Finish(ToGrpcStatus(r.status()));
-                      });
+                        resp->set_issued_total_cents(r.issued_total_cents);
+                      }));
   return reactor;
 }
 
@@ -206,15 +214,9 @@ grpc::ServerUnaryReactor* BillingHandler::RecordPayment(grpc::CallbackServerCont
   auto* reactor = ctx->DefaultReactor();
   ledger_.RecordPayment(ContextOf("RecordPayment", *req, std::move(caller)), number.first,
                         number.second, std::move(p),
-                        [reactor, resp, number](absl::StatusOr<Payment> r) {
-                          if (r.ok()) {
-                            Titre t;
-                            t.year = number.first;
-                            t.sequence = number.second;
-                            ToProto(t, *r, resp);
-                          }
-                          reactor->Finish(ToGrpcStatus(r.status()));
-                        });
+                        Reply<Payment>(reactor, [resp, number](const Payment& p) {
+                          ToProto(Numbered(number), p, resp);
+                        }));
   return reactor;
 }
 
@@ -237,15 +239,9 @@ grpc::ServerUnaryReactor* BillingHandler::CreateCorrection(grpc::CallbackServerC
   auto* reactor = ctx->DefaultReactor();
   ledger_.CreateCorrection(ContextOf("CreateCorrection", *req, std::move(caller)), number.first,
                            number.second, std::move(c),
-                           [reactor, resp, number](absl::StatusOr<Correction> r) {
-                             if (r.ok()) {
-                               Titre t;
-                               t.year = number.first;
-                               t.sequence = number.second;
-                               ToProto(t, *r, resp);
-                             }
-                             reactor->Finish(ToGrpcStatus(r.status()));
-                           });
+                           Reply<Correction>(reactor, [resp, number](const Correction& c) {
+                             ToProto(Numbered(number), c, resp);
+                           }));
   return reactor;
 }
 
@@ -286,10 +282,7 @@ grpc::ServerUnaryReactor* BillingHandler::NotifyConventionChange(
   auto* reactor = ctx->DefaultReactor();
   RequestContext rc{req->idempotency_key(), "", std::move(caller)};
   ledger_.Notify(std::move(rc), req->topic(), req->idempotency_key(), req->payload(),
-                 [reactor, resp](absl::StatusOr<bool> r) {
-                   if (r.ok()) resp->set_applied(*r);
-                   reactor->Finish(ToGrpcStatus(r.status()));
-                 });
+                 Reply<bool>(reactor, [resp](bool applied) { resp->set_applied(applied); }));
   return reactor;
 }
 
