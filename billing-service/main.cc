@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
                  "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT]\n");
     return 2;
   }
+  if (auto st = ent::CheckCanListen(flags->listen); !st.ok()) return Fail(st.ToString());
   auto service_clock = ent::workflow::MakeServiceClock(flags->extra["clock"]);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
   std::error_code ec;

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
                  "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]]\n");
     return 2;
   }
+  if (auto st = ent::CheckCanListen(flags->listen); !st.ok()) return Fail(st.ToString());
   auto service_clock = ent::workflow::MakeServiceClock(flags->extra["clock"]);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
   std::error_code ec;

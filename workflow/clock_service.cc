@@ -25,7 +25,30 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const absl::S
   return reactor;
 }
 
+// Moving a simulated clock fires deadlines: rectorat services and support
+// staff only (DESIGN §3.6). Reading it is open to every authenticated caller.
+absl::Status AuthorizeMove(const grpc::ServerContextBase& ctx, const PrincipalRegistry& principals) {
+  absl::StatusOr<Principal> caller = AuthenticateCall(ctx, principals);
+  if (!caller.ok()) return caller.status();
+  if (caller->role == Role::kRectoratService || caller->role == Role::kSupportStaff) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "principal '", caller->name, "' (", RoleName(caller->role),
+      ") may not move the simulated clock: rectorat services and support staff only"));
+}
+
 }  // namespace
+
+ClockServiceHandler::ClockServiceHandler(ManualClock& clock, TimerEngine& engine,
+                                         const PrincipalRegistry& principals)
+    : clock_(clock), engine_(engine), principals_(principals) {
+  const std::string kService = tv1::ClockService::service_full_name();
+  CheckParsing(kService, "GetTime", this, &ClockServiceHandler::GetTime);
+  CheckParsing(kService, "AdvanceClock", this, &ClockServiceHandler::AdvanceClock);
+  CheckParsing(kService, "SetTime", this, &ClockServiceHandler::SetTime);
+  VerifyAllParseChecked(kService);
+}
 
 absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& value) {
   if (value.empty() || value == "real") return std::optional<absl::Time>();
@@ -70,9 +93,7 @@ grpc::ServerUnaryReactor* ClockServiceHandler::GetTime(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ClockServiceHandler::AdvanceClock(grpc::CallbackServerContext* ctx,
                                                             const tv1::AdvanceClockRequest* req,
                                                             tv1::GetTimeResponse* resp) {
-  if (auto caller = AuthenticateCall(*ctx, principals_); !caller.ok()) {
-    return Finish(ctx, caller.status());
-  }
+  if (auto st = AuthorizeMove(*ctx, principals_); !st.ok()) return Finish(ctx, st);
   const absl::Duration d = absl::Seconds(req->duration().seconds()) +
                            absl::Nanoseconds(req->duration().nanos());
   if (d <= absl::ZeroDuration() || d > absl::Hours(24 * 366 * 10)) {
@@ -85,9 +106,7 @@ grpc::ServerUnaryReactor* ClockServiceHandler::AdvanceClock(grpc::CallbackServer
 grpc::ServerUnaryReactor* ClockServiceHandler::SetTime(grpc::CallbackServerContext* ctx,
                                                        const tv1::SetTimeRequest* req,
                                                        tv1::GetTimeResponse* resp) {
-  if (auto caller = AuthenticateCall(*ctx, principals_); !caller.ok()) {
-    return Finish(ctx, caller.status());
-  }
+  if (auto st = AuthorizeMove(*ctx, principals_); !st.ok()) return Finish(ctx, st);
   const absl::Time target =
       absl::FromUnixSeconds(req->time().seconds()) + absl::Nanoseconds(req->time().nanos());
   if (target < clock_.Now()) {

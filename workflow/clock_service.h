@@ -1,7 +1,8 @@
 // gRPC adapter for ent.testing.v1.ClockService, served only by a service
 // started on a simulated clock: read the time, move it forward (firing every
-// timer due on the way through the TimerEngine). Callers must hold a valid
-// token. Thread-safe.
+// timer due on the way through the TimerEngine). Every authenticated caller
+// may read the time; only rectorat services and support staff may move it
+// (PERMISSION_DENIED otherwise). Thread-safe.
 #ifndef ENT_WORKFLOW_CLOCK_SERVICE_H_
 #define ENT_WORKFLOW_CLOCK_SERVICE_H_
 
@@ -12,15 +13,16 @@
 #include "absl/synchronization/mutex.h"
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
+#include "common/grpc/parse_checked.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "workflow/timers/timer_engine.h"
 
 namespace ent::workflow {
 
-class ClockServiceHandler final : public ent::testing::v1::ClockService::CallbackService {
+class ClockServiceHandler final
+    : public ParseChecked<ent::testing::v1::ClockService::CallbackService> {
  public:
-  ClockServiceHandler(ManualClock& clock, TimerEngine& engine, const PrincipalRegistry& principals)
-      : clock_(clock), engine_(engine), principals_(principals) {}
+  ClockServiceHandler(ManualClock& clock, TimerEngine& engine, const PrincipalRegistry& principals);
   // Waits for advances still running.
   ~ClockServiceHandler() override;
 

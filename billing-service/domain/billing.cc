@@ -4,19 +4,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/field_violations.h"
+#include "common/resource_names.h"
 
 namespace ent::billing {
 
-std::string Titre::Number() const { return absl::StrFormat("%04d-%06d", year, sequence); }
+std::string Titre::Number() const { return FormatTitreNumber(year, sequence); }
 
 std::optional<std::pair<int, int64_t>> ParseTitreNumber(const std::string& number) {
   int year = 0;
   int64_t sequence = 0;
-  if (number.size() != 11 || number[4] != '-' ||
-      !absl::SimpleAtoi(absl::string_view(number).substr(0, 4), &year) ||
-      !absl::SimpleAtoi(absl::string_view(number).substr(5), &sequence) || sequence <= 0) {
-    return std::nullopt;
-  }
+  if (!::ent::ParseTitreNumber(number, &year, &sequence)) return std::nullopt;
   return std::make_pair(year, sequence);
 }
 

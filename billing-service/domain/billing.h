@@ -98,7 +98,7 @@ struct Titre {
   std::string Name() const { return "titres/" + Number(); }
 };
 
-// Parses "YYYY-NNNNNN".
+// Parses "YYYY-NNNNNN", written the one way the service writes it.
 std::optional<std::pair<int, int64_t>> ParseTitreNumber(const std::string& number);
 
 struct Payment {

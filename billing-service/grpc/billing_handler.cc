@@ -6,9 +6,11 @@
 #include "absl/strings/strip.h"
 #include "common/field_violations.h"
 #include "common/grpc/call_auth.h"
+#include "common/grpc/enum_values.h"
 #include "common/grpc/pagination.h"
 #include "common/grpc/request_fingerprint.h"
 #include "common/grpc/status_conversion.h"
+#include "common/resource_names.h"
 #include "billing-service/grpc/billing_conversion.h"
 
 namespace ent::billing {
@@ -30,17 +32,6 @@ absl::StatusOr<SchoolYear> YearOf(const std::string& text, const std::string& fi
   auto year = SchoolYear::Parse(text);
   if (!year.ok()) return InvalidField(field, std::string(year.status().message()));
   return *year;
-}
-
-absl::StatusOr<std::pair<int, int64_t>> TitreOf(const std::string& name, const std::string& field) {
-  absl::string_view rest = name;
-  std::optional<std::pair<int, int64_t>> number;
-  if (absl::ConsumePrefix(&rest, "titres/")) number = ParseTitreNumber(std::string(rest));
-  if (!number) {
-    return InvalidField(field, absl::StrCat("must be titres/{YYYY-NNNNNN}, got '",
-                                            name.substr(0, 100), "'"));
-  }
-  return *number;
 }
 
 CivilDate DateFromProto(const google::type::Date& d, const std::string& field, FieldViolations& v) {
@@ -78,6 +69,23 @@ Titre Numbered(std::pair<int, int64_t> number) {
 
 }  // namespace
 
+BillingHandler::BillingHandler(Ledger& ledger, const PrincipalRegistry& principals)
+    : ledger_(ledger), principals_(principals) {
+  const std::string kService = v1::BillingService::service_full_name();
+  CheckParsing(kService, "SetTariff", this, &BillingHandler::SetTariff);
+  CheckParsing(kService, "GetTariff", this, &BillingHandler::GetTariff);
+  CheckParsing(kService, "IssueTitre", this, &BillingHandler::IssueTitre);
+  CheckParsing(kService, "GetTitre", this, &BillingHandler::GetTitre);
+  CheckParsing(kService, "ListTitres", this, &BillingHandler::ListTitres);
+  CheckParsing(kService, "RunBillingCampaign", this, &BillingHandler::RunBillingCampaign);
+  CheckParsing(kService, "RecordPayment", this, &BillingHandler::RecordPayment);
+  CheckParsing(kService, "CreateCorrection", this, &BillingHandler::CreateCorrection);
+  CheckParsing(kService, "GetStatement", this, &BillingHandler::GetStatement);
+  CheckParsing(kService, "CheckNumbering", this, &BillingHandler::CheckNumbering);
+  CheckParsing(kService, "NotifyConventionChange", this, &BillingHandler::NotifyConventionChange);
+  VerifyAllParseChecked(kService);
+}
+
 grpc::ServerUnaryReactor* BillingHandler::SetTariff(grpc::CallbackServerContext* ctx,
                                                     const v1::SetTariffRequest* req,
                                                     v1::Tariff* resp) {
@@ -98,9 +106,11 @@ grpc::ServerUnaryReactor* BillingHandler::GetTariff(grpc::CallbackServerContext*
                                                     const v1::GetTariffRequest* req,
                                                     v1::Tariff* resp) {
   ENT_AUTHENTICATE_OR_FINISH(caller);
+  if (auto st = CheckNameLength(req->name(), "name"); !st.ok()) return FinishNow(ctx, st);
   absl::string_view rest = req->name();
   if (!absl::ConsumePrefix(&rest, "tariffs/")) {
-    return FinishNow(ctx, InvalidField("name", "must be tariffs/{YYYY-YYYY}"));
+    return FinishNow(ctx, InvalidField("name", absl::StrCat("must be tariffs/{YYYY-YYYY}, got ",
+                                                            QuoteInput(req->name()))));
   }
   ENT_VALUE_OR_FINISH(year, YearOf(std::string(rest), "name"));
   auto t = ledger_.GetTariff(caller, year);
@@ -113,11 +123,10 @@ grpc::ServerUnaryReactor* BillingHandler::IssueTitre(grpc::CallbackServerContext
                                                      v1::Titre* resp) {
   ENT_AUTHENTICATE_OR_FINISH(caller);
   ENT_VALUE_OR_FINISH(year, YearOf(req->school_year(), "school_year"));
-  if (!absl::StartsWith(req->convention(), "conventions/") || req->convention().size() <= 12) {
-    return FinishNow(ctx, InvalidField("convention", "must be conventions/{convention}"));
-  }
+  ENT_VALUE_OR_FINISH(convention_id, ParseConventionName(req->convention(), "convention"));
   auto* reactor = ctx->DefaultReactor();
-  ledger_.IssueTitre(ContextOf("IssueTitre", *req, std::move(caller)), req->convention(), year,
+  ledger_.IssueTitre(ContextOf("IssueTitre", *req, std::move(caller)),
+                     absl::StrCat("conventions/", convention_id), year,
                      Reply<TitreAccount>(reactor, [resp](const TitreAccount& a) { ToProto(a, resp); }));
   return reactor;
 }
@@ -126,7 +135,7 @@ grpc::ServerUnaryReactor* BillingHandler::GetTitre(grpc::CallbackServerContext* 
                                                    const v1::GetTitreRequest* req,
                                                    v1::Titre* resp) {
   ENT_AUTHENTICATE_OR_FINISH(caller);
-  ENT_VALUE_OR_FINISH(number, TitreOf(req->name(), "name"));
+  ENT_VALUE_OR_FINISH(number, ParseTitreName(req->name(), "name"));
   auto a = ledger_.GetTitre(caller, number.first, number.second);
   if (a.ok()) ToProto(*a, resp);
   return FinishNow(ctx, a.status());
@@ -147,6 +156,9 @@ grpc::ServerUnaryReactor* BillingHandler::ListTitres(grpc::CallbackServerContext
     auto year = SchoolYear::Parse(req->school_year());
     v.AddIfError("school_year", year.status());
     if (year.ok()) filter.school_year = *year;
+  }
+  if (req->state() != v1::Titre::STATE_UNSPECIFIED && !v1::Titre::State_IsValid(req->state())) {
+    v.Add("state", UnknownEnumValue(req->state(), v1::Titre::State_descriptor()));
   }
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   ENT_VALUE_OR_FINISH(page_size, ResolvePageSize(req->page_size()));
@@ -204,7 +216,7 @@ grpc::ServerUnaryReactor* BillingHandler::RecordPayment(grpc::CallbackServerCont
                                                         const v1::RecordPaymentRequest* req,
                                                         v1::Payment* resp) {
   ENT_AUTHENTICATE_OR_FINISH(caller);
-  ENT_VALUE_OR_FINISH(number, TitreOf(req->titre(), "titre"));
+  ENT_VALUE_OR_FINISH(number, ParseTitreName(req->titre(), "titre"));
   FieldViolations v;
   Payment p;
   p.amount_cents = req->payment().amount_cents();
@@ -224,7 +236,7 @@ grpc::ServerUnaryReactor* BillingHandler::CreateCorrection(grpc::CallbackServerC
                                                            const v1::CreateCorrectionRequest* req,
                                                            v1::Correction* resp) {
   ENT_AUTHENTICATE_OR_FINISH(caller);
-  ENT_VALUE_OR_FINISH(number, TitreOf(req->titre(), "titre"));
+  ENT_VALUE_OR_FINISH(number, ParseTitreName(req->titre(), "titre"));
   Correction c;
   if (req->correction().kind() == v1::Correction::KIND_REDUCTION) {
     c.kind = CorrectionKind::kReduction;

@@ -6,14 +6,14 @@
 
 #include "billing-service/service/ledger.h"
 #include "common/auth/principal_registry.h"
+#include "common/grpc/parse_checked.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
 
 namespace ent::billing {
 
-class BillingHandler final : public v1::BillingService::CallbackService {
+class BillingHandler final : public ParseChecked<v1::BillingService::CallbackService> {
  public:
-  BillingHandler(Ledger& ledger, const PrincipalRegistry& principals)
-      : ledger_(ledger), principals_(principals) {}
+  BillingHandler(Ledger& ledger, const PrincipalRegistry& principals);
 
   grpc::ServerUnaryReactor* SetTariff(grpc::CallbackServerContext* ctx,
                                       const v1::SetTariffRequest* req, v1::Tariff* resp) override;

@@ -1,6 +1,7 @@
 #include "common/grpc/call_log.h"
 
 #include "common/grpc/log_sink.h"
+#include "common/resource_names.h"
 
 #include <cstdio>
 #include <string>
@@ -33,7 +34,7 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
         const auto* field = message->GetDescriptor()->FindFieldByName("request_id");
         if (field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
             !field->is_repeated()) {
-          request_id_ = message->GetReflection()->GetString(*message, field);
+          request_id_ = QuoteInput(message->GetReflection()->GetString(*message, field), 64);
         }
       }
     }

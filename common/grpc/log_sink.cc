@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace ent {
@@ -53,6 +54,24 @@ void LogSink::Loop() {
     }
     WriteOut(pending);
   }
+}
+
+bool LogRateLimiter::Allow(int64_t* suppressed) {
+  // Log lines are about the real passing of time, not a simulated clock.
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&mu_);
+  if (now - window_start_ >= window_) {
+    window_start_ = now;
+    used_ = 0;
+  }
+  if (used_ >= burst_) {
+    ++suppressed_;
+    return false;
+  }
+  ++used_;
+  *suppressed = suppressed_;
+  suppressed_ = 0;
+  return true;
 }
 
 }  // namespace ent

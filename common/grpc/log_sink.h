@@ -5,12 +5,14 @@
 #ifndef ENT_COMMON_GRPC_LOG_SINK_H_
 #define ENT_COMMON_GRPC_LOG_SINK_H_
 
+#include <cstdint>
 #include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace ent {
 
@@ -32,6 +34,26 @@ class LogSink {
   std::string buffer_ ABSL_GUARDED_BY(mu_);
   absl::Mutex write_mu_;  // orders writes; never held with mu_
   std::thread thread_;
+};
+
+// Lets at most `burst` lines through per `window`, so that a flood of bad
+// requests or a long outage cannot fill the disk; counts what it held back.
+// Thread-safe.
+class LogRateLimiter {
+ public:
+  LogRateLimiter(int burst, absl::Duration window) : burst_(burst), window_(window) {}
+
+  // True when a line may be written now; then `*suppressed` is the number of
+  // lines refused since the last one allowed.
+  bool Allow(int64_t* suppressed);
+
+ private:
+  const int burst_;
+  const absl::Duration window_;
+  absl::Mutex mu_;
+  absl::Time window_start_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int used_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t suppressed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ent

@@ -1,6 +1,14 @@
 #include "common/grpc/server_runner.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <fstream>
@@ -14,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "common/grpc/call_log.h"
 #include "common/grpc/log_sink.h"
+#include "common/grpc/parse_checked.h"
 
 namespace ent {
 namespace {
@@ -88,10 +97,49 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   return grpc::SslServerCredentials(options);
 }
 
+// Why `listen` cannot be bound, as the kernel says it (e.g. "Address already
+// in use"), found by binding a plain socket the way gRPC does (SO_REUSEADDR,
+// no SO_REUSEPORT); empty when it can be bound or cannot be resolved.
+std::string BindError(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return "";
+  std::string host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found) != 0) {
+    return "";
+  }
+  std::string error;
+  for (addrinfo* a = found; a != nullptr && error.empty(); a = a->ai_next) {
+    const int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+    if (fd < 0) continue;
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, a->ai_addr, a->ai_addrlen) != 0) error = std::strerror(errno);
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return error;
+}
+
 }  // namespace
+
+absl::Status CheckCanListen(const std::string& listen) {
+  const std::string why = BindError(listen);
+  if (why.empty()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", why));
+}
 
 absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,
                               const std::function<void()>& on_reload) {
+  QuietProtobufParseLogs();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -101,6 +149,9 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<Served
   int port = 0;
   builder.AddListeningPort(flags.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(flags.max_message_bytes);
+  // gRPC turns SO_REUSEPORT on by default: a second server on a busy port
+  // would start and silently take half of the clients. One server per port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   for (const auto& s : services) builder.RegisterService(s.service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
@@ -108,7 +159,9 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<Served
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", flags.listen));
+    const std::string why = BindError(flags.listen);
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", flags.listen, ": ",
+                                               why.empty() ? "see the gRPC error above" : why));
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(true);

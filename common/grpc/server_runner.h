@@ -27,6 +27,13 @@ struct ServedService {
   std::string health_name;  // full service name reported by health checking
 };
 
+// Fails when `listen` (HOST:PORT) cannot be bound now, with the system's
+// reason ("Address already in use"). Services call it before opening their
+// database so a second instance on a busy port stops at once; the server
+// itself refuses to share a port (no SO_REUSEPORT) should the port be taken
+// in between.
+absl::Status CheckCanListen(const std::string& listen);
+
 // Serves `services` until SIGTERM or SIGINT, then shuts down gracefully;
 // calls `on_reload` on SIGHUP. Returns an error if the server cannot start.
 absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,

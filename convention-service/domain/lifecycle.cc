@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/resource_names.h"
 #include "absl/strings/str_join.h"
 #include "common/clock.h"
 #include "common/field_violations.h"
@@ -55,7 +56,7 @@ absl::StatusOr<CivilDate> AmendmentDate(const Convention& c, std::optional<Civil
 
 absl::Status CheckEtag(const Convention& c, absl::string_view etag) {
   if (!etag.empty() && etag != c.Etag()) {
-    return absl::AbortedError(absl::StrCat("etag \"", etag, "\" is stale: conventions/", c.id,
+    return absl::AbortedError(absl::StrCat("etag ", QuoteInput(etag), " is stale: conventions/", c.id,
                                            " has changed (current etag \"", c.Etag(),
                                            "\"); read it again and retry"));
   }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/resource_names.h"
 
 namespace ent::convention {
 namespace {
@@ -153,11 +154,7 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
 }
 
 absl::Status ValidateConventionId(absl::string_view id, absl::string_view field) {
-  bool ok = !id.empty() && id.size() <= 63 && id[0] != '-';
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) ok = false;
-  }
-  if (!ok) {
+  if (!IsConventionId(id)) {
     return InvalidField(std::string(field),
                         "must be 1-63 characters of a-z, 0-9 and '-', not starting with '-'");
   }

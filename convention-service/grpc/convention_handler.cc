@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc/call_auth.h"
+#include "common/grpc/enum_values.h"
 #include "common/grpc/pagination.h"
 #include "common/grpc/request_fingerprint.h"
 #include "common/grpc/status_conversion.h"
@@ -11,6 +12,35 @@
 #include "convention-service/grpc/proto_conversion.h"
 
 namespace ent::convention {
+
+ConventionHandler::ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
+                                     workflow::OutboxStore& outbox,
+                                     const PrincipalRegistry& principals)
+    : registry_(registry), disputes_(disputes), outbox_(outbox), principals_(principals) {
+  const std::string kService = v1::ConventionService::service_full_name();
+  CheckParsing(kService, "CreateConvention", this, &ConventionHandler::CreateConvention);
+  CheckParsing(kService, "GetConvention", this, &ConventionHandler::GetConvention);
+  CheckParsing(kService, "ListConventions", this, &ConventionHandler::ListConventions);
+  CheckParsing(kService, "UpdateConvention", this, &ConventionHandler::UpdateConvention);
+  CheckParsing(kService, "CancelConvention", this, &ConventionHandler::CancelConvention);
+  CheckParsing(kService, "SignConvention", this, &ConventionHandler::SignConvention);
+  CheckParsing(kService, "RecordDeliberation", this, &ConventionHandler::RecordDeliberation);
+  CheckParsing(kService, "AddSchool", this, &ConventionHandler::AddSchool);
+  CheckParsing(kService, "RemoveSchool", this, &ConventionHandler::RemoveSchool);
+  CheckParsing(kService, "RenewConvention", this, &ConventionHandler::RenewConvention);
+  CheckParsing(kService, "ListConventionEvents", this, &ConventionHandler::ListConventionEvents);
+  CheckParsing(kService, "WatchConventionEvents", this, &ConventionHandler::WatchConventionEvents);
+  CheckParsing(kService, "OpenDispute", this, &ConventionHandler::OpenDispute);
+  CheckParsing(kService, "GetDispute", this, &ConventionHandler::GetDispute);
+  CheckParsing(kService, "ListDisputes", this, &ConventionHandler::ListDisputes);
+  CheckParsing(kService, "RecordConciliation", this, &ConventionHandler::RecordConciliation);
+  CheckParsing(kService, "SendTerminationNotice", this, &ConventionHandler::SendTerminationNotice);
+  CheckParsing(kService, "WithdrawDispute", this, &ConventionHandler::WithdrawDispute);
+  CheckParsing(kService, "CorrectDisputeDate", this, &ConventionHandler::CorrectDisputeDate);
+  CheckParsing(kService, "ListDeadlines", this, &ConventionHandler::ListDeadlines);
+  CheckParsing(kService, "ListOutboxMessages", this, &ConventionHandler::ListOutboxMessages);
+  VerifyAllParseChecked(kService);
+}
 
 absl::StatusOr<Principal> ConventionHandler::Authorize(const grpc::ServerContextBase& ctx,
                                                        Action action) const {
@@ -55,7 +85,9 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
   }
   if (req->state() != v1::Convention::STATE_UNSPECIFIED) {
     filter.state = StateFromProto(req->state());
-    if (!filter.state) v.Add("state", "is not a known state");
+    if (!filter.state) {
+      v.Add("state", UnknownEnumValue(req->state(), v1::Convention::State_descriptor()));
+    }
   }
   if (!req->school_year().empty()) {
     auto year = SchoolYear::Parse(req->school_year());
@@ -230,7 +262,7 @@ grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventio
     }
     std::string id;
     if (!req->convention().empty()) {
-      auto parsed = ConventionIdFromName(req->convention(), "convention");
+      auto parsed = ParseConventionName(req->convention(), "convention");
       if (!parsed.ok()) return parsed.status();
       id = *parsed;
     }

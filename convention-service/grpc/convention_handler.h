@@ -5,17 +5,17 @@
 #define ENT_CONVENTION_GRPC_CONVENTION_HANDLER_H_
 
 #include "common/auth/principal_registry.h"
+#include "common/grpc/parse_checked.h"
 #include "convention-service/service/convention_registry.h"
 #include "convention-service/service/dispute_registry.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 
 namespace ent::convention {
 
-class ConventionHandler final : public v1::ConventionService::CallbackService {
+class ConventionHandler final : public ParseChecked<v1::ConventionService::CallbackService> {
  public:
   ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
-                    workflow::OutboxStore& outbox, const PrincipalRegistry& principals)
-      : registry_(registry), disputes_(disputes), outbox_(outbox), principals_(principals) {}
+                    workflow::OutboxStore& outbox, const PrincipalRegistry& principals);
 
   grpc::ServerUnaryReactor* CreateConvention(grpc::CallbackServerContext* ctx,
                                              const v1::CreateConventionRequest* req,

@@ -2,6 +2,7 @@
 // operators' view of the outbox that drives billing.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc/enum_values.h"
 #include "common/grpc/pagination.h"
 #include "convention-service/grpc/convention_handler.h"
 #include "convention-service/grpc/handler_support.h"
@@ -10,7 +11,7 @@ namespace ent::convention {
 
 // Parses a dispute name or finishes the call with the error.
 #define ENT_PARSE_DISPUTE_OR_FINISH(var, name, field)             \
-  auto var##_or = DisputeIdFromName(name, field);                 \
+  auto var##_or = ParseDisputeName(name, field);                 \
   if (!var##_or.ok()) return FinishNow(ctx, var##_or.status());   \
   auto [var##_convention, var##_number] = *var##_or
 
@@ -49,7 +50,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListDisputes(grpc::CallbackServerCo
   FieldViolations v;
   if (req->state() != v1::Dispute::STATE_UNSPECIFIED) {
     if (!v1::Dispute::State_IsValid(req->state())) {
-      v.Add("state", "is not a known dispute state");
+      v.Add("state", UnknownEnumValue(req->state(), v1::Dispute::State_descriptor()));
     } else {
       filter.state = static_cast<DisputeState>(req->state());
     }
@@ -188,7 +189,10 @@ grpc::ServerUnaryReactor* ConventionHandler::ListOutboxMessages(
     case v1::OutboxMessage::STATE_PENDING: break;
     case v1::OutboxMessage::STATE_DELIVERED: state = workflow::OutboxState::kDelivered; break;
     case v1::OutboxMessage::STATE_DEAD: state = workflow::OutboxState::kDead; break;
-    default: return FinishNow(ctx, InvalidField("state", "is not a known outbox state"));
+    default:
+      return FinishNow(ctx, InvalidField("state", UnknownEnumValue(
+                                                      req->state(),
+                                                      v1::OutboxMessage::State_descriptor())));
   }
   auto page_size = ResolvePageSize(req->page_size());
   if (!page_size.ok()) return FinishNow(ctx, page_size.status());

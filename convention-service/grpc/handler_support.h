@@ -55,7 +55,7 @@ grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* ctx,
 
 // Parses a convention name or finishes the call with the error.
 #define ENT_PARSE_NAME_OR_FINISH(var, name, field)            \
-  auto var##_or = ConventionIdFromName(name, field);          \
+  auto var##_or = ParseConventionName(name, field);          \
   if (!var##_or.ok()) return FinishNow(ctx, var##_or.status()); \
   std::string var = *var##_or
 

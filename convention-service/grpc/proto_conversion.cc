@@ -1,5 +1,7 @@
 #include "convention-service/grpc/proto_conversion.h"
 
+#include "common/resource_names.h"
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
@@ -54,18 +56,6 @@ void DateToProto(CivilDate d, google::type::Date* out) {
   out->set_day(d.day());
 }
 
-absl::StatusOr<std::string> ConventionIdFromName(const std::string& name,
-                                                 const std::string& field) {
-  constexpr absl::string_view kPrefix = "conventions/";
-  if (name.empty()) return InvalidField(field, "is required, e.g. conventions/30227-2021");
-  if (!absl::StartsWith(name, kPrefix) || name.size() == kPrefix.size() ||
-      name.find('/', kPrefix.size()) != std::string::npos) {
-    return InvalidField(field, absl::StrCat("must be conventions/{convention}, got '",
-                                            name.substr(0, 100), "'"));
-  }
-  return name.substr(kPrefix.size());
-}
-
 School SchoolFromProto(const v1::School& p, const std::string& prefix, FieldViolations& v) {
   School s;
   s.uai = p.uai();
@@ -93,7 +83,7 @@ Convention TermsFromProto(const v1::Convention& p, const std::string& prefix, Fi
     c.schools.push_back(SchoolFromProto(p.schools(i), absl::StrCat(prefix, ".schools[", i, "]"), v));
   }
   if (!p.renews().empty()) {
-    auto id = ConventionIdFromName(p.renews(), prefix + ".renews");
+    auto id = ParseConventionName(p.renews(), prefix + ".renews");
     if (id.ok()) {
       c.renews = *id;
     } else {
@@ -212,18 +202,6 @@ void ToProto(const EventRecord& r, v1::ConventionEvent* out) {
     change->set_new_value(c.new_value);
   }
   out->set_state(static_cast<v1::Convention::State>(r.event.state));
-}
-
-absl::StatusOr<std::pair<std::string, int64_t>> DisputeIdFromName(const std::string& name,
-                                                                 const std::string& field) {
-  std::vector<std::string> parts = absl::StrSplit(name, '/');
-  int64_t number = 0;
-  if (parts.size() != 4 || parts[0] != "conventions" || parts[1].empty() ||
-      parts[2] != "disputes" || !absl::SimpleAtoi(parts[3], &number) || number <= 0) {
-    return InvalidField(field, absl::StrCat("must be conventions/{convention}/disputes/{number}, got '",
-                                            name.substr(0, 100), "'"));
-  }
-  return std::make_pair(parts[1], number);
 }
 
 std::optional<PartyRole> PartyFromProto(v1::PartyRole p) {

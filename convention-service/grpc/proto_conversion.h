@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/field_violations.h"
+#include "common/resource_names.h"
 #include "convention-service/domain/convention.h"
 #include "convention-service/domain/dispute.h"
 #include "workflow/timers/timer_table.h"
@@ -27,8 +28,6 @@ CivilDate RequiredDateFromProto(const google::type::Date& d, const std::string& 
                                 FieldViolations& v);
 void DateToProto(CivilDate d, google::type::Date* out);
 
-// "conventions/{id}" → id; INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::string> ConventionIdFromName(const std::string& name, const std::string& field);
 
 // The terms of a convention (parties, school year, end date, schools, renews).
 Convention TermsFromProto(const v1::Convention& p, const std::string& prefix, FieldViolations& v);
@@ -41,9 +40,6 @@ std::optional<State> StateFromProto(v1::Convention::State s);
 void ToProto(const Convention& c, v1::Convention* out);
 void ToProto(const EventRecord& r, v1::ConventionEvent* out);
 
-// "conventions/{c}/disputes/{n}" → (c, n); INVALID_ARGUMENT naming `field`.
-absl::StatusOr<std::pair<std::string, int64_t>> DisputeIdFromName(const std::string& name,
-                                                                 const std::string& field);
 std::optional<PartyRole> PartyFromProto(v1::PartyRole p);
 Dispute DisputeDraftFromProto(const v1::Dispute& p, const std::string& prefix, FieldViolations& v);
 Conciliation ConciliationFromProto(const v1::Conciliation& p, const std::string& prefix,

@@ -1,6 +1,7 @@
 #include "convention-service/service/dispute_registry.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/resource_names.h"
 #include "common/field_violations.h"
 #include "common/status_macros.h"
 #include "convention-service/domain/lifecycle.h"
@@ -22,7 +23,7 @@ absl::Status CheckPortalParty(const Principal& caller, PartyRole party, const ch
 
 absl::Status CheckDisputeEtag(const Dispute& d, const std::string& etag) {
   if (!etag.empty() && etag != d.Etag()) {
-    return absl::AbortedError(absl::StrCat("etag \"", etag, "\" is stale: ", d.Name(),
+    return absl::AbortedError(absl::StrCat("etag ", QuoteInput(etag), " is stale: ", d.Name(),
                                            " has changed (current etag \"", d.Etag(), "\")"));
   }
   return absl::OkStatus();

@@ -31,13 +31,16 @@ std::string EncodeStringField(int field_number, const std::string& value) {
 }
 
 grpc::Status RawExchange(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
-                         const std::string& request, std::string* response) {
+                         const std::string& request, std::string* response,
+                         const std::string& bearer_token) {
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
+  if (!bearer_token.empty()) ctx.AddMetadata("authorization", "Bearer " + bearer_token);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   auto call = stub.PrepareCall(&ctx, method, &cq);
   grpc::Status status = grpc::Status(grpc::StatusCode::INTERNAL, "raw call did not complete");
+  response->clear();
   call->StartCall(reinterpret_cast<void*>(1));
   if (Await(cq, 1)) {
     grpc::Slice slice(request);
@@ -55,7 +58,9 @@ grpc::Status RawExchange(const std::shared_ptr<grpc::Channel>& channel, const st
       }
     }
   }
-  ctx.TryCancel();
+  // A stream may stay open after its first message: cancel it. Without a
+  // response the server has finished the call: read its status as sent.
+  if (!response->empty()) ctx.TryCancel();
   call->Finish(&status, reinterpret_cast<void*>(5));
   void* tag;
   bool ok;

@@ -13,8 +13,10 @@ namespace ent::testing {
 
 // Sends one request message and reads one response message (works for unary
 // and for a single exchange on a streaming method).
+// `bearer_token`, when not empty, is sent as "authorization: Bearer ...".
 grpc::Status RawExchange(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
-                         const std::string& request, std::string* response);
+                         const std::string& request, std::string* response,
+                         const std::string& bearer_token = "");
 
 // Protobuf wire encoding of a string field.
 std::string EncodeStringField(int field_number, const std::string& value);

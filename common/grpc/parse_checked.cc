@@ -1,0 +1,60 @@
+#include "common/grpc/parse_checked.h"
+
+#include <google/protobuf/stubs/logging.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc/log_sink.h"
+#include "common/resource_names.h"
+
+namespace ent {
+
+grpc::Status UnparseableRequest(const google::protobuf::Descriptor* type) {
+  return grpc::Status(
+      grpc::StatusCode::INVALID_ARGUMENT,
+      absl::StrCat("the request could not be parsed as ", type->full_name(),
+                   ": it is not a valid protobuf message (malformed bytes, or a string field "
+                   "that is not UTF-8)"));
+}
+
+void LogUnparseableRequest(const std::string& method, const grpc::Status& parse_error) {
+  static LogRateLimiter* const limiter = new LogRateLimiter(10, absl::Minutes(1));
+  int64_t suppressed = 0;
+  if (!limiter->Allow(&suppressed)) return;
+  LogSink::Instance().Append(absl::StrCat(
+      "level=warn event=unparseable_request method=", method,
+      " error=", QuoteInput(parse_error.error_message()),
+      suppressed > 0 ? absl::StrCat(" suppressed_since_last=", suppressed) : "", "\n"));
+}
+
+namespace {
+
+void ProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
+                 const std::string& message) {
+  if (message.find("invalid UTF-8 data when parsing") != std::string::npos ||
+      message.find("when parsing a protocol buffer") != std::string::npos) {
+    return;  // a client's bad request, reported by LogUnparseableRequest
+  }
+  static LogRateLimiter* const limiter = new LogRateLimiter(20, absl::Minutes(1));
+  int64_t suppressed = 0;
+  if (!limiter->Allow(&suppressed)) return;
+  LogSink::Instance().Append(absl::StrCat(
+      "level=", level >= google::protobuf::LOGLEVEL_ERROR ? "error" : "warn",
+      " event=protobuf file=", filename, ":", line, " message=", QuoteInput(message, 300),
+      suppressed > 0 ? absl::StrCat(" suppressed_since_last=", suppressed) : "", "\n"));
+}
+
+}  // namespace
+
+void QuietProtobufParseLogs() { google::protobuf::SetLogHandler(&ProtobufLog); }
+
+int MethodIndex(const std::string& service, const std::string& method) {
+  const auto* s = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+  const auto* m = s == nullptr ? nullptr : s->FindMethodByName(method);
+  if (m == nullptr) {
+    std::fprintf(stderr, "no method %s in service %s\n", method.c_str(), service.c_str());
+    std::abort();
+  }
+  return m->index();
+}
+
+}  // namespace ent
