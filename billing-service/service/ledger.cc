@@ -9,23 +9,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/field_violations.h"
+#include "common/idempotency.h"
 #include "common/status_macros.h"
 
 namespace ent::billing {
 namespace {
 
 using nlohmann::json;
-
-absl::Status ValidateRequestId(const std::string& id) {
-  if (id.empty()) return InvalidField("request_id", "is required on every mutating request (e.g. a UUID)");
-  if (id.size() > 64) return InvalidField("request_id", "must be at most 64 characters");
-  for (char c : id) {
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-')) {
-      return InvalidField("request_id", "may contain only letters, digits and . _ : -");
-    }
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<TitreAccount> LoadTitre(BillingReader& r, int year, int64_t sequence) {
   ENT_ASSIGN_OR_RETURN(auto t, r.GetTitre(year, sequence));
@@ -121,16 +111,14 @@ void Ledger::Run(
   store_.WriteValue<T>(
       [this, ctx = std::move(ctx), work = std::move(work),
        replay = std::move(replay)](BillingWriter& w) -> absl::StatusOr<T> {
-        ENT_ASSIGN_OR_RETURN(auto prior, w.FindRequest(ctx.request_id));
-        if (prior) {
-          if (prior->fingerprint != ctx.fingerprint) {
-            return InvalidField("request_id", "was already used for a different request; use a new id");
-          }
-          return replay(w, prior->answer);
-        }
+        ENT_ASSIGN_OR_RETURN(auto prior, FindPriorRequest<RequestRecord>(
+                                             [&w](const std::string& key) { return w.FindRequest(key); },
+                                             ctx.caller.name, ctx.request_id, ctx.fingerprint));
+        if (prior) return replay(w, prior->answer);
         const absl::Time now = clock_.Now();
         ENT_ASSIGN_OR_RETURN(auto result, work(w, now));
-        ENT_RETURN_IF_ERROR(w.SaveRequest({ctx.request_id, ctx.fingerprint, result.second}, now));
+        ENT_RETURN_IF_ERROR(w.SaveRequest(
+            {ScopedRequestKey(ctx.caller.name, ctx.request_id), ctx.fingerprint, result.second}, now));
         return std::move(result.first);
       },
       std::move(done));

@@ -14,8 +14,8 @@ Event DisputeEvent(const Dispute& d, State convention_state, EventType type,
 }
 
 workflow::TimerSpec TimerFor(const Dispute& d, const char* kind, const workflow::Deadline& dl) {
-  return workflow::TimerSpec{kind,          d.Name(), d.commune_insee, dl.expires_at,
-                             dl.last_day,   dl.rule,  dl.explanation};
+  return workflow::TimerSpec{kind,    d.Name(),       d.commune_insee, dl.expires_at,
+                             dl.last_day, dl.rule, dl.explanation, dl.act_date};
 }
 
 absl::Status Forbidden(const Dispute& d, absl::string_view action) {

@@ -315,14 +315,16 @@ std::vector<workflow::TimerSpec> LifecycleTimers(const Convention& c, absl::Time
   std::vector<workflow::TimerSpec> out = {
       {kTimerExpiry, c.Name(), c.commune.insee_code, expiry, end, "end date (Article 3)",
        absl::StrCat("in force until its end date ", FormatIsoDate(end),
-                    " inclusive; expires at 00:00 Europe/Paris on ", FormatIsoDate(end + 1))},
+                    " inclusive; expires at 00:00 Europe/Paris on ", FormatIsoDate(end + 1)),
+       end},
   };
   const absl::Time reminder = absl::FromCivil(absl::CivilSecond(reminder_day), ParisTimeZone());
   if (reminder > now) {
     out.push_back({kTimerRenewalReminder, c.Name(), c.commune.insee_code, reminder,
                    reminder_day, "60 days before the end date",
                    absl::StrCat("end date ", FormatIsoDate(end), " − 60 days → ",
-                                FormatIsoDate(reminder_day))});
+                                FormatIsoDate(reminder_day)),
+                   end});
   }
   return out;
 }

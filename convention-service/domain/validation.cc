@@ -139,20 +139,6 @@ void ValidateDeliberation(Deliberation& d, CivilDate today, const std::string& p
   }
 }
 
-absl::Status ValidateRequestId(absl::string_view request_id) {
-  if (request_id.empty()) {
-    return InvalidField("request_id", "is required on every mutating request (e.g. a UUID)");
-  }
-  if (request_id.size() > 64) return InvalidField("request_id", "must be at most 64 characters");
-  for (char c : request_id) {
-    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-          c == ':' || c == '-')) {
-      return InvalidField("request_id", "may contain only letters, digits and . _ : -");
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ValidateConventionId(absl::string_view id, absl::string_view field) {
   if (!IsConventionId(id)) {
     return InvalidField(std::string(field),

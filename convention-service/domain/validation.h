@@ -29,8 +29,6 @@ void ValidateSignature(Signature& s, CivilDate today, const std::string& prefix,
 // Council arithmetic, date order, dates not after `today`.
 void ValidateDeliberation(Deliberation& d, CivilDate today, const std::string& prefix,
                           FieldViolations& v);
-// 1-64 characters of [A-Za-z0-9._:-]; required on every mutating request.
-absl::Status ValidateRequestId(absl::string_view request_id);
 // 1-63 characters of [a-z0-9-], starting with a letter or digit.
 absl::Status ValidateConventionId(absl::string_view id, absl::string_view field);
 

@@ -303,6 +303,7 @@ void ToProto(const workflow::TimerRecord& t, v1::PendingDeadline* out) {
   out->set_subject(t.spec.subject);
   out->set_commune_insee_code(t.spec.commune);
   auto* d = out->mutable_deadline();
+  if (t.spec.from_day) DateToProto(*t.spec.from_day, d->mutable_from_date());
   DateToProto(t.spec.last_day, d->mutable_last_day());
   TimeToProto(t.spec.due, d->mutable_expires_at());
   d->set_rule(t.spec.rule);

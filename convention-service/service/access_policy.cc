@@ -57,6 +57,23 @@ absl::Status AuthorizeOnCommune(const Principal& caller, Action action, const st
                                                   insee));
 }
 
+absl::Status AuthorizeInDispute(const Principal& caller, const std::string& dispute_name,
+                                PartyRole sender, std::optional<PartyRole> act_by) {
+  if (caller.role != Role::kCommunePortal) return absl::OkStatus();
+  if (sender != PartyRole::kCommune) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal '", caller.name, "' (commune portal) acts only on disputes its commune sent; ",
+        dispute_name, " was opened by the académie"));
+  }
+  if (act_by && *act_by != PartyRole::kCommune) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal '", caller.name,
+        "' (commune portal) may correct only the dates of the commune's own acts in ",
+        dispute_name, "; this date records an act of the académie"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MissingConvention(const Principal& caller, const std::string& id) {
   if (caller.role == Role::kCommunePortal) {
     return absl::PermissionDeniedError(absl::StrCat(

@@ -8,10 +8,12 @@
 #ifndef ENT_CONVENTION_SERVICE_ACCESS_POLICY_H_
 #define ENT_CONVENTION_SERVICE_ACCESS_POLICY_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "common/auth/principal.h"
+#include "convention-service/domain/convention.h"
 
 namespace ent::convention {
 
@@ -27,6 +29,12 @@ enum class Action {
 
 absl::Status AuthorizeAction(const Principal& caller, Action action);
 absl::Status AuthorizeOnCommune(const Principal& caller, Action action, const std::string& insee);
+// Commune portals act in a dispute only as the commune (DESIGN §3.6): on
+// disputes their commune sent (`sender`), and when a date is corrected, only
+// on their commune's own acts (`act_by`; nullopt for a joint act such as the
+// conciliation meeting). Other roles pass (their role was checked before).
+absl::Status AuthorizeInDispute(const Principal& caller, const std::string& dispute_name,
+                                PartyRole sender, std::optional<PartyRole> act_by);
 // The error for a convention that does not exist: NOT_FOUND, except for
 // commune portals (PERMISSION_DENIED).
 absl::Status MissingConvention(const Principal& caller, const std::string& id);

@@ -1,6 +1,7 @@
 #include "convention-service/service/command_runner.h"
 
 #include "common/field_violations.h"
+#include "common/idempotency.h"
 #include "common/status_macros.h"
 #include "convention-service/domain/validation.h"
 
@@ -59,7 +60,7 @@ void CommandRunner::Committed(bool timers_changed, bool notices_queued) {
   if (notices_queued && notices_queued_) notices_queued_();
 }
 
-void CommandRunner::Run(RequestContext ctx, Fn fn, Done done) {
+void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done done) {
   if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) {
     done(st);
     return;
@@ -70,15 +71,14 @@ void CommandRunner::Run(RequestContext ctx, Fn fn, Done done) {
   };
   auto effects = std::make_shared<Effects>();
   store_.WriteValue<Response>(
-      [this, ctx, fn = std::move(fn), effects](ConventionWriter& w) -> absl::StatusOr<Response> {
-        ENT_ASSIGN_OR_RETURN(auto prior, w.FindResponse(ctx.request_id));
-        if (prior) {
-          if (prior->fingerprint != ctx.fingerprint) {
-            return InvalidField("request_id",
-                                "was already used for a different request; use a new id");
-          }
-          return std::move(prior->response);
-        }
+      [this, ctx, authorize = std::move(authorize), fn = std::move(fn),
+       effects](ConventionWriter& w) -> absl::StatusOr<Response> {
+        // Authorisation first, replays included; then the request log.
+        if (authorize) ENT_RETURN_IF_ERROR(authorize(w));
+        ENT_ASSIGN_OR_RETURN(auto prior, FindPriorRequest<StoredResponse>(
+                                             [&w](const std::string& key) { return w.FindResponse(key); },
+                                             ctx.caller.name, ctx.request_id, ctx.fingerprint));
+        if (prior) return std::move(prior->response);
         const absl::Time now = clock_.Now();
         ENT_ASSIGN_OR_RETURN(Mutation m, fn(w, now));
         effects->timers_changed = !m.schedule.empty() || !m.cancel.empty();
@@ -89,7 +89,8 @@ void CommandRunner::Run(RequestContext ctx, Fn fn, Done done) {
         }
         Response response = m.answers_dispute ? Response(std::move(m.disputes[0]))
                                               : Response(std::move(m.conventions[0]));
-        ENT_RETURN_IF_ERROR(w.SaveResponse({ctx.request_id, ctx.fingerprint, response}, now));
+        ENT_RETURN_IF_ERROR(w.SaveResponse(
+            {ScopedRequestKey(ctx.caller.name, ctx.request_id), ctx.fingerprint, response}, now));
         return response;
       },
       [this, done = std::move(done), effects](absl::StatusOr<Response> result) {

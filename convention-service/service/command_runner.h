@@ -46,6 +46,11 @@ struct Mutation {
 
 class CommandRunner {
  public:
+  // May the caller run this command on what the store holds now? Runs first
+  // in the command's transaction, before the request log is consulted, so a
+  // replay is authorised like a first attempt (null: nothing beyond the role
+  // check the caller already made).
+  using Authorize = std::function<absl::Status(ConventionReader&)>;
   using Fn = std::function<absl::StatusOr<Mutation>(ConventionWriter&, absl::Time now)>;
   using Done = std::function<void(absl::StatusOr<Response>)>;
 
@@ -57,7 +62,10 @@ class CommandRunner {
   // Called after a commit that queued outbox notices (set once, before use).
   void SetNoticesQueued(std::function<void()> hook) { notices_queued_ = std::move(hook); }
 
-  void Run(RequestContext ctx, Fn fn, Done done);
+  // Validates the request id, then in one transaction: `authorize`, the
+  // request log (a retry by the same principal gets the first answer), `fn`,
+  // persistence, and the answer stored under the principal's request id.
+  void Run(RequestContext ctx, Authorize authorize, Fn fn, Done done);
 
   // Persists `m` inside the caller's transaction (also for timer firings,
   // which have no request): versions, events by `actor`, timers. Leaves in `m`

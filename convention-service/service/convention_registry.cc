@@ -49,9 +49,21 @@ absl::Status CheckRenews(ConventionReader& r, const Convention& c) {
 
 }  // namespace
 
-void ConventionRegistry::Mutate(RequestContext ctx, CommandRunner::Fn fn,
-                                ConventionCallback done) {
-  runner_.Run(std::move(ctx), std::move(fn), [done = std::move(done)](absl::StatusOr<Response> r) {
+namespace {
+
+// The caller may `action` the convention `id` (it exists, and commune portals
+// act for its commune).
+CommandRunner::Authorize AccessTo(Principal caller, Action action, std::string id) {
+  return [caller = std::move(caller), action, id = std::move(id)](ConventionReader& r) {
+    return LoadConventionFor(r, caller, action, id).status();
+  };
+}
+
+}  // namespace
+
+void ConventionRegistry::Mutate(RequestContext ctx, CommandRunner::Authorize authorize,
+                                CommandRunner::Fn fn, ConventionCallback done) {
+  runner_.Run(std::move(ctx), std::move(authorize), std::move(fn), [done = std::move(done)](absl::StatusOr<Response> r) {
     if (!r.ok()) {
       done(r.status());
     } else {
@@ -63,8 +75,9 @@ void ConventionRegistry::Mutate(RequestContext ctx, CommandRunner::Fn fn,
 void ConventionRegistry::Change(RequestContext ctx, std::string id, std::string etag,
                                 Action action, ChangeFn change, ConventionCallback done) {
   const Principal caller = ctx.caller;
+  CommandRunner::Authorize authorize = AccessTo(caller, action, id);
   Mutate(
-      std::move(ctx),
+      std::move(ctx), std::move(authorize),
       [caller, action, id = std::move(id), etag = std::move(etag), change = std::move(change)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention c, LoadConventionFor(w, caller, action, id));
@@ -92,7 +105,7 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
     return;
   }
   Mutate(
-      std::move(ctx),
+      std::move(ctx), nullptr,  // authorised on the draft's commune above
       [draft = std::move(draft), id = std::move(id)](ConventionWriter& w,
                                                      absl::Time) -> absl::StatusOr<Mutation> {
         Convention c = draft;
@@ -139,8 +152,9 @@ void ConventionRegistry::Update(RequestContext ctx, Convention patch,
     return;
   }
   const Principal caller = ctx.caller;
+  CommandRunner::Authorize authorize = AccessTo(caller, Action::kManageDraft, patch.id);
   Mutate(
-      std::move(ctx),
+      std::move(ctx), std::move(authorize),
       [caller, patch = std::move(patch), paths = std::move(paths), etag = std::move(etag)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention c, LoadConventionFor(w, caller, Action::kManageDraft, patch.id));
@@ -176,8 +190,9 @@ void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature sign
   const Principal caller = ctx.caller;
   const Action action = signature.party == PartyRole::kAcademie ? Action::kSignForAcademie
                                                                 : Action::kSignForCommune;
+  CommandRunner::Authorize authorize = AccessTo(caller, action, id);
   Mutate(
-      std::move(ctx),
+      std::move(ctx), std::move(authorize),
       [caller, action, id = std::move(id), etag = std::move(etag),
        signature = std::move(signature)](ConventionWriter& w,
                                          absl::Time now) -> absl::StatusOr<Mutation> {
@@ -270,8 +285,9 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
                                std::optional<CivilDate> end_date, std::string new_id,
                                ConventionCallback done) {
   const Principal caller = ctx.caller;
+  CommandRunner::Authorize authorize = AccessTo(caller, Action::kManageDraft, id);
   Mutate(
-      std::move(ctx),
+      std::move(ctx), std::move(authorize),
       [caller, id = std::move(id), end_date, new_id = std::move(new_id)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention source,

@@ -69,7 +69,8 @@ class ConventionRegistry {
 
  private:
   // Runs a command that answers a convention.
-  void Mutate(RequestContext ctx, CommandRunner::Fn fn, ConventionCallback done);
+  void Mutate(RequestContext ctx, CommandRunner::Authorize authorize, CommandRunner::Fn fn,
+              ConventionCallback done);
   // Changes `c`, returning its events; may add other effects to the mutation.
   using ChangeFn = std::function<absl::StatusOr<std::vector<Event>>(Convention& c, Mutation& m)>;
   // Loads `id` for a change guarded by `etag`, applies `change`, and records it.

@@ -37,8 +37,9 @@ void ValidateText(const std::string& value, size_t max, bool required, const std
 
 }  // namespace
 
-void DisputeRegistry::Run(RequestContext ctx, CommandRunner::Fn fn, DisputeCallback done) {
-  runner_.Run(std::move(ctx), std::move(fn), [done = std::move(done)](absl::StatusOr<Response> r) {
+void DisputeRegistry::Run(RequestContext ctx, CommandRunner::Authorize authorize,
+                          CommandRunner::Fn fn, DisputeCallback done) {
+  runner_.Run(std::move(ctx), std::move(authorize), std::move(fn), [done = std::move(done)](absl::StatusOr<Response> r) {
     if (!r.ok()) {
       done(r.status());
     } else {
@@ -58,7 +59,10 @@ void DisputeRegistry::Open(RequestContext ctx, std::string convention_id, Disput
   }
   const Principal caller = ctx.caller;
   const CivilDate today = TodayInParis(runner_.clock());
-  Run(std::move(ctx),
+  CommandRunner::Authorize authorize = [caller, convention_id](ConventionReader& r) {
+    return LoadConventionFor(r, caller, Action::kDispute, convention_id).status();
+  };
+  Run(std::move(ctx), std::move(authorize),
       [this, caller, today, convention_id = std::move(convention_id), draft = std::move(draft)](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention c,
@@ -108,9 +112,17 @@ absl::StatusOr<std::vector<Dispute>> DisputeRegistry::List(
 }
 
 void DisputeRegistry::Change(RequestContext ctx, std::string convention_id, int64_t number,
-                             std::string etag, DisputeChange change, DisputeCallback done) {
+                             std::string etag, DisputeChange change, DisputeCallback done,
+                             ActOf act_of) {
   const Principal caller = ctx.caller;
-  Run(std::move(ctx),
+  CommandRunner::Authorize authorize = [caller, convention_id, number,
+                                        act_of = std::move(act_of)](ConventionReader& r) {
+    ENT_ASSIGN_OR_RETURN(Dispute d,
+                         LoadDisputeFor(r, caller, Action::kDispute, convention_id, number));
+    return AuthorizeInDispute(caller, d.Name(), d.party,
+                              act_of ? act_of(d) : std::optional<PartyRole>());
+  };
+  Run(std::move(ctx), std::move(authorize),
       [caller, convention_id = std::move(convention_id), number, etag = std::move(etag),
        change = std::move(change)](ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Dispute d,
@@ -170,12 +182,10 @@ void DisputeRegistry::Withdraw(RequestContext ctx, std::string convention_id, in
   if (reason.size() > kMaxTextLength) {
     return done(InvalidField("reason", absl::StrCat("must be at most ", kMaxTextLength, " bytes")));
   }
-  const Principal caller = ctx.caller;
   const absl::Time now = runner_.clock().Now();
   Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
-         [caller, reason = std::move(reason), now](Dispute& d, Convention& c)
+         [reason = std::move(reason), now](Dispute& d, Convention& c)
              -> absl::StatusOr<DisputeEffects> {
-           ENT_RETURN_IF_ERROR(CheckPortalParty(caller, d.party, "the dispute's party"));
            ENT_ASSIGN_OR_RETURN(DisputeEffects effects, WithdrawDispute(d, c, reason));
            // Back in force after its end date (its expiry timer fired while it
            // was TERMINATING): it expires now.
@@ -197,7 +207,20 @@ void DisputeRegistry::CorrectDate(RequestContext ctx, std::string convention_id,
          [this, field, date, reason = std::move(reason), today](Dispute& d, Convention&) {
            return CorrectDisputeDate(d, field, date, reason, today, calendar_);
          },
-         std::move(done));
+         std::move(done), [field](const Dispute& d) -> std::optional<PartyRole> {
+           const PartyRole other =
+               d.party == PartyRole::kCommune ? PartyRole::kAcademie : PartyRole::kCommune;
+           switch (field) {
+             case DisputeDateField::kNoticeSent: return d.party;
+             // The acknowledgement of receipt is the recipient's act.
+             case DisputeDateField::kNoticeAcknowledged: return other;
+             // The meeting is held by both parties.
+             case DisputeDateField::kConciliationMeeting: return std::nullopt;
+             // Only the party that sent the notice may send the termination letter.
+             case DisputeDateField::kTerminationSent: return d.party;
+           }
+           return other;
+         });
 }
 
 absl::StatusOr<std::vector<workflow::TimerRecord>> DisputeRegistry::ListDeadlines(
@@ -205,14 +228,12 @@ absl::StatusOr<std::vector<workflow::TimerRecord>> DisputeRegistry::ListDeadline
   if (auto st = AuthorizeAction(caller, Action::kRead); !st.ok()) return st;
   return runner_.store().ReadValue<std::vector<workflow::TimerRecord>>(
       [&](ConventionReader& r) -> absl::StatusOr<std::vector<workflow::TimerRecord>> {
-        ENT_ASSIGN_OR_RETURN(std::vector<workflow::TimerRecord> pending,
-                             r.timers().Pending(after, limit));
-        if (caller.role != Role::kCommunePortal) return pending;
-        std::vector<workflow::TimerRecord> own;
-        for (auto& t : pending) {
-          if (caller.ActsFor(t.spec.commune)) own.push_back(std::move(t));
+        // Commune portals: filtered in the query, so that pages stay full.
+        std::optional<std::vector<std::string>> communes;
+        if (caller.role == Role::kCommunePortal) {
+          communes.emplace(caller.communes.begin(), caller.communes.end());
         }
-        return own;
+        return r.timers().Pending(after, limit, communes);
       });
 }
 

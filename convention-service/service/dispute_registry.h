@@ -48,10 +48,15 @@ class DisputeRegistry {
 
  private:
   using DisputeChange = std::function<absl::StatusOr<DisputeEffects>(Dispute&, Convention&)>;
-  // Loads the dispute and its convention, checks the etag, applies `change`.
+  // Whose act of the dispute a command changes (nullopt: none in particular).
+  using ActOf = std::function<std::optional<PartyRole>(const Dispute&)>;
+  // Authorises the caller on the dispute (its commune, and for portals the
+  // sender and `act_of`), then loads it and its convention, checks the etag and
+  // applies `change`.
   void Change(RequestContext ctx, std::string convention_id, int64_t number, std::string etag,
-              DisputeChange change, DisputeCallback done);
-  void Run(RequestContext ctx, CommandRunner::Fn fn, DisputeCallback done);
+              DisputeChange change, DisputeCallback done, ActOf act_of = nullptr);
+  void Run(RequestContext ctx, CommandRunner::Authorize authorize, CommandRunner::Fn fn,
+           DisputeCallback done);
 
   CommandRunner& runner_;
   const workflow::LegalCalendar& calendar_;

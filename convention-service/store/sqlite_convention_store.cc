@@ -63,6 +63,21 @@ CREATE TABLE disputes (
 ) WITHOUT ROWID;
 CREATE INDEX disputes_by_state ON disputes (state, convention_id, number);
 )sql") + workflow::TimerSchemaSql() + workflow::OutboxSchemaSql(),
+      // 2: the date each timer's delay runs from (ComputedDeadline.from_date),
+      // backfilled for the timers written before.
+      std::string(workflow::TimerFromDayMigrationSql()) + R"sql(
+UPDATE workflow_timers SET from_day = last_day WHERE kind = 'convention.expiry';
+UPDATE workflow_timers SET from_day = date(last_day, '+60 days')
+  WHERE kind = 'convention.renewal_reminder';
+UPDATE workflow_timers SET from_day = COALESCE((
+    SELECT json_extract(d.body, '$.conciliation_deadline.act') FROM disputes d
+    WHERE workflow_timers.subject = 'conventions/' || d.convention_id || '/disputes/' || d.number), '')
+  WHERE kind = 'dispute.conciliation_deadline';
+UPDATE workflow_timers SET from_day = COALESCE((
+    SELECT json_extract(d.body, '$.termination.deadline.act') FROM disputes d
+    WHERE workflow_timers.subject = 'conventions/' || d.convention_id || '/disputes/' || d.number), '')
+  WHERE kind = 'dispute.termination';
+)sql",
   };
   return *migrations;
 }

@@ -258,9 +258,10 @@ TEST_F(ConventionAuthTest, EveryRpcForEveryRoleOnOwnAndOtherCommune) {
   EXPECT_EQ(checked, 13 * 5 * 2);
 }
 
-// The dispute RPCs (Article 8): rectorat and support staff drive disputes,
-// commune portals only for their own commune as the commune party, finance
-// and internal services only read.
+// The dispute RPCs (Article 8) × the party that sent the dispute × role:
+// rectorat and support staff drive every dispute; commune portals read their
+// own commune's, and act only on disputes their commune sent, as the commune
+// party; finance and internal services only read.
 TEST_F(ConventionAuthTest, EveryDisputeRpcForEveryRoleOnOwnAndOtherCommune) {
   const std::map<std::string, std::string> active = {{kOwn, Prepare(kOwn, 2)},
                                                      {kOther, Prepare(kOther, 2)}};
@@ -269,11 +270,12 @@ TEST_F(ConventionAuthTest, EveryDisputeRpcForEveryRoleOnOwnAndOtherCommune) {
     principals_.Authorize(*ctx, principal);
     return ctx;
   };
-  auto open = [&](const std::string& convention, const std::string& principal, v1::Dispute* out) {
+  auto open = [&](const std::string& convention, const std::string& principal, v1::Dispute* out,
+                  v1::PartyRole sender = v1::PARTY_ROLE_COMMUNE) {
     v1::OpenDisputeRequest r;
     r.set_parent(convention);
     r.set_request_id(NextId());
-    r.mutable_dispute()->set_party(v1::PARTY_ROLE_COMMUNE);
+    r.mutable_dispute()->set_party(sender);
     r.mutable_dispute()->set_grievances("griefs");
     r.mutable_dispute()->set_notice_reference("LRAR 1");
     *r.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 8, 1);
@@ -333,17 +335,22 @@ TEST_F(ConventionAuthTest, EveryDisputeRpcForEveryRoleOnOwnAndOtherCommune) {
          v1::CorrectDisputeDateRequest r;
          r.set_name(dispute);
          r.set_request_id(NextId());
-         r.set_field(v1::DISPUTE_DATE_FIELD_NOTICE_ACKNOWLEDGED);
-         *r.mutable_date() = Date(2022, 8, 3);
+         r.set_field(v1::DISPUTE_DATE_FIELD_NOTICE_SENT);
+         *r.mutable_date() = Date(2022, 8, 2);
          v1::Dispute out;
          return stub_->CorrectDisputeDate(as(who).get(), r, &out);
        }},
       {"SendTerminationNotice", false, true,
        [&](const std::string& dispute, const std::string&, const std::string& who) {
+         // The termination letter comes from the party that sent the notice.
+         v1::GetDisputeRequest get;
+         get.set_name(dispute);
+         v1::Dispute current;
+         EXPECT_TRUE(stub_->GetDispute(as(TestPrincipals::kRectorat).get(), get, &current).ok());
          v1::SendTerminationNoticeRequest r;
          r.set_name(dispute);
          r.set_request_id(NextId());
-         r.mutable_termination()->set_party(v1::PARTY_ROLE_COMMUNE);
+         r.mutable_termination()->set_party(current.party());
          r.mutable_termination()->set_reasons("motifs");
          r.mutable_termination()->set_letter_reference("LRAR 2");
          *r.mutable_termination()->mutable_sent_date() = Date(2022, 8, 20);
@@ -358,49 +365,106 @@ TEST_F(ConventionAuthTest, EveryDisputeRpcForEveryRoleOnOwnAndOtherCommune) {
   const std::string principals[] = {TestPrincipals::kRectorat, TestPrincipals::kSupport,
                                     TestPrincipals::kFinance, TestPrincipals::kInternal,
                                     TestPrincipals::kPortal30227};
+  int checked = 0;
   for (const Row& row : rows) {
     for (const std::string& principal : principals) {
       for (const char* insee : {kOwn, kOther}) {
+       for (const auto sender : {v1::PARTY_ROLE_COMMUNE, v1::PARTY_ROLE_ACADEMIE}) {
         const std::string& convention = active.at(insee);
         v1::Dispute prepared;
-        ASSERT_TRUE(open(convention, TestPrincipals::kRectorat, &prepared).ok()) << row.rpc;
+        const grpc::Status opened = open(convention, TestPrincipals::kRectorat, &prepared, sender);
+        ASSERT_TRUE(opened.ok()) << row.rpc << ": " << opened.error_message();
         if (row.needs_failed) {
           ASSERT_TRUE(conciliate(prepared.name(), TestPrincipals::kRectorat).ok());
         }
         const bool portal = principal == TestPrincipals::kPortal30227;
-        const bool allowed = portal ? std::string(insee) == kOwn
-                             : (principal == TestPrincipals::kFinance ||
-                                principal == TestPrincipals::kInternal)
-                                 ? row.read_only
-                                 : true;
+        // OpenDispute opens a new dispute (as the commune): who sent the
+        // prepared one does not matter; reads do not depend on it either.
+        const bool sender_matters = !row.read_only && std::string(row.rpc) != "OpenDispute";
+        const bool allowed =
+            portal ? std::string(insee) == kOwn &&
+                         (!sender_matters || sender == v1::PARTY_ROLE_COMMUNE)
+            : (principal == TestPrincipals::kFinance || principal == TestPrincipals::kInternal)
+                ? row.read_only
+                : true;
         const grpc::Status status = row.call(prepared.name(), convention, principal);
         EXPECT_EQ(status.error_code(),
                   allowed ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED)
-            << row.rpc << " as " << principal << " on commune " << insee << ": "
-            << status.error_message();
-        // Close whatever is open for the next row.
+            << row.rpc << " as " << principal << " on commune " << insee << " sent by "
+            << v1::PartyRole_Name(sender) << ": " << status.error_message();
+        ++checked;
+        // Close whatever is open for the next row (on every page).
         v1::ListDisputesRequest list;
         list.set_parent(convention);
+        list.set_page_size(1000);
         v1::ListDisputesResponse open_ones;
         ASSERT_TRUE(stub_->ListDisputes(as(TestPrincipals::kRectorat).get(), list, &open_ones).ok());
+        ASSERT_TRUE(open_ones.next_page_token().empty());
         for (const auto& d : open_ones.disputes()) {
           if (d.state() != v1::Dispute::STATE_WITHDRAWN && d.state() != v1::Dispute::STATE_RESOLVED &&
               d.state() != v1::Dispute::STATE_TERMINATED) {
             ASSERT_TRUE(withdraw(d.name(), TestPrincipals::kRectorat).ok());
           }
         }
+       }
       }
     }
   }
-  // Deadlines: everyone who reads may list them; a portal sees only its communes'.
+  EXPECT_EQ(checked, 7 * 5 * 2 * 2);
+  // Deadlines: everyone who reads may list them (the portal's own are
+  // tested page by page below).
   for (const std::string& principal : principals) {
     v1::ListDeadlinesResponse out;
     EXPECT_TRUE(stub_->ListDeadlines(as(principal).get(), v1::ListDeadlinesRequest(), &out).ok())
         << principal;
-    if (principal == TestPrincipals::kPortal30227) {
-      for (const auto& d : out.deadlines()) EXPECT_EQ(d.commune_insee_code(), kOwn);
-    }
+    EXPECT_GE(out.deadlines_size(), 1) << principal;
   }
+}
+
+// A portal pages through its own commune's deadlines to the end, one per
+// page, although other communes' deadlines fall due first; each says the
+// date its delay runs from, as GetDispute does.
+TEST_F(ConventionAuthTest, PortalPagesThroughItsOwnDeadlinesOnly) {
+  for (const char* insee : {"34172", "11069", "66136"}) Prepare(insee, 2);
+  const std::string own = Prepare(kOwn, 2);
+  v1::OpenDisputeRequest open;
+  open.set_parent(own);
+  open.set_request_id(NextId());
+  open.mutable_dispute()->set_party(v1::PARTY_ROLE_COMMUNE);
+  open.mutable_dispute()->set_grievances("griefs");
+  open.mutable_dispute()->set_notice_reference("LRAR 1");
+  *open.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 8, 1);
+  v1::Dispute dispute;
+  {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kPortal30227);
+    ASSERT_TRUE(stub_->OpenDispute(&ctx, open, &dispute).ok());
+  }
+  std::vector<v1::PendingDeadline> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kPortal30227);
+    v1::ListDeadlinesRequest req;
+    req.set_page_size(1);
+    req.set_page_token(token);
+    v1::ListDeadlinesResponse out;
+    ASSERT_TRUE(stub_->ListDeadlines(&ctx, req, &out).ok());
+    for (const auto& d : out.deadlines()) seen.push_back(d);
+    token = out.next_page_token();
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  // Both expire at 2022-09-02 00:00 Paris (one month from 1 August ends on
+  // 1 September, the end date): the expiry was scheduled first.
+  ASSERT_EQ(seen.size(), 2u);
+  for (const auto& d : seen) EXPECT_EQ(d.commune_insee_code(), kOwn);
+  EXPECT_EQ(seen[0].kind(), v1::PendingDeadline::KIND_EXPIRY);
+  EXPECT_EQ(Iso(seen[0].deadline().from_date()), "2022-09-01");
+  EXPECT_EQ(seen[1].kind(), v1::PendingDeadline::KIND_CONCILIATION);
+  EXPECT_EQ(Iso(seen[1].deadline().from_date()), "2022-08-01");
+  EXPECT_EQ(Iso(seen[1].deadline().from_date()),
+            Iso(dispute.conciliation_deadline().from_date()));
 }
 
 TEST_F(ConventionAuthTest, EveryRpcRefusesCallsWithoutAValidToken) {
@@ -569,22 +633,123 @@ TEST_F(ConventionAuthTest, HistoryRecordsThePrincipalOfEveryChange) {
   EXPECT_EQ(out.events(1).type(), v1::ConventionEvent::TYPE_SIGNED);
 }
 
-TEST_F(ConventionAuthTest, AnotherPrincipalCannotReplayARequestId) {
+// Request ids belong to the principal that sends them: another principal
+// reusing one neither gets the first answer nor learns the id was used.
+TEST_F(ConventionAuthTest, RequestIdsAreScopedToTheirPrincipal) {
   const std::string name = Prepare(kOwn, 0);
   v1::RecordDeliberationRequest req = demo::SaintAmbroixDeliberation();
   req.set_name(name);
   req.set_request_id(NextId());
-  v1::Convention out;
+  v1::Convention first;
   {
     grpc::ClientContext ctx;
     principals_.Authorize(ctx, TestPrincipals::kRectorat);
-    ASSERT_TRUE(stub_->RecordDeliberation(&ctx, req, &out).ok());
+    ASSERT_TRUE(stub_->RecordDeliberation(&ctx, req, &first).ok());
   }
+  v1::Convention second;
   grpc::ClientContext ctx;
   principals_.Authorize(ctx, TestPrincipals::kPortal30227);
-  const grpc::Status st = stub_->RecordDeliberation(&ctx, req, &out);
-  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(st.error_message(), HasSubstr("request_id"));
+  const grpc::Status st = stub_->RecordDeliberation(&ctx, req, &second);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_NE(second.etag(), first.etag()) << "the portal got the rectorat's stored answer";
+  grpc::ClientContext events_ctx;
+  principals_.Authorize(events_ctx, TestPrincipals::kRectorat);
+  v1::ListConventionEventsRequest events;
+  events.set_parent(name);
+  v1::ListConventionEventsResponse history;
+  ASSERT_TRUE(stub_->ListConventionEvents(&events_ctx, events, &history).ok());
+  ASSERT_EQ(history.events_size(), 3);
+  EXPECT_EQ(history.events(2).actor(), TestPrincipals::kPortal30227);
+}
+
+// Authorisation comes before the request log: a portal reusing its own id on
+// another commune's convention is refused as such, not told the id was used;
+// and a replay is authorised again like a first attempt.
+TEST_F(ConventionAuthTest, AuthorisationComesBeforeTheRequestLog) {
+  const std::string own = Prepare(kOwn, 0);
+  const std::string other = Prepare(kOther, 0);
+  v1::RecordDeliberationRequest req = demo::SaintAmbroixDeliberation();
+  req.set_name(own);
+  req.set_request_id(NextId());
+  v1::Convention out;
+  {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kPortal30227);
+    ASSERT_TRUE(stub_->RecordDeliberation(&ctx, req, &out).ok());
+  }
+  const std::string first_etag = out.etag();
+  req.set_name(other);
+  {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kPortal30227);
+    const grpc::Status st = stub_->RecordDeliberation(&ctx, req, &out);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << st.error_message();
+  }
+  // The first request, retried, is authorised again and gets its first answer.
+  req.set_name(own);
+  v1::Convention replay;
+  grpc::ClientContext ctx;
+  principals_.Authorize(ctx, TestPrincipals::kPortal30227);
+  ASSERT_TRUE(stub_->RecordDeliberation(&ctx, req, &replay).ok());
+  EXPECT_EQ(replay.etag(), first_etag);
+}
+
+// A portal corrects only the dates of its commune's own acts (its notice, its
+// termination letter, the meeting it attended), not the académie's
+// acknowledgement of receipt of the commune's notice.
+TEST_F(ConventionAuthTest, PortalNeverCorrectsTheDatesOfTheOtherPartysActs) {
+  const std::string convention = Prepare(kOwn, 2);
+  auto call = [&](const std::string& who, auto method, const auto& req, v1::Dispute* out) {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, who);
+    return ((*stub_).*method)(&ctx, req, out);
+  };
+  v1::OpenDisputeRequest open;
+  open.set_parent(convention);
+  open.set_request_id(NextId());
+  open.mutable_dispute()->set_party(v1::PARTY_ROLE_COMMUNE);
+  open.mutable_dispute()->set_grievances("griefs");
+  open.mutable_dispute()->set_notice_reference("LRAR 1");
+  *open.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 8, 1);
+  v1::Dispute d;
+  ASSERT_TRUE(call(TestPrincipals::kPortal30227, &v1::ConventionService::Stub::OpenDispute, open, &d).ok());
+  auto correct = [&](v1::DisputeDateField field, google::type::Date date) {
+    v1::CorrectDisputeDateRequest r;
+    r.set_name(d.name());
+    r.set_request_id(NextId());
+    r.set_field(field);
+    *r.mutable_date() = date;
+    v1::Dispute out;
+    return call(TestPrincipals::kPortal30227, &v1::ConventionService::Stub::CorrectDisputeDate, r,
+                &out);
+  };
+  grpc::Status st = correct(v1::DISPUTE_DATE_FIELD_NOTICE_SENT, Date(2022, 8, 2));
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  st = correct(v1::DISPUTE_DATE_FIELD_NOTICE_ACKNOWLEDGED, Date(2022, 8, 4));
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << st.error_message();
+  EXPECT_THAT(st.error_message(), HasSubstr("commune's own acts"));
+
+  v1::RecordConciliationRequest conciliation;
+  conciliation.set_name(d.name());
+  conciliation.set_request_id(NextId());
+  *conciliation.mutable_conciliation()->mutable_meeting_date() = Date(2022, 8, 10);
+  conciliation.mutable_conciliation()->set_outcome(v1::CONCILIATION_OUTCOME_FAILED);
+  ASSERT_TRUE(call(TestPrincipals::kPortal30227, &v1::ConventionService::Stub::RecordConciliation,
+                   conciliation, &d).ok());
+  st = correct(v1::DISPUTE_DATE_FIELD_CONCILIATION_MEETING, Date(2022, 8, 11));
+  EXPECT_TRUE(st.ok()) << st.error_message();
+
+  v1::SendTerminationNoticeRequest terminate;
+  terminate.set_name(d.name());
+  terminate.set_request_id(NextId());
+  terminate.mutable_termination()->set_party(v1::PARTY_ROLE_COMMUNE);
+  terminate.mutable_termination()->set_reasons("motifs");
+  terminate.mutable_termination()->set_letter_reference("LRAR 2");
+  *terminate.mutable_termination()->mutable_sent_date() = Date(2022, 8, 20);
+  ASSERT_TRUE(call(TestPrincipals::kPortal30227,
+                   &v1::ConventionService::Stub::SendTerminationNotice, terminate, &d).ok());
+  st = correct(v1::DISPUTE_DATE_FIELD_TERMINATION_SENT, Date(2022, 8, 21));
+  EXPECT_TRUE(st.ok()) << st.error_message();
 }
 
 TEST_F(ConventionAuthTest, OversizedRequestsAndFreeTextAreRefused) {

@@ -1,4 +1,5 @@
 #include "convention-service/domain/validation.h"
+#include "common/idempotency.h"
 
 #include <gtest/gtest.h>
 

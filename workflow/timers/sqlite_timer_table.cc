@@ -11,7 +11,7 @@ constexpr int64_t kFired = 1;
 constexpr int64_t kCancelled = 2;
 
 constexpr char kColumns[] =
-    "id, kind, subject, commune, due_us, last_day, rule, explanation";
+    "id, kind, subject, commune, due_us, last_day, rule, explanation, from_day";
 
 absl::StatusOr<std::vector<TimerRecord>> ReadAll(sqlite::Statement& stmt) {
   std::vector<TimerRecord> out;
@@ -27,6 +27,7 @@ absl::StatusOr<std::vector<TimerRecord>> ReadAll(sqlite::Statement& stmt) {
     r.spec.last_day = ParseIsoDate(stmt.ColumnText(5)).value_or(CivilDate());
     r.spec.rule = stmt.ColumnText(6);
     r.spec.explanation = stmt.ColumnText(7);
+    r.spec.from_day = ParseIsoDate(stmt.ColumnText(8));
     out.push_back(std::move(r));
   }
   return out;
@@ -53,18 +54,24 @@ CREATE INDEX workflow_timers_subject ON workflow_timers (subject, state);
 )sql";
 }
 
+const char* TimerFromDayMigrationSql() {
+  return "ALTER TABLE workflow_timers ADD COLUMN from_day TEXT NOT NULL DEFAULT '';\n"
+         "CREATE INDEX workflow_timers_by_commune ON workflow_timers (commune, state, due_us, id);\n";
+}
+
 absl::StatusOr<int64_t> SqliteTimerTable::Schedule(const TimerSpec& spec) {
   ENT_ASSIGN_OR_RETURN(
       auto stmt,
       conn_.Prepare("INSERT INTO workflow_timers (kind, subject, commune, due_us, last_day, rule, "
-                    "explanation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                    "explanation, from_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   stmt.Bind(1, spec.kind)
       .Bind(2, spec.subject)
       .Bind(3, spec.commune)
       .Bind(4, absl::ToUnixMicros(spec.due))
       .Bind(5, FormatIsoDate(spec.last_day))
       .Bind(6, spec.rule)
-      .Bind(7, spec.explanation);
+      .Bind(7, spec.explanation)
+      .Bind(8, FormatIsoDate(spec.from_day));
   ENT_RETURN_IF_ERROR(stmt.Run());
   return conn_.LastInsertRowId();
 }
@@ -107,12 +114,22 @@ absl::StatusOr<std::optional<absl::Time>> SqliteTimerTable::NextDue() {
 }
 
 absl::StatusOr<std::vector<TimerRecord>> SqliteTimerTable::Pending(
-    std::pair<absl::Time, int64_t> after, int limit) {
-  ENT_ASSIGN_OR_RETURN(
-      auto stmt, conn_.Prepare(absl::StrCat("SELECT ", kColumns,
-                                            " FROM workflow_timers WHERE state = 0 AND "
-                                            "(due_us, id) > (?1, ?2) ORDER BY due_us, id LIMIT ?3")));
+    std::pair<absl::Time, int64_t> after, int limit,
+    const std::optional<std::vector<std::string>>& communes) {
+  std::string sql = absl::StrCat("SELECT ", kColumns,
+                                 " FROM workflow_timers WHERE state = 0 AND (due_us, id) > (?1, ?2)");
+  if (communes) sql += " AND commune IN (SELECT value FROM json_each(?4))";
+  sql += " ORDER BY due_us, id LIMIT ?3";
+  ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql));
   stmt.Bind(1, absl::ToUnixMicros(after.first)).Bind(2, after.second).Bind(3, static_cast<int64_t>(limit));
+  if (communes) {
+    // INSEE codes are [0-9AB]: a JSON array needs no escaping.
+    std::string array = "[";
+    for (size_t i = 0; i < communes->size(); ++i) {
+      absl::StrAppend(&array, i == 0 ? "" : ",", "\"", (*communes)[i], "\"");
+    }
+    stmt.Bind(4, array + "]");
+  }
   return ReadAll(stmt);
 }
 

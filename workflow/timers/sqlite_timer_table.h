@@ -10,6 +10,8 @@ namespace ent::workflow {
 
 // CREATE statements for the timers table and its index on due time.
 const char* TimerSchemaSql();
+// Migration adding the from_day column to a table made by TimerSchemaSql().
+const char* TimerFromDayMigrationSql();
 
 class SqliteTimerTable final : public TimerTable {
  public:
@@ -19,8 +21,9 @@ class SqliteTimerTable final : public TimerTable {
   absl::StatusOr<std::vector<TimerRecord>> Due(absl::Time now, int limit) override;
   absl::Status MarkFired(int64_t id, absl::Time fired_at) override;
   absl::StatusOr<std::optional<absl::Time>> NextDue() override;
-  absl::StatusOr<std::vector<TimerRecord>> Pending(std::pair<absl::Time, int64_t> after,
-                                                   int limit) override;
+  absl::StatusOr<std::vector<TimerRecord>> Pending(
+      std::pair<absl::Time, int64_t> after, int limit,
+      const std::optional<std::vector<std::string>>& communes) override;
 
  private:
   sqlite::Connection& conn_;

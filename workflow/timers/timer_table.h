@@ -26,6 +26,7 @@ struct TimerSpec {
   CivilDate last_day;
   std::string rule;
   std::string explanation;
+  std::optional<CivilDate> from_day;  // the date the delay runs from, when known
 };
 
 struct TimerRecord {
@@ -43,9 +44,11 @@ class TimerTable {
   virtual absl::StatusOr<std::vector<TimerRecord>> Due(absl::Time now, int limit) = 0;
   virtual absl::Status MarkFired(int64_t id, absl::Time fired_at) = 0;
   virtual absl::StatusOr<std::optional<absl::Time>> NextDue() = 0;
-  // Pending timers by due time, after (due, id) = `after`, at most `limit`.
-  virtual absl::StatusOr<std::vector<TimerRecord>> Pending(std::pair<absl::Time, int64_t> after,
-                                                           int limit) = 0;
+  // Pending timers by due time, after (due, id) = `after`, at most `limit`;
+  // only those of `communes` (INSEE codes) when given.
+  virtual absl::StatusOr<std::vector<TimerRecord>> Pending(
+      std::pair<absl::Time, int64_t> after, int limit,
+      const std::optional<std::vector<std::string>>& communes) = 0;
 };
 
 }  // namespace ent::workflow
