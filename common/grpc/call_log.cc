@@ -1,6 +1,6 @@
 #include "common/grpc/call_log.h"
 
-#include "common/grpc/log_sink.h"
+#include "common/log_sink.h"
 #include "common/resource_names.h"
 
 #include <cstdio>
@@ -43,7 +43,7 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
       const absl::Time now = absl::Now();
       std::string line = absl::StrFormat(
           "%s call method=%s code=%d latency_ms=%.3f request_id=%s\n",
-          absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), info_->method(),
+          FormatLogTime(now), info_->method(),
           static_cast<int>(status.error_code()), absl::ToDoubleMilliseconds(now - start_),
           request_id_.empty() ? "-" : request_id_);
       LogSink::Instance().Append(line);

@@ -3,7 +3,7 @@
 #include <google/protobuf/stubs/logging.h>
 
 #include "absl/strings/str_cat.h"
-#include "common/grpc/log_sink.h"
+#include "common/log_sink.h"
 #include "common/resource_names.h"
 
 namespace ent {

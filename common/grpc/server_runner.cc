@@ -21,7 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/grpc/call_log.h"
-#include "common/grpc/log_sink.h"
+#include "common/log_sink.h"
 #include "common/grpc/parse_checked.h"
 
 namespace ent {

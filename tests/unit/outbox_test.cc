@@ -44,9 +44,11 @@ class OutboxTest : public ::testing::Test {
     db_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Enqueue(const std::string& key, const std::string& id) {
+  void Enqueue(const std::string& key, const std::string& id) { EnqueueAt(key, id, clock_.Now()); }
+  // As a host on another (e.g. simulated) clock would.
+  void EnqueueAt(const std::string& key, const std::string& id, absl::Time created) {
     ASSERT_TRUE(db_->WriteSync([&](sqlite::Connection& c) {
-                     return SqliteOutboxWriter(c).Enqueue("t", key, id, "{}", clock_.Now()).status();
+                     return SqliteOutboxWriter(c).Enqueue("t", key, id, "{}", created).status();
                    })
                     .ok());
   }
@@ -57,6 +59,21 @@ class OutboxTest : public ::testing::Test {
   ManualClock clock_{absl::FromUnixSeconds(1650000000)};
   FakeSink sink_;
 };
+
+// A service on a simulated clock years ahead of the dispatcher's (real)
+// clock: its notices leave at once; retries still pace on the dispatcher's.
+TEST_F(OutboxTest, NoticesFromAHostClockAheadOfTheDispatcherAreDeliveredAtOnce) {
+  EnqueueAt("conventions/a", "a/1", clock_.Now() + absl::Hours(24 * 365 * 5));
+  EnqueueAt("conventions/b", "b/1", clock_.Now() + absl::Hours(24 * 365 * 5));
+  sink_.failing.insert("conventions/b");
+  OutboxDispatcher dispatcher(*store_, sink_, clock_, OutboxDispatcher::Options());
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 1);
+  EXPECT_EQ(sink_.delivered, (std::vector<std::string>{"a/1"}));
+  sink_.failing.clear();
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 0);  // b waits for its backoff on the dispatcher's clock
+  clock_.Advance(dispatcher.Backoff(1));
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 1);
+}
 
 TEST_F(OutboxTest, DeliversInOrderPerKeyAndEnqueueIsIdempotent) {
   Enqueue("conventions/a", "a/1");

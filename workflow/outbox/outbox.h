@@ -37,8 +37,10 @@ struct OutboxMessage {
 class OutboxWriter {
  public:
   virtual ~OutboxWriter() = default;
-  // Enqueues a message; a second message with the same idempotency key is
-  // ignored (returns the first one's id).
+  // Enqueues a message created at `now` (the host's clock, perhaps
+  // simulated); it is deliverable at once, whatever the dispatcher's clock.
+  // A second message with the same idempotency key is ignored (returns the
+  // first one's id).
   virtual absl::StatusOr<int64_t> Enqueue(const std::string& topic, const std::string& key,
                                           const std::string& idempotency_key,
                                           const std::string& payload, absl::Time now) = 0;

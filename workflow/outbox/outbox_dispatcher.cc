@@ -2,6 +2,11 @@
 
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log_sink.h"
+#include "common/resource_names.h"
+
 namespace ent::workflow {
 
 OutboxDispatcher::~OutboxDispatcher() { Stop(); }
@@ -29,6 +34,19 @@ absl::Duration OutboxDispatcher::Backoff(int attempts) const {
   return std::min(d, options_.max_backoff);
 }
 
+void OutboxDispatcher::LogFailure(const OutboxMessage& m, const DeliveryOutcome& o) {
+  // A dead letter is always logged; failed attempts at most 10 a minute (an
+  // outage of billing-service fails every message at every backoff).
+  int64_t suppressed = 0;
+  if (!o.dead && !failure_log_.Allow(&suppressed)) return;
+  LogSink::Instance().Append(absl::StrCat(
+      FormatLogTime(absl::Now()), o.dead ? " level=error event=outbox_dead" : " level=warn event=outbox_attempt_failed",
+      " id=", m.id, " topic=", m.topic, " key=", QuoteInput(m.key, 100),
+      " attempt=", m.attempts + 1, o.dead ? "" : absl::StrCat(" retry_in_s=",
+      absl::ToInt64Seconds(o.next_attempt - o.at)), " error=", QuoteInput(o.error, 300),
+      suppressed > 0 ? absl::StrCat(" suppressed_since_last=", suppressed) : "", "\n"));
+}
+
 absl::StatusOr<int> OutboxDispatcher::DeliverOnce() {
   absl::StatusOr<std::vector<OutboxMessage>> batch =
       store_.Deliverable(clock_.Now(), options_.batch);
@@ -47,11 +65,7 @@ absl::StatusOr<int> OutboxDispatcher::DeliverOnce() {
       o.error = st.ToString();
       o.dead = m.attempts + 1 >= options_.max_attempts;
       o.next_attempt = o.at + Backoff(m.attempts + 1);
-      if (o.dead) {
-        std::fprintf(stderr, "outbox: message %lld (%s, %s) is dead after %d attempts: %s\n",
-                     static_cast<long long>(m.id), m.topic.c_str(), m.idempotency_key.c_str(),
-                     m.attempts + 1, o.error.c_str());
-      }
+      LogFailure(m, o);
     }
     outcomes.push_back(std::move(o));
   }

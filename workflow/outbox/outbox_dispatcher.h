@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "common/log_sink.h"
 #include "workflow/outbox/outbox.h"
 
 namespace ent::workflow {
@@ -44,6 +45,7 @@ class OutboxDispatcher {
 
  private:
   void Loop();
+  void LogFailure(const OutboxMessage& m, const DeliveryOutcome& o);
 
   OutboxStore& store_;
   OutboxSink& sink_;
@@ -54,6 +56,7 @@ class OutboxDispatcher {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
+  LogRateLimiter failure_log_{10, absl::Minutes(1)};
 };
 
 }  // namespace ent::workflow

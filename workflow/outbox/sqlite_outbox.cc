@@ -59,7 +59,7 @@ absl::StatusOr<int64_t> SqliteOutboxWriter::Enqueue(const std::string& topic,
   ENT_ASSIGN_OR_RETURN(
       auto insert,
       conn_.Prepare("INSERT INTO workflow_outbox (topic, key, idempotency_key, payload, "
-                    "created_us, next_attempt_us) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+                    "created_us, next_attempt_us) VALUES (?1, ?2, ?3, ?4, ?5, 0) "
                     "ON CONFLICT (idempotency_key) DO NOTHING"));
   insert.Bind(1, topic).Bind(2, key).Bind(3, idempotency_key).Bind(4, payload).Bind(
       5, absl::ToUnixMicros(now));

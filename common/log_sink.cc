@@ -1,4 +1,4 @@
-#include "common/grpc/log_sink.h"
+#include "common/log_sink.h"
 
 #include <cstdio>
 
@@ -54,6 +54,10 @@ void LogSink::Loop() {
     }
     WriteOut(pending);
   }
+}
+
+std::string FormatLogTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
 
 bool LogRateLimiter::Allow(int64_t* suppressed) {

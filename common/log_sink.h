@@ -2,8 +2,8 @@
 // a background thread writes the buffer every 100 ms (or sooner when it
 // grows), so a busy server does not make one write(2) per call.
 // Thread-safe. Flush() writes whatever is pending, e.g. before exit.
-#ifndef ENT_COMMON_GRPC_LOG_SINK_H_
-#define ENT_COMMON_GRPC_LOG_SINK_H_
+#ifndef ENT_COMMON_LOG_SINK_H_
+#define ENT_COMMON_LOG_SINK_H_
 
 #include <cstdint>
 #include <string>
@@ -36,6 +36,9 @@ class LogSink {
   std::thread thread_;
 };
 
+// The timestamp that starts every log line: UTC, milliseconds, RFC 3339.
+std::string FormatLogTime(absl::Time t);
+
 // Lets at most `burst` lines through per `window`, so that a flood of bad
 // requests or a long outage cannot fill the disk; counts what it held back.
 // Thread-safe.
@@ -58,4 +61,4 @@ class LogRateLimiter {
 
 }  // namespace ent
 
-#endif  // ENT_COMMON_GRPC_LOG_SINK_H_
+#endif  // ENT_COMMON_LOG_SINK_H_
