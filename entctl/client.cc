@@ -22,6 +22,40 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string&
   return text.str();
 }
 
+// A bearer token travels in a gRPC header: printable ASCII without spaces.
+absl::Status CheckToken(const std::string& token, const std::string& source) {
+  if (token.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": the token is empty"));
+  }
+  if (token.size() > 4096) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": does not hold a bearer token (", token.size(),
+                     " bytes; a token is one line of at most 4096 characters)"));
+  }
+  for (char c : token) {
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source,
+          ": does not hold a bearer token (a token is one line of printable ASCII without "
+          "spaces, e.g. a file of data/credentials/*.token); its content is not shown"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Reads a PEM file of the kind `marker` ("CERTIFICATE", "PRIVATE KEY").
+absl::StatusOr<std::string> ReadPem(const std::string& path, const std::string& flag,
+                                    const std::string& marker) {
+  auto text = ReadFile(path, flag);
+  if (!text.ok()) return absl::InvalidArgumentError(std::string(text.status().message()));
+  if (text->find("-----BEGIN ") == std::string::npos ||
+      text->find(marker + "-----") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " is not a PEM file holding a ", marker));
+  }
+  return text;
+}
+
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v == nullptr ? "" : v;
@@ -70,10 +104,32 @@ absl::StatusOr<Settings> LoadSettings(const Args& args) {
     return absl::InvalidArgumentError("--output: expected text or json");
   }
   s.json = output == "json";
-  if (s.token.empty() && !token_file.empty()) {
+  if (!s.token.empty()) {
+    if (auto st = CheckToken(s.token, "--token"); !st.ok()) return st;
+  } else if (!token_file.empty()) {
     auto token = ReadFile(token_file, "--token-file");
     if (!token.ok()) return token.status();
     s.token = std::string(absl::StripAsciiWhitespace(*token));
+    if (auto st = CheckToken(s.token, "--token-file " + token_file); !st.ok()) return st;
+  }
+  if (s.cert_file.empty() != s.key_file.empty()) {
+    return absl::InvalidArgumentError("--cert-file and --key-file go together (mutual TLS)");
+  }
+  if (!s.ca_file.empty()) {
+    auto ca = ReadPem(s.ca_file, "--ca-file", "CERTIFICATE");
+    if (!ca.ok()) return ca.status();
+    s.ca_pem = *ca;
+  }
+  if (!s.cert_file.empty()) {
+    if (s.ca_file.empty()) {
+      return absl::InvalidArgumentError("--cert-file needs --ca-file (mutual TLS is TLS)");
+    }
+    auto cert = ReadPem(s.cert_file, "--cert-file", "CERTIFICATE");
+    if (!cert.ok()) return cert.status();
+    auto key = ReadPem(s.key_file, "--key-file", "PRIVATE KEY");
+    if (!key.ok()) return key.status();
+    s.cert_pem = *cert;
+    s.key_pem = *key;
   }
   return s;
 }
@@ -85,11 +141,9 @@ std::shared_ptr<grpc::Channel> Client::Channel(const std::string& endpoint) cons
     return grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials());
   }
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = ReadFile(settings_.ca_file, "--ca-file").value_or("");
-  if (!settings_.cert_file.empty()) {
-    tls.pem_cert_chain = ReadFile(settings_.cert_file, "--cert-file").value_or("");
-    tls.pem_private_key = ReadFile(settings_.key_file, "--key-file").value_or("");
-  }
+  tls.pem_root_certs = settings_.ca_pem;
+  tls.pem_cert_chain = settings_.cert_pem;
+  tls.pem_private_key = settings_.key_pem;
   return grpc::CreateChannel(endpoint, grpc::SslCredentials(tls));
 }
 

@@ -24,11 +24,18 @@ struct Settings {
   std::string ca_file;    // TLS when set
   std::string cert_file;  // client certificate (mutual TLS)
   std::string key_file;
+  // The PEM contents of the three files above, read and checked by LoadSettings.
+  std::string ca_pem;
+  std::string cert_pem;
+  std::string key_pem;
   bool json = false;      // --output json
   int timeout_seconds = 30;
 };
 
-// Reads the settings; the flags it reads are marked used in `args`.
+// Reads the settings; the flags it reads are marked used in `args`. Refuses
+// (INVALID_ARGUMENT, naming the flag, never echoing a secret) a token that is
+// not one line of printable ASCII, and TLS files that cannot be read or are
+// not PEM of the expected kind.
 absl::StatusOr<Settings> LoadSettings(const Args& args);
 
 class Client {

@@ -50,10 +50,14 @@ class EntctlTest : public ::testing::Test {
 
   // Runs entctl as `who` with `command`.
   Outcome Entctl(const std::string& who, const std::string& command) {
+    return EntctlWith(absl::StrCat("--token-file ", conventions_dir_.path(), "/", who, ".token ",
+                                   command));
+  }
+  // Runs entctl against both services with `arguments` as they are.
+  Outcome EntctlWith(const std::string& arguments) {
     const std::string line = absl::StrCat(
         testing::BinaryPath("entctl/entctl"), " --convention-endpoint ", conventions_->address(),
-        " --billing-endpoint ", billing_->address(), " --token-file ", conventions_dir_.path(), "/",
-        who, ".token ", command, " 2>&1");
+        " --billing-endpoint ", billing_->address(), " ", arguments, " 2>&1");
     Outcome r;
     FILE* p = popen(line.c_str(), "r");
     char buf[4096];
@@ -176,6 +180,37 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   EXPECT_THAT(r.out, HasSubstr("school_year: must be YYYY-YYYY"));
   r = Entctl(TestPrincipals::kFinance, "titre issue conventions/30227-2021 --schol-year 2021-2022");
   EXPECT_EQ(r.exit_code, 2);
+}
+
+// A token file that is not a token, or TLS files that are not what they
+// claim, are refused before any call: a clear message, exit code 2, and the
+// secret never printed.
+TEST_F(EntctlTest, BadTokensAndTlsFilesAreRefusedWithoutPrintingThem) {
+  const std::string dir = conventions_dir_.path();
+  std::ofstream(dir + "/accent.token") << "tok-secr\xc3\xa9t-42";
+  std::ofstream(dir + "/garbage.pem") << "not a certificate";
+  struct Case {
+    std::string arguments;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"--token-file " + dir + "/accent.token conventions list", "does not hold a bearer token"},
+      {"--token-file " + principals_.path() + " conventions list", "does not hold a bearer token"},
+      {"--token 'two words' conventions list", "does not hold a bearer token"},
+      {"--token-file " + dir + "/missing.token conventions list", "cannot read"},
+      {"--token x --ca-file " + dir + "/missing.pem conventions list", "--ca-file: cannot read"},
+      {"--token x --ca-file " + dir + "/garbage.pem conventions list", "is not a PEM file"},
+      {"--token x --ca-file " + dir + "/garbage.pem --cert-file " + dir + "/garbage.pem conventions list",
+       "go together"},
+  };
+  for (const Case& c : cases) {
+    Outcome r = EntctlWith(c.arguments);
+    EXPECT_EQ(r.exit_code, 2) << c.arguments << "\n" << r.out;
+    EXPECT_THAT(r.out, HasSubstr(c.says)) << c.arguments;
+    EXPECT_THAT(r.out, Not(HasSubstr("secr"))) << c.arguments;
+    EXPECT_THAT(r.out, Not(HasSubstr(principals_.Token(TestPrincipals::kRectorat).substr(0, 12))));
+    EXPECT_THAT(r.out, Not(HasSubstr("token_sha256")));
+  }
 }
 
 }  // namespace
