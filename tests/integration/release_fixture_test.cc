@@ -1,0 +1,178 @@
+// Databases written by earlier releases (tests/fixtures/release-*/) are read,
+// served and written to by the current binaries.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/ascii.h"
+#include "demo/saint_ambroix.h"
+#include "ent/billing/v1/billing_service.grpc.pb.h"
+#include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "ent/testing/v1/clock_service.grpc.pb.h"
+#include "tests/support/proto_dates.h"
+#include "tests/support/service_process.h"
+
+namespace ent {
+namespace {
+
+namespace cv1 = ::ent::convention::v1;
+namespace bv1 = ::ent::billing::v1;
+namespace tv1 = ::ent::testing::v1;
+using testing::Iso;
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(text.str()));
+}
+
+class ReleaseFixtureTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    const std::string fixture = std::string(ENT_SOURCE_DIR) + "/tests/fixtures/" + GetParam();
+    ASSERT_TRUE(std::filesystem::exists(fixture + "/convention.db")) << fixture;
+    std::filesystem::copy_file(fixture + "/convention.db", conventions_dir_.path() + "/convention.db");
+    std::filesystem::copy_file(fixture + "/billing.db", billing_dir_.path() + "/billing.db");
+    credentials_ = fixture + "/credentials";
+    const std::vector<std::string> common = {"--principals=" + credentials_ + "/principals.textproto",
+                                             "--clock=simulated:2022-06-01T10:00:00+02:00"};
+    billing_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("billing-service/ent-billing-service"), billing_dir_.path(), common);
+    ASSERT_TRUE(billing_->Start().ok());
+    std::vector<std::string> conv = common;
+    conv.push_back("--billing=" + billing_->address());
+    conv.push_back("--billing-token-file=" + credentials_ + "/internal-dev.token");
+    conventions_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("convention-service/ent-convention-service"), conventions_dir_.path(),
+        conv);
+    ASSERT_TRUE(conventions_->Start().ok());
+    stub_ = cv1::ConventionService::NewStub(conventions_->Channel());
+    billing_stub_ = bv1::BillingService::NewStub(billing_->Channel());
+  }
+
+  std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("authorization", "Bearer " + Read(credentials_ + "/" + who + ".token"));
+    return ctx;
+  }
+
+  cv1::Convention Get(const std::string& name) {
+    cv1::GetConventionRequest req;
+    req.set_name(name);
+    cv1::Convention c;
+    const grpc::Status st = stub_->GetConvention(As("support-dev").get(), req, &c);
+    EXPECT_TRUE(st.ok()) << name << ": " << st.error_message();
+    return c;
+  }
+
+  testing::TempDir conventions_dir_;
+  testing::TempDir billing_dir_;
+  std::string credentials_;
+  std::unique_ptr<testing::ServiceProcess> billing_;
+  std::unique_ptr<testing::ServiceProcess> conventions_;
+  std::unique_ptr<cv1::ConventionService::Stub> stub_;
+  std::unique_ptr<bv1::BillingService::Stub> billing_stub_;
+};
+
+TEST_P(ReleaseFixtureTest, OldRecordsAreReadAndServed) {
+  cv1::Convention saint_ambroix = Get("conventions/30227-2021");
+  EXPECT_EQ(saint_ambroix.state(), cv1::Convention::STATE_TERMINATED);
+  EXPECT_EQ(saint_ambroix.commune().siren(), "213002272");
+  EXPECT_EQ(saint_ambroix.schools_size(), 2);
+  EXPECT_EQ(Get("conventions/34172-2022").state(), cv1::Convention::STATE_ACTIVE);
+  EXPECT_EQ(Get("conventions/30007-2022").state(), cv1::Convention::STATE_DRAFT);
+
+  cv1::GetDisputeRequest dispute;
+  dispute.set_name("conventions/30227-2021/disputes/1");
+  cv1::Dispute d;
+  ASSERT_TRUE(stub_->GetDispute(As("support-dev").get(), dispute, &d).ok());
+  EXPECT_EQ(d.state(), cv1::Dispute::STATE_TERMINATED);
+  EXPECT_EQ(Iso(d.conciliation_deadline().last_day()), "2022-05-02");
+  EXPECT_EQ(Iso(d.termination().effective_deadline().last_day()), "2022-05-27");
+
+  cv1::ListConventionEventsRequest events;
+  events.set_parent("conventions/30227-2021");
+  cv1::ListConventionEventsResponse history;
+  ASSERT_TRUE(stub_->ListConventionEvents(As("support-dev").get(), events, &history).ok());
+  EXPECT_GE(history.events_size(), 6);
+
+  // Pending deadlines, with the date each delay runs from (backfilled).
+  cv1::ListDeadlinesResponse deadlines;
+  ASSERT_TRUE(stub_->ListDeadlines(As("support-dev").get(), cv1::ListDeadlinesRequest(), &deadlines).ok());
+  ASSERT_EQ(deadlines.deadlines_size(), 3);
+  EXPECT_EQ(deadlines.deadlines(0).kind(), cv1::PendingDeadline::KIND_CONCILIATION);
+  EXPECT_EQ(Iso(deadlines.deadlines(0).deadline().from_date()), "2022-05-30");
+  EXPECT_EQ(Iso(deadlines.deadlines(0).deadline().last_day()), "2022-06-30");
+  EXPECT_EQ(deadlines.deadlines(1).kind(), cv1::PendingDeadline::KIND_RENEWAL_REMINDER);
+  EXPECT_EQ(Iso(deadlines.deadlines(1).deadline().from_date()), "2023-08-31");
+  EXPECT_EQ(deadlines.deadlines(2).kind(), cv1::PendingDeadline::KIND_EXPIRY);
+  EXPECT_EQ(Iso(deadlines.deadlines(2).deadline().from_date()), "2023-08-31");
+
+  bv1::GetTitreRequest titre;
+  titre.set_name("titres/2021-000001");
+  bv1::Titre t;
+  ASSERT_TRUE(billing_stub_->GetTitre(As("finance-dev").get(), titre, &t).ok());
+  EXPECT_EQ(t.total_cents(), 10000);
+  EXPECT_EQ(t.lines_size(), 2);
+}
+
+TEST_P(ReleaseFixtureTest, OldDatabasesTakeNewWritesAndTimersFire) {
+  // A request of the old release, retried by its principal, gets its first
+  // answer (the seed's creation of Saint-Ambroix, version 1, DRAFT); the same
+  // id from another principal is that principal's own new request.
+  cv1::Convention replay;
+  grpc::Status st =
+      stub_->CreateConvention(As("rectorat-dev").get(), demo::SaintAmbroixCreate(), &replay);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(replay.state(), cv1::Convention::STATE_DRAFT);
+  EXPECT_EQ(replay.name(), "conventions/30227-2021");
+  EXPECT_EQ(Get("conventions/30227-2021").state(), cv1::Convention::STATE_TERMINATED);
+
+  cv1::Convention ales = Get("conventions/30007-2022");
+  cv1::SignConventionRequest sign;
+  sign.set_name(ales.name());
+  sign.set_request_id("fixture-sign-1");
+  sign.mutable_signature()->set_party(cv1::PARTY_ROLE_ACADEMIE);
+  *sign.mutable_signature()->mutable_date() = testing::Date(2022, 6, 1);
+  sign.mutable_signature()->set_signatory("Signataire");
+  sign.mutable_signature()->set_capacity("rectrice");
+  sign.mutable_signature()->set_place("Montpellier");
+  cv1::Convention signed_once;
+  st = stub_->SignConvention(As("rectorat-dev").get(), sign, &signed_once);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(signed_once.state(), cv1::Convention::STATE_SIGNING);
+
+  // The conciliation of Montpellier's dispute lapses when its deadline passes.
+  auto clock = tv1::ClockService::NewStub(conventions_->Channel());
+  tv1::SetTimeRequest set;
+  set.mutable_time()->set_seconds(1656626400 + 3600);  // 2022-07-01T00:00+02:00, plus an hour
+  tv1::GetTimeResponse now;
+  st = clock->SetTime(As("rectorat-dev").get(), set, &now);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(now.timers_fired(), 1);
+  cv1::GetDisputeRequest dispute;
+  dispute.set_name("conventions/34172-2022/disputes/1");
+  cv1::Dispute d;
+  ASSERT_TRUE(stub_->GetDispute(As("support-dev").get(), dispute, &d).ok());
+  EXPECT_EQ(d.state(), cv1::Dispute::STATE_CONCILIATION_LAPSED);
+
+  // Billing takes a payment on the old titre.
+  bv1::RecordPaymentRequest pay;
+  pay.set_titre("titres/2021-000001");
+  pay.set_request_id("fixture-pay-1");
+  pay.mutable_payment()->set_amount_cents(4000);
+  *pay.mutable_payment()->mutable_received_date() = testing::Date(2022, 6, 1);
+  pay.mutable_payment()->set_reference("virement 42");
+  bv1::Payment payment;
+  st = billing_stub_->RecordPayment(As("finance-dev").get(), pay, &payment);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+}
+
+INSTANTIATE_TEST_SUITE_P(Releases, ReleaseFixtureTest, ::testing::Values("release-fbf17cd"));
+
+}  // namespace
+}  // namespace ent
