@@ -46,7 +46,8 @@ int Fail(const std::string& message) {
 int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
   auto flags = ent::ParseServerFlags(
-      argc, argv, {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca"});
+      argc, argv,
+      {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "max-stream-seconds"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
                  "[--data-dir=DIR] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
-                 "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]]\n");
+                 "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]] "
+                 "[--max-stream-seconds=N]\n");
     return 2;
   }
   if (auto st = ent::CheckCanListen(flags->listen); !st.ok()) return Fail(st.ToString());
@@ -117,8 +119,14 @@ int main(int argc, char** argv) {
     dispatcher_thread->Start();
   }
 
+  int max_stream_seconds = 3600;
+  if (!flags->extra["max-stream-seconds"].empty() &&
+      (!absl::SimpleAtoi(flags->extra["max-stream-seconds"], &max_stream_seconds) ||
+       max_stream_seconds < 1 || max_stream_seconds > 7 * 86400)) {
+    return Fail("--max-stream-seconds: expected 1 to 604800 seconds");
+  }
   ent::convention::ConventionHandler handler(conventions, disputes, (*store)->outbox_store(),
-                                            **principals);
+                                            **principals, absl::Seconds(max_stream_seconds));
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
   std::unique_ptr<ent::workflow::ClockServiceHandler> clock_handler;
   if (simulated != nullptr) {
@@ -129,8 +137,11 @@ int main(int argc, char** argv) {
                  absl::FormatTime(absl::RFC3339_sec, simulated->Now(), ent::ParisTimeZone()).c_str());
   }
 
-  auto served =
-      ent::ServeUntilSignal(*flags, services, ent::ReloadPrincipalsOnSignal(**principals));
+  auto reload_principals = ent::ReloadPrincipalsOnSignal(**principals);
+  auto served = ent::ServeUntilSignal(*flags, services, [&] {
+    reload_principals();
+    handler.PrincipalsReloaded();
+  });
   engine.Stop();
   if (dispatcher_thread) dispatcher_thread->Stop();
   if (!served.ok()) return Fail(served.ToString());

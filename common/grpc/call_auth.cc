@@ -2,6 +2,12 @@
 
 namespace ent {
 
+std::string AuthorizationOf(const grpc::ServerContextBase& ctx) {
+  auto range = ctx.client_metadata().equal_range("authorization");
+  if (range.first == range.second) return "";
+  return std::string(range.first->second.data(), range.first->second.size());
+}
+
 absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContextBase& ctx,
                                            const PrincipalRegistry& principals) {
   const auto& metadata = ctx.client_metadata();

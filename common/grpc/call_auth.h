@@ -5,6 +5,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "common/auth/principal_registry.h"
 
@@ -12,6 +14,10 @@ namespace ent {
 
 absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContextBase& ctx,
                                            const PrincipalRegistry& principals);
+
+// The call's "authorization" metadata value (empty when absent), to
+// authenticate it again later (StreamGuard).
+std::string AuthorizationOf(const grpc::ServerContextBase& ctx);
 
 }  // namespace ent
 

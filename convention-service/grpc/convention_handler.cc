@@ -15,8 +15,13 @@ namespace ent::convention {
 
 ConventionHandler::ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
                                      workflow::OutboxStore& outbox,
-                                     const PrincipalRegistry& principals)
-    : registry_(registry), disputes_(disputes), outbox_(outbox), principals_(principals) {
+                                     const PrincipalRegistry& principals,
+                                     absl::Duration max_stream_lifetime)
+    : registry_(registry),
+      disputes_(disputes),
+      outbox_(outbox),
+      principals_(principals),
+      streams_(principals, max_stream_lifetime) {
   const std::string kService = v1::ConventionService::service_full_name();
   CheckParsing(kService, "CreateConvention", this, &ConventionHandler::CreateConvention);
   CheckParsing(kService, "GetConvention", this, &ConventionHandler::GetConvention);
@@ -254,9 +259,11 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventionEvents(
 
 grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventionEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchConventionEventsRequest* req) {
+  Principal watcher;
   absl::StatusOr<EventFilter> filter = [&]() -> absl::StatusOr<EventFilter> {
     absl::StatusOr<Principal> caller = Authorize(*ctx, Action::kRead);
     if (!caller.ok()) return caller.status();
+    watcher = *caller;
     if (req->after_sequence() < 0) {
       return InvalidField("after_sequence", "must not be negative");
     }
@@ -268,9 +275,9 @@ grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventio
     }
     return registry_.WatchFilter(*caller, id);
   }();
-  if (!filter.ok()) return new EventWatchReactor(registry_, {}, 0, filter.status());
-  return new EventWatchReactor(registry_, std::move(*filter), req->after_sequence(),
-                               absl::OkStatus());
+  if (!filter.ok()) return new EventWatchReactor(registry_, streams_, {}, 0, filter.status());
+  return new EventWatchReactor(registry_, streams_, std::move(*filter), req->after_sequence(),
+                               absl::OkStatus(), AuthorizationOf(*ctx), std::move(watcher));
 }
 
 }  // namespace ent::convention

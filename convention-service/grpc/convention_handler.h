@@ -6,6 +6,7 @@
 
 #include "common/auth/principal_registry.h"
 #include "common/grpc/parse_checked.h"
+#include "common/grpc/stream_guard.h"
 #include "convention-service/service/convention_registry.h"
 #include "convention-service/service/dispute_registry.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
@@ -14,8 +15,15 @@ namespace ent::convention {
 
 class ConventionHandler final : public ParseChecked<v1::ConventionService::CallbackService> {
  public:
+  // Event streams last at most `max_stream_lifetime` (then UNAVAILABLE: the
+  // client reconnects and resumes).
   ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
-                    workflow::OutboxStore& outbox, const PrincipalRegistry& principals);
+                    workflow::OutboxStore& outbox, const PrincipalRegistry& principals,
+                    absl::Duration max_stream_lifetime);
+
+  // After the principals were reloaded: ends the event streams of principals
+  // that were revoked or changed (UNAUTHENTICATED).
+  void PrincipalsReloaded() { streams_.PrincipalsReloaded(); }
 
   grpc::ServerUnaryReactor* CreateConvention(grpc::CallbackServerContext* ctx,
                                              const v1::CreateConventionRequest* req,
@@ -89,6 +97,7 @@ class ConventionHandler final : public ParseChecked<v1::ConventionService::Callb
   DisputeRegistry& disputes_;
   workflow::OutboxStore& outbox_;
   const PrincipalRegistry& principals_;
+  StreamGuard streams_;
 };
 
 }  // namespace ent::convention

@@ -5,12 +5,17 @@
 
 namespace ent::convention {
 
-EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, EventFilter filter,
-                                     int64_t after_sequence, absl::Status invalid)
-    : registry_(registry), filter_(std::move(filter)), cursor_(after_sequence) {
-  // Lock order is hub → reactor (the hub calls OnNewEvents under its lock),
-  // so subscribe before taking our own lock.
-  if (invalid.ok()) registry_.hub().Subscribe(this);
+EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, StreamGuard& guard,
+                                     EventFilter filter, int64_t after_sequence,
+                                     absl::Status invalid, std::string authorization,
+                                     Principal caller)
+    : registry_(registry), guard_(guard), filter_(std::move(filter)), cursor_(after_sequence) {
+  // Lock order is hub → reactor and guard → reactor (both call in under
+  // their lock), so register before taking our own lock.
+  if (invalid.ok()) {
+    registry_.hub().Subscribe(this);
+    guard_.Add(this, std::move(authorization), std::move(caller));
+  }
   absl::MutexLock lock(&mu_);
   if (!invalid.ok()) {
     FinishOnce(ToGrpcStatus(invalid));
@@ -84,8 +89,14 @@ void EventWatchReactor::OnCancel() {
   FinishOnce(grpc::Status::CANCELLED);
 }
 
+void EventWatchReactor::End(const grpc::Status& status) {
+  absl::MutexLock lock(&mu_);
+  FinishOnce(status);
+}
+
 void EventWatchReactor::OnDone() {
   registry_.hub().Unsubscribe(this);
+  guard_.Remove(this);
   bool delete_now = false;
   {
     absl::MutexLock lock(&mu_);

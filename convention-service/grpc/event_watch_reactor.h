@@ -1,7 +1,8 @@
 // Server-streaming reactor for WatchConventionEvents: sends the recorded
 // events after a sequence number in batches, then waits for the EventHub's
-// wake-up and sends new ones as they commit, until the client cancels or the
-// server shuts down. Deletes itself once gRPC is done with it and no read is
+// wake-up and sends new ones as they commit, until the client cancels, the
+// server shuts down, or the StreamGuard ends it (credentials revoked or
+// changed, lifetime reached). Deletes itself once gRPC is done with it and no read is
 // in flight.
 #ifndef ENT_CONVENTION_GRPC_EVENT_WATCH_REACTOR_H_
 #define ENT_CONVENTION_GRPC_EVENT_WATCH_REACTOR_H_
@@ -13,17 +14,23 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "common/grpc/stream_guard.h"
 #include "convention-service/service/convention_registry.h"
 #include "ent/convention/v1/convention.pb.h"
 
 namespace ent::convention {
 
 class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEvent>,
-                                public EventListener {
+                                public EventListener,
+                                public GuardedStream {
  public:
-  // A non-OK `invalid` finishes the call at once with that status.
-  EventWatchReactor(ConventionRegistry& registry, EventFilter filter, int64_t after_sequence,
-                    absl::Status invalid);
+  // A non-OK `invalid` finishes the call at once with that status. Otherwise
+  // the stream is registered with `guard` for `caller` (and its
+  // `authorization`), which may end it.
+  EventWatchReactor(ConventionRegistry& registry, StreamGuard& guard, EventFilter filter,
+                    int64_t after_sequence, absl::Status invalid, std::string authorization = "",
+                    Principal caller = {});
+  void End(const grpc::Status& status) override;
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -38,6 +45,7 @@ class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEv
   void FinishOnce(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ConventionRegistry& registry_;
+  StreamGuard& guard_;
   const EventFilter filter_;
 
   absl::Mutex mu_;

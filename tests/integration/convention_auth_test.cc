@@ -613,6 +613,58 @@ TEST_F(ConventionAuthTest, RefusesMissingMalformedUnknownAndRevokedTokens) {
   EXPECT_TRUE(GetAs(TestPrincipals::kRectorat, name).ok());
 }
 
+// A stream opened before its token was revoked ends at the reload
+// (UNAUTHENTICATED); the streams of other principals go on.
+TEST_F(ConventionAuthTest, WatchStreamsEndWhenTheirPrincipalIsRevoked) {
+  Prepare(kOwn, 0);
+  auto watch = [&](const std::string& who, grpc::ClientContext& ctx) {
+    principals_.Authorize(ctx, who);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    auto reader = stub_->WatchConventionEvents(&ctx, v1::WatchConventionEventsRequest());
+    v1::ConventionEvent first;
+    EXPECT_TRUE(reader->Read(&first)) << who;  // the history so far: the stream is open
+    return reader;
+  };
+  grpc::ClientContext support_ctx, rectorat_ctx;
+  auto support = watch(TestPrincipals::kSupport, support_ctx);
+  auto rectorat = watch(TestPrincipals::kRectorat, rectorat_ctx);
+
+  principals_.Write({TestPrincipals::kSupport});
+  service_->Signal(SIGHUP);
+  v1::ConventionEvent event;
+  while (support->Read(&event)) {
+  }
+  const grpc::Status ended = support->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED) << ended.error_message();
+  EXPECT_THAT(ended.error_message(), HasSubstr("revoked or changed"));
+
+  // The rectorat's stream still receives what happens next.
+  const std::string next = Prepare(kOther, 0);
+  bool seen = false;
+  while (!seen && rectorat->Read(&event)) seen = event.convention() == next;
+  EXPECT_TRUE(seen);
+  rectorat_ctx.TryCancel();
+}
+
+// A stream ends after --max-stream-seconds with UNAVAILABLE: clients come
+// back, authenticate again and resume.
+TEST_F(ConventionAuthTest, WatchStreamsEndAfterTheirMaximumLifetime) {
+  service_->Stop();
+  StartService({"--max-stream-seconds=1"});
+  Prepare(kOwn, 0);
+  grpc::ClientContext ctx;
+  principals_.Authorize(ctx, TestPrincipals::kRectorat);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto reader = stub_->WatchConventionEvents(&ctx, v1::WatchConventionEventsRequest());
+  v1::ConventionEvent event;
+  int events = 0;
+  while (reader->Read(&event)) ++events;
+  EXPECT_EQ(events, 1);
+  const grpc::Status ended = reader->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+  EXPECT_THAT(ended.error_message(), HasSubstr("lifetime"));
+}
+
 TEST_F(ConventionAuthTest, HistoryRecordsThePrincipalOfEveryChange) {
   const std::string name = Prepare(kOwn, 0);
   {
