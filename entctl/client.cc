@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace ent::entctl {
 namespace {
@@ -63,6 +64,19 @@ std::string Env(const char* name) {
 
 }  // namespace
 
+std::map<std::string, std::string> ParseConfig(absl::string_view text) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    const size_t eq = line.find('=');
+    if (eq == absl::string_view::npos) continue;
+    out[std::string(absl::StripAsciiWhitespace(line.substr(0, eq)))] =
+        std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
+  }
+  return out;
+}
+
 absl::StatusOr<Settings> LoadSettings(const Args& args) {
   Settings s;
   // 1. Config file.
@@ -73,15 +87,9 @@ absl::StatusOr<Settings> LoadSettings(const Args& args) {
   if (!config.empty()) {
     std::ifstream in(config);
     if (!in && explicit_config) return absl::NotFoundError("--config: cannot read " + config);
-    std::string line;
-    while (std::getline(in, line)) {
-      line = std::string(absl::StripAsciiWhitespace(line));
-      if (line.empty() || line[0] == '#') continue;
-      const size_t eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      file[std::string(absl::StripAsciiWhitespace(line.substr(0, eq)))] =
-          std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
-    }
+    std::stringstream text;
+    text << in.rdbuf();
+    file = ParseConfig(text.str());
   }
   // 2. Environment, 3. flags: later wins.
   auto pick = [&](const char* key, const char* env, std::string& out) {

@@ -4,6 +4,7 @@
 #ifndef ENT_ENTCTL_CLIENT_H_
 #define ENT_ENTCTL_CLIENT_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,10 @@ struct Settings {
   bool json = false;      // --output json
   int timeout_seconds = 30;
 };
+
+// The `key = value` lines of a config file (# comments, blank lines and
+// lines without '=' are skipped; later keys win).
+std::map<std::string, std::string> ParseConfig(absl::string_view text);
 
 // Reads the settings; the flags it reads are marked used in `args`. Refuses
 // (INVALID_ARGUMENT, naming the flag, never echoing a secret) a token that is
