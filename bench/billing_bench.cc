@@ -151,7 +151,7 @@ int TimerBench(int timers) {
     for (int i = 0; i < timers; ++i) {
       auto id = table.Schedule({"bench", absl::StrCat("conventions/", i), "30227",
                                 base + absl::Seconds(i % 3600), ent::CivilDate(2023, 11, 14),
-                                "bench", "bench"});
+                                "bench", "bench", std::nullopt});
       if (!id.ok()) return id.status();
     }
     return absl::OkStatus();

@@ -28,7 +28,9 @@ absl::StatusOr<std::string> NormalizeUai(absl::string_view uai) {
   std::string out(uai);
   out[7] = absl::ascii_toupper(static_cast<unsigned char>(out[7]));
   int number = 0;
-  absl::SimpleAtoi(uai.substr(0, 7), &number);
+  if (!absl::SimpleAtoi(uai.substr(0, 7), &number)) {  // checked above: 7 digits
+    return absl::InternalError("UAI digits did not parse");
+  }
   const char expected = kLetters[number % 23];
   if (out[7] != expected) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Configures and builds everything into ${ENT_BUILD_DIR:-build} with Ninja.
+# ENT_CMAKE_ARGS adds CMake arguments (e.g. the sanitizer builds of test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${ENT_BUILD_DIR:-build}"
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+# shellcheck disable=SC2086
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" \
+  ${ENT_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)"

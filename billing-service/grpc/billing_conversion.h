@@ -8,7 +8,6 @@
 
 namespace ent::billing {
 
-namespace v1 = ::ent::billing::v1;
 
 void ToProto(const Tariff& t, v1::Tariff* out);
 void ToProto(const TitreAccount& a, v1::Titre* out);

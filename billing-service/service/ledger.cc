@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/strict_json.h"
+
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -10,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "common/field_violations.h"
 #include "common/idempotency.h"
+#include "common/resource_names.h"
 #include "common/status_macros.h"
 
 namespace ent::billing {
@@ -48,8 +51,9 @@ absl::Status ApplyNotice(BillingWriter& w, const std::string& topic, const std::
   json j;
   try {
     j = json::parse(payload);
+    RequireIntegerNumbers(j);
   } catch (const std::exception& e) {
-    return InvalidField("payload", absl::StrCat("is not JSON: ", e.what()));
+    return InvalidField("payload", absl::StrCat("is not JSON: ", QuoteInput(e.what(), 200)));
   }
   try {
     const std::string name = j.at("convention");
@@ -95,7 +99,7 @@ absl::Status ApplyNotice(BillingWriter& w, const std::string& topic, const std::
     }
     return w.PutConvention(c);
   } catch (const std::exception& e) {
-    return InvalidField("payload", absl::StrCat("malformed notice: ", e.what()));
+    return InvalidField("payload", absl::StrCat("malformed notice: ", QuoteInput(e.what(), 200)));
   }
 }
 
@@ -261,6 +265,7 @@ void Ledger::RunCampaign(RequestContext ctx, SchoolYear year, Callback<CampaignR
       [](BillingReader&, const std::string& text) -> absl::StatusOr<CampaignResult> {
         try {
           const json j = json::parse(text);
+          RequireIntegerNumbers(j);
           CampaignResult r;
           for (const json& n : j.at("issued")) r.issued.push_back(n);
           for (const json& s : j.at("skipped")) r.skipped.emplace_back(s.at(0), s.at(1));

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/strict_json.h"
+
 #include "absl/strings/str_cat.h"
 
 namespace ent::billing {
@@ -47,6 +49,7 @@ std::string EncodeConvention(const BillableConvention& c) {
 absl::StatusOr<BillableConvention> DecodeConvention(const std::string& text) {
   try {
     const json j = json::parse(text);
+    RequireIntegerNumbers(j);
     BillableConvention c;
     c.convention = j.at("convention");
     c.debtor = DebtorFrom(j.at("debtor"));
@@ -84,6 +87,7 @@ std::string EncodeTitreBody(const Titre& t) {
 absl::Status DecodeTitreBody(const std::string& text, Titre& t) {
   try {
     const json j = json::parse(text);
+    RequireIntegerNumbers(j);
     t.convention = j.at("convention");
     t.school_year = SchoolYear(j.at("school_year").get<int>());
     t.kind = static_cast<TitreKind>(j.at("kind").get<int>());

@@ -18,7 +18,6 @@
 
 namespace ent::convention {
 
-namespace v1 = ::ent::convention::v1;
 
 // An unset Date (all zero) is nullopt; a set but impossible one is a violation.
 std::optional<CivilDate> DateFromProto(const google::type::Date& d, const std::string& field,

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/strict_json.h"
+
 #include "absl/strings/str_cat.h"
 
 namespace ent::convention {
@@ -89,6 +91,7 @@ std::string EncodeDispute(const Dispute& d) {
 absl::StatusOr<Dispute> DecodeDispute(const std::string& text) {
   try {
     const json j = json::parse(text);
+    RequireIntegerNumbers(j);
     Dispute d;
     d.convention_id = j.at("convention");
     d.number = j.at("number");
@@ -173,6 +176,7 @@ std::string EncodeConvention(const Convention& c) {
 absl::StatusOr<Convention> DecodeConvention(const std::string& text) {
   try {
     const json j = json::parse(text);
+    RequireIntegerNumbers(j);
     Convention c;
     c.id = j.at("id");
     c.academie = PartyFrom(j.at("academie"));
@@ -225,7 +229,9 @@ std::string EncodeChanges(const std::vector<FieldChange>& changes) {
 absl::StatusOr<std::vector<FieldChange>> DecodeChanges(const std::string& text) {
   try {
     std::vector<FieldChange> out;
-    for (const json& c : json::parse(text)) out.push_back({c.at(0), c.at(1), c.at(2)});
+    const json j = json::parse(text);
+    RequireIntegerNumbers(j);
+    for (const json& c : j) out.push_back({c.at(0), c.at(1), c.at(2)});
     return out;
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("corrupt event changes: ", e.what()));
