@@ -17,6 +17,7 @@
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/proto_dates.h"
 #include "tests/support/service_process.h"
+#include "tests/support/sqlite_peek.h"
 #include "tests/support/test_principals.h"
 
 namespace ent::convention {
@@ -387,9 +388,10 @@ TEST_F(WorkflowTest, ListDisputesFiltersByStateAndDeadline) {
   EXPECT_EQ(list(v1::Dispute::STATE_RESOLVED, google::type::Date()), 0);
 }
 
-// 120 conventions expire in bounded batches of 7 while the process is killed
-// with SIGKILL; after a restart on a later clock the overdue timers fire at
-// start-up, and each convention expired exactly once.
+// 120 conventions expire in bounded batches of 7 and the process is killed
+// with SIGKILL as soon as the first expiry is seen, which the database proves
+// (some expiry timers fired, not all); after a restart on a later clock the
+// overdue timers fire at start-up, and each convention expired exactly once.
 TEST_F(WorkflowTest, EveryDueTimerFiresExactlyOnceAcrossAKill) {
   service_->Stop();
   Start("2022-06-01T10:00:00+02:00", {"--timer-batch=7"});
@@ -408,7 +410,10 @@ TEST_F(WorkflowTest, EveryDueTimerFiresExactlyOnceAcrossAKill) {
       ASSERT_TRUE(stub_->SignConvention(Ctx().get(), sig, &c).ok());
     }
   }
-  // Move past the end date in the background and kill the process mid-way.
+  // Watch the history, move past the end date in the background, and kill the
+  // process at the first expiry.
+  auto watch_ctx = Ctx();
+  auto watch = stub_->WatchConventionEvents(watch_ctx.get(), v1::WatchConventionEventsRequest());
   std::thread advance([this] {
     tv1::SetTimeRequest req;
     req.mutable_time()->set_seconds(absl::ToUnixSeconds(absl::FromCivil(
@@ -416,9 +421,20 @@ TEST_F(WorkflowTest, EveryDueTimerFiresExactlyOnceAcrossAKill) {
     tv1::GetTimeResponse resp;
     clock_->SetTime(Ctx().get(), req, &resp);  // fails when the process dies
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(15));
+  v1::ConventionEvent event;
+  while (watch->Read(&event) && event.type() != v1::ConventionEvent::TYPE_EXPIRED) {
+  }
+  ASSERT_EQ(event.type(), v1::ConventionEvent::TYPE_EXPIRED);
   service_->Kill();
   advance.join();
+  watch_ctx->TryCancel();
+  watch->Finish();
+  const auto fired_at_kill = testing::QueryInt(
+      dir_.path() + "/convention.db",
+      "SELECT COUNT(*) FROM workflow_timers WHERE kind = 'convention.expiry' AND state = 1");
+  ASSERT_TRUE(fired_at_kill.ok()) << fired_at_kill.status();
+  EXPECT_GT(*fired_at_kill, 0);
+  EXPECT_LT(*fired_at_kill, kConventions) << "the kill landed after the work";
 
   Start("2022-09-10T12:00:00+02:00");  // every expiry is now overdue
   std::map<std::string, int> expired;
