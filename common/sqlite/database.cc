@@ -7,6 +7,29 @@
 
 namespace ent::sqlite {
 
+namespace {
+
+// Runs a cached statement that returns no rows (SAVEPOINT and friends).
+absl::Status Run(Connection& conn, absl::string_view sql) {
+  auto stmt = conn.Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Run();
+}
+
+// Runs a read in one (deferred) transaction: every statement of `work` sees
+// the same snapshot of the database, even while the writer commits.
+void RunInReadTransaction(Connection& conn, const Database::ReadWork& work) {
+  // BEGIN takes no lock yet; should it fail, the connection is unusable and
+  // `work` reports that through its own statements.
+  const bool began = Run(conn, "BEGIN").ok();
+  work(conn);
+  if (began && conn.InTransaction() && !Run(conn, "COMMIT").ok()) {
+    Run(conn, "ROLLBACK").IgnoreError();
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(Options options) {
   std::unique_ptr<Database> db(new Database(std::move(options)));
   auto writer = Connection::Open(db->options_.path, Connection::Mode::kReadWrite);
@@ -60,7 +83,7 @@ void Database::ReadNow(const ReadWork& work) {
     conn = free_inline_.back();
     free_inline_.pop_back();
   }
-  work(*conn);
+  RunInReadTransaction(*conn, work);
   absl::MutexLock lock(&pool_mu_);
   free_inline_.push_back(conn);
 }
@@ -103,16 +126,6 @@ absl::Status RunGuarded(const Database::WriteWork& work, Connection& conn) {
 
 }  // namespace
 
-namespace {
-
-// Runs a cached statement that returns no rows (SAVEPOINT and friends).
-absl::Status Run(Connection& conn, absl::string_view sql) {
-  auto stmt = conn.Prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  return stmt->Run();
-}
-
-}  // namespace
 
 void Database::RunBatch(std::vector<WriteJob>& batch) {
   Connection& conn = *writer_conn_;
@@ -193,7 +206,7 @@ void Database::ReaderLoop(Connection* conn) {
       work = std::move(reads_.front());
       reads_.pop_front();
     }
-    work(*conn);
+    RunInReadTransaction(*conn, work);
   }
 }
 

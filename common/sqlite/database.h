@@ -53,9 +53,10 @@ class Database {
   // Queues `work`; `done` receives work's error, or the commit's outcome.
   void Write(WriteWork work, WriteDone done);
   // Runs `work` on the calling thread with a pooled read-only connection,
-  // waiting if all are lent. For short, non-blocking reads.
+  // waiting if all are lent, in one read transaction (all its statements see
+  // one snapshot). For short, non-blocking reads.
   void ReadNow(const ReadWork& work);
-  // Queues `work` on a reader thread.
+  // Queues `work` on a reader thread, in one read transaction likewise.
   void ReadAsync(ReadWork work);
 
   // Blocking conveniences for start-up code and tests; never call them from a

@@ -2,10 +2,12 @@
 
 #include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
 
 namespace ent::sqlite {
 namespace {
@@ -80,6 +82,44 @@ TEST(DatabaseTest, ConstraintErrorIsReportedAndChangesNothing) {
   });
   EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(Count(*db), 1);
+}
+
+int64_t CountOn(Connection& c) {
+  auto stmt = c.Prepare("SELECT COUNT(*) FROM t");
+  if (!stmt.ok() || !stmt->Step().value_or(false)) return -1;
+  return stmt->ColumnInt64(0);
+}
+
+// A read that takes several statements sees one snapshot, even when a write
+// commits between them (ReadNow and ReadAsync alike).
+TEST(DatabaseTest, ReadsSeeOneSnapshotWhileAWriteCommits) {
+  auto db = OpenTest("snapshot");
+  ASSERT_TRUE(db->WriteSync([](Connection& c) { return Insert(c, 1); }).ok());
+  for (bool async : {false, true}) {
+    int64_t before = -1, after = -1;
+    auto read = [&](Connection& c) {
+      before = CountOn(c);
+      // A write commits while the read is between its statements.
+      std::thread writer([&] {
+        EXPECT_TRUE(db->WriteSync([async](Connection& w) { return Insert(w, async ? 3 : 2); }).ok());
+      });
+      writer.join();
+      after = CountOn(c);
+    };
+    if (async) {
+      absl::Notification done;
+      db->ReadAsync([&](Connection& c) {
+        read(c);
+        done.Notify();
+      });
+      done.WaitForNotification();
+    } else {
+      db->ReadNow(read);
+    }
+    EXPECT_EQ(before, async ? 2 : 1);
+    EXPECT_EQ(after, before) << (async ? "ReadAsync" : "ReadNow");
+  }
+  EXPECT_EQ(Count(*db), 3);  // the writes did commit
 }
 
 TEST(DatabaseTest, MigrationsAreAppliedOnceAndNewerSchemaIsRefused) {
