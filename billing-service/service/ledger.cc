@@ -190,10 +190,10 @@ absl::StatusOr<std::optional<Titre>> Ledger::IssueDue(BillingWriter& w, const Bi
                                 : absl::StrCat("already billed by ", existing.back().titre.Name());
     return std::optional<Titre>();
   }
-  const CivilDate today = TodayInParis(clock_);
+  // The issue date is the transaction's instant, like the creation time.
   Titre t = MakeTitre(c, tariff, std::move(lines),
-                      existing.empty() ? TitreKind::kInitial : TitreKind::kSupplementary, today,
-                      texts_);
+                      existing.empty() ? TitreKind::kInitial : TitreKind::kSupplementary,
+                      ParisDate(now), texts_);
   ENT_ASSIGN_OR_RETURN(t.sequence, w.TakeSequence(t.year));
   t.create_time = now;
   ENT_RETURN_IF_ERROR(w.InsertTitre(t));
@@ -318,7 +318,7 @@ void Ledger::RecordPayment(RequestContext ctx, int year, int64_t sequence, Payme
       [this, year, sequence, payment = std::move(payment)](
           BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<Payment, std::string>> {
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
-        ENT_RETURN_IF_ERROR(CheckPayment(a, payment, TodayInParis(clock_)));
+        ENT_RETURN_IF_ERROR(CheckPayment(a, payment, ParisDate(now)));
         Payment p = payment;
         ENT_ASSIGN_OR_RETURN(p.id, w.InsertPayment(year, sequence, p, now));
         return std::make_pair(p, absl::StrCat(p.id));
@@ -342,7 +342,7 @@ void Ledger::CreateCorrection(RequestContext ctx, int year, int64_t sequence, Co
           BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<Correction, std::string>> {
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
         Correction c = correction;
-        c.date = TodayInParis(clock_);
+        c.date = ParisDate(now);
         ENT_RETURN_IF_ERROR(CheckCorrection(a, c));
         ENT_ASSIGN_OR_RETURN(c.id, w.InsertCorrection(year, sequence, c, now));
         return std::make_pair(c, absl::StrCat(c.id));

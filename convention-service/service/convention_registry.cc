@@ -79,11 +79,11 @@ void ConventionRegistry::Change(RequestContext ctx, std::string id, std::string 
   Mutate(
       std::move(ctx), std::move(authorize),
       [caller, action, id = std::move(id), etag = std::move(etag), change = std::move(change)](
-          ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+          ConventionWriter& w, absl::Time now) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention c, LoadConventionFor(w, caller, action, id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
         Mutation m;
-        ENT_ASSIGN_OR_RETURN(std::vector<Event> events, change(c, m));
+        ENT_ASSIGN_OR_RETURN(std::vector<Event> events, change(c, m, now));
         m.Add(std::move(events));
         m.conventions.insert(m.conventions.begin(), std::move(c));
         return m;
@@ -176,7 +176,7 @@ void ConventionRegistry::Cancel(RequestContext ctx, std::string id, std::string 
     return;
   }
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
-         [reason](Convention& c, Mutation&) { return CancelDraft(c, reason); }, std::move(done));
+         [reason](Convention& c, Mutation&, absl::Time) { return CancelDraft(c, reason); }, std::move(done));
 }
 
 void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature signature,
@@ -230,7 +230,7 @@ void ConventionRegistry::RecordDeliberation(RequestContext ctx, std::string id,
     return;
   }
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kRecordDeliberation,
-         [deliberation = std::move(deliberation)](Convention& c, Mutation&) {
+         [deliberation = std::move(deliberation)](Convention& c, Mutation&, absl::Time) {
            return convention::RecordDeliberation(c, deliberation);
          },
          std::move(done));
@@ -245,10 +245,10 @@ void ConventionRegistry::AddSchool(RequestContext ctx, std::string id, School sc
     done(v.ToStatus());
     return;
   }
-  const CivilDate today = TodayInParis(runner_.clock());
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
-         [school = std::move(school), amendment_date, today](Convention& c, Mutation& m)
+         [school = std::move(school), amendment_date](Convention& c, Mutation& m, absl::Time now)
              -> absl::StatusOr<std::vector<Event>> {
+           const CivilDate today = ParisDate(now);
            ENT_ASSIGN_OR_RETURN(auto events, convention::AddSchool(c, school, amendment_date, today));
            if (c.state == State::kActive) {
              m.notices.push_back(
@@ -267,10 +267,10 @@ void ConventionRegistry::RemoveSchool(RequestContext ctx, std::string id, std::s
     done(InvalidField("uai", std::string(normalized.status().message())));
     return;
   }
-  const CivilDate today = TodayInParis(runner_.clock());
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kManageDraft,
-         [uai = *normalized, amendment_date, today](Convention& c, Mutation& m)
+         [uai = *normalized, amendment_date](Convention& c, Mutation& m, absl::Time now)
              -> absl::StatusOr<std::vector<Event>> {
+           const CivilDate today = ParisDate(now);
            ENT_ASSIGN_OR_RETURN(auto events, convention::RemoveSchool(c, uai, amendment_date, today));
            if (c.state == State::kActive) {
              m.notices.push_back(

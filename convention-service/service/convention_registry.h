@@ -72,7 +72,9 @@ class ConventionRegistry {
   void Mutate(RequestContext ctx, CommandRunner::Authorize authorize, CommandRunner::Fn fn,
               ConventionCallback done);
   // Changes `c`, returning its events; may add other effects to the mutation.
-  using ChangeFn = std::function<absl::StatusOr<std::vector<Event>>(Convention& c, Mutation& m)>;
+  // (`now` is the command's instant, inside its transaction.)
+  using ChangeFn =
+      std::function<absl::StatusOr<std::vector<Event>>(Convention& c, Mutation& m, absl::Time now)>;
   // Loads `id` for a change guarded by `etag`, applies `change`, and records it.
   void Change(RequestContext ctx, std::string id, std::string etag, Action action,
               ChangeFn change, ConventionCallback done);

@@ -58,13 +58,12 @@ void DisputeRegistry::Open(RequestContext ctx, std::string convention_id, Disput
     return done(st);
   }
   const Principal caller = ctx.caller;
-  const CivilDate today = TodayInParis(runner_.clock());
   CommandRunner::Authorize authorize = [caller, convention_id](ConventionReader& r) {
     return LoadConventionFor(r, caller, Action::kDispute, convention_id).status();
   };
   Run(std::move(ctx), std::move(authorize),
-      [this, caller, today, convention_id = std::move(convention_id), draft = std::move(draft)](
-          ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+      [this, caller, convention_id = std::move(convention_id), draft = std::move(draft)](
+          ConventionWriter& w, absl::Time now) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention c,
                              LoadConventionFor(w, caller, Action::kDispute, convention_id));
         DisputeFilter of_convention;
@@ -79,7 +78,7 @@ void DisputeRegistry::Open(RequestContext ctx, std::string convention_id, Disput
           }
         }
         const int64_t number = existing.empty() ? 1 : existing.back().number + 1;
-        ENT_ASSIGN_OR_RETURN(auto opened, OpenDispute(c, draft, number, today, calendar_));
+        ENT_ASSIGN_OR_RETURN(auto opened, OpenDispute(c, draft, number, ParisDate(now), calendar_));
         Mutation m;
         m.disputes.push_back(std::move(opened.first));
         m.Add(std::move(opened.second));
@@ -124,14 +123,14 @@ void DisputeRegistry::Change(RequestContext ctx, std::string convention_id, int6
   };
   Run(std::move(ctx), std::move(authorize),
       [caller, convention_id = std::move(convention_id), number, etag = std::move(etag),
-       change = std::move(change)](ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+       change = std::move(change)](ConventionWriter& w, absl::Time now) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Dispute d,
                              LoadDisputeFor(w, caller, Action::kDispute, convention_id, number));
         ENT_RETURN_IF_ERROR(CheckDisputeEtag(d, etag));
         ENT_ASSIGN_OR_RETURN(std::optional<Convention> c, w.Get(convention_id));
         if (!c) return absl::InternalError(absl::StrCat(d.Name(), " has no convention"));
         const State before = c->state;
-        ENT_ASSIGN_OR_RETURN(DisputeEffects effects, change(d, *c));
+        ENT_ASSIGN_OR_RETURN(DisputeEffects effects, change(d, *c, now));
         Mutation m;
         m.disputes.push_back(std::move(d));
         if (c->state == State::kExpired && before != State::kExpired) {
@@ -151,10 +150,9 @@ void DisputeRegistry::RecordConciliation(RequestContext ctx, std::string convent
   FieldViolations v;
   ValidateText(conciliation.notes, kMaxTextLength, false, "conciliation.notes", v);
   if (!v.empty()) return done(v.ToStatus());
-  const CivilDate today = TodayInParis(runner_.clock());
   Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
-         [conciliation = std::move(conciliation), today](Dispute& d, Convention&) {
-           return convention::RecordConciliation(d, conciliation, today);
+         [conciliation = std::move(conciliation)](Dispute& d, Convention&, absl::Time now) {
+           return convention::RecordConciliation(d, conciliation, ParisDate(now));
          },
          std::move(done));
 }
@@ -169,10 +167,9 @@ void DisputeRegistry::SendTerminationNotice(RequestContext ctx, std::string conv
   if (auto st = CheckPortalParty(ctx.caller, termination.party, "termination.party"); !st.ok()) {
     return done(st);
   }
-  const CivilDate today = TodayInParis(runner_.clock());
   Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
-         [this, termination = std::move(termination), today](Dispute& d, Convention& c) {
-           return convention::SendTerminationNotice(d, c, termination, today, calendar_);
+         [this, termination = std::move(termination)](Dispute& d, Convention& c, absl::Time now) {
+           return convention::SendTerminationNotice(d, c, termination, ParisDate(now), calendar_);
          },
          std::move(done));
 }
@@ -182,10 +179,9 @@ void DisputeRegistry::Withdraw(RequestContext ctx, std::string convention_id, in
   if (reason.size() > kMaxTextLength) {
     return done(InvalidField("reason", absl::StrCat("must be at most ", kMaxTextLength, " bytes")));
   }
-  const absl::Time now = runner_.clock().Now();
   Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
-         [reason = std::move(reason), now](Dispute& d, Convention& c)
-             -> absl::StatusOr<DisputeEffects> {
+         [reason = std::move(reason)](Dispute& d, Convention& c,
+                                      absl::Time now) -> absl::StatusOr<DisputeEffects> {
            ENT_ASSIGN_OR_RETURN(DisputeEffects effects, WithdrawDispute(d, c, reason));
            // Back in force after its end date (its expiry timer fired while it
            // was TERMINATING): it expires now.
@@ -202,10 +198,9 @@ void DisputeRegistry::CorrectDate(RequestContext ctx, std::string convention_id,
   if (reason.size() > kMaxTextLength) {
     return done(InvalidField("reason", absl::StrCat("must be at most ", kMaxTextLength, " bytes")));
   }
-  const CivilDate today = TodayInParis(runner_.clock());
   Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
-         [this, field, date, reason = std::move(reason), today](Dispute& d, Convention&) {
-           return CorrectDisputeDate(d, field, date, reason, today, calendar_);
+         [this, field, date, reason = std::move(reason)](Dispute& d, Convention&, absl::Time now) {
+           return CorrectDisputeDate(d, field, date, reason, ParisDate(now), calendar_);
          },
          std::move(done), [field](const Dispute& d) -> std::optional<PartyRole> {
            const PartyRole other =

@@ -47,7 +47,9 @@ class DisputeRegistry {
       const Principal& caller, std::pair<absl::Time, int64_t> after, int limit);
 
  private:
-  using DisputeChange = std::function<absl::StatusOr<DisputeEffects>(Dispute&, Convention&)>;
+  // Changes the dispute (and its convention) at `now`, the command's instant.
+  using DisputeChange =
+      std::function<absl::StatusOr<DisputeEffects>(Dispute&, Convention&, absl::Time now)>;
   // Whose act of the dispute a command changes (nullopt: none in particular).
   using ActOf = std::function<std::optional<PartyRole>(const Dispute&)>;
   // Authorises the caller on the dispute (its commune, and for portals the
