@@ -48,6 +48,7 @@ ClockServiceHandler::ClockServiceHandler(ManualClock& clock, TimerEngine& engine
   CheckParsing(kService, "AdvanceClock", this, &ClockServiceHandler::AdvanceClock);
   CheckParsing(kService, "SetTime", this, &ClockServiceHandler::SetTime);
   VerifyAllParseChecked(kService);
+  thread_ = std::thread([this] { AdvanceLoop(); });
 }
 
 absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& value) {
@@ -123,24 +124,40 @@ grpc::ServerUnaryReactor* ClockServiceHandler::MoveTo(grpc::CallbackServerContex
                                                       tv1::GetTimeResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   absl::MutexLock lock(&mu_);
-  advances_.emplace_back([this, reactor, resp, target] {
-    absl::StatusOr<int> fired = engine_.AdvanceTo(clock_, target);
-    if (fired.ok()) {
-      SetNow(clock_.Now(), resp);
-      resp->set_timers_fired(*fired);
-    }
-    reactor->Finish(ToGrpcStatus(fired.status()));
-  });
+  advances_.push_back({reactor, resp, target});
   return reactor;
 }
 
+void ClockServiceHandler::AdvanceLoop() {
+  while (true) {
+    Advance next;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](ClockServiceHandler* h) ABSL_EXCLUSIVE_LOCKS_REQUIRED(h->mu_) {
+            return h->stopping_ || !h->advances_.empty();
+          },
+          this));
+      if (advances_.empty()) return;  // stopping, nothing left
+      next = advances_.front();
+      advances_.pop_front();
+    }
+    // (A target an earlier queued move already passed leaves the clock as is.)
+    absl::StatusOr<int> fired = engine_.AdvanceTo(clock_, next.target);
+    if (fired.ok()) {
+      SetNow(clock_.Now(), next.resp);
+      next.resp->set_timers_fired(*fired);
+    }
+    next.reactor->Finish(ToGrpcStatus(fired.status()));
+  }
+}
+
 ClockServiceHandler::~ClockServiceHandler() {
-  std::vector<std::thread> running;
   {
     absl::MutexLock lock(&mu_);
-    running.swap(advances_);
+    stopping_ = true;
   }
-  for (auto& t : running) t.join();
+  thread_.join();
 }
 
 }  // namespace ent::workflow

@@ -6,8 +6,8 @@
 #ifndef ENT_WORKFLOW_CLOCK_SERVICE_H_
 #define ENT_WORKFLOW_CLOCK_SERVICE_H_
 
+#include <deque>
 #include <thread>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -23,7 +23,7 @@ class ClockServiceHandler final
     : public ParseChecked<ent::testing::v1::ClockService::CallbackService> {
  public:
   ClockServiceHandler(ManualClock& clock, TimerEngine& engine, const PrincipalRegistry& principals);
-  // Waits for advances still running.
+  // Finishes the advances still queued, then stops its thread.
   ~ClockServiceHandler() override;
 
   grpc::ServerUnaryReactor* GetTime(grpc::CallbackServerContext* ctx,
@@ -37,16 +37,25 @@ class ClockServiceHandler final
                                     ent::testing::v1::GetTimeResponse* resp) override;
 
  private:
-  // Moves to `target` on a separate thread (firing timers blocks on the
-  // database) and finishes the call; the destructor waits for it.
+  // Queues the move to `target` for the handler's thread (firing timers
+  // blocks on the database, never on a gRPC thread), which finishes the call.
   grpc::ServerUnaryReactor* MoveTo(grpc::CallbackServerContext* ctx, absl::Time target,
                                    ent::testing::v1::GetTimeResponse* resp);
+  void AdvanceLoop();
+
+  struct Advance {
+    grpc::ServerUnaryReactor* reactor;
+    ent::testing::v1::GetTimeResponse* resp;
+    absl::Time target;
+  };
 
   ManualClock& clock_;
   TimerEngine& engine_;
   const PrincipalRegistry& principals_;
   absl::Mutex mu_;
-  std::vector<std::thread> advances_ ABSL_GUARDED_BY(mu_);
+  std::deque<Advance> advances_ ABSL_GUARDED_BY(mu_);  // in arrival order
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // one, for the handler's lifetime
 };
 
 // Parses --clock: "real" (or empty) or "simulated:<RFC 3339 instant>".
