@@ -142,7 +142,8 @@ int TimerBench(int timers) {
   ent::testing::TempDir dir;
   ent::sqlite::Database::Options options;
   options.path = dir.path() + "/timers.db";
-  options.migrations = {ent::workflow::TimerSchemaSql(), ent::workflow::TimerFromDayMigrationSql()};
+  options.migrations = {ent::workflow::TimerSchemaSql(), ent::workflow::TimerFromDayMigrationSql(),
+                        ent::workflow::TimerAttemptsMigrationSql()};
   auto db = ent::sqlite::Database::Open(options);
   if (!db.ok()) return 1;
   const absl::Time base = absl::FromUnixSeconds(1700000000);

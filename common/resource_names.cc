@@ -118,6 +118,16 @@ absl::StatusOr<std::pair<std::string, int64_t>> ParseDisputeName(absl::string_vi
   return std::make_pair(std::string(parts[1]), number);
 }
 
+absl::StatusOr<int64_t> ParseTimerName(absl::string_view name, const std::string& field) {
+  if (auto st = CheckNameLength(name, field); !st.ok()) return st;
+  absl::string_view digits = name;
+  int64_t id = 0;
+  if (!absl::ConsumePrefix(&digits, "timers/") || !ParseCanonicalNumber(digits, &id) || id < 1) {
+    return BadName(name, field, "timers/{id}, e.g. timers/42");
+  }
+  return id;
+}
+
 bool ParseTitreNumber(absl::string_view number, int* year, int64_t* sequence) {
   std::pair<absl::string_view, absl::string_view> parts =
       absl::StrSplit(number, absl::MaxSplits('-', 1));

@@ -41,6 +41,9 @@ absl::StatusOr<std::string> ParseConventionName(absl::string_view name, const st
 absl::StatusOr<std::pair<std::string, int64_t>> ParseDisputeName(absl::string_view name,
                                                                  const std::string& field);
 
+// timers/{id} → id ≥ 1.
+absl::StatusOr<int64_t> ParseTimerName(absl::string_view name, const std::string& field);
+
 // titres/{YYYY-NNNNNN} → (year, sequence ≥ 1); the number is written as the
 // service writes it (four-digit year, sequence zero-padded to six digits).
 absl::StatusOr<std::pair<int, int64_t>> ParseTitreName(absl::string_view name,

@@ -125,7 +125,8 @@ int main(int argc, char** argv) {
        max_stream_seconds < 1 || max_stream_seconds > 7 * 86400)) {
     return Fail("--max-stream-seconds: expected 1 to 604800 seconds");
   }
-  ent::convention::ConventionHandler handler(conventions, disputes, (*store)->outbox_store(),
+  ent::convention::ConventionHandler handler(conventions, disputes, dispatcher,
+                                            (*store)->outbox_store(),
                                             **principals, absl::Seconds(max_stream_seconds));
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
   std::unique_ptr<ent::workflow::ClockServiceHandler> clock_handler;

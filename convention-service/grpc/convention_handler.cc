@@ -14,11 +14,12 @@
 namespace ent::convention {
 
 ConventionHandler::ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
-                                     workflow::OutboxStore& outbox,
+                                     TimerDispatcher& timers, workflow::OutboxStore& outbox,
                                      const PrincipalRegistry& principals,
                                      absl::Duration max_stream_lifetime)
     : registry_(registry),
       disputes_(disputes),
+      timers_(timers),
       outbox_(outbox),
       principals_(principals),
       streams_(principals, max_stream_lifetime) {
@@ -44,6 +45,8 @@ ConventionHandler::ConventionHandler(ConventionRegistry& registry, DisputeRegist
   CheckParsing(kService, "CorrectDisputeDate", this, &ConventionHandler::CorrectDisputeDate);
   CheckParsing(kService, "ListDeadlines", this, &ConventionHandler::ListDeadlines);
   CheckParsing(kService, "ListOutboxMessages", this, &ConventionHandler::ListOutboxMessages);
+  CheckParsing(kService, "ListTimers", this, &ConventionHandler::ListTimers);
+  CheckParsing(kService, "RetryTimer", this, &ConventionHandler::RetryTimer);
   VerifyAllParseChecked(kService);
 }
 

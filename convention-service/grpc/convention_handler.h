@@ -9,6 +9,7 @@
 #include "common/grpc/stream_guard.h"
 #include "convention-service/service/convention_registry.h"
 #include "convention-service/service/dispute_registry.h"
+#include "convention-service/service/timer_dispatcher.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 
 namespace ent::convention {
@@ -18,8 +19,8 @@ class ConventionHandler final : public ParseChecked<v1::ConventionService::Callb
   // Event streams last at most `max_stream_lifetime` (then UNAVAILABLE: the
   // client reconnects and resumes).
   ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
-                    workflow::OutboxStore& outbox, const PrincipalRegistry& principals,
-                    absl::Duration max_stream_lifetime);
+                    TimerDispatcher& timers, workflow::OutboxStore& outbox,
+                    const PrincipalRegistry& principals, absl::Duration max_stream_lifetime);
 
   // After the principals were reloaded: ends the event streams of principals
   // that were revoked or changed (UNAUTHENTICATED).
@@ -89,12 +90,18 @@ class ConventionHandler final : public ParseChecked<v1::ConventionService::Callb
   grpc::ServerUnaryReactor* ListOutboxMessages(grpc::CallbackServerContext* ctx,
                                                const v1::ListOutboxMessagesRequest* req,
                                                v1::ListOutboxMessagesResponse* resp) override;
+  grpc::ServerUnaryReactor* ListTimers(grpc::CallbackServerContext* ctx,
+                                       const v1::ListTimersRequest* req,
+                                       v1::ListTimersResponse* resp) override;
+  grpc::ServerUnaryReactor* RetryTimer(grpc::CallbackServerContext* ctx,
+                                       const v1::RetryTimerRequest* req, v1::Timer* resp) override;
 
  private:
   absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& ctx, Action action) const;
 
   ConventionRegistry& registry_;
   DisputeRegistry& disputes_;
+  TimerDispatcher& timers_;
   workflow::OutboxStore& outbox_;
   const PrincipalRegistry& principals_;
   StreamGuard streams_;

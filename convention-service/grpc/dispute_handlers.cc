@@ -214,4 +214,48 @@ grpc::ServerUnaryReactor* ConventionHandler::ListOutboxMessages(
   return FinishNow(ctx, messages.status());
 }
 
+grpc::ServerUnaryReactor* ConventionHandler::ListTimers(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListTimersRequest* req,
+                                                        v1::ListTimersResponse* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kOperate);
+  if (req->state() != v1::Timer::STATE_UNSPECIFIED && req->state() != v1::Timer::STATE_FAILED) {
+    return FinishNow(ctx, InvalidField("state", v1::Timer::State_IsValid(req->state())
+                                                    ? "only FAILED timers are listed here (pending "
+                                                      "ones are ListDeadlines)"
+                                                    : UnknownEnumValue(req->state(),
+                                                                       v1::Timer::State_descriptor())));
+  }
+  auto page_size = ResolvePageSize(req->page_size());
+  if (!page_size.ok()) return FinishNow(ctx, page_size.status());
+  auto position = DecodePageToken(req->page_token(), "failed-timers");
+  if (!position.ok()) return FinishNow(ctx, position.status());
+  int64_t after = 0;
+  if (!position->empty() && !ParseCanonicalNumber(*position, &after)) {
+    return FinishNow(ctx, InvalidField("page_token", "is not a token returned by this method"));
+  }
+  const int limit = *page_size;
+  auto page = timers_.ListFailed(caller, after, limit + 1);
+  if (page.ok()) {
+    const bool more = TrimPage(*page, limit);
+    for (const auto& t : *page) ToProto(t, resp->add_timers());
+    if (more) resp->set_next_page_token(EncodePageToken("failed-timers", absl::StrCat(page->back().id)));
+  }
+  return FinishNow(ctx, page.status());
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::RetryTimer(grpc::CallbackServerContext* ctx,
+                                                        const v1::RetryTimerRequest* req,
+                                                        v1::Timer* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kOperate);
+  auto id = ParseTimerName(req->name(), "name");
+  if (!id.ok()) return FinishNow(ctx, id.status());
+  auto* reactor = ctx->DefaultReactor();
+  timers_.Retry(caller, req->request_id(), *id,
+                [reactor, resp](absl::StatusOr<workflow::TimerRecord> t) {
+                  if (t.ok()) ToProto(*t, resp);
+                  reactor->Finish(ToGrpcStatus(t.status()));
+                });
+  return reactor;
+}
+
 }  // namespace ent::convention

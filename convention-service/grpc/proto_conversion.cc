@@ -310,4 +310,23 @@ void ToProto(const workflow::TimerRecord& t, v1::PendingDeadline* out) {
   d->set_explanation(t.spec.explanation);
 }
 
+void ToProto(const workflow::TimerRecord& t, v1::Timer* out) {
+  out->set_name(absl::StrCat("timers/", t.id));
+  out->set_kind(t.spec.kind);
+  out->set_subject(t.spec.subject);
+  out->set_commune_insee_code(t.spec.commune);
+  TimeToProto(t.spec.due, out->mutable_due_time());
+  switch (t.state) {
+    case workflow::TimerState::kPending: out->set_state(v1::Timer::STATE_PENDING); break;
+    case workflow::TimerState::kFired: out->set_state(v1::Timer::STATE_FIRED); break;
+    case workflow::TimerState::kCancelled: out->set_state(v1::Timer::STATE_CANCELLED); break;
+    case workflow::TimerState::kFailed: out->set_state(v1::Timer::STATE_FAILED); break;
+  }
+  out->set_attempts(t.attempts);
+  out->set_last_error(t.last_error);
+  if (t.state == workflow::TimerState::kPending) {
+    TimeToProto(t.next_attempt, out->mutable_next_attempt_time());
+  }
+}
+
 }  // namespace ent::convention

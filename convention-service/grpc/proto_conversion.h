@@ -14,6 +14,7 @@
 #include "convention-service/domain/dispute.h"
 #include "workflow/timers/timer_table.h"
 #include "ent/convention/v1/convention.pb.h"
+#include "ent/convention/v1/convention_service.pb.h"
 #include "google/type/date.pb.h"
 
 namespace ent::convention {
@@ -47,6 +48,7 @@ Termination TerminationFromProto(const v1::Termination& p, const std::string& pr
                                  FieldViolations& v);
 void ToProto(const workflow::Deadline& d, v1::ComputedDeadline* out);
 void ToProto(const Dispute& d, v1::Dispute* out);
+void ToProto(const workflow::TimerRecord& t, v1::Timer* out);
 void ToProto(const workflow::TimerRecord& t, v1::PendingDeadline* out);
 
 }  // namespace ent::convention

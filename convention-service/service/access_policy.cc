@@ -13,7 +13,7 @@ const char* ActionText(Action a) {
     case Action::kSignForCommune: return "sign for the commune";
     case Action::kRecordDeliberation: return "record deliberations";
     case Action::kDispute: return "open or drive disputes";
-    case Action::kOperate: return "see the service's outbox";
+    case Action::kOperate: return "operate the workflow (outbox, failed timers)";
   }
   return "do this";
 }

@@ -24,7 +24,7 @@ enum class Action {
   kSignForCommune,      // the commune's signature
   kRecordDeliberation,  // the commune's deliberation
   kDispute,             // open and drive disputes (Article 8)
-  kOperate,             // operators' views (the outbox)
+  kOperate,             // operate the workflow: the outbox, failed timers
 };
 
 absl::Status AuthorizeAction(const Principal& caller, Action action);

@@ -5,8 +5,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/idempotency.h"
+#include "common/log_sink.h"
+#include "common/resource_names.h"
 #include "common/status_macros.h"
 #include "convention-service/domain/lifecycle.h"
+#include "convention-service/service/access_policy.h"
 
 namespace ent::convention {
 namespace {
@@ -68,6 +73,50 @@ absl::StatusOr<Mutation> TimerDispatcher::Effect(ConventionWriter& w,
   return m;
 }
 
+absl::Duration TimerBackoff(int attempts) {
+  absl::Duration d = absl::Seconds(1);
+  for (int i = 1; i < attempts && d < absl::Minutes(10); ++i) d *= 2;
+  return std::min(d, absl::Minutes(10));
+}
+
+void TimerDispatcher::LogFailure(const workflow::TimerRecord& timer, const absl::Status& error,
+                                 bool parked, absl::Time retry_at) {
+  // A parked timer is always logged; failed attempts at most 10 a minute.
+  int64_t suppressed = 0;
+  if (!parked && !failure_log_.Allow(&suppressed)) return;
+  LogSink::Instance().Append(absl::StrCat(
+      FormatLogTime(absl::Now()),
+      parked ? " level=error event=timer_parked" : " level=warn event=timer_attempt_failed",
+      " timer=timers/", timer.id, " kind=", QuoteInput(timer.spec.kind, 64),
+      " subject=", QuoteInput(timer.spec.subject, 100), " attempt=", timer.attempts + 1,
+      parked ? "" : absl::StrCat(" retry_at=", FormatLogTime(retry_at)),
+      " error=", QuoteInput(error.ToString(), 300),
+      suppressed > 0 ? absl::StrCat(" suppressed_since_last=", suppressed) : "", "\n"));
+}
+
+absl::StatusOr<std::vector<workflow::TimerRecord>> TimerDispatcher::ListFailed(
+    const Principal& caller, int64_t after_id, int limit) {
+  ENT_RETURN_IF_ERROR(AuthorizeAction(caller, Action::kOperate));
+  return runner_.store().ReadValue<std::vector<workflow::TimerRecord>>(
+      [&](ConventionReader& r) { return r.timers().Failed(after_id, limit); });
+}
+
+void TimerDispatcher::Retry(const Principal& caller, const std::string& request_id, int64_t id,
+                            std::function<void(absl::StatusOr<workflow::TimerRecord>)> done) {
+  if (auto st = AuthorizeAction(caller, Action::kOperate); !st.ok()) return done(st);
+  if (auto st = ValidateRequestId(request_id); !st.ok()) return done(st);
+  runner_.store().WriteValue<workflow::TimerRecord>(
+      [this, id](ConventionWriter& w) -> absl::StatusOr<workflow::TimerRecord> {
+        ENT_ASSIGN_OR_RETURN(std::optional<workflow::TimerRecord> timer, w.timers().Get(id));
+        if (timer && timer->state == workflow::TimerState::kPending) return *timer;  // a retry
+        return w.timers().RetryFailed(id, runner_.clock().Now());
+      },
+      [this, done = std::move(done)](absl::StatusOr<workflow::TimerRecord> r) {
+        if (r.ok()) runner_.Committed(/*timers_changed=*/true, /*notices_queued=*/false);
+        done(std::move(r));
+      });
+}
+
 absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl::Time now,
                                                                            int limit) {
   workflow::TimerEngine::FireResult result;
@@ -77,16 +126,33 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
   absl::Status status;
   runner_.store().Write(
       [&](ConventionWriter& w) -> absl::Status {
+        result = {};
+        changed_timers = queued_notices = false;
         ENT_ASSIGN_OR_RETURN(std::vector<workflow::TimerRecord> due, w.timers().Due(now, limit));
         for (const auto& timer : due) {
-          ENT_ASSIGN_OR_RETURN(Mutation m, Effect(w, timer));
-          changed_timers = changed_timers || !m.schedule.empty() || !m.cancel.empty();
-          queued_notices = queued_notices || !m.notices.empty();
-          ENT_RETURN_IF_ERROR(runner_.Persist(w, m, timer.spec.due, kWorkflowActor,
-                                              absl::StrCat("timer-", timer.id)));
-          ENT_RETURN_IF_ERROR(w.timers().MarkFired(timer.id, now));
+          bool timers = false, notices = false;
+          const absl::Status fired = w.Isolated([&]() -> absl::Status {
+            ENT_ASSIGN_OR_RETURN(Mutation m, Effect(w, timer));
+            timers = !m.schedule.empty() || !m.cancel.empty();
+            notices = !m.notices.empty();
+            ENT_RETURN_IF_ERROR(runner_.Persist(w, m, timer.spec.due, kWorkflowActor,
+                                                absl::StrCat("timer-", timer.id)));
+            return w.timers().MarkFired(timer.id, now);
+          });
+          if (fired.ok()) {
+            ++result.fired;
+            changed_timers = changed_timers || timers;
+            queued_notices = queued_notices || notices;
+            continue;
+          }
+          // This timer alone: count the attempt, retry it later or park it.
+          const bool park = timer.attempts + 1 >= kMaxTimerAttempts;
+          const absl::Time retry_at = now + TimerBackoff(timer.attempts + 1);
+          ENT_RETURN_IF_ERROR(
+              w.timers().RecordFailure(timer.id, fired.ToString(), retry_at, park));
+          LogFailure(timer, fired, park, retry_at);
+          ++result.failed;
         }
-        result.fired = static_cast<int>(due.size());
         ENT_ASSIGN_OR_RETURN(result.next_due, w.timers().NextDue());
         return absl::OkStatus();
       },

@@ -88,6 +88,11 @@ class ConventionWriter : public ConventionReader {
   virtual absl::Status SaveResponse(const StoredResponse& response, absl::Time time) = 0;
   // Messages for other services, in the same transaction.
   virtual workflow::OutboxWriter& outbox() = 0;
+  // Runs `work` inside the transaction so that, if it fails, everything it
+  // wrote is undone and the rest of the transaction goes on (a savepoint);
+  // returns work's status, or the store's if undoing failed (then the whole
+  // transaction fails). How one bad timer leaves the others of its batch.
+  virtual absl::Status Isolated(const std::function<absl::Status()>& work) = 0;
 };
 
 // Thread-safe. Work functions run on the store's threads; a write's

@@ -78,6 +78,8 @@ UPDATE workflow_timers SET from_day = COALESCE((
     WHERE workflow_timers.subject = 'conventions/' || d.convention_id || '/disputes/' || d.number), '')
   WHERE kind = 'dispute.termination';
 )sql",
+      // 3: a timer that fails is retried on its own, then parked.
+      workflow::TimerAttemptsMigrationSql(),
   };
   return *migrations;
 }
@@ -295,6 +297,27 @@ class SqliteTx final : public ConventionWriter {
 
  private:
   // The JSON of `c`, reusing the last encoding when it is the same version
+  absl::Status Isolated(const std::function<absl::Status()>& work) override {
+    ENT_RETURN_IF_ERROR(RunCached("SAVEPOINT isolated"));
+    const size_t puts_before = puts_ != nullptr ? puts_->size() : 0;
+    absl::Status st = work();
+    if (st.ok()) {
+      ENT_RETURN_IF_ERROR(RunCached("RELEASE isolated"));
+      return st;
+    }
+    // Undo its rows, and forget what it would have put in the cache.
+    ENT_RETURN_IF_ERROR(RunCached("ROLLBACK TO isolated"));
+    ENT_RETURN_IF_ERROR(RunCached("RELEASE isolated"));
+    if (puts_ != nullptr) puts_->resize(puts_before);
+    last_encoded_version_ = -1;
+    return st;
+  }
+
+  absl::Status RunCached(const char* sql) {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql));
+    return stmt.Run();
+  }
+
   // (a command stores its result both as the convention and as the response
   // kept for retries).
   const std::string& Encoded(const Convention& c) {

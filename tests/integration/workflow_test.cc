@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
@@ -453,6 +454,86 @@ TEST_F(WorkflowTest, EveryDueTimerFiresExactlyOnceAcrossAKill) {
   }
   ASSERT_EQ(static_cast<int>(expired.size()), kConventions);
   for (const auto& [convention, count] : expired) EXPECT_EQ(count, 1) << convention;
+}
+
+// A timer whose effect fails — its convention's record no longer decodes, or
+// its kind is unknown after a rename — is retried on its own and then parked;
+// the healthy timers of the same batch fire at once. An operator lists the
+// parked ones with their error and retries one after the repair.
+TEST_F(WorkflowTest, FailingTimersDoNotBlockOthersAndAreParkedForOperators) {
+  service_->Stop();
+  Start("2022-06-01T10:00:00+02:00", {"--timer-batch=50"});
+  constexpr int kConventions = 6;
+  for (int i = 0; i < kConventions; ++i) {
+    v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
+    req.set_convention_id("p" + std::to_string(i));
+    req.set_request_id(NextId());
+    req.mutable_convention()->mutable_commune()->set_insee_code(std::to_string(30001 + i));
+    v1::Convention c;
+    ASSERT_TRUE(stub_->CreateConvention(Ctx().get(), req, &c).ok());
+    for (auto sig : {demo::SaintAmbroixAcademieSignature(), demo::SaintAmbroixCommuneSignature()}) {
+      sig.set_name(c.name());
+      sig.set_request_id(NextId());
+      ASSERT_TRUE(stub_->SignConvention(Ctx().get(), sig, &c).ok());
+    }
+  }
+  service_->Stop();
+  // Poison: p0's stored record no longer decodes, and a timer of an unknown
+  // kind falls due first of all.
+  const std::string db = dir_.path() + "/convention.db";
+  const std::string good_body = *testing::QueryText(db, "SELECT body FROM conventions WHERE id = 'p0'");
+  ASSERT_TRUE(testing::Execute(db, "UPDATE conventions SET body = '{\"id\": 7' WHERE id = 'p0'").ok());
+  ASSERT_TRUE(testing::Execute(db, "INSERT INTO workflow_timers (kind, subject, commune, due_us, "
+                                   "last_day, rule, explanation, next_us) VALUES ('convention.renamed', "
+                                   "'conventions/p1', '30002', 0, '2022-01-01', '', '', 0)").ok());
+
+  // After the end date: every expiry is overdue and fires at start-up.
+  Start("2022-09-10T12:00:00+02:00");
+  for (int i = 1; i < kConventions; ++i) {
+    EXPECT_EQ(Get("conventions/p" + std::to_string(i)).state(), v1::Convention::STATE_EXPIRED) << i;
+  }
+  // The failing ones are retried on their own backoff as time passes, then parked.
+  SetTime("2022-09-10T14:00:00+02:00");
+  v1::ListTimersResponse failed;
+  ASSERT_TRUE(stub_->ListTimers(Ctx(TestPrincipals::kSupport).get(), v1::ListTimersRequest(), &failed).ok());
+  // p0's renewal reminder and expiry, and the unknown kind.
+  ASSERT_EQ(failed.timers_size(), 3);
+  std::map<std::string, v1::Timer> by_kind;
+  for (const auto& t : failed.timers()) {
+    EXPECT_EQ(t.state(), v1::Timer::STATE_FAILED);
+    EXPECT_EQ(t.attempts(), 10);
+    by_kind[t.kind()] = t;
+  }
+  EXPECT_THAT(by_kind["convention.renamed"].last_error(), HasSubstr("unknown timer kind"));
+  EXPECT_EQ(by_kind["convention.expiry"].subject(), "conventions/p0");
+  EXPECT_THAT(by_kind["convention.expiry"].last_error(), HasSubstr("corrupt convention record"));
+  EXPECT_EQ(by_kind["convention.renewal_reminder"].subject(), "conventions/p0");
+  // Portals and finance do not operate the workflow.
+  EXPECT_EQ(stub_->ListTimers(Ctx(TestPrincipals::kFinance).get(), v1::ListTimersRequest(), &failed)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // The record is repaired; the operator retries its timer: it fires.
+  service_->Stop();
+  ASSERT_TRUE(testing::Execute(db, "UPDATE conventions SET body = '" +
+                                       absl::StrReplaceAll(good_body, {{"'", "''"}}) +
+                                       "' WHERE id = 'p0'").ok());
+  Start("2022-09-10T14:00:00+02:00");
+  v1::RetryTimerRequest retry;
+  retry.set_name(by_kind["convention.expiry"].name());
+  retry.set_request_id(NextId());
+  v1::Timer retried;
+  grpc::Status st = stub_->RetryTimer(Ctx(TestPrincipals::kSupport).get(), retry, &retried);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(retried.state(), v1::Timer::STATE_PENDING);
+  SetTime("2022-09-10T14:00:01+02:00");
+  EXPECT_EQ(Get("conventions/p0").state(), v1::Convention::STATE_EXPIRED);
+  // A fired timer is not retried.
+  retry.set_request_id(NextId());
+  EXPECT_EQ(stub_->RetryTimer(Ctx(TestPrincipals::kSupport).get(), retry, &retried).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(stub_->ListTimers(Ctx(TestPrincipals::kSupport).get(), v1::ListTimersRequest(), &failed).ok());
+  EXPECT_EQ(failed.timers_size(), 2);  // the reminder and the unknown kind stay parked
 }
 
 TEST_F(WorkflowTest, ClockServiceExistsOnlyOnASimulatedClock) {

@@ -27,7 +27,7 @@ class TimerEngineTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     sqlite::Database::Options options;
     options.path = (dir_ / "t.db").string();
-    options.migrations = {TimerSchemaSql(), TimerFromDayMigrationSql()};
+    options.migrations = {TimerSchemaSql(), TimerFromDayMigrationSql(), TimerAttemptsMigrationSql()};
     auto db = sqlite::Database::Open(options);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);

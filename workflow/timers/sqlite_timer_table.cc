@@ -9,9 +9,11 @@ namespace {
 constexpr int64_t kPending = 0;
 constexpr int64_t kFired = 1;
 constexpr int64_t kCancelled = 2;
+constexpr int64_t kFailed = 3;
 
 constexpr char kColumns[] =
-    "id, kind, subject, commune, due_us, last_day, rule, explanation, from_day";
+    "id, kind, subject, commune, due_us, last_day, rule, explanation, from_day, state, attempts, "
+    "last_error, next_us";
 
 absl::StatusOr<std::vector<TimerRecord>> ReadAll(sqlite::Statement& stmt) {
   std::vector<TimerRecord> out;
@@ -28,6 +30,10 @@ absl::StatusOr<std::vector<TimerRecord>> ReadAll(sqlite::Statement& stmt) {
     r.spec.rule = stmt.ColumnText(6);
     r.spec.explanation = stmt.ColumnText(7);
     r.spec.from_day = ParseIsoDate(stmt.ColumnText(8));
+    r.state = static_cast<TimerState>(stmt.ColumnInt64(9));
+    r.attempts = static_cast<int>(stmt.ColumnInt64(10));
+    r.last_error = stmt.ColumnText(11);
+    r.next_attempt = absl::FromUnixMicros(stmt.ColumnInt64(12));
     out.push_back(std::move(r));
   }
   return out;
@@ -59,11 +65,21 @@ const char* TimerFromDayMigrationSql() {
          "CREATE INDEX workflow_timers_by_commune ON workflow_timers (commune, state, due_us, id);\n";
 }
 
+const char* TimerAttemptsMigrationSql() {
+  return R"sql(
+ALTER TABLE workflow_timers ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE workflow_timers ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE workflow_timers ADD COLUMN next_us INTEGER NOT NULL DEFAULT 0;
+UPDATE workflow_timers SET next_us = due_us;
+CREATE INDEX workflow_timers_next ON workflow_timers (state, next_us, id);
+)sql";
+}
+
 absl::StatusOr<int64_t> SqliteTimerTable::Schedule(const TimerSpec& spec) {
   ENT_ASSIGN_OR_RETURN(
       auto stmt,
       conn_.Prepare("INSERT INTO workflow_timers (kind, subject, commune, due_us, last_day, rule, "
-                    "explanation, from_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+                    "explanation, from_day, next_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?4)"));
   stmt.Bind(1, spec.kind)
       .Bind(2, spec.subject)
       .Bind(3, spec.commune)
@@ -88,7 +104,7 @@ absl::StatusOr<std::vector<TimerRecord>> SqliteTimerTable::Due(absl::Time now, i
   ENT_ASSIGN_OR_RETURN(auto stmt,
                        conn_.Prepare(absl::StrCat("SELECT ", kColumns,
                                                   " FROM workflow_timers WHERE state = 0 AND "
-                                                  "due_us <= ?1 ORDER BY due_us, id LIMIT ?2")));
+                                                  "next_us <= ?1 ORDER BY next_us, id LIMIT ?2")));
   stmt.Bind(1, absl::ToUnixMicros(now)).Bind(2, static_cast<int64_t>(limit));
   return ReadAll(stmt);
 }
@@ -100,14 +116,67 @@ absl::Status SqliteTimerTable::MarkFired(int64_t id, absl::Time fired_at) {
   stmt.Bind(1, id).Bind(2, kFired).Bind(3, absl::ToUnixMicros(fired_at)).Bind(4, kPending);
   ENT_RETURN_IF_ERROR(stmt.Run());
   if (conn_.Changes() != 1) {
-    return absl::InternalError(absl::StrCat("timer ", id, " was not pending when it fired"));
+    return absl::FailedPreconditionError(absl::StrCat("timer ", id, " was not pending when it fired"));
   }
   return absl::OkStatus();
 }
 
+absl::Status SqliteTimerTable::RecordFailure(int64_t id, const std::string& error,
+                                             absl::Time retry_at, bool park) {
+  ENT_ASSIGN_OR_RETURN(
+      auto stmt, conn_.Prepare("UPDATE workflow_timers SET attempts = attempts + 1, last_error = ?2, "
+                               "next_us = ?3, state = ?4 WHERE id = ?1 AND state = ?5"));
+  stmt.Bind(1, id)
+      .Bind(2, error.substr(0, 1000))
+      .Bind(3, absl::ToUnixMicros(retry_at))
+      .Bind(4, park ? kFailed : kPending)
+      .Bind(5, kPending);
+  ENT_RETURN_IF_ERROR(stmt.Run());
+  if (conn_.Changes() != 1) {
+    return absl::FailedPreconditionError(absl::StrCat("timer ", id, " is not pending"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<TimerRecord>> SqliteTimerTable::Get(int64_t id) {
+  ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(absl::StrCat(
+                                      "SELECT ", kColumns, " FROM workflow_timers WHERE id = ?1")));
+  stmt.Bind(1, id);
+  ENT_ASSIGN_OR_RETURN(std::vector<TimerRecord> rows, ReadAll(stmt));
+  if (rows.empty()) return std::optional<TimerRecord>();
+  return std::optional<TimerRecord>(std::move(rows[0]));
+}
+
+absl::StatusOr<TimerRecord> SqliteTimerTable::RetryFailed(int64_t id, absl::Time at) {
+  ENT_ASSIGN_OR_RETURN(std::optional<TimerRecord> timer, Get(id));
+  if (!timer) return absl::NotFoundError(absl::StrCat("timers/", id, " does not exist"));
+  if (timer->state != TimerState::kFailed) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("timers/", id, " is not parked as failed: only a failed timer is retried"));
+  }
+  ENT_ASSIGN_OR_RETURN(
+      auto stmt, conn_.Prepare("UPDATE workflow_timers SET state = ?2, attempts = 0, next_us = ?3 "
+                               "WHERE id = ?1 AND state = ?4"));
+  stmt.Bind(1, id).Bind(2, kPending).Bind(3, absl::ToUnixMicros(at)).Bind(4, kFailed);
+  ENT_RETURN_IF_ERROR(stmt.Run());
+  timer->state = TimerState::kPending;
+  timer->attempts = 0;
+  timer->next_attempt = at;
+  return *timer;
+}
+
+absl::StatusOr<std::vector<TimerRecord>> SqliteTimerTable::Failed(int64_t after_id, int limit) {
+  ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(absl::StrCat(
+                                      "SELECT ", kColumns,
+                                      " FROM workflow_timers WHERE state = ?1 AND id > ?2 "
+                                      "ORDER BY id LIMIT ?3")));
+  stmt.Bind(1, kFailed).Bind(2, after_id).Bind(3, static_cast<int64_t>(limit));
+  return ReadAll(stmt);
+}
+
 absl::StatusOr<std::optional<absl::Time>> SqliteTimerTable::NextDue() {
   ENT_ASSIGN_OR_RETURN(auto stmt,
-                       conn_.Prepare("SELECT MIN(due_us) FROM workflow_timers WHERE state = 0"));
+                       conn_.Prepare("SELECT MIN(next_us) FROM workflow_timers WHERE state = 0"));
   ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row || stmt.ColumnIsNull(0)) return std::optional<absl::Time>();
   return std::optional<absl::Time>(absl::FromUnixMicros(stmt.ColumnInt64(0)));

@@ -12,6 +12,8 @@ namespace ent::workflow {
 const char* TimerSchemaSql();
 // Migration adding the from_day column to a table made by TimerSchemaSql().
 const char* TimerFromDayMigrationSql();
+// Migration adding failure isolation: attempts, last error, next attempt.
+const char* TimerAttemptsMigrationSql();
 
 class SqliteTimerTable final : public TimerTable {
  public:
@@ -20,6 +22,11 @@ class SqliteTimerTable final : public TimerTable {
   absl::Status Cancel(const std::string& subject, const std::string& kind) override;
   absl::StatusOr<std::vector<TimerRecord>> Due(absl::Time now, int limit) override;
   absl::Status MarkFired(int64_t id, absl::Time fired_at) override;
+  absl::Status RecordFailure(int64_t id, const std::string& error, absl::Time retry_at,
+                             bool park) override;
+  absl::StatusOr<TimerRecord> RetryFailed(int64_t id, absl::Time at) override;
+  absl::StatusOr<std::optional<TimerRecord>> Get(int64_t id) override;
+  absl::StatusOr<std::vector<TimerRecord>> Failed(int64_t after_id, int limit) override;
   absl::StatusOr<std::optional<absl::Time>> NextDue() override;
   absl::StatusOr<std::vector<TimerRecord>> Pending(
       std::pair<absl::Time, int64_t> after, int limit,

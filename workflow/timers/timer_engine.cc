@@ -37,12 +37,13 @@ absl::StatusOr<TimerEngine::FireResult> TimerEngine::FireAllDue(absl::Time now) 
     absl::StatusOr<FireResult> r = fire_due_(now, options_.batch);
     if (!r.ok()) return r.status();
     total.fired += r->fired;
+    total.failed += r->failed;
     total.next_due = r->next_due;
     {
       absl::MutexLock lock(&mu_);
       fired_total_ += r->fired;
     }
-    if (r->fired < options_.batch) return total;
+    if (r->fired + r->failed < options_.batch) return total;
   }
 }
 

@@ -1,6 +1,8 @@
 // Fires durable timers when they fall due. The host supplies FireDue, which
 // in ONE transaction takes the timers due at an instant, applies their effects
-// and marks them fired; the engine decides when to call it:
+// and marks them fired, each timer on its own (one that fails is undone alone,
+// counted, retried later with backoff and parked after its last attempt,
+// while the others fire); the engine decides when to call it:
 //  - on a real clock, a thread sleeps until the next due time (no polling),
 //    or until Wake() says an earlier timer was scheduled; overdue timers fire
 //    at start-up; due timers fire in bounded batches;
@@ -26,7 +28,9 @@ class TimerEngine {
  public:
   struct FireResult {
     int fired = 0;
-    std::optional<absl::Time> next_due;  // earliest pending timer after the batch
+    // Timers whose attempt failed: retried later on their own, or parked.
+    int failed = 0;
+    std::optional<absl::Time> next_due;  // earliest next attempt after the batch
   };
   // Blocks until the transaction committed.
   using FireDue = std::function<absl::StatusOr<FireResult>(absl::Time now, int limit)>;

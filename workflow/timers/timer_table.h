@@ -29,9 +29,15 @@ struct TimerSpec {
   std::optional<CivilDate> from_day;  // the date the delay runs from, when known
 };
 
+enum class TimerState { kPending = 0, kFired = 1, kCancelled = 2, kFailed = 3 };
+
 struct TimerRecord {
   int64_t id = 0;
   TimerSpec spec;
+  TimerState state = TimerState::kPending;
+  int attempts = 0;        // failed attempts to fire it so far
+  std::string last_error;  // of the last failed attempt
+  absl::Time next_attempt;  // when a pending timer is next tried (its due time at first)
 };
 
 class TimerTable {
@@ -40,9 +46,23 @@ class TimerTable {
   virtual absl::StatusOr<int64_t> Schedule(const TimerSpec& spec) = 0;
   // Cancels the pending timers of `subject` (of `kind` only, when not empty).
   virtual absl::Status Cancel(const std::string& subject, const std::string& kind) = 0;
-  // Pending timers due at or before `now`, by due time then id, at most `limit`.
+  // Pending timers whose next attempt is at or before `now`, by next attempt
+  // then id, at most `limit`.
   virtual absl::StatusOr<std::vector<TimerRecord>> Due(absl::Time now, int limit) = 0;
+  // FAILED_PRECONDITION unless the timer is pending.
   virtual absl::Status MarkFired(int64_t id, absl::Time fired_at) = 0;
+  // A failed attempt: counts it and keeps `error`; the timer is tried again at
+  // `retry_at`, or, with `park`, is parked as failed until RetryFailed.
+  virtual absl::Status RecordFailure(int64_t id, const std::string& error, absl::Time retry_at,
+                                     bool park) = 0;
+  // A parked timer back to pending, tried at `at` with a fresh count of
+  // attempts; FAILED_PRECONDITION unless it is parked (NOT_FOUND if unknown).
+  virtual absl::StatusOr<TimerRecord> RetryFailed(int64_t id, absl::Time at) = 0;
+  // The timer `id`, whatever its state.
+  virtual absl::StatusOr<std::optional<TimerRecord>> Get(int64_t id) = 0;
+  // Parked timers with id > `after_id`, by id, at most `limit`.
+  virtual absl::StatusOr<std::vector<TimerRecord>> Failed(int64_t after_id, int limit) = 0;
+  // The earliest next attempt of a pending timer.
   virtual absl::StatusOr<std::optional<absl::Time>> NextDue() = 0;
   // Pending timers by due time, after (due, id) = `after`, at most `limit`;
   // only those of `communes` (INSEE codes) when given.
