@@ -5,6 +5,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -502,6 +503,55 @@ int Outbox(Client& client, Args& args) {
   });
 }
 
+void PrintTimers(const google::protobuf::RepeatedPtrField<v1::Timer>& timers) {
+  Table t({"TIMER", "KIND", "SUBJECT", "DUE", "ATTEMPTS", "LAST ERROR"});
+  for (const auto& timer : timers) {
+    t.Add({timer.name(), timer.kind(), timer.subject(), Time(timer.due_time()),
+           absl::StrCat(timer.attempts()), timer.last_error()});
+  }
+  std::printf("%s", t.Render().c_str());
+}
+
+// Timers parked after their last failed attempt (operators).
+int Timers(Client& client, Args& args) {
+  // --failed is the only listing (pending timers: `entctl deadlines`).
+  args.Get("failed");
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::ListTimersRequest req;
+  req.set_state(v1::Timer::STATE_FAILED);
+  req.set_page_size(1000);
+  v1::ListTimersResponse all;
+  do {
+    v1::ListTimersResponse page;
+    grpc::Status st = client.conventions().ListTimers(client.Context().get(), req, &page);
+    if (!st.ok()) return Done(client, st, page, [] {});
+    all.mutable_timers()->MergeFrom(page.timers());
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  return Done(client, grpc::Status::OK, all, [&] {
+    if (all.timers_size() == 0) {
+      std::printf("no failed timer: every timer fired or waits for its time\n");
+      return;
+    }
+    PrintTimers(all.timers());
+    std::printf("retry one after the cause is fixed: entctl timer retry TIMER\n");
+  });
+}
+
+int TimerRetry(Client& client, Args& args) {
+  v1::RetryTimerRequest req;
+  ENTCTL_TRY(name, args.Next("TIMER"));
+  req.set_name(absl::StartsWith(name, "timers/") ? name : "timers/" + name);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
+  v1::Timer timer;
+  grpc::Status st = client.conventions().RetryTimer(client.Context().get(), req, &timer);
+  return Done(client, st, timer, [&] {
+    std::printf("%s (%s, %s) is pending again: tried at %s\n", timer.name().c_str(),
+                timer.kind().c_str(), timer.subject().c_str(),
+                Time(timer.next_attempt_time()).c_str());
+  });
+}
+
 }  // namespace
 
 void AddConventionCommands(Commands& c) {
@@ -523,6 +573,8 @@ void AddConventionCommands(Commands& c) {
   c["clock advance"] = {ClockAdvance, "clock advance DURATION        e.g. 30d, 12h (fires due timers)"};
   c["clock set"] = {ClockSet, "clock set INSTANT             RFC 3339, forward only"};
   c["outbox list"] = {Outbox, "outbox list [--state pending|delivered|dead]"};
+  c["timers list"] = {Timers, "timers list --failed         timers parked after their last attempt, with the error"};
+  c["timer retry"] = {TimerRetry, "timer retry TIMER             try a parked timer again (timers/N or N)"};
 }
 
 }  // namespace ent::entctl

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   ent::entctl::AddDisputeCommands(commands);
   ent::entctl::AddBillingCommands(commands);
 
-  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle"});
+  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle", "failed"});
   if (!args.ok()) return ent::entctl::internal::UsageError(args.status());
   const auto& words = args->positional();
   if (words.empty() || words[0] == "help" || args->Has("help")) {

@@ -182,6 +182,24 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// Operators see parked timers and retry them; others may not.
+TEST_F(EntctlTest, TimersListAndRetry) {
+  Outcome r = Entctl(TestPrincipals::kSupport, "timers list --failed");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("no failed timer"));
+  r = Entctl(TestPrincipals::kSupport, "--output json timers list --failed");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = Entctl(TestPrincipals::kSupport, "timer retry 9999");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("timers/9999 does not exist"));
+  r = Entctl(TestPrincipals::kSupport, "timer retry timers/+1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("invalid argument: name: must be timers/{id}"));
+  r = Entctl(TestPrincipals::kFinance, "timers list --failed");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("permission denied"));
+}
+
 // A token file that is not a token, or TLS files that are not what they
 // claim, are refused before any call: a clear message, exit code 2, and the
 // secret never printed.
