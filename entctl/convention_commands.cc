@@ -495,11 +495,20 @@ int Outbox(Client& client, Args& args) {
   grpc::Status st = client.conventions().ListOutboxMessages(client.Context().get(), req, &resp);
   return Done(client, st, resp, [&] {
     Table t({"ID", "TOPIC", "CONVENTION", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"});
+    bool blocked = false;
     for (const auto& m : resp.messages()) {
-      t.Add({absl::StrCat(m.id()), m.topic(), m.key(), absl::StrCat(m.attempts()),
-             Time(m.next_attempt_time()), m.last_error()});
+      std::string next = m.has_next_attempt_time() ? Time(m.next_attempt_time()) : "";
+      if (m.blocked_by() != 0) {
+        next = absl::StrCat("held back by dead ", m.blocked_by());
+        blocked = true;
+      }
+      t.Add({absl::StrCat(m.id()), m.topic(), m.key(), absl::StrCat(m.attempts()), next,
+             m.last_error()});
     }
     std::printf("%s", t.Render().c_str());
+    if (blocked || (req.state() == v1::OutboxMessage::STATE_DEAD && resp.messages_size() > 0)) {
+      std::printf("deliver a dead notice again once the cause is fixed: entctl outbox retry ID\n");
+    }
   });
 }
 
@@ -538,6 +547,23 @@ int Timers(Client& client, Args& args) {
   });
 }
 
+int OutboxRetry(Client& client, Args& args) {
+  v1::RetryOutboxMessageRequest req;
+  ENTCTL_TRY(id, args.Next("ID"));
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(id, &n) || n < 1) {
+    return internal::UsageError(absl::InvalidArgumentError("ID: expected a message id, e.g. 12"));
+  }
+  req.set_id(n);
+  if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
+  v1::OutboxMessage m;
+  grpc::Status st = client.conventions().RetryOutboxMessage(client.Context().get(), req, &m);
+  return Done(client, st, m, [&] {
+    std::printf("outbox message %lld (%s, %s) is pending again\n", static_cast<long long>(m.id()),
+                m.topic().c_str(), m.key().c_str());
+  });
+}
+
 int TimerRetry(Client& client, Args& args) {
   v1::RetryTimerRequest req;
   ENTCTL_TRY(name, args.Next("TIMER"));
@@ -573,6 +599,7 @@ void AddConventionCommands(Commands& c) {
   c["clock advance"] = {ClockAdvance, "clock advance DURATION        e.g. 30d, 12h (fires due timers)"};
   c["clock set"] = {ClockSet, "clock set INSTANT             RFC 3339, forward only"};
   c["outbox list"] = {Outbox, "outbox list [--state pending|delivered|dead]"};
+  c["outbox retry"] = {OutboxRetry, "outbox retry ID               deliver a dead notice again"};
   c["timers list"] = {Timers, "timers list --failed         timers parked after their last attempt, with the error"};
   c["timer retry"] = {TimerRetry, "timer retry TIMER             try a parked timer again (timers/N or N)"};
 }

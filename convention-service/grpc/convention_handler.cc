@@ -47,6 +47,7 @@ ConventionHandler::ConventionHandler(ConventionRegistry& registry, DisputeRegist
   CheckParsing(kService, "ListOutboxMessages", this, &ConventionHandler::ListOutboxMessages);
   CheckParsing(kService, "ListTimers", this, &ConventionHandler::ListTimers);
   CheckParsing(kService, "RetryTimer", this, &ConventionHandler::RetryTimer);
+  CheckParsing(kService, "RetryOutboxMessage", this, &ConventionHandler::RetryOutboxMessage);
   VerifyAllParseChecked(kService);
 }
 

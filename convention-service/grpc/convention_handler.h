@@ -95,6 +95,9 @@ class ConventionHandler final : public ParseChecked<v1::ConventionService::Callb
                                        v1::ListTimersResponse* resp) override;
   grpc::ServerUnaryReactor* RetryTimer(grpc::CallbackServerContext* ctx,
                                        const v1::RetryTimerRequest* req, v1::Timer* resp) override;
+  grpc::ServerUnaryReactor* RetryOutboxMessage(grpc::CallbackServerContext* ctx,
+                                               const v1::RetryOutboxMessageRequest* req,
+                                               v1::OutboxMessage* resp) override;
 
  private:
   absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& ctx, Action action) const;

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc/enum_values.h"
+#include "common/idempotency.h"
 #include "common/grpc/pagination.h"
 #include "convention-service/grpc/convention_handler.h"
 #include "convention-service/grpc/handler_support.h"
@@ -198,18 +199,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListOutboxMessages(
   if (!page_size.ok()) return FinishNow(ctx, page_size.status());
   auto messages = outbox_.List(state, *page_size);
   if (messages.ok()) {
-    for (const auto& m : *messages) {
-      auto* out = resp->add_messages();
-      out->set_id(m.id);
-      out->set_topic(m.topic);
-      out->set_key(m.key);
-      out->set_idempotency_key(m.idempotency_key);
-      out->set_payload(m.payload);
-      out->set_attempts(m.attempts);
-      out->mutable_next_attempt_time()->set_seconds(absl::ToUnixSeconds(m.next_attempt));
-      out->set_last_error(m.last_error);
-      out->set_state(static_cast<v1::OutboxMessage::State>(static_cast<int>(m.state) + 1));
-    }
+    for (const auto& m : *messages) ToProto(m, resp->add_messages());
   }
   return FinishNow(ctx, messages.status());
 }
@@ -256,6 +246,19 @@ grpc::ServerUnaryReactor* ConventionHandler::RetryTimer(grpc::CallbackServerCont
                   reactor->Finish(ToGrpcStatus(t.status()));
                 });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* ConventionHandler::RetryOutboxMessage(
+    grpc::CallbackServerContext* ctx, const v1::RetryOutboxMessageRequest* req,
+    v1::OutboxMessage* resp) {
+  ENT_AUTHORIZE_OR_FINISH(caller, Action::kOperate);
+  if (req->id() < 1) return FinishNow(ctx, InvalidField("id", "must be a message id (1 or more)"));
+  if (auto st = ValidateRequestId(req->request_id()); !st.ok()) return FinishNow(ctx, st);
+  // Deliverable at once: the dispatcher takes it on its next pass (within
+  // seconds), then the notices it held back.
+  auto retried = outbox_.Retry(req->id(), absl::InfinitePast());
+  if (retried.ok()) ToProto(*retried, resp);
+  return FinishNow(ctx, retried.status());
 }
 
 }  // namespace ent::convention

@@ -329,4 +329,23 @@ void ToProto(const workflow::TimerRecord& t, v1::Timer* out) {
   }
 }
 
+void ToProto(const workflow::OutboxMessage& m, v1::OutboxMessage* out) {
+  out->set_id(m.id);
+  out->set_topic(m.topic);
+  out->set_key(m.key);
+  out->set_idempotency_key(m.idempotency_key);
+  out->set_payload(m.payload);
+  out->set_attempts(m.attempts);
+  if (m.state == workflow::OutboxState::kPending) {
+    TimeToProto(std::max(m.next_attempt, m.created), out->mutable_next_attempt_time());
+  }
+  out->set_last_error(m.last_error);
+  switch (m.state) {
+    case workflow::OutboxState::kPending: out->set_state(v1::OutboxMessage::STATE_PENDING); break;
+    case workflow::OutboxState::kDelivered: out->set_state(v1::OutboxMessage::STATE_DELIVERED); break;
+    case workflow::OutboxState::kDead: out->set_state(v1::OutboxMessage::STATE_DEAD); break;
+  }
+  out->set_blocked_by(m.blocked_by);
+}
+
 }  // namespace ent::convention

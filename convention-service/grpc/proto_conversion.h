@@ -12,6 +12,7 @@
 #include "common/resource_names.h"
 #include "convention-service/domain/convention.h"
 #include "convention-service/domain/dispute.h"
+#include "workflow/outbox/outbox.h"
 #include "workflow/timers/timer_table.h"
 #include "ent/convention/v1/convention.pb.h"
 #include "ent/convention/v1/convention_service.pb.h"
@@ -49,6 +50,7 @@ Termination TerminationFromProto(const v1::Termination& p, const std::string& pr
 void ToProto(const workflow::Deadline& d, v1::ComputedDeadline* out);
 void ToProto(const Dispute& d, v1::Dispute* out);
 void ToProto(const workflow::TimerRecord& t, v1::Timer* out);
+void ToProto(const workflow::OutboxMessage& m, v1::OutboxMessage* out);
 void ToProto(const workflow::TimerRecord& t, v1::PendingDeadline* out);
 
 }  // namespace ent::convention

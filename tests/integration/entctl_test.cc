@@ -195,6 +195,11 @@ TEST_F(EntctlTest, TimersListAndRetry) {
   r = Entctl(TestPrincipals::kSupport, "timer retry timers/+1");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("invalid argument: name: must be timers/{id}"));
+  r = Entctl(TestPrincipals::kSupport, "outbox retry 999");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("outbox message 999 does not exist"));
+  r = Entctl(TestPrincipals::kSupport, "outbox retry x");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
   r = Entctl(TestPrincipals::kFinance, "timers list --failed");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("permission denied"));

@@ -114,7 +114,7 @@ TEST_F(HardeningTest, UnparseableBodyIsInvalidArgumentOnEveryMethod) {
   StartBoth();
   int checked = 0;
   const auto methods = AllMethods();
-  EXPECT_EQ(methods.size(), 23u + 11u + 3u + 3u);
+  EXPECT_EQ(methods.size(), 24u + 11u + 3u + 3u);
   for (const auto& [method, process] : methods) {
     // Random bytes: a field with wire type 7, which does not exist.
     // Invalid UTF-8 in the first string field of the request, when it has one.

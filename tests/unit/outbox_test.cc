@@ -125,6 +125,21 @@ TEST_F(OutboxTest, AFailingKeyWaitsWithBackoffWithoutBlockingOthersThenDiesAndHo
   EXPECT_EQ(sink_.delivered.back(), "up/2");
   ASSERT_EQ(store_->List(OutboxState::kPending, 10)->size(), 1u);
   EXPECT_EQ((*store_->List(OutboxState::kPending, 10))[0].idempotency_key, "down/2");
+  // Operators see why it waits, and retry the dead one: both go, in order.
+  const auto held = (*store_->List(OutboxState::kPending, 10))[0];
+  EXPECT_EQ(held.blocked_by, dead[0].id);
+  EXPECT_EQ(dead[0].blocked_by, 0);
+  auto retried = store_->Retry(dead[0].id, clock_.Now());
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->state, OutboxState::kPending);
+  EXPECT_EQ(retried->attempts, 0);
+  EXPECT_EQ(store_->Retry(dead[0].id, clock_.Now())->state, OutboxState::kPending);  // again: as is
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 1);
+  EXPECT_EQ(*dispatcher.DeliverOnce(), 1);
+  EXPECT_EQ(sink_.delivered, (std::vector<std::string>{"up/1", "up/2", "down/1", "down/2"}));
+  EXPECT_EQ(store_->Retry(dead[0].id, clock_.Now()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Retry(999, clock_.Now()).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(OutboxTest, BackoffDoublesUpToTheCap) {

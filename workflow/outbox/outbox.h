@@ -31,6 +31,9 @@ struct OutboxMessage {
   absl::Time next_attempt;
   std::string last_error;
   OutboxState state = OutboxState::kPending;
+  // Set by List for an undelivered message: the dead message of the same key
+  // that holds it back (per-key order), or 0.
+  int64_t blocked_by = 0;
 };
 
 // Inside a host write transaction.
@@ -68,8 +71,14 @@ class OutboxStore {
   // Records delivery attempts.
   virtual absl::Status Record(const std::vector<DeliveryOutcome>& outcomes) = 0;
   virtual absl::StatusOr<std::optional<absl::Time>> NextAttempt() = 0;
-  // For operators: messages in `state`, oldest first.
+  // For operators: messages in `state`, oldest first, each with the dead
+  // message that blocks it, if any.
   virtual absl::StatusOr<std::vector<OutboxMessage>> List(OutboxState state, int limit) = 0;
+  // For operators: the dead message `id` is delivered again from `at` with a
+  // fresh count of attempts (and the messages it held back after it).
+  // NOT_FOUND if unknown; a pending one is returned as it is (a retry of the
+  // request); FAILED_PRECONDITION if it was delivered.
+  virtual absl::StatusOr<OutboxMessage> Retry(int64_t id, absl::Time at) = 0;
 };
 
 // Where messages go (e.g. a gRPC client of billing-service). Deliver must be

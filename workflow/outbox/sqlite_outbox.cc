@@ -8,7 +8,9 @@ namespace {
 
 constexpr char kColumns[] =
     "id, topic, key, idempotency_key, payload, created_us, attempts, next_attempt_us, "
-    "last_error, state";
+    "last_error, state, (SELECT COALESCE(MIN(d.id), 0) FROM workflow_outbox d WHERE d.key = "
+    "workflow_outbox.key AND d.state = 2 AND d.id < workflow_outbox.id AND workflow_outbox.state "
+    "!= 1)";
 
 absl::StatusOr<std::vector<OutboxMessage>> ReadAll(sqlite::Statement& stmt) {
   std::vector<OutboxMessage> out;
@@ -26,6 +28,7 @@ absl::StatusOr<std::vector<OutboxMessage>> ReadAll(sqlite::Statement& stmt) {
     m.next_attempt = absl::FromUnixMicros(stmt.ColumnInt64(7));
     m.last_error = stmt.ColumnText(8);
     m.state = static_cast<OutboxState>(stmt.ColumnInt64(9));
+    m.blocked_by = stmt.ColumnInt64(10);
     out.push_back(std::move(m));
   }
   return out;
@@ -78,8 +81,9 @@ absl::StatusOr<std::vector<OutboxMessage>> SqliteOutboxStore::Deliverable(absl::
   db_.ReadNow([&](sqlite::Connection& conn) {
     auto stmt = conn.Prepare(absl::StrCat(
         "SELECT ", kColumns,
-        " FROM workflow_outbox o WHERE state = 0 AND next_attempt_us <= ?1 AND id = "
-        "(SELECT MIN(id) FROM workflow_outbox WHERE key = o.key AND state IN (0, 2)) "
+        " FROM workflow_outbox WHERE state = 0 AND next_attempt_us <= ?1 AND id = "
+        "(SELECT MIN(p.id) FROM workflow_outbox p WHERE p.key = workflow_outbox.key AND "
+        "p.state IN (0, 2)) "
         "ORDER BY id LIMIT ?2"));
     if (!stmt.ok()) {
       result = stmt.status();
@@ -150,6 +154,36 @@ absl::StatusOr<std::vector<OutboxMessage>> SqliteOutboxStore::List(OutboxState s
     stmt->Bind(1, static_cast<int64_t>(state)).Bind(2, static_cast<int64_t>(limit));
     result = ReadAll(*stmt);
   });
+  return result;
+}
+
+absl::StatusOr<OutboxMessage> SqliteOutboxStore::Retry(int64_t id, absl::Time at) {
+  absl::StatusOr<OutboxMessage> result = absl::UnknownError("not run");
+  absl::Status written = db_.WriteSync([&](sqlite::Connection& conn) -> absl::Status {
+    ENT_ASSIGN_OR_RETURN(auto find, conn.Prepare(absl::StrCat(
+                                        "SELECT ", kColumns, " FROM workflow_outbox WHERE id = ?1")));
+    find.Bind(1, id);
+    ENT_ASSIGN_OR_RETURN(std::vector<OutboxMessage> found, ReadAll(find));
+    if (found.empty()) return absl::NotFoundError(absl::StrCat("outbox message ", id, " does not exist"));
+    OutboxMessage m = std::move(found[0]);
+    if (m.state == OutboxState::kDelivered) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("outbox message ", id, " was delivered: only a dead message is retried"));
+    }
+    if (m.state == OutboxState::kDead) {
+      ENT_ASSIGN_OR_RETURN(auto update,
+                           conn.Prepare("UPDATE workflow_outbox SET state = 0, attempts = 0, "
+                                        "next_attempt_us = ?2 WHERE id = ?1 AND state = 2"));
+      update.Bind(1, id).Bind(2, absl::ToUnixMicros(at));
+      ENT_RETURN_IF_ERROR(update.Run());
+      m.state = OutboxState::kPending;
+      m.attempts = 0;
+      m.next_attempt = at;
+    }
+    result = std::move(m);
+    return absl::OkStatus();
+  });
+  if (!written.ok()) return written;
   return result;
 }
 

@@ -30,6 +30,7 @@ class SqliteOutboxStore final : public OutboxStore {
   absl::Status Record(const std::vector<DeliveryOutcome>& outcomes) override;
   absl::StatusOr<std::optional<absl::Time>> NextAttempt() override;
   absl::StatusOr<std::vector<OutboxMessage>> List(OutboxState state, int limit) override;
+  absl::StatusOr<OutboxMessage> Retry(int64_t id, absl::Time at) override;
 
  private:
   sqlite::Database& db_;
