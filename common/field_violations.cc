@@ -35,6 +35,23 @@ absl::Status InvalidField(std::string field, std::string description) {
   return v.ToStatus();
 }
 
+absl::Status FailedPreconditionWithReason(std::string message, std::string reason,
+                                          std::string domain) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::move(reason));
+  info.set_domain(std::move(domain));
+  absl::Status status = absl::FailedPreconditionError(std::move(message));
+  status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+std::string ErrorReasonOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kErrorInfoTypeUrl);
+  google::rpc::ErrorInfo info;
+  if (!payload || !info.ParseFromString(std::string(*payload))) return "";
+  return info.reason();
+}
+
 std::vector<std::pair<std::string, std::string>> FieldViolationsOf(const absl::Status& status) {
   std::vector<std::pair<std::string, std::string>> out;
   auto payload = status.GetPayload(kBadRequestTypeUrl);

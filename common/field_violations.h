@@ -37,6 +37,17 @@ class FieldViolations {
 // A single-field INVALID_ARGUMENT.
 absl::Status InvalidField(std::string field, std::string description);
 
+// Type URL of the google.rpc.ErrorInfo payload.
+inline constexpr absl::string_view kErrorInfoTypeUrl = "type.googleapis.com/google.rpc.ErrorInfo";
+
+// FAILED_PRECONDITION with a google.rpc.ErrorInfo detail (AIP-193): a
+// machine-readable `reason` (UPPER_SNAKE_CASE) in `domain`, for refusals a
+// client must tell apart (retry later, or never).
+absl::Status FailedPreconditionWithReason(std::string message, std::string reason,
+                                          std::string domain);
+// The ErrorInfo reason carried by `status`, or "".
+std::string ErrorReasonOf(const absl::Status& status);
+
 // The field violations carried by `status` (empty when none).
 std::vector<std::pair<std::string, std::string>> FieldViolationsOf(const absl::Status& status);
 

@@ -209,13 +209,17 @@ void Ledger::IssueTitre(RequestContext ctx, std::string convention, SchoolYear y
           BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<TitreAccount, std::string>> {
         ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(year));
         if (!tariff) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("no tariff for ", year.ToString(), ": set it first (SetTariff)"));
+          return FailedPreconditionWithReason(
+              absl::StrCat("no tariff for ", year.ToString(), ": set it first (SetTariff)"),
+              kReasonTariffMissing, kErrorDomain);
         }
         ENT_ASSIGN_OR_RETURN(std::optional<BillableConvention> c, w.GetConvention(convention));
         if (!c) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              convention, " is not billable: billing has not been told it took effect"));
+          return FailedPreconditionWithReason(
+              absl::StrCat(convention,
+                           " is not billable yet: billing has not been told it took effect "
+                           "(retry once convention-service's notice has arrived)"),
+              kReasonNotNotified, kErrorDomain);
         }
         std::string why_not;
         ENT_ASSIGN_OR_RETURN(std::optional<Titre> issued, IssueDue(w, *c, *tariff, now, &why_not));
@@ -226,7 +230,9 @@ void Ledger::IssueTitre(RequestContext ctx, std::string convention, SchoolYear y
         }
         // Idempotent: nothing new is due; the latest titre comes back.
         ENT_ASSIGN_OR_RETURN(std::vector<TitreAccount> existing, w.TitresOf(convention, year));
-        if (existing.empty()) return absl::FailedPreconditionError(why_not);
+        if (existing.empty()) {
+          return FailedPreconditionWithReason(why_not, kReasonNothingDue, kErrorDomain);
+        }
         std::string answer = TitreAnswer(existing.back().titre);
         return std::make_pair(std::move(existing.back()), std::move(answer));
       },

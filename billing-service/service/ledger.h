@@ -19,6 +19,15 @@
 
 namespace ent::billing {
 
+// ErrorInfo reasons of IssueTitre's refusals (domain kErrorDomain): whether
+// to retry later (TARIFF_MISSING after SetTariff, CONVENTION_NOT_NOTIFIED once
+// the activation notice arrives) or not (NOTHING_DUE: the convention was not
+// in force that school year, or no school was enrolled).
+inline constexpr char kErrorDomain[] = "billing.ent.ac-montpellier.fr";
+inline constexpr char kReasonTariffMissing[] = "TARIFF_MISSING";
+inline constexpr char kReasonNotNotified[] = "CONVENTION_NOT_NOTIFIED";
+inline constexpr char kReasonNothingDue[] = "NOTHING_DUE";
+
 struct RequestContext {
   std::string request_id;
   std::string fingerprint;  // of the request and its caller

@@ -303,11 +303,20 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
         }
         ENT_ASSIGN_OR_RETURN(Convention next, MakeRenewal(source, end_date, ""));
         ENT_ASSIGN_OR_RETURN(next.id, NewId(w, next, new_id, "convention_id"));
+        // Every violation: the end date is the request's; the other terms are
+        // copied from the convention renewed (the request's `name`).
+        FieldViolations terms;
+        ValidateTerms(next, "renewal", terms);
         FieldViolations v;
-        ValidateTerms(next, "end_date", v);
-        if (!v.empty()) {
-          return InvalidField("end_date", v.violations().front().second);
+        for (const auto& [field, description] : terms.violations()) {
+          if (field == "renewal.end_date") {
+            v.Add("end_date", description);
+          } else {
+            v.Add("name", absl::StrCat("the renewal's ", field.substr(strlen("renewal.")), " ",
+                                       description));
+          }
         }
+        ENT_RETURN_IF_ERROR(v.ToStatus());
         Event created{next.id, next.commune.insee_code, EventType::kCreated,
                       absl::StrCat("renewal draft of conventions/", source.id, " for school year ",
                                    next.school_year.ToString()),

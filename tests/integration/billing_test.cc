@@ -20,6 +20,8 @@
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/proto_dates.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "tests/support/service_process.h"
 #include "tests/support/sqlite_peek.h"
 #include "tests/support/test_principals.h"
@@ -160,6 +162,35 @@ TEST_F(BillingTest, TitreForTwoSchoolsIsIdempotentAndImmutable) {
   sqlite3_free(err);
   EXPECT_NE(sqlite3_exec(db, "DELETE FROM titre_lines", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
+}
+
+// IssueTitre's refusals say why in a machine-readable reason (ErrorInfo):
+// retry later (no tariff yet, notice not arrived yet) or never (nothing due).
+TEST_F(BillingTest, IssueRefusalsCarryAReasonClientsCanBranchOn) {
+  auto reason_of = [](const grpc::Status& st) {
+    google::rpc::Status details;
+    if (!details.ParseFromString(st.error_details())) return std::string("(no details)");
+    for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info)) return info.domain() + "/" + info.reason();
+    }
+    return std::string("(no ErrorInfo)");
+  };
+  bv1::Titre t;
+  grpc::Status st = Issue("conventions/c1", "2021-2022", &t);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(reason_of(st), "billing.ent.ac-montpellier.fr/TARIFF_MISSING");
+  ASSERT_TRUE(SetTariff(5000).ok());
+  st = Issue("conventions/c1", "2021-2022", &t);
+  EXPECT_EQ(reason_of(st), "billing.ent.ac-montpellier.fr/CONVENTION_NOT_NOTIFIED");
+  ASSERT_TRUE(Notify("convention.activated", "conventions/c1/activated",
+                     ActivatedPayload("conventions/c1", "30227", 2)).ok());
+  ASSERT_TRUE(Issue("conventions/c1", "2021-2022", &t).ok());
+  ASSERT_TRUE(Notify("convention.activated", "conventions/c2/activated",
+                     ActivatedPayload("conventions/c2", "30007", 0)).ok());
+  st = Issue("conventions/c2", "2021-2022", &t);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(reason_of(st), "billing.ent.ac-montpellier.fr/NOTHING_DUE") << st.error_message();
 }
 
 TEST_F(BillingTest, PaymentsAndCorrectionsNeverOverpayNorRefund) {
