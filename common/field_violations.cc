@@ -35,6 +35,42 @@ absl::Status InvalidField(std::string field, std::string description) {
   return v.ToStatus();
 }
 
+void PreconditionViolations::Add(std::string subject, std::string description, std::string type) {
+  violations_.push_back({std::move(type), std::move(subject), std::move(description)});
+}
+
+absl::Status PreconditionViolations::ToStatus() const {
+  if (violations_.empty()) return absl::OkStatus();
+  google::rpc::PreconditionFailure failure;
+  std::vector<std::string> parts;
+  for (const Violation& v : violations_) {
+    auto* out = failure.add_violations();
+    out->set_type(v.type);
+    out->set_subject(v.subject);
+    out->set_description(v.description);
+    parts.push_back(absl::StrCat(v.subject, ": ", v.description));
+  }
+  absl::Status status = absl::FailedPreconditionError(absl::StrJoin(parts, "; "));
+  status.SetPayload(kPreconditionFailureTypeUrl, absl::Cord(failure.SerializeAsString()));
+  return status;
+}
+
+absl::Status FailedPreconditionOn(std::string subject, std::string description, std::string type) {
+  PreconditionViolations p;
+  p.Add(std::move(subject), std::move(description), std::move(type));
+  return p.ToStatus();
+}
+
+std::vector<std::pair<std::string, std::string>> PreconditionViolationsOf(
+    const absl::Status& status) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto payload = status.GetPayload(kPreconditionFailureTypeUrl);
+  google::rpc::PreconditionFailure failure;
+  if (!payload || !failure.ParseFromString(std::string(*payload))) return out;
+  for (const auto& v : failure.violations()) out.emplace_back(v.subject(), v.description());
+  return out;
+}
+
 absl::Status FailedPreconditionWithReason(std::string message, std::string reason,
                                           std::string domain) {
   google::rpc::ErrorInfo info;

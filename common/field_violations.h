@@ -37,6 +37,36 @@ class FieldViolations {
 // A single-field INVALID_ARGUMENT.
 absl::Status InvalidField(std::string field, std::string description);
 
+// Type URL of the google.rpc.PreconditionFailure payload.
+inline constexpr absl::string_view kPreconditionFailureTypeUrl =
+    "type.googleapis.com/google.rpc.PreconditionFailure";
+
+// Refusals that depend on the state of the system — what is stored, or
+// today's date — rather than on the request alone (gRPC's code guide,
+// AIP-193): one FAILED_PRECONDITION listing every violation, with a
+// google.rpc.PreconditionFailure detail (type, subject = the request field or
+// resource, description). Types used: "STATE" (against stored data), "TIME"
+// (against the service's clock). Not thread-safe; one per request.
+class PreconditionViolations {
+ public:
+  void Add(std::string subject, std::string description, std::string type = "STATE");
+  bool empty() const { return violations_.empty(); }
+  // OK when empty.
+  absl::Status ToStatus() const;
+
+ private:
+  struct Violation {
+    std::string type, subject, description;
+  };
+  std::vector<Violation> violations_;
+};
+
+// A single-violation FAILED_PRECONDITION.
+absl::Status FailedPreconditionOn(std::string subject, std::string description,
+                                  std::string type = "STATE");
+// The (subject, description) pairs of a PreconditionFailure in `status`.
+std::vector<std::pair<std::string, std::string>> PreconditionViolationsOf(const absl::Status& status);
+
 // Type URL of the google.rpc.ErrorInfo payload.
 inline constexpr absl::string_view kErrorInfoTypeUrl = "type.googleapis.com/google.rpc.ErrorInfo";
 

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "common/field_violations.h"
 #include "common/grpc/call_auth.h"
 #include "common/grpc/status_conversion.h"
 
@@ -111,10 +112,10 @@ grpc::ServerUnaryReactor* ClockServiceHandler::SetTime(grpc::CallbackServerConte
   const absl::Time target =
       absl::FromUnixSeconds(req->time().seconds()) + absl::Nanoseconds(req->time().nanos());
   if (target < clock_.Now()) {
-    return Finish(ctx, absl::InvalidArgumentError(absl::StrCat(
-                           "time: must not be before the current time ",
+    return Finish(ctx, FailedPreconditionOn("time", absl::StrCat(
+                           "must not be before the current time ",
                            absl::FormatTime(absl::RFC3339_sec, clock_.Now(), absl::UTCTimeZone()),
-                           " (time never goes backwards)")));
+                           " (time never goes backwards)"), "TIME"));
   }
   return MoveTo(ctx, target, resp);
 }

@@ -321,7 +321,7 @@ void Ledger::RecordPayment(RequestContext ctx, int year, int64_t sequence, Payme
   if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
   Run<Payment>(
       std::move(ctx),
-      [this, year, sequence, payment = std::move(payment)](
+      [year, sequence, payment = std::move(payment)](
           BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<Payment, std::string>> {
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
         ENT_RETURN_IF_ERROR(CheckPayment(a, payment, ParisDate(now)));
@@ -344,7 +344,7 @@ void Ledger::CreateCorrection(RequestContext ctx, int year, int64_t sequence, Co
   if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
   Run<Correction>(
       std::move(ctx),
-      [this, year, sequence, correction = std::move(correction)](
+      [year, sequence, correction = std::move(correction)](
           BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<Correction, std::string>> {
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
         Correction c = correction;

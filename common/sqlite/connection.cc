@@ -1,5 +1,7 @@
 #include "common/sqlite/connection.h"
 
+#include "common/sqlite/slow_sync_vfs.h"
+
 #include <sqlite3.h>
 
 #include <vector>
@@ -23,6 +25,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   const int flags = (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
                                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
+  MaybeInstallSlowSyncVfs();  // tests and benchmarks only (ENT_SQLITE_SYNC_DELAY_US)
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = absl::StrCat("cannot open ", path, ": ", sqlite3_errstr(rc));

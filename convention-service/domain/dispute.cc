@@ -62,21 +62,22 @@ absl::StatusOr<std::pair<Dispute, DisputeEffects>> OpenDispute(
         "cannot open a dispute on conventions/", c.id, ": it is ", StateName(c.state),
         "; only a convention in force (ACTIVE) can be disputed"));
   }
-  FieldViolations v;
+  PreconditionViolations p;
   if (draft.notice_sent_date > today) {
-    v.Add("dispute.notice_sent_date", absl::StrCat("must not be after today (", FormatIsoDate(today), ")"));
+    p.Add("dispute.notice_sent_date",
+          absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME");
   }
   if (draft.notice_sent_date < *c.effective_date) {
-    v.Add("dispute.notice_sent_date",
+    p.Add("dispute.notice_sent_date",
           absl::StrCat("must not be before the convention took effect (",
                        FormatIsoDate(*c.effective_date), ")"));
   }
   if (draft.notice_acknowledged_date &&
       (*draft.notice_acknowledged_date < draft.notice_sent_date ||
        *draft.notice_acknowledged_date > today)) {
-    v.Add("dispute.notice_acknowledged_date", "must fall between the sending and today");
+    p.Add("dispute.notice_acknowledged_date", "must fall between the sending and today", "TIME");
   }
-  if (!v.empty()) return v.ToStatus();
+  if (!p.empty()) return p.ToStatus();
   Dispute d = std::move(draft);
   d.convention_id = c.id;
   d.commune_insee = c.commune.insee_code;
@@ -102,14 +103,15 @@ absl::StatusOr<DisputeEffects> RecordConciliation(Dispute& d, const Conciliation
     return Forbidden(d, "record a conciliation for");
   }
   if (conciliation.meeting_date < d.notice_sent_date || conciliation.meeting_date > today) {
-    return InvalidField("conciliation.meeting_date",
-                        absl::StrCat("must fall between the formal notice (",
-                                     FormatIsoDate(d.notice_sent_date), ") and today"));
+    return FailedPreconditionOn("conciliation.meeting_date",
+                                absl::StrCat("must fall between the formal notice (",
+                                             FormatIsoDate(d.notice_sent_date), ") and today"),
+                                "TIME");
   }
   if (conciliation.meeting_date > d.conciliation_deadline.last_day) {
-    return InvalidField("conciliation.meeting_date",
-                        absl::StrCat("must not be after the conciliation deadline (",
-                                     FormatIsoDate(d.conciliation_deadline.last_day), ")"));
+    return FailedPreconditionOn("conciliation.meeting_date",
+                                absl::StrCat("must not be after the conciliation deadline (",
+                                             FormatIsoDate(d.conciliation_deadline.last_day), ")"));
   }
   const DisputeState before = d.state;
   d.conciliation = conciliation;
@@ -141,16 +143,17 @@ absl::StatusOr<DisputeEffects> SendTerminationNotice(Dispute& d, Convention& c, 
                                                       StateName(c.state), ", not in force"));
   }
   if (t.party != d.party) {
-    return InvalidField("termination.party",
-                        absl::StrCat("must be the aggrieved party that sent the formal notice (the ",
-                                     PartyRoleName(d.party), ")"));
+    return FailedPreconditionOn(
+        "termination.party", absl::StrCat("must be the aggrieved party that sent the formal "
+                                          "notice (the ", PartyRoleName(d.party), ")"));
   }
   const CivilDate failed_on = d.conciliation ? d.conciliation->meeting_date
                                              : d.conciliation_deadline.last_day + 1;
   if (t.sent_date < failed_on || t.sent_date > today) {
-    return InvalidField("termination.sent_date",
-                        absl::StrCat("must fall between the failure of the conciliation (",
-                                     FormatIsoDate(failed_on), ") and today"));
+    return FailedPreconditionOn("termination.sent_date",
+                                absl::StrCat("must fall between the failure of the conciliation (",
+                                             FormatIsoDate(failed_on), ") and today"),
+                                "TIME");
   }
   t.effective_deadline = calendar.AddDays(t.sent_date, 15);
   const DisputeState before = d.state;
@@ -196,7 +199,8 @@ absl::StatusOr<DisputeEffects> CorrectDisputeDate(Dispute& d, DisputeDateField f
                                                   CivilDate today,
                                                   const workflow::LegalCalendar& calendar) {
   if (date > today) {
-    return InvalidField("date", absl::StrCat("must not be after today (", FormatIsoDate(today), ")"));
+    return FailedPreconditionOn(
+        "date", absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME");
   }
   Dispute next = d;
   DisputeEffects effects;
@@ -215,7 +219,7 @@ absl::StatusOr<DisputeEffects> CorrectDisputeDate(Dispute& d, DisputeDateField f
       break;
     case DisputeDateField::kNoticeAcknowledged:
       if (date < d.notice_sent_date) {
-        return InvalidField("date", "must not be before the formal notice was sent");
+        return FailedPreconditionOn("date", "must not be before the formal notice was sent");
       }
       field_name = "notice_acknowledged_date";
       old_value = FormatIsoDate(d.notice_acknowledged_date);
@@ -224,7 +228,8 @@ absl::StatusOr<DisputeEffects> CorrectDisputeDate(Dispute& d, DisputeDateField f
     case DisputeDateField::kConciliationMeeting:
       if (!d.conciliation) return Forbidden(d, "correct the conciliation date of");
       if (date < d.notice_sent_date || date > d.conciliation_deadline.last_day) {
-        return InvalidField("date", "must fall between the formal notice and the conciliation deadline");
+        return FailedPreconditionOn(
+            "date", "must fall between the formal notice and the conciliation deadline");
       }
       field_name = "conciliation.meeting_date";
       old_value = FormatIsoDate(d.conciliation->meeting_date);

@@ -44,7 +44,7 @@ absl::StatusOr<CivilDate> AmendmentDate(const Convention& c, std::optional<Civil
                                         CivilDate today) {
   const CivilDate date = requested.value_or(today);
   if (date < *c.effective_date || date > c.LastDayInForce()) {
-    return InvalidField("amendment_date",
+    return FailedPreconditionOn("amendment_date",
                         absl::StrCat("must fall while the convention is in force (",
                                      FormatIsoDate(*c.effective_date), " to ",
                                      FormatIsoDate(c.LastDayInForce()), ")"));
@@ -120,8 +120,9 @@ absl::StatusOr<std::vector<Event>> Sign(Convention& c, const Signature& signatur
         "conventions/", c.id, " enrols no school: add the schools of annex 1 before signing"));
   }
   if (signature.date > c.end_date) {
-    return InvalidField("signature.date", absl::StrCat("must not be after the convention's end date (",
-                                                       FormatIsoDate(c.end_date), ")"));
+    return FailedPreconditionOn("signature.date",
+                                absl::StrCat("must not be after the convention's end date (",
+                                             FormatIsoDate(c.end_date), ")"));
   }
   const State before = c.state;
   c.signatures.push_back(signature);
@@ -226,7 +227,8 @@ absl::StatusOr<std::vector<Event>> AddSchool(Convention& c, const School& school
   School added = school;
   if (c.state == State::kDraft) {
     if (amendment_date) {
-      return InvalidField("amendment_date", "must be empty for a draft: the school joins the annex");
+      return FailedPreconditionOn("amendment_date",
+                                  "must be empty for a draft: the school joins the annex");
     }
     added.enrolled_date.reset();
     c.schools.push_back(added);
@@ -259,7 +261,8 @@ absl::StatusOr<std::vector<Event>> RemoveSchool(Convention& c, const std::string
   const std::string before = SchoolsText(c.schools);
   if (c.state == State::kDraft) {
     if (amendment_date) {
-      return InvalidField("amendment_date", "must be empty for a draft: the school leaves the annex");
+      return FailedPreconditionOn("amendment_date",
+                                  "must be empty for a draft: the school leaves the annex");
     }
     c.schools.erase(it);
     return std::vector<Event>{MakeEvent(c, EventType::kSchoolRemoved,

@@ -23,9 +23,10 @@ void LimitText(const std::string& value, size_t max, const std::string& field,
   if (value.size() > max) v.Add(field, absl::StrCat("must be at most ", max, " bytes"));
 }
 
-void NotAfterToday(CivilDate date, CivilDate today, const std::string& field, FieldViolations& v) {
+void NotAfterToday(CivilDate date, CivilDate today, const std::string& field,
+                   PreconditionViolations& p) {
   if (date > today) {
-    v.Add(field, absl::StrCat("must not be after today (", FormatIsoDate(today), ")"));
+    p.Add(field, absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME");
   }
 }
 
@@ -86,20 +87,20 @@ void ValidateTerms(Convention& c, const std::string& prefix, FieldViolations& v)
 }
 
 void ValidateSignature(Signature& s, CivilDate today, const std::string& prefix,
-                       FieldViolations& v) {
-  NotAfterToday(s.date, today, prefix + ".date", v);
+                       FieldViolations& v, PreconditionViolations& p) {
+  NotAfterToday(s.date, today, prefix + ".date", p);
   RequireText(s.signatory, kMaxNameLength, prefix + ".signatory", v);
   RequireText(s.capacity, kMaxNameLength, prefix + ".capacity", v);
   RequireText(s.place, kMaxNameLength, prefix + ".place", v);
 }
 
 void ValidateDeliberation(Deliberation& d, CivilDate today, const std::string& prefix,
-                          FieldViolations& v) {
+                          FieldViolations& v, PreconditionViolations& p) {
   RequireText(d.number, 50, prefix + ".number", v);
   LimitText(d.acknowledgement_id, 100, prefix + ".acknowledgement_id", v);
-  NotAfterToday(d.session_date, today, prefix + ".session_date", v);
-  NotAfterToday(d.transmitted_date, today, prefix + ".transmitted_date", v);
-  NotAfterToday(d.posted_date, today, prefix + ".posted_date", v);
+  NotAfterToday(d.session_date, today, prefix + ".session_date", p);
+  NotAfterToday(d.transmitted_date, today, prefix + ".transmitted_date", p);
+  NotAfterToday(d.posted_date, today, prefix + ".posted_date", p);
   if (d.transmitted_date < d.session_date) {
     v.Add(prefix + ".transmitted_date", "must not be before the session date");
   }

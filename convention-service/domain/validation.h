@@ -23,12 +23,13 @@ void ValidateCommune(Commune& commune, const std::string& prefix, FieldViolation
 void ValidateSchool(School& school, const std::string& prefix, FieldViolations& v);
 // Parties, end date against the school year, schools (unique UAIs).
 void ValidateTerms(Convention& c, const std::string& prefix, FieldViolations& v);
-// Date not after `today`; signatory, capacity and place present.
+// Signatory, capacity and place present (`v`); the date not after `today`
+// (`p`: that depends on the day).
 void ValidateSignature(Signature& s, CivilDate today, const std::string& prefix,
-                       FieldViolations& v);
-// Council arithmetic, date order, dates not after `today`.
+                       FieldViolations& v, PreconditionViolations& p);
+// Council arithmetic and date order (`v`); dates not after `today` (`p`).
 void ValidateDeliberation(Deliberation& d, CivilDate today, const std::string& prefix,
-                          FieldViolations& v);
+                          FieldViolations& v, PreconditionViolations& p);
 // 1-63 characters of [a-z0-9-], starting with a letter or digit.
 absl::Status ValidateConventionId(absl::string_view id, absl::string_view field);
 

@@ -39,10 +39,11 @@ absl::Status CheckRenews(ConventionReader& r, const Convention& c) {
   if (c.renews == c.id) return InvalidField("convention.renews", "must not name itself");
   ENT_ASSIGN_OR_RETURN(std::optional<Convention> predecessor, r.Get(c.renews));
   if (!predecessor) {
-    return InvalidField("convention.renews", absl::StrCat("conventions/", c.renews, " does not exist"));
+    return FailedPreconditionOn("convention.renews",
+                                absl::StrCat("conventions/", c.renews, " does not exist"));
   }
   if (predecessor->commune.insee_code != c.commune.insee_code) {
-    return InvalidField("convention.renews", "must name a convention of the same commune");
+    return FailedPreconditionOn("convention.renews", "must name a convention of the same commune");
   }
   return absl::OkStatus();
 }
@@ -182,9 +183,10 @@ void ConventionRegistry::Cancel(RequestContext ctx, std::string id, std::string 
 void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature signature,
                               std::string etag, ConventionCallback done) {
   FieldViolations v;
-  ValidateSignature(signature, TodayInParis(runner_.clock()), "signature", v);
-  if (!v.empty()) {
-    done(v.ToStatus());
+  PreconditionViolations p;
+  ValidateSignature(signature, TodayInParis(runner_.clock()), "signature", v, p);
+  if (!v.empty() || !p.empty()) {
+    done(!v.empty() ? v.ToStatus() : p.ToStatus());
     return;
   }
   const Principal caller = ctx.caller;
@@ -224,9 +226,10 @@ void ConventionRegistry::RecordDeliberation(RequestContext ctx, std::string id,
                                             Deliberation deliberation, std::string etag,
                                             ConventionCallback done) {
   FieldViolations v;
-  ValidateDeliberation(deliberation, TodayInParis(runner_.clock()), "deliberation", v);
-  if (!v.empty()) {
-    done(v.ToStatus());
+  PreconditionViolations p;
+  ValidateDeliberation(deliberation, TodayInParis(runner_.clock()), "deliberation", v, p);
+  if (!v.empty() || !p.empty()) {
+    done(!v.empty() ? v.ToStatus() : p.ToStatus());
     return;
   }
   Change(std::move(ctx), std::move(id), std::move(etag), Action::kRecordDeliberation,

@@ -106,7 +106,7 @@ TEST(DisputeTest, TheTerminationLetterComesFromThePartyThatSentTheNotice) {
   Termination t = Letter();
   t.party = PartyRole::kAcademie;
   auto sent = SendTerminationNotice(o.dispute, o.convention, t, CivilDate(2022, 5, 11), kCalendar);
-  EXPECT_EQ(sent.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(sent.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(o.convention.state, State::kActive);
 }
 
@@ -163,7 +163,7 @@ TEST(CorrectDisputeDateTest, NoticeAcknowledgedMovesNoDeadline) {
                                CivilDate(2022, 3, 30), "", CivilDate(2022, 4, 2), kCalendar)
                 .status()
                 .code(),
-            absl::StatusCode::kInvalidArgument);
+            absl::StatusCode::kFailedPrecondition);  // before the stored notice date
   auto fx = CorrectDisputeDate(o.dispute, DisputeDateField::kNoticeAcknowledged,
                                CivilDate(2022, 4, 2), "", CivilDate(2022, 4, 2), kCalendar);
   ASSERT_TRUE(fx.ok()) << fx.status();
@@ -188,7 +188,7 @@ TEST(CorrectDisputeDateTest, ConciliationMeetingOnlyOnceRecordedAndWithinTheDela
                                CivilDate(2022, 5, 3), "", CivilDate(2022, 5, 4), kCalendar)
                 .status()
                 .code(),
-            absl::StatusCode::kInvalidArgument);  // after the deadline
+            absl::StatusCode::kFailedPrecondition);  // after the stored deadline
   auto fx = CorrectDisputeDate(o.dispute, DisputeDateField::kConciliationMeeting,
                                CivilDate(2022, 4, 19), "", CivilDate(2022, 4, 21), kCalendar);
   ASSERT_TRUE(fx.ok()) << fx.status();

@@ -100,7 +100,7 @@ TEST(ConventionTest, SchoolsAfterSignatureAreDatedAmendments) {
   // Outside the period in force.
   auto early = AddSchool(c, {"0300003R", "Ecole", SchoolType::kPrimaire, {}},
                          CivilDate(2021, 10, 1), CivilDate(2022, 2, 1));
-  EXPECT_EQ(early.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kFailedPrecondition);
   auto removed = RemoveSchool(c, "0300002P", std::nullopt, CivilDate(2022, 3, 1));
   ASSERT_TRUE(removed.ok());
   EXPECT_EQ((*removed)[0].type, EventType::kAmendmentSchoolRemoved);
@@ -119,7 +119,7 @@ TEST(ConventionTest, DraftSchoolEditsRefuseAmendmentDateAndDuplicates) {
                       CivilDate(2021, 9, 1))
                 .status()
                 .code(),
-            absl::StatusCode::kInvalidArgument);
+            absl::StatusCode::kFailedPrecondition);  // a draft's annex takes no amendment date
   EXPECT_EQ(c.schools.size(), 2u);
 }
 

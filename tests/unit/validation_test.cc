@@ -30,7 +30,8 @@ std::vector<std::string> FieldsOf(const FieldViolations& v) {
 TEST(DeliberationTest, AcceptsTheSeedsArithmetic) {
   Deliberation d = SaintAmbroix();
   FieldViolations v;
-  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  PreconditionViolations p;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v, p);
   EXPECT_TRUE(v.empty()) << v.ToStatus();
   EXPECT_EQ(d.EnforceableDate(), CivilDate(2021, 10, 29));
 }
@@ -45,7 +46,8 @@ TEST(DeliberationTest, RejectsPresentPlusAbsentNotCouncilSize) {
   Deliberation d = SaintAmbroix();
   d.council_members = 22;
   FieldViolations v;
-  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  PreconditionViolations p;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v, p);
   EXPECT_EQ(FieldsOf(v), std::vector<std::string>{"deliberation.council_members"});
 }
 
@@ -54,7 +56,8 @@ TEST(DeliberationTest, RejectsVotesNotPresentPlusProxies) {
   d.votes = 23;
   d.votes_for = 23;
   FieldViolations v;
-  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  PreconditionViolations p;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v, p);
   EXPECT_EQ(FieldsOf(v), std::vector<std::string>{"deliberation.votes"});
 }
 
@@ -64,7 +67,8 @@ TEST(DeliberationTest, RejectsMoreProxiesThanAbsentMembers) {
   d.votes = 24;
   d.votes_for = 24;
   FieldViolations v;
-  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  PreconditionViolations p;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v, p);
   EXPECT_EQ(FieldsOf(v), std::vector<std::string>{"deliberation.proxies"});
 }
 
@@ -72,24 +76,33 @@ TEST(DeliberationTest, RejectsDatesAfterTodayAndBeforeSession) {
   Deliberation d = SaintAmbroix();
   d.transmitted_date = CivilDate(2021, 10, 26);
   FieldViolations v;
-  ValidateDeliberation(d, CivilDate(2021, 10, 28), "deliberation", v);
-  EXPECT_EQ(FieldsOf(v), (std::vector<std::string>{"deliberation.posted_date",
-                                                   "deliberation.transmitted_date"}));
+  PreconditionViolations p;
+  ValidateDeliberation(d, CivilDate(2021, 10, 28), "deliberation", v, p);
+  // Before the session: wrong whatever the day. After today: depends on the day.
+  EXPECT_EQ(FieldsOf(v), (std::vector<std::string>{"deliberation.transmitted_date"}));
+  const absl::Status later = p.ToStatus();
+  EXPECT_EQ(later.code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(PreconditionViolationsOf(later).size(), 1u);
+  EXPECT_EQ(PreconditionViolationsOf(later)[0].first, "deliberation.posted_date");
 }
 
 TEST(DeliberationTest, RejectsMinorityApproval) {
   Deliberation d = SaintAmbroix();
   d.votes_for = 10;
   FieldViolations v;
-  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v);
+  PreconditionViolations p;
+  ValidateDeliberation(d, CivilDate(2026, 1, 1), "deliberation", v, p);
   EXPECT_EQ(FieldsOf(v), std::vector<std::string>{"deliberation.votes_for"});
 }
 
 TEST(SignatureTest, RejectsFutureDateAndMissingSignatory) {
   Signature s{PartyRole::kCommune, CivilDate(2021, 11, 4), "", "Maire", "Saint-Ambroix"};
   FieldViolations v;
-  ValidateSignature(s, CivilDate(2021, 11, 3), "signature", v);
-  EXPECT_EQ(FieldsOf(v), (std::vector<std::string>{"signature.date", "signature.signatory"}));
+  PreconditionViolations p;
+  ValidateSignature(s, CivilDate(2021, 11, 3), "signature", v, p);
+  EXPECT_EQ(FieldsOf(v), (std::vector<std::string>{"signature.signatory"}));
+  ASSERT_EQ(PreconditionViolationsOf(p.ToStatus()).size(), 1u);
+  EXPECT_EQ(PreconditionViolationsOf(p.ToStatus())[0].first, "signature.date");
 }
 
 TEST(TermsTest, NamesEveryBadField) {
