@@ -96,8 +96,15 @@ void PrintJson(const google::protobuf::Message& m) {
 int PrintError(const grpc::Status& status) {
   std::fprintf(stderr, "entctl: %s: %s\n", CodeName(status.error_code()),
                status.error_message().c_str());
-  for (const auto& [field, description] : FieldViolationsOf(FromGrpcStatus(status))) {
+  const absl::Status detailed = FromGrpcStatus(status);
+  for (const auto& [field, description] : FieldViolationsOf(detailed)) {
     std::fprintf(stderr, "  %s: %s\n", field.c_str(), description.c_str());
+  }
+  for (const auto& [subject, description] : PreconditionViolationsOf(detailed)) {
+    std::fprintf(stderr, "  %s: %s\n", subject.c_str(), description.c_str());
+  }
+  if (const std::string reason = ErrorReasonOf(detailed); !reason.empty()) {
+    std::fprintf(stderr, "  reason: %s\n", reason.c_str());
   }
   return 1;
 }
