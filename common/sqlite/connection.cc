@@ -1,6 +1,6 @@
 #include "common/sqlite/connection.h"
 
-#include "common/sqlite/slow_sync_vfs.h"
+#include "common/sqlite/test_vfs.h"
 
 #include <sqlite3.h>
 
@@ -14,7 +14,10 @@ absl::Status Connection::Error(int rc, absl::string_view what) const {
   std::string message = absl::StrCat("sqlite ", what, ": ", sqlite3_errstr(rc));
   if (db_ != nullptr) absl::StrAppend(&message, " (", sqlite3_errmsg(db_), ")");
   const int primary = rc & 0xff;
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+  // Transient: another writer, or the disk (full, failing I/O): the caller
+  // may retry later; nothing of the failed transaction was kept.
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
+      primary == SQLITE_IOERR) {
     return absl::UnavailableError(message);
   }
   return absl::InternalError(message);
@@ -25,7 +28,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   const int flags = (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
                                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
-  MaybeInstallSlowSyncVfs();  // tests and benchmarks only (ENT_SQLITE_SYNC_DELAY_US)
+  MaybeInstallTestVfs();  // tests and benchmarks only (ENT_SQLITE_SYNC_DELAY_US, ENT_SQLITE_FAULT_FILE)
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = absl::StrCat("cannot open ", path, ": ", sqlite3_errstr(rc));

@@ -5,6 +5,9 @@
 #include <set>
 #include <thread>
 
+#include <filesystem>
+#include <fstream>
+#include <cstdlib>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -563,6 +566,51 @@ TEST_F(ConventionServiceTest, AcknowledgedWritesSurviveACrash) {
     }
   }
   EXPECT_EQ(checked, acknowledged.load());
+}
+
+// Faults below the process (a test VFS): while fsync fails or the disk is
+// full, writes answer UNAVAILABLE and keep nothing; once the fault is gone the
+// service writes again without a restart, and after a crash every write it
+// acknowledged is there.
+TEST_F(ConventionServiceTest, DiskFaultsAnswerUnavailableLoseNothingAndRecover) {
+  service_->Stop();
+  const std::string fault = dir_.path() + "/fault";
+  setenv("ENT_SQLITE_FAULT_FILE", fault.c_str(), 1);
+  ASSERT_TRUE(service_->Start().ok());
+  unsetenv("ENT_SQLITE_FAULT_FILE");
+  Connect();
+  auto create = [&](const std::string& id) {
+    v1::CreateConventionRequest req = DraftRequest("30227");
+    req.set_convention_id(id);
+    v1::Convention out;
+    return Create(req, &out);
+  };
+  ASSERT_TRUE(create("before").ok());
+  for (const char* kind : {"sync", "full"}) {
+    std::ofstream(fault) << kind;
+    for (int i = 0; i < 3; ++i) {
+      const std::string id = std::string("during-") + kind + "-" + std::to_string(i);
+      const grpc::Status st = create(id);
+      EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE) << kind << ": " << st.error_message();
+    }
+    std::filesystem::remove(fault);
+    const std::string after = std::string("after-") + kind;
+    const grpc::Status st = create(after);
+    EXPECT_TRUE(st.ok()) << kind << ": " << st.error_message();
+  }
+  service_->Kill();
+  ASSERT_TRUE(service_->Start().ok());
+  Connect();
+  v1::Convention out;
+  for (const char* kept : {"before", "after-sync", "after-full"}) {
+    EXPECT_TRUE(Get(std::string("conventions/") + kept, &out).ok()) << kept;
+  }
+  for (const char* kind : {"sync", "full"}) {
+    for (int i = 0; i < 3; ++i) {
+      const std::string name = std::string("conventions/during-") + kind + "-" + std::to_string(i);
+      EXPECT_EQ(Get(name, &out).error_code(), grpc::StatusCode::NOT_FOUND) << name;
+    }
+  }
 }
 
 TEST_F(ConventionServiceTest, GracefulRestartKeepsDataAndRetriesStillAnswer) {
