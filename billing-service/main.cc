@@ -10,6 +10,7 @@
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
 #include "common/grpc/server_runner.h"
+#include "common/retention.h"
 #include "workflow/clock_service.h"
 
 namespace {
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
                  "[--data-dir=DIR] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
-                 "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT]\n");
+                 "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT] [--retention-days=N] "
+                 "[--prune-interval-seconds=N]\n");
     return 2;
   }
   if (auto st = ent::CheckCanListen(flags->listen); !st.ok()) return Fail(st.ToString());
@@ -74,8 +76,18 @@ int main(int argc, char** argv) {
     services.push_back({clock_handler.get(), "ent.testing.v1.ClockService"});
   }
 
+  // Retention: stored answers of requests (titres and payments stay).
+  ent::RetentionPruner pruner(
+      *clock, absl::Hours(24) * flags->retention_days, absl::Seconds(flags->prune_interval_seconds),
+      [&store](absl::Time cutoff, int limit) {
+        return (*store)->WriteValueSync<int64_t>(
+            [cutoff, limit](ent::billing::BillingWriter& w) { return w.PruneBefore(cutoff, limit); });
+      });
+  pruner.Start();
+
   auto served =
       ent::ServeUntilSignal(*flags, services, ent::ReloadPrincipalsOnSignal(**principals));
+  pruner.Stop();
   if (!served.ok()) return Fail(served.ToString());
   return 0;
 }

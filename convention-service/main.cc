@@ -12,6 +12,7 @@
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
 #include "common/grpc/server_runner.h"
+#include "common/retention.h"
 #include "convention-service/grpc/billing_notice_sink.h"
 #include "convention-service/grpc/convention_handler.h"
 #include "convention-service/service/command_runner.h"
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]] "
-                 "[--max-stream-seconds=N]\n");
+                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N]\n");
     return 2;
   }
   if (auto st = ent::CheckCanListen(flags->listen); !st.ok()) return Fail(st.ToString());
@@ -138,11 +139,21 @@ int main(int argc, char** argv) {
                  absl::FormatTime(absl::RFC3339_sec, simulated->Now(), ent::ParisTimeZone()).c_str());
   }
 
+  // Retention: stored answers, fired timers and delivered notices (the history stays).
+  ent::RetentionPruner pruner(
+      *clock, absl::Hours(24) * flags->retention_days, absl::Seconds(flags->prune_interval_seconds),
+      [&store](absl::Time cutoff, int limit) {
+        return (*store)->WriteValueSync<int64_t>(
+            [cutoff, limit](ent::convention::ConventionWriter& w) { return w.PruneBefore(cutoff, limit); });
+      });
+  pruner.Start();
+
   auto reload_principals = ent::ReloadPrincipalsOnSignal(**principals);
   auto served = ent::ServeUntilSignal(*flags, services, [&] {
     reload_principals();
     handler.PrincipalsReloaded();
   });
+  pruner.Stop();
   engine.Stop();
   if (dispatcher_thread) dispatcher_thread->Stop();
   if (!served.ok()) return Fail(served.ToString());

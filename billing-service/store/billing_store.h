@@ -63,6 +63,10 @@ class BillingWriter : public BillingReader {
                                             const std::string& topic, absl::Time now) = 0;
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& id) = 0;
   virtual absl::Status SaveRequest(const RequestRecord& r, absl::Time now) = 0;
+  // Retention: deletes at most `limit` stored answers of requests older than
+  // `cutoff`; returns how many. Titres, payments, corrections and the
+  // notices already applied are never pruned.
+  virtual absl::StatusOr<int64_t> PruneBefore(absl::Time cutoff, int limit) = 0;
 };
 
 // Thread-safe. Writes are group-committed; `done` runs once durable.

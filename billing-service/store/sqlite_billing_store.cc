@@ -121,7 +121,9 @@ CREATE TABLE request_log (
   answer      TEXT NOT NULL,
   time_us     INTEGER NOT NULL
 ) WITHOUT ROWID;
-)sql"};
+)sql",
+      // 2: retention (PruneBefore) by age.
+      "CREATE INDEX request_log_by_time ON request_log (time_us);"};
   return *migrations;
 }
 
@@ -351,6 +353,15 @@ class SqliteTx final : public BillingWriter {
                                        "time_us) VALUES (?1, ?2, ?3, ?4)"));
     stmt.Bind(1, r.request_id).Bind(2, r.fingerprint).Bind(3, r.answer).Bind(4, absl::ToUnixMicros(now));
     return stmt.Run();
+  }
+
+  absl::StatusOr<int64_t> PruneBefore(absl::Time cutoff, int limit) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("DELETE FROM request_log WHERE request_id IN "
+                                                  "(SELECT request_id FROM request_log WHERE "
+                                                  "time_us < ?1 LIMIT ?2)"));
+    stmt.Bind(1, absl::ToUnixMicros(cutoff)).Bind(2, static_cast<int64_t>(limit));
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    return static_cast<int64_t>(conn_.Changes());
   }
 
  private:

@@ -51,6 +51,16 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
           flags.max_message_bytes > (64 << 20)) {
         return absl::InvalidArgumentError("--max-message-bytes: expected 1024 to 67108864");
       }
+    } else if (name == "retention-days") {
+      if (!absl::SimpleAtoi(value, &flags.retention_days) || flags.retention_days < 1 ||
+          flags.retention_days > 3650) {
+        return absl::InvalidArgumentError("--retention-days: expected 1 to 3650 days");
+      }
+    } else if (name == "prune-interval-seconds") {
+      if (!absl::SimpleAtoi(value, &flags.prune_interval_seconds) ||
+          flags.prune_interval_seconds < 1 || flags.prune_interval_seconds > 7 * 86400) {
+        return absl::InvalidArgumentError("--prune-interval-seconds: expected 1 to 604800");
+      }
     } else if (std::find(extra_names.begin(), extra_names.end(), name) != extra_names.end()) {
       flags.extra[name] = value;
     } else {

@@ -8,6 +8,10 @@
 //   --tls-client-ca=PATH             CA bundle that verifies client certificates
 //   --tls-require-client-cert        mutual TLS: refuse clients without a valid certificate
 //   --max-message-bytes=N            largest request accepted (default 1 MiB)
+//   --retention-days=N               stored answers of requests (and, in
+//                                    convention-service, fired timers and delivered
+//                                    notices) are pruned after N days (default 30)
+//   --prune-interval-seconds=N       how often retention runs (default 3600)
 // plus service-specific flags, returned in `extra`.
 #ifndef ENT_COMMON_GRPC_SERVER_FLAGS_H_
 #define ENT_COMMON_GRPC_SERVER_FLAGS_H_
@@ -31,6 +35,8 @@ struct ServerFlags {
   std::string tls_client_ca;
   bool tls_require_client_cert = false;
   int max_message_bytes = 1 << 20;
+  int retention_days = 30;
+  int prune_interval_seconds = 3600;
   // Service-specific --name=value flags, by name (without the dashes).
   std::map<std::string, std::string> extra;
 };

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 
 namespace ent {
 
@@ -40,6 +41,20 @@ class TransactionalStore {
             done(std::move(st));
           }
         });
+  }
+
+  // WriteValue, waiting until durable: for background threads (retention),
+  // never from a store or gRPC callback.
+  template <typename T>
+  absl::StatusOr<T> WriteValueSync(std::function<absl::StatusOr<T>(Writer&)> work) {
+    absl::Notification done;
+    absl::StatusOr<T> out = absl::UnknownError("not run");
+    WriteValue<T>(std::move(work), [&](absl::StatusOr<T> r) {
+      out = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return out;
   }
 
   template <typename T>

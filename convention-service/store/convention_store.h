@@ -93,6 +93,11 @@ class ConventionWriter : public ConventionReader {
   // returns work's status, or the store's if undoing failed (then the whole
   // transaction fails). How one bad timer leaves the others of its batch.
   virtual absl::Status Isolated(const std::function<absl::Status()>& work) = 0;
+  // Retention: deletes at most `limit` rows that only served their time —
+  // stored answers of requests, fired or cancelled timers, delivered outbox
+  // messages — older than `cutoff`; returns how many. History, conventions and
+  // disputes are never pruned.
+  virtual absl::StatusOr<int64_t> PruneBefore(absl::Time cutoff, int limit) = 0;
 };
 
 // Thread-safe. Work functions run on the store's threads; a write's

@@ -80,6 +80,11 @@ UPDATE workflow_timers SET from_day = COALESCE((
 )sql",
       // 3: a timer that fails is retried on its own, then parked.
       workflow::TimerAttemptsMigrationSql(),
+      // 4: retention (PruneBefore) by age.
+      R"sql(
+CREATE INDEX request_log_by_time ON request_log (time_us);
+CREATE INDEX workflow_outbox_delivered ON workflow_outbox (state, delivered_us);
+)sql",
   };
   return *migrations;
 }
@@ -311,6 +316,23 @@ class SqliteTx final : public ConventionWriter {
     if (puts_ != nullptr) puts_->resize(puts_before);
     last_encoded_version_ = -1;
     return st;
+  }
+
+  absl::StatusOr<int64_t> PruneBefore(absl::Time cutoff, int limit) override {
+    int64_t pruned = 0;
+    for (const char* sql :
+         {"DELETE FROM request_log WHERE request_id IN (SELECT request_id FROM request_log "
+          "WHERE time_us < ?1 LIMIT ?2)",
+          "DELETE FROM workflow_timers WHERE id IN (SELECT id FROM workflow_timers WHERE state IN "
+          "(1, 2) AND next_us < ?1 LIMIT ?2)",
+          "DELETE FROM workflow_outbox WHERE id IN (SELECT id FROM workflow_outbox WHERE state = 1 "
+          "AND delivered_us < ?1 LIMIT ?2)"}) {
+      ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql));
+      stmt.Bind(1, absl::ToUnixMicros(cutoff)).Bind(2, static_cast<int64_t>(limit));
+      ENT_RETURN_IF_ERROR(stmt.Run());
+      pruned += conn_.Changes();
+    }
+    return pruned;
   }
 
   absl::Status RunCached(const char* sql) {

@@ -38,8 +38,10 @@ class ReleaseFixtureTest : public ::testing::TestWithParam<std::string> {
     std::filesystem::copy_file(fixture + "/convention.db", conventions_dir_.path() + "/convention.db");
     std::filesystem::copy_file(fixture + "/billing.db", billing_dir_.path() + "/billing.db");
     credentials_ = fixture + "/credentials";
+    // Keep the old stored answers: the test replays one of 2021.
     const std::vector<std::string> common = {"--principals=" + credentials_ + "/principals.textproto",
-                                             "--clock=simulated:2022-06-01T10:00:00+02:00"};
+                                             "--clock=simulated:2022-06-01T10:00:00+02:00",
+                                             "--retention-days=3650"};
     billing_ = std::make_unique<testing::ServiceProcess>(
         testing::BinaryPath("billing-service/ent-billing-service"), billing_dir_.path(), common);
     ASSERT_TRUE(billing_->Start().ok());

@@ -542,6 +542,30 @@ TEST_F(WorkflowTest, FailingTimersDoNotBlockOthersAndAreParkedForOperators) {
   EXPECT_EQ(failed.timers_size(), 2);  // the reminder and the unknown kind stay parked
 }
 
+// Retention: stored answers of requests, fired timers and delivered notices
+// older than --retention-days go; conventions and their history stay.
+TEST_F(WorkflowTest, RetentionPrunesStoredAnswersAndFiredTimersButNeverHistory) {
+  service_->Stop();
+  Start("2021-10-12T09:00:00+02:00", {"--retention-days=1", "--prune-interval-seconds=1"});
+  const std::string name = SaintAmbroixActive();
+  const std::string db = dir_.path() + "/convention.db";
+  const int64_t events = static_cast<int64_t>(Events(name).size());
+  ASSERT_GT(*testing::QueryInt(db, "SELECT COUNT(*) FROM request_log"), 0);
+  // Past the end date (the reminder and the expiry fire), then two days more.
+  SetTime("2022-09-02T10:00:00+02:00");
+  ASSERT_EQ(*testing::QueryInt(db, "SELECT COUNT(*) FROM workflow_timers WHERE state IN (1, 2)"), 2);
+  SetTime("2022-09-05T10:00:00+02:00");
+  int64_t left = -1;
+  for (int i = 0; i < 300 && left != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    left = *testing::QueryInt(db, "SELECT (SELECT COUNT(*) FROM request_log) + (SELECT COUNT(*) "
+                                  "FROM workflow_timers WHERE state IN (1, 2))");
+  }
+  EXPECT_EQ(left, 0);
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_EXPIRED);
+  EXPECT_EQ(static_cast<int64_t>(Events(name).size()), events + 2);  // + reminder, expiry
+}
+
 TEST_F(WorkflowTest, ClockServiceExistsOnlyOnASimulatedClock) {
   tv1::GetTimeResponse now;
   ASSERT_TRUE(clock_->GetTime(Ctx().get(), tv1::GetTimeRequest(), &now).ok());
