@@ -111,6 +111,24 @@ class WorkflowTest : public ::testing::Test {
     return c.name();
   }
 
+  // `n` conventions `{prefix}{i}` like Saint-Ambroix's, one commune each (so
+  // that they may all be in force at once), signed by both parties.
+  void ActivateMany(const std::string& prefix, int n) {
+    for (int i = 0; i < n; ++i) {
+      v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
+      req.set_convention_id(prefix + std::to_string(i));
+      req.set_request_id(NextId());
+      req.mutable_convention()->mutable_commune()->set_insee_code(std::to_string(30001 + i));
+      v1::Convention c;
+      ASSERT_TRUE(stub_->CreateConvention(Ctx().get(), req, &c).ok());
+      for (auto sig : {demo::SaintAmbroixAcademieSignature(), demo::SaintAmbroixCommuneSignature()}) {
+        sig.set_name(c.name());
+        sig.set_request_id(NextId());
+        ASSERT_TRUE(stub_->SignConvention(Ctx().get(), sig, &c).ok());
+      }
+    }
+  }
+
   grpc::Status Open(const std::string& convention, google::type::Date sent, v1::Dispute* out,
                     v1::PartyRole party = v1::PARTY_ROLE_COMMUNE,
                     const std::string& who = TestPrincipals::kRectorat) {
@@ -403,20 +421,7 @@ TEST_F(WorkflowTest, EveryDueTimerFiresExactlyOnceAcrossAKill) {
   Start("2022-06-01T10:00:00+02:00", {"--timer-batch=2"});
   unsetenv("ENT_SQLITE_SYNC_DELAY_US");
   constexpr int kConventions = 120;
-  for (int i = 0; i < kConventions; ++i) {
-    v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
-    req.set_convention_id("k" + std::to_string(i));
-    req.set_request_id(NextId());
-    // One commune each, so they may all be in force at once.
-    req.mutable_convention()->mutable_commune()->set_insee_code(std::to_string(30001 + i));
-    v1::Convention c;
-    ASSERT_TRUE(stub_->CreateConvention(Ctx().get(), req, &c).ok());
-    for (auto sig : {demo::SaintAmbroixAcademieSignature(), demo::SaintAmbroixCommuneSignature()}) {
-      sig.set_name(c.name());
-      sig.set_request_id(NextId());
-      ASSERT_TRUE(stub_->SignConvention(Ctx().get(), sig, &c).ok());
-    }
-  }
+  ActivateMany("k", kConventions);
   // Watch the history, move past the end date in the background, and kill the
   // process at the first expiry.
   auto watch_ctx = Ctx();
@@ -470,19 +475,7 @@ TEST_F(WorkflowTest, FailingTimersDoNotBlockOthersAndAreParkedForOperators) {
   service_->Stop();
   Start("2022-06-01T10:00:00+02:00", {"--timer-batch=50"});
   constexpr int kConventions = 6;
-  for (int i = 0; i < kConventions; ++i) {
-    v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
-    req.set_convention_id("p" + std::to_string(i));
-    req.set_request_id(NextId());
-    req.mutable_convention()->mutable_commune()->set_insee_code(std::to_string(30001 + i));
-    v1::Convention c;
-    ASSERT_TRUE(stub_->CreateConvention(Ctx().get(), req, &c).ok());
-    for (auto sig : {demo::SaintAmbroixAcademieSignature(), demo::SaintAmbroixCommuneSignature()}) {
-      sig.set_name(c.name());
-      sig.set_request_id(NextId());
-      ASSERT_TRUE(stub_->SignConvention(Ctx().get(), sig, &c).ok());
-    }
-  }
+  ActivateMany("p", kConventions);
   service_->Stop();
   // Poison: p0's stored record no longer decodes, and a timer of an unknown
   // kind falls due first of all.
