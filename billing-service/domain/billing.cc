@@ -145,4 +145,36 @@ std::string FormatEuros(int64_t cents) {
   return absl::StrFormat("%s%d.%02d €", negative ? "-" : "", a / 100, a % 100);
 }
 
+std::string ConventionChange::Topic() const {
+  switch (kind) {
+    case Kind::kActivated: return "convention.activated";
+    case Kind::kSchoolsAmended: return "convention.schools_amended";
+    case Kind::kEnded: return terminated ? "convention.terminated" : "convention.expired";
+  }
+  return "convention.unknown";
+}
+
+absl::StatusOr<BillableConvention> ApplyChange(const std::optional<BillableConvention>& known,
+                                               const ConventionChange& change) {
+  if (change.kind == ConventionChange::Kind::kActivated) return change.activated;
+  if (!known) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        change.convention, " is unknown to billing: its activation notice has not arrived"));
+  }
+  BillableConvention c = *known;
+  if (change.kind == ConventionChange::Kind::kSchoolsAmended) {
+    if (change.added) {
+      c.schools.push_back(change.school);
+    } else {
+      for (Enrolment& e : c.schools) {
+        if (e.uai == change.school.uai && !e.withdrawn) e.withdrawn = change.school.enrolled;
+      }
+    }
+  } else {
+    c.last_day_in_force = change.last_day_in_force;
+    c.ended = true;
+  }
+  return c;
+}
+
 }  // namespace ent::billing

@@ -56,6 +56,27 @@ struct BillableConvention {
   std::vector<Enrolment> schools;
 };
 
+// One notice of convention-service: what changed for billing.
+struct ConventionChange {
+  enum class Kind { kActivated, kSchoolsAmended, kEnded };
+  Kind kind = Kind::kActivated;
+  std::string convention;          // "conventions/{id}"
+  BillableConvention activated;    // kActivated: the convention as it took effect
+  Enrolment school;                // kSchoolsAmended: the school; its date in `enrolled`
+  bool added = false;              // kSchoolsAmended: joined (true) or left
+  CivilDate last_day_in_force;     // kEnded
+  bool terminated = false;         // kEnded: terminated (true) or expired
+
+  // The topic recorded with the notice, e.g. "convention.activated".
+  std::string Topic() const;
+};
+
+// What billing knows of the convention after `change` (`known`: before it;
+// an activation needs nothing known). FAILED_PRECONDITION when a change other
+// than the activation arrives first.
+absl::StatusOr<BillableConvention> ApplyChange(const std::optional<BillableConvention>& known,
+                                               const ConventionChange& change);
+
 struct TitreLine {
   std::string uai;
   std::string name;

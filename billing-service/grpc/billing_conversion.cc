@@ -1,5 +1,11 @@
 #include "billing-service/grpc/billing_conversion.h"
 
+#include "common/identifiers.h"
+
+#include "common/resource_names.h"
+
+#include "common/field_violations.h"
+
 #include "absl/strings/str_cat.h"
 
 namespace ent::billing {
@@ -85,6 +91,68 @@ void ToProto(const Statement& s, v1::Statement* out) {
   out->set_corrected_cents(s.corrected_cents);
   out->set_paid_cents(s.paid_cents);
   out->set_balance_cents(s.balance_cents());
+}
+
+namespace {
+
+CivilDate NoticeDate(const google::type::Date& d, const std::string& field, FieldViolations& v) {
+  auto date = MakeDate(d.year(), d.month(), d.day());
+  if (!date) v.Add(field, "is required: a full, existing date");
+  return date.value_or(CivilDate());
+}
+
+Enrolment NoticeSchool(const v1::ConventionNotice::School& s, const std::string& field,
+                       FieldViolations& v) {
+  auto uai = NormalizeUai(s.uai());
+  v.AddIfError(field + ".uai", uai.status());
+  return Enrolment{uai.ok() ? *uai : s.uai(), s.name(),
+                   NoticeDate(s.enrolled_date(), field + ".enrolled_date", v), std::nullopt};
+}
+
+}  // namespace
+
+absl::StatusOr<ConventionChange> ChangeFromProto(const v1::ConventionNotice& n) {
+  FieldViolations v;
+  ConventionChange change;
+  auto id = ParseConventionName(n.convention(), "notice.convention");
+  if (!id.ok()) return id.status();
+  change.convention = n.convention();
+  switch (n.change_case()) {
+    case v1::ConventionNotice::kActivated: {
+      change.kind = ConventionChange::Kind::kActivated;
+      BillableConvention& c = change.activated;
+      c.convention = n.convention();
+      c.debtor = Debtor{n.commune().name(), n.commune().insee_code(), n.commune().siren(),
+                        n.commune().address()};
+      auto year = SchoolYear::Parse(n.school_year());
+      v.AddIfError("notice.school_year", year.status());
+      if (year.ok()) c.school_year = *year;
+      c.effective_date = NoticeDate(n.effective_date(), "notice.effective_date", v);
+      c.end_date = NoticeDate(n.end_date(), "notice.end_date", v);
+      c.last_day_in_force = c.end_date;
+      for (int i = 0; i < n.activated().schools_size(); ++i) {
+        c.schools.push_back(NoticeSchool(n.activated().schools(i),
+                                         absl::StrCat("notice.activated.schools[", i, "]"), v));
+      }
+      break;
+    }
+    case v1::ConventionNotice::kSchoolsAmended:
+      change.kind = ConventionChange::Kind::kSchoolsAmended;
+      change.school = NoticeSchool(n.schools_amended().school(), "notice.schools_amended.school", v);
+      change.added = n.schools_amended().added();
+      break;
+    case v1::ConventionNotice::kEnded:
+      change.kind = ConventionChange::Kind::kEnded;
+      change.terminated = n.ended().terminated();
+      change.last_day_in_force =
+          NoticeDate(n.ended().last_day_in_force(), "notice.ended.last_day_in_force", v);
+      break;
+    case v1::ConventionNotice::CHANGE_NOT_SET:
+      v.Add("notice.change", "is required: activated, schools_amended or ended");
+      break;
+  }
+  if (!v.empty()) return v.ToStatus();
+  return change;
 }
 
 }  // namespace ent::billing

@@ -291,10 +291,20 @@ grpc::ServerUnaryReactor* BillingHandler::NotifyConventionChange(
     grpc::CallbackServerContext* ctx, const v1::NotifyConventionChangeRequest* req,
     v1::NotifyConventionChangeResponse* resp) {
   ENT_AUTHENTICATE_OR_FINISH(caller);
-  auto* reactor = ctx->DefaultReactor();
   RequestContext rc{req->idempotency_key(), "", std::move(caller)};
-  ledger_.Notify(std::move(rc), req->topic(), req->idempotency_key(), req->payload(),
-                 Reply<bool>(reactor, [resp](bool applied) { resp->set_applied(applied); }));
+  auto* reactor = ctx->DefaultReactor();
+  auto reply = Reply<bool>(reactor, [resp](bool applied) { resp->set_applied(applied); });
+  if (req->has_notice()) {
+    absl::StatusOr<ConventionChange> change = ChangeFromProto(req->notice());
+    if (!change.ok()) {
+      reply(change.status());
+      return reactor;
+    }
+    ledger_.Notify(std::move(rc), req->idempotency_key(), std::move(*change), std::move(reply));
+  } else {  // written by an earlier release
+    ledger_.Notify(std::move(rc), req->topic(), req->idempotency_key(), req->payload(),
+                   std::move(reply));
+  }
   return reactor;
 }
 

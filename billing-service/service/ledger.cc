@@ -46,8 +46,9 @@ CivilDate DateOf(const json& j, const char* field) {
   return *d;
 }
 
-// Applies a notice from convention-service to what billing knows.
-absl::Status ApplyNotice(BillingWriter& w, const std::string& topic, const std::string& payload) {
+// Notices written by earlier releases: JSON with a topic.
+absl::StatusOr<ConventionChange> ParseLegacyNotice(const std::string& topic,
+                                                   const std::string& payload) {
   json j;
   try {
     j = json::parse(payload);
@@ -56,10 +57,12 @@ absl::Status ApplyNotice(BillingWriter& w, const std::string& topic, const std::
     return InvalidField("payload", absl::StrCat("is not JSON: ", QuoteInput(e.what(), 200)));
   }
   try {
-    const std::string name = j.at("convention");
+    ConventionChange change;
+    change.convention = j.at("convention");
     if (topic == "convention.activated") {
-      BillableConvention c;
-      c.convention = name;
+      change.kind = ConventionChange::Kind::kActivated;
+      BillableConvention& c = change.activated;
+      c.convention = change.convention;
       const json& commune = j.at("commune");
       c.debtor = Debtor{commune.at("name"), commune.at("insee_code"), commune.at("siren"),
                         commune.at("address")};
@@ -72,32 +75,19 @@ absl::Status ApplyNotice(BillingWriter& w, const std::string& topic, const std::
       for (const json& s : j.at("schools")) {
         c.schools.push_back({s.at("uai"), s.at("name"), DateOf(s, "enrolled_date"), std::nullopt});
       }
-      return w.PutConvention(c);
-    }
-    ENT_ASSIGN_OR_RETURN(std::optional<BillableConvention> known, w.GetConvention(name));
-    if (!known) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(name, " is unknown to billing: its activation notice has not arrived"));
-    }
-    BillableConvention c = std::move(*known);
-    if (topic == "convention.schools_amended") {
+    } else if (topic == "convention.schools_amended") {
+      change.kind = ConventionChange::Kind::kSchoolsAmended;
       const json& a = j.at("amendment");
-      const std::string uai = a.at("uai");
-      const CivilDate date = DateOf(a, "date");
-      if (a.at("change") == "added") {
-        c.schools.push_back({uai, a.at("name"), date, std::nullopt});
-      } else {
-        for (Enrolment& e : c.schools) {
-          if (e.uai == uai && !e.withdrawn) e.withdrawn = date;
-        }
-      }
+      change.school = {a.at("uai"), a.at("name"), DateOf(a, "date"), std::nullopt};
+      change.added = a.at("change") == "added";
     } else if (topic == "convention.terminated" || topic == "convention.expired") {
-      c.last_day_in_force = DateOf(j, "last_day_in_force");
-      c.ended = true;
+      change.kind = ConventionChange::Kind::kEnded;
+      change.terminated = topic == "convention.terminated";
+      change.last_day_in_force = DateOf(j, "last_day_in_force");
     } else {
-      return InvalidField("topic", absl::StrCat("unknown topic '", topic, "'"));
+      return InvalidField("topic", absl::StrCat("unknown topic ", QuoteInput(topic)));
     }
-    return w.PutConvention(c);
+    return change;
   } catch (const std::exception& e) {
     return InvalidField("payload", absl::StrCat("malformed notice: ", QuoteInput(e.what(), 200)));
   }
@@ -405,16 +395,35 @@ absl::StatusOr<NumberingReport> Ledger::CheckNumbering(const Principal& caller, 
 
 void Ledger::Notify(RequestContext ctx, std::string topic, std::string idempotency_key,
                     std::string payload, Callback<bool> done) {
+  absl::StatusOr<ConventionChange> change = ParseLegacyNotice(topic, payload);
+  Apply(std::move(ctx), std::move(idempotency_key), std::move(topic), std::move(change),
+        std::move(done));
+}
+
+void Ledger::Notify(RequestContext ctx, std::string idempotency_key, ConventionChange change,
+                    Callback<bool> done) {
+  std::string topic = change.Topic();
+  Apply(std::move(ctx), std::move(idempotency_key), std::move(topic), std::move(change),
+        std::move(done));
+}
+
+void Ledger::Apply(RequestContext ctx, std::string idempotency_key, std::string topic,
+                   absl::StatusOr<ConventionChange> change, Callback<bool> done) {
   if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kNotify); !st.ok()) return done(st);
   if (idempotency_key.empty() || idempotency_key.size() > 300) {
     return done(InvalidField("idempotency_key", "is required (at most 300 bytes)"));
   }
   store_.WriteValue<bool>(
-      [this, topic = std::move(topic), key = std::move(idempotency_key),
-       payload = std::move(payload)](BillingWriter& w) -> absl::StatusOr<bool> {
+      [this, key = std::move(idempotency_key), topic = std::move(topic),
+       change = std::move(change)](BillingWriter& w) -> absl::StatusOr<bool> {
+        // A notice already received is acknowledged, whatever it now says.
         ENT_ASSIGN_OR_RETURN(bool fresh, w.RecordNotice(key, topic, clock_.Now()));
         if (!fresh) return false;
-        ENT_RETURN_IF_ERROR(ApplyNotice(w, topic, payload));
+        if (!change.ok()) return change.status();
+        ENT_ASSIGN_OR_RETURN(std::optional<BillableConvention> known,
+                             w.GetConvention(change->convention));
+        ENT_ASSIGN_OR_RETURN(BillableConvention next, ApplyChange(known, *change));
+        ENT_RETURN_IF_ERROR(w.PutConvention(next));
         return true;
       },
       std::move(done));

@@ -78,11 +78,20 @@ class Ledger {
                         Callback<Correction> done);
   absl::StatusOr<Statement> GetStatement(const Principal& caller, const std::string& insee);
   absl::StatusOr<NumberingReport> CheckNumbering(const Principal& caller, int year);
-  // A notice from convention-service; true when applied, false when already seen.
+  // A notice from convention-service; true when applied, false when already
+  // seen (by its idempotency key).
+  void Notify(RequestContext ctx, std::string idempotency_key, ConventionChange change,
+              Callback<bool> done);
+  // A notice written by an earlier release (topic and JSON payload).
   void Notify(RequestContext ctx, std::string topic, std::string idempotency_key,
               std::string payload, Callback<bool> done);
 
  private:
+  // Records the notice `idempotency_key` and applies `change` (or its error)
+  // unless it was received before.
+  void Apply(RequestContext ctx, std::string idempotency_key, std::string topic,
+             absl::StatusOr<ConventionChange> change, Callback<bool> done);
+
   // Runs `work` once per request_id: it returns the value and a short text
   // (`answer`) from which `replay` rebuilds the value for a retry.
   template <typename T>

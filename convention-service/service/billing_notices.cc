@@ -1,55 +1,77 @@
 #include "convention-service/service/billing_notices.h"
 
-#include <nlohmann/json.hpp>
+#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "ent/billing/v1/billing_service.pb.h"
 
 namespace ent::convention {
 namespace {
 
-using nlohmann::json;
+using Notice = ::ent::billing::v1::ConventionNotice;
 
-json Header(const Convention& c) {
-  return {{"convention", c.Name()},
-          {"commune",
-           {{"insee_code", c.commune.insee_code},
-            {"siren", c.commune.siren},
-            {"name", c.commune.party.name},
-            {"address", c.commune.party.address}}},
-          {"school_year", c.school_year.ToString()},
-          {"effective_date", FormatIsoDate(c.effective_date)},
-          {"end_date", FormatIsoDate(c.end_date)}};
+void SetDate(CivilDate d, google::type::Date* out) {
+  out->set_year(static_cast<int32_t>(d.year()));
+  out->set_month(d.month());
+  out->set_day(d.day());
+}
+
+// What every notice says of its convention.
+Notice Header(const Convention& c) {
+  Notice n;
+  n.set_convention(c.Name());
+  auto* commune = n.mutable_commune();
+  commune->set_insee_code(c.commune.insee_code);
+  commune->set_siren(c.commune.siren);
+  commune->set_name(c.commune.party.name);
+  commune->set_address(c.commune.party.address);
+  n.set_school_year(c.school_year.ToString());
+  if (c.effective_date) SetDate(*c.effective_date, n.mutable_effective_date());
+  SetDate(c.end_date, n.mutable_end_date());
+  return n;
+}
+
+// The outbox keeps the notice as protobuf's JSON mapping: typed, readable in
+// the sqlite3 shell and by ListOutboxMessages, and it can gain fields.
+std::string Encoded(const Notice& n) {
+  std::string json;
+  // Cannot fail for a generated message with valid UTF-8 strings.
+  (void)google::protobuf::util::MessageToJsonString(n, &json);
+  return json;
 }
 
 }  // namespace
 
 OutboxNotice ActivatedNotice(const Convention& c) {
-  json payload = Header(c);
-  json schools = json::array();
+  Notice n = Header(c);
+  auto* activated = n.mutable_activated();
   for (const School& s : c.schools) {
-    schools.push_back({{"uai", s.uai}, {"name", s.name},
-                       {"enrolled_date", FormatIsoDate(s.enrolled_date.value_or(*c.effective_date))}});
+    auto* school = activated->add_schools();
+    school->set_uai(s.uai);
+    school->set_name(s.name);
+    SetDate(s.enrolled_date.value_or(*c.effective_date), school->mutable_enrolled_date());
   }
-  payload["schools"] = schools;
-  return {kTopicActivated, c.Name(), absl::StrCat(c.Name(), "/activated"), payload.dump()};
+  return {kTopicActivated, c.Name(), absl::StrCat(c.Name(), "/activated"), Encoded(n)};
 }
 
 OutboxNotice SchoolsAmendedNotice(const Convention& c, const std::string& uai, bool added,
                                   CivilDate date) {
-  json payload = Header(c);
+  Notice n = Header(c);
   const School* school = c.FindSchool(uai);
-  payload["amendment"] = {{"uai", uai},
-                          {"name", school != nullptr ? school->name : ""},
-                          {"change", added ? "added" : "removed"},
-                          {"date", FormatIsoDate(date)}};
+  auto* amended = n.mutable_schools_amended();
+  amended->set_added(added);
+  amended->mutable_school()->set_uai(uai);
+  amended->mutable_school()->set_name(school != nullptr ? school->name : "");
+  SetDate(date, amended->mutable_school()->mutable_enrolled_date());
   return {kTopicSchoolsAmended, c.Name(),
-          absl::StrCat(c.Name(), "/amendment/v", c.version + 1, "/", uai), payload.dump()};
+          absl::StrCat(c.Name(), "/amendment/v", c.version + 1, "/", uai), Encoded(n)};
 }
 
 OutboxNotice EndedNotice(const Convention& c, const char* topic) {
-  json payload = Header(c);
-  payload["last_day_in_force"] = FormatIsoDate(c.LastDayInForce());
-  return {topic, c.Name(), absl::StrCat(c.Name(), "/", topic), payload.dump()};
+  Notice n = Header(c);
+  n.mutable_ended()->set_terminated(std::string(topic) == kTopicTerminated);
+  SetDate(c.LastDayInForce(), n.mutable_ended()->mutable_last_day_in_force());
+  return {topic, c.Name(), absl::StrCat(c.Name(), "/", topic), Encoded(n)};
 }
 
 }  // namespace ent::convention

@@ -1,7 +1,9 @@
 // The messages convention-service sends billing-service through the outbox
 // (DESIGN §4): what billing must know to bill — a convention took effect
 // (with its schools), its schools were amended, it was terminated or it
-// expired. Payloads are JSON; the idempotency key makes each notice unique.
+// expired. The payload is an ent.billing.v1.ConventionNotice in protobuf's
+// JSON mapping (the typed contract of NotifyConventionChange); the topic
+// names the kind for operators; the idempotency key makes each notice unique.
 #ifndef ENT_CONVENTION_SERVICE_BILLING_NOTICES_H_
 #define ENT_CONVENTION_SERVICE_BILLING_NOTICES_H_
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,7 +14,10 @@
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/proto_dates.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "tests/support/service_process.h"
+#include "tests/support/sqlite_peek.h"
 
 namespace ent {
 namespace {
@@ -38,6 +42,10 @@ class ReleaseFixtureTest : public ::testing::TestWithParam<std::string> {
     std::filesystem::copy_file(fixture + "/convention.db", conventions_dir_.path() + "/convention.db");
     std::filesystem::copy_file(fixture + "/billing.db", billing_dir_.path() + "/billing.db");
     credentials_ = fixture + "/credentials";
+  }
+
+  // Starts both services on the copies.
+  void Start() {
     // Keep the old stored answers: the test replays one of 2021.
     const std::vector<std::string> common = {"--principals=" + credentials_ + "/principals.textproto",
                                              "--clock=simulated:2022-06-01T10:00:00+02:00",
@@ -55,6 +63,9 @@ class ReleaseFixtureTest : public ::testing::TestWithParam<std::string> {
     stub_ = cv1::ConventionService::NewStub(conventions_->Channel());
     billing_stub_ = bv1::BillingService::NewStub(billing_->Channel());
   }
+
+  std::string conventions_db() const { return conventions_dir_.path() + "/convention.db"; }
+  std::string billing_db() const { return billing_dir_.path() + "/billing.db"; }
 
   std::unique_ptr<grpc::ClientContext> As(const std::string& who) {
     auto ctx = std::make_unique<grpc::ClientContext>();
@@ -81,6 +92,7 @@ class ReleaseFixtureTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(ReleaseFixtureTest, OldRecordsAreReadAndServed) {
+  Start();
   cv1::Convention saint_ambroix = Get("conventions/30227-2021");
   EXPECT_EQ(saint_ambroix.state(), cv1::Convention::STATE_TERMINATED);
   EXPECT_EQ(saint_ambroix.commune().siren(), "213002272");
@@ -123,6 +135,7 @@ TEST_P(ReleaseFixtureTest, OldRecordsAreReadAndServed) {
 }
 
 TEST_P(ReleaseFixtureTest, OldDatabasesTakeNewWritesAndTimersFire) {
+  Start();
   // A request of the old release, retried by its principal, gets its first
   // answer (the seed's creation of Saint-Ambroix, version 1, DRAFT); the same
   // id from another principal is that principal's own new request.
@@ -172,6 +185,46 @@ TEST_P(ReleaseFixtureTest, OldDatabasesTakeNewWritesAndTimersFire) {
   bv1::Payment payment;
   st = billing_stub_->RecordPayment(As("finance-dev").get(), pay, &payment);
   ASSERT_TRUE(st.ok()) << st.error_message();
+}
+
+// A notice the old release queued but had not delivered (its own JSON) is
+// delivered by the current outbox and applied by the current billing-service.
+TEST_P(ReleaseFixtureTest, NoticesQueuedByTheOldReleaseAreStillDelivered) {
+  // As if Montpellier's activation had not reached billing yet.
+  ASSERT_TRUE(testing::Execute(conventions_db(),
+                               "UPDATE workflow_outbox SET state = 0, attempts = 0, next_attempt_us "
+                               "= 0, delivered_us = NULL WHERE key = 'conventions/34172-2022'").ok());
+  ASSERT_TRUE(testing::Execute(billing_db(), "DELETE FROM notices WHERE idempotency_key LIKE "
+                                             "'conventions/34172-2022/%'").ok());
+  ASSERT_TRUE(testing::Execute(billing_db(), "DELETE FROM conventions WHERE convention = "
+                                             "'conventions/34172-2022'").ok());
+  // The old release's own JSON (protobuf's mapping would say "inseeCode").
+  ASSERT_EQ(*testing::QueryInt(conventions_db(), "SELECT instr(payload, '\"insee_code\"') > 0 "
+                                                  "FROM workflow_outbox WHERE key = "
+                                                  "'conventions/34172-2022'"),
+            1);
+  Start();
+  // Billing learns of it: issuing now fails for want of a tariff, no longer
+  // because the convention is unknown.
+  std::string reason;
+  for (int i = 0; i < 200 && reason != "TARIFF_MISSING"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    bv1::IssueTitreRequest issue;
+    issue.set_convention("conventions/34172-2022");
+    issue.set_school_year("2022-2023");
+    issue.set_request_id("fixture-issue-" + std::to_string(i));
+    bv1::Titre t;
+    const grpc::Status st = billing_stub_->IssueTitre(As("finance-dev").get(), issue, &t);
+    google::rpc::Status details;
+    reason.clear();
+    if (details.ParseFromString(st.error_details())) {
+      for (const auto& any : details.details()) {
+        google::rpc::ErrorInfo info;
+        if (any.UnpackTo(&info)) reason = info.reason();
+      }
+    }
+  }
+  EXPECT_EQ(reason, "TARIFF_MISSING");
 }
 
 INSTANTIATE_TEST_SUITE_P(Releases, ReleaseFixtureTest, ::testing::Values("release-fbf17cd"));

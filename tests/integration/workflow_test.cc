@@ -14,6 +14,9 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "demo/saint_ambroix.h"
+#include <google/protobuf/util/json_util.h>
+
+#include "ent/billing/v1/billing_service.pb.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/proto_dates.h"
@@ -236,12 +239,19 @@ TEST_F(WorkflowTest, GoldenScenarioDisputeLapseAndTermination) {
   ASSERT_TRUE(stub_->ListOutboxMessages(Ctx(TestPrincipals::kSupport).get(),
                                         v1::ListOutboxMessagesRequest(), &outbox).ok());
   ASSERT_EQ(outbox.messages_size(), 2);
+  // Each is a typed ent.billing.v1.ConventionNotice (protobuf JSON).
   EXPECT_EQ(outbox.messages(0).topic(), "convention.activated");
-  EXPECT_THAT(outbox.messages(0).payload(), HasSubstr("0300673U"));
-  EXPECT_THAT(outbox.messages(0).payload(), HasSubstr("0301531B"));
-  EXPECT_THAT(outbox.messages(0).payload(), HasSubstr("\"effective_date\":\"2021-11-03\""));
+  ent::billing::v1::ConventionNotice activated, terminated;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(outbox.messages(0).payload(), &activated).ok());
+  ASSERT_EQ(activated.activated().schools_size(), 2);
+  EXPECT_EQ(activated.activated().schools(0).uai(), "0300673U");
+  EXPECT_EQ(activated.activated().schools(1).uai(), "0301531B");
+  EXPECT_EQ(Iso(activated.effective_date()), "2021-11-03");
+  EXPECT_EQ(activated.commune().siren(), "213002272");
   EXPECT_EQ(outbox.messages(1).topic(), "convention.terminated");
-  EXPECT_THAT(outbox.messages(1).payload(), HasSubstr("\"last_day_in_force\":\"2022-05-27\""));
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(outbox.messages(1).payload(), &terminated).ok());
+  EXPECT_TRUE(terminated.ended().terminated());
+  EXPECT_EQ(Iso(terminated.ended().last_day_in_force()), "2022-05-27");
   EXPECT_EQ(stub_->ListOutboxMessages(Ctx(TestPrincipals::kPortal30227).get(),
                                       v1::ListOutboxMessagesRequest(), &outbox).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
