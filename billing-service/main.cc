@@ -9,9 +9,9 @@
 #include "billing-service/store/sqlite_billing_store.h"
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
+#include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
 #include "common/retention.h"
-#include "workflow/clock_service.h"
 
 namespace {
 
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (auto st = ent::CheckCanListen(flags->listen); !st.ok()) return Fail(st.ToString());
-  auto service_clock = ent::workflow::MakeServiceClock(flags->extra["clock"]);
+  auto service_clock = ent::MakeServiceClock(flags->extra["clock"]);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
   std::error_code ec;
   std::filesystem::create_directories(flags->data_dir, ec);
@@ -52,15 +52,6 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<ent::Clock> clock = std::move(service_clock->clock);
   ent::ManualClock* simulated = service_clock->simulated;
-  // billing-service has no timers; on a simulated clock the engine only moves time.
-  ent::workflow::TimerEngine::Options engine_options;
-  engine_options.simulated = true;
-  ent::workflow::TimerEngine no_timers(
-      *clock,
-      [](absl::Time, int) -> absl::StatusOr<ent::workflow::TimerEngine::FireResult> {
-        return ent::workflow::TimerEngine::FireResult{};
-      },
-      engine_options);
   ent::billing::TitreTemplate texts;
   if (!flags->extra["issuing-officer"].empty()) texts.issuing_officer = flags->extra["issuing-officer"];
   if (!flags->extra["issuing-officer-capacity"].empty()) {
@@ -69,10 +60,16 @@ int main(int argc, char** argv) {
   ent::billing::Ledger ledger(**store, *clock, texts);
   ent::billing::BillingHandler handler(ledger, **principals);
   std::vector<ent::ServedService> services = {{&handler, "ent.billing.v1.BillingService"}};
-  std::unique_ptr<ent::workflow::ClockServiceHandler> clock_handler;
+  std::unique_ptr<ent::ClockServiceHandler> clock_handler;
   if (simulated != nullptr) {
-    clock_handler =
-        std::make_unique<ent::workflow::ClockServiceHandler>(*simulated, no_timers, **principals);
+    // billing-service has no timers: moving its clock only sets it.
+    clock_handler = std::make_unique<ent::ClockServiceHandler>(
+        *simulated,
+        [](ent::ManualClock& clock, absl::Time target) -> absl::StatusOr<int> {
+          if (target > clock.Now()) clock.Set(target);
+          return 0;
+        },
+        **principals);
     services.push_back({clock_handler.get(), "ent.testing.v1.ClockService"});
   }
 

@@ -1,5 +1,11 @@
 #include "common/clock.h"
 
+#include "absl/strings/strip.h"
+
+#include "absl/strings/str_cat.h"
+
+#include "absl/strings/match.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -38,6 +44,36 @@ const absl::TimeZone& ParisTimeZone() {
 
 CivilDate ParisDate(absl::Time t) {
   return absl::ToCivilDay(t, ParisTimeZone());
+}
+
+absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& value) {
+  if (value.empty() || value == "real") return std::optional<absl::Time>();
+  absl::string_view rest = value;
+  if (!absl::ConsumePrefix(&rest, "simulated:")) {
+    return absl::InvalidArgumentError(
+        "--clock: expected 'real' or 'simulated:<RFC 3339 instant>', e.g. "
+        "simulated:2021-10-01T08:00:00+02:00");
+  }
+  absl::Time start;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(rest), &start, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat("--clock: bad instant '", rest, "': ", error));
+  }
+  return std::optional<absl::Time>(start);
+}
+
+absl::StatusOr<ServiceClock> MakeServiceClock(const std::string& flag) {
+  auto start = ParseClockFlag(flag);
+  if (!start.ok()) return start.status();
+  ServiceClock out;
+  if (*start) {
+    auto manual = std::make_unique<ManualClock>(**start);
+    out.simulated = manual.get();
+    out.clock = std::move(manual);
+  } else {
+    out.clock = std::make_unique<RealClock>();
+  }
+  return out;
 }
 
 }  // namespace ent

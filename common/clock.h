@@ -3,7 +3,12 @@
 #ifndef ENT_COMMON_CLOCK_H_
 #define ENT_COMMON_CLOCK_H_
 
+#include <memory>
+#include <optional>
+#include <string>
+
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/civil_date.h"
@@ -45,6 +50,18 @@ CivilDate ParisDate(absl::Time t);
 
 // Today's date in Europe/Paris according to `clock`.
 inline CivilDate TodayInParis(const Clock& clock) { return ParisDate(clock.Now()); }
+
+// Parses --clock: "real" (or empty) or "simulated:<RFC 3339 instant>".
+// Returns the simulated start instant, or nullopt for the real clock.
+absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& value);
+
+// A service's clock from its --clock flag: the real clock, or a ManualClock
+// (`simulated` points at it) that only moves through ClockService.
+struct ServiceClock {
+  std::unique_ptr<Clock> clock;
+  ManualClock* simulated = nullptr;
+};
+absl::StatusOr<ServiceClock> MakeServiceClock(const std::string& flag);
 
 }  // namespace ent
 

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
+#include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
 #include "common/retention.h"
 #include "convention-service/grpc/billing_notice_sink.h"
@@ -21,7 +22,6 @@
 #include "convention-service/service/timer_dispatcher.h"
 #include "convention-service/store/sqlite_convention_store.h"
 #include "workflow/calendar/legal_calendar.h"
-#include "workflow/clock_service.h"
 #include "workflow/outbox/outbox_dispatcher.h"
 #include "workflow/timers/timer_engine.h"
 
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (auto st = ent::CheckCanListen(flags->listen); !st.ok()) return Fail(st.ToString());
-  auto service_clock = ent::workflow::MakeServiceClock(flags->extra["clock"]);
+  auto service_clock = ent::MakeServiceClock(flags->extra["clock"]);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
   std::error_code ec;
   std::filesystem::create_directories(flags->data_dir, ec);
@@ -130,10 +130,15 @@ int main(int argc, char** argv) {
                                             (*store)->outbox_store(),
                                             **principals, absl::Seconds(max_stream_seconds));
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
-  std::unique_ptr<ent::workflow::ClockServiceHandler> clock_handler;
+  std::unique_ptr<ent::ClockServiceHandler> clock_handler;
   if (simulated != nullptr) {
-    clock_handler =
-        std::make_unique<ent::workflow::ClockServiceHandler>(*simulated, engine, **principals);
+    // Moving the clock fires every timer due on the way, each at its instant.
+    clock_handler = std::make_unique<ent::ClockServiceHandler>(
+        *simulated,
+        [&engine](ent::ManualClock& clock, absl::Time target) {
+          return engine.AdvanceTo(clock, target);
+        },
+        **principals);
     services.push_back({clock_handler.get(), "ent.testing.v1.ClockService"});
     std::fprintf(stderr, "simulated clock from %s; ent.testing.v1.ClockService is served\n",
                  absl::FormatTime(absl::RFC3339_sec, simulated->Now(), ent::ParisTimeZone()).c_str());

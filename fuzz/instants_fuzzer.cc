@@ -6,15 +6,15 @@
 
 #include "absl/time/time.h"
 #include "fuzz/fuzz_check.h"
-#include "workflow/clock_service.h"
+#include "common/clock.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
-  auto parsed = ent::workflow::ParseClockFlag(input);
+  auto parsed = ent::ParseClockFlag(input);
   if (parsed.ok() && parsed->has_value()) {
     const std::string again =
         "simulated:" + absl::FormatTime(absl::RFC3339_full, **parsed, absl::UTCTimeZone());
-    auto reparsed = ent::workflow::ParseClockFlag(again);
+    auto reparsed = ent::ParseClockFlag(again);
     FUZZ_CHECK(reparsed.ok() && reparsed->has_value() && **reparsed == **parsed);
   }
   return 0;

@@ -1,10 +1,11 @@
 // gRPC adapter for ent.testing.v1.ClockService, served only by a service
-// started on a simulated clock: read the time, move it forward (firing every
-// timer due on the way through the TimerEngine). Every authenticated caller
+// started on a simulated clock: read the time, move it forward through the
+// service's `advance` (convention-service fires every timer due on the way;
+// billing-service only sets the clock). Every authenticated caller
 // may read the time; only rectorat services and support staff may move it
 // (PERMISSION_DENIED otherwise). Thread-safe.
-#ifndef ENT_WORKFLOW_CLOCK_SERVICE_H_
-#define ENT_WORKFLOW_CLOCK_SERVICE_H_
+#ifndef ENT_COMMON_GRPC_CLOCK_SERVICE_H_
+#define ENT_COMMON_GRPC_CLOCK_SERVICE_H_
 
 #include <deque>
 #include <thread>
@@ -15,14 +16,18 @@
 #include "common/clock.h"
 #include "common/grpc/parse_checked.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
-#include "workflow/timers/timer_engine.h"
+#include <functional>
 
-namespace ent::workflow {
+namespace ent {
 
 class ClockServiceHandler final
     : public ParseChecked<ent::testing::v1::ClockService::CallbackService> {
  public:
-  ClockServiceHandler(ManualClock& clock, TimerEngine& engine, const PrincipalRegistry& principals);
+  // Moves `clock` to `target` (never backwards) and returns how many timers
+  // fired on the way. Blocking; runs on the handler's own thread.
+  using Advance = std::function<absl::StatusOr<int>(ManualClock& clock, absl::Time target)>;
+
+  ClockServiceHandler(ManualClock& clock, Advance advance, const PrincipalRegistry& principals);
   // Finishes the advances still queued, then stops its thread.
   ~ClockServiceHandler() override;
 
@@ -43,33 +48,21 @@ class ClockServiceHandler final
                                    ent::testing::v1::GetTimeResponse* resp);
   void AdvanceLoop();
 
-  struct Advance {
+  struct Move {
     grpc::ServerUnaryReactor* reactor;
     ent::testing::v1::GetTimeResponse* resp;
     absl::Time target;
   };
 
   ManualClock& clock_;
-  TimerEngine& engine_;
+  const Advance advance_;
   const PrincipalRegistry& principals_;
   absl::Mutex mu_;
-  std::deque<Advance> advances_ ABSL_GUARDED_BY(mu_);  // in arrival order
+  std::deque<Move> moves_ ABSL_GUARDED_BY(mu_);  // in arrival order
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;  // one, for the handler's lifetime
 };
 
-// Parses --clock: "real" (or empty) or "simulated:<RFC 3339 instant>".
-// Returns the simulated start instant, or nullopt for the real clock.
-absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& value);
+}  // namespace ent
 
-// A service's clock from its --clock flag: the real clock, or a ManualClock
-// (`simulated` points at it) that only moves through ClockService.
-struct ServiceClock {
-  std::unique_ptr<Clock> clock;
-  ManualClock* simulated = nullptr;
-};
-absl::StatusOr<ServiceClock> MakeServiceClock(const std::string& flag);
-
-}  // namespace ent::workflow
-
-#endif  // ENT_WORKFLOW_CLOCK_SERVICE_H_
+#endif  // ENT_COMMON_GRPC_CLOCK_SERVICE_H_

@@ -1,4 +1,4 @@
-#include "workflow/clock_service.h"
+#include "common/grpc/clock_service.h"
 
 #include <thread>
 
@@ -9,7 +9,7 @@
 #include "common/grpc/call_auth.h"
 #include "common/grpc/status_conversion.h"
 
-namespace ent::workflow {
+namespace ent {
 namespace {
 
 namespace tv1 = ::ent::testing::v1;
@@ -41,45 +41,15 @@ absl::Status AuthorizeMove(const grpc::ServerContextBase& ctx, const PrincipalRe
 
 }  // namespace
 
-ClockServiceHandler::ClockServiceHandler(ManualClock& clock, TimerEngine& engine,
+ClockServiceHandler::ClockServiceHandler(ManualClock& clock, Advance advance,
                                          const PrincipalRegistry& principals)
-    : clock_(clock), engine_(engine), principals_(principals) {
+    : clock_(clock), advance_(std::move(advance)), principals_(principals) {
   const std::string kService = tv1::ClockService::service_full_name();
   CheckParsing(kService, "GetTime", this, &ClockServiceHandler::GetTime);
   CheckParsing(kService, "AdvanceClock", this, &ClockServiceHandler::AdvanceClock);
   CheckParsing(kService, "SetTime", this, &ClockServiceHandler::SetTime);
   VerifyAllParseChecked(kService);
   thread_ = std::thread([this] { AdvanceLoop(); });
-}
-
-absl::StatusOr<std::optional<absl::Time>> ParseClockFlag(const std::string& value) {
-  if (value.empty() || value == "real") return std::optional<absl::Time>();
-  absl::string_view rest = value;
-  if (!absl::ConsumePrefix(&rest, "simulated:")) {
-    return absl::InvalidArgumentError(
-        "--clock: expected 'real' or 'simulated:<RFC 3339 instant>', e.g. "
-        "simulated:2021-10-01T08:00:00+02:00");
-  }
-  absl::Time start;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, std::string(rest), &start, &error)) {
-    return absl::InvalidArgumentError(absl::StrCat("--clock: bad instant '", rest, "': ", error));
-  }
-  return std::optional<absl::Time>(start);
-}
-
-absl::StatusOr<ServiceClock> MakeServiceClock(const std::string& flag) {
-  auto start = ParseClockFlag(flag);
-  if (!start.ok()) return start.status();
-  ServiceClock out;
-  if (*start) {
-    auto manual = std::make_unique<ManualClock>(**start);
-    out.simulated = manual.get();
-    out.clock = std::move(manual);
-  } else {
-    out.clock = std::make_unique<RealClock>();
-  }
-  return out;
 }
 
 grpc::ServerUnaryReactor* ClockServiceHandler::GetTime(grpc::CallbackServerContext* ctx,
@@ -125,26 +95,26 @@ grpc::ServerUnaryReactor* ClockServiceHandler::MoveTo(grpc::CallbackServerContex
                                                       tv1::GetTimeResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   absl::MutexLock lock(&mu_);
-  advances_.push_back({reactor, resp, target});
+  moves_.push_back({reactor, resp, target});
   return reactor;
 }
 
 void ClockServiceHandler::AdvanceLoop() {
   while (true) {
-    Advance next;
+    Move next;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](ClockServiceHandler* h) ABSL_EXCLUSIVE_LOCKS_REQUIRED(h->mu_) {
-            return h->stopping_ || !h->advances_.empty();
+            return h->stopping_ || !h->moves_.empty();
           },
           this));
-      if (advances_.empty()) return;  // stopping, nothing left
-      next = advances_.front();
-      advances_.pop_front();
+      if (moves_.empty()) return;  // stopping, nothing left
+      next = moves_.front();
+      moves_.pop_front();
     }
     // (A target an earlier queued move already passed leaves the clock as is.)
-    absl::StatusOr<int> fired = engine_.AdvanceTo(clock_, next.target);
+    absl::StatusOr<int> fired = advance_(clock_, next.target);
     if (fired.ok()) {
       SetNow(clock_.Now(), next.resp);
       next.resp->set_timers_fired(*fired);
@@ -161,4 +131,4 @@ ClockServiceHandler::~ClockServiceHandler() {
   thread_.join();
 }
 
-}  // namespace ent::workflow
+}  // namespace ent
