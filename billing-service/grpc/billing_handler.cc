@@ -171,25 +171,14 @@ grpc::ServerUnaryReactor* BillingHandler::ListTitres(grpc::CallbackServerContext
     if (!number) return FinishNow(ctx, InvalidField("page_token", "is not a token returned by this method"));
     after = *number;
   }
-  // The state is derived from payments and corrections: filter after loading.
-  const auto wanted = req->state();
-  std::string last_number;
-  while (resp->titres_size() < page_size) {
-    auto page = ledger_.ListTitres(caller, filter, after, page_size);
-    if (!page.ok()) return FinishNow(ctx, page.status());
-    for (const TitreAccount& a : *page) {
-      last_number = a.titre.Number();
-      after = {a.titre.year, a.titre.sequence};
-      if (wanted != v1::Titre::STATE_UNSPECIFIED && static_cast<int>(a.state()) != wanted) continue;
-      ToProto(a, resp->add_titres());
-      if (resp->titres_size() == page_size) break;
-    }
-    if (static_cast<int>(page->size()) < page_size) {
-      last_number.clear();  // no more titres
-      break;
-    }
+  if (req->state() != v1::Titre::STATE_UNSPECIFIED) {
+    filter.state = static_cast<TitreState>(req->state());  // the numbers match
   }
-  if (!last_number.empty()) resp->set_next_page_token(EncodePageToken(query_key, last_number));
+  auto page = ledger_.ListTitres(caller, filter, after, page_size + 1);
+  if (!page.ok()) return FinishNow(ctx, page.status());
+  const bool more = TrimPage(*page, page_size);
+  for (const TitreAccount& a : *page) ToProto(a, resp->add_titres());
+  if (more) resp->set_next_page_token(EncodePageToken(query_key, page->back().titre.Number()));
   return FinishNow(ctx, absl::OkStatus());
 }
 

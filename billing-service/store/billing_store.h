@@ -19,6 +19,9 @@ namespace ent::billing {
 struct TitreFilter {
   std::string commune_insee;  // empty: any
   std::optional<SchoolYear> school_year;
+  // Derived from payments and corrections as TitreAccount::state() does;
+  // filtered by the store.
+  std::optional<TitreState> state;
 };
 
 // The first answer to a mutating request, by reference.

@@ -127,6 +127,22 @@ CREATE TABLE request_log (
   return *migrations;
 }
 
+// TitreAccount::state() in SQL, for the titre of the enclosing row of
+// `titres` (the store filters on it; a test checks both agree).
+constexpr char kTitreStateSql[] = R"sql((
+  WITH paid AS (SELECT COALESCE(SUM(amount_cents), 0) AS cents FROM payments p
+                WHERE p.year = titres.year AND p.sequence = titres.sequence),
+       corrected AS (SELECT COALESCE(SUM(amount_cents), 0) AS cents, MAX(kind = 2) AS annulled
+                     FROM corrections c
+                     WHERE c.year = titres.year AND c.sequence = titres.sequence)
+  SELECT CASE
+    WHEN corrected.annulled THEN 5
+    WHEN paid.cents > 0 AND titres.total_cents - corrected.cents - paid.cents = 0 THEN 3
+    WHEN paid.cents > 0 THEN 2
+    WHEN corrected.cents > 0 THEN 4
+    ELSE 1 END
+  FROM paid, corrected))sql";
+
 class SqliteTx final : public BillingWriter {
  public:
   explicit SqliteTx(sqlite::Connection& conn) : conn_(conn) {}
@@ -189,12 +205,14 @@ class SqliteTx final : public BillingWriter {
     std::string where = "(year, sequence) > (?1, ?2)";
     if (!filter.commune_insee.empty()) where += " AND commune_insee = ?3";
     if (filter.school_year) where += " AND school_year = ?4";
+    if (filter.state) where += absl::StrCat(" AND ", kTitreStateSql, " = ?5");
     return Titres(
         where,
         [&](sqlite::Statement& s) {
           s.Bind(1, static_cast<int64_t>(after.first)).Bind(2, after.second);
           if (!filter.commune_insee.empty()) s.Bind(3, filter.commune_insee);
           if (filter.school_year) s.Bind(4, filter.school_year->ToString());
+          if (filter.state) s.Bind(5, static_cast<int64_t>(*filter.state));
         },
         limit);
   }

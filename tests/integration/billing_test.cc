@@ -193,6 +193,69 @@ TEST_F(BillingTest, IssueRefusalsCarryAReasonClientsCanBranchOn) {
   EXPECT_EQ(reason_of(st), "billing.ent.ac-montpellier.fr/NOTHING_DUE") << st.error_message();
 }
 
+// ListTitres filters by state in the store (the state derives from payments
+// and corrections): one titre in each state, each found alone when paging
+// with page_size 1 under its state, and as GetTitre states it.
+TEST_F(BillingTest, ListTitresFiltersByStatePageByPage) {
+  ASSERT_TRUE(SetTariff(5000).ok());
+  std::vector<std::string> names;
+  for (int i = 1; i <= 5; ++i) {
+    const std::string convention = absl::StrCat("conventions/s", i);
+    ASSERT_TRUE(Notify("convention.activated", convention + "/activated",
+                       ActivatedPayload(convention, absl::StrCat(30000 + i), 2)).ok());
+    bv1::Titre t;
+    ASSERT_TRUE(Issue(convention, "2021-2022", &t).ok());
+    names.push_back(t.name());
+  }
+  auto pay = [&](const std::string& titre, int64_t cents) {
+    bv1::RecordPaymentRequest req;
+    req.set_titre(titre);
+    req.set_request_id(NextId());
+    req.mutable_payment()->set_amount_cents(cents);
+    *req.mutable_payment()->mutable_received_date() = Date(2021, 11, 20);
+    req.mutable_payment()->set_reference("VIR");
+    bv1::Payment out;
+    return stub_->RecordPayment(As(TestPrincipals::kFinance).get(), req, &out);
+  };
+  auto correct = [&](const std::string& titre, bv1::Correction::Kind kind, int64_t cents) {
+    bv1::CreateCorrectionRequest req;
+    req.set_titre(titre);
+    req.set_request_id(NextId());
+    req.mutable_correction()->set_kind(kind);
+    req.mutable_correction()->set_amount_cents(cents);
+    req.mutable_correction()->set_reason("erreur");
+    req.mutable_correction()->set_justification("courrier");
+    bv1::Correction out;
+    return stub_->CreateCorrection(As(TestPrincipals::kFinance).get(), req, &out);
+  };
+  // names[0] stays ISSUED.
+  ASSERT_TRUE(pay(names[1], 4000).ok());                                       // PARTIALLY_PAID
+  ASSERT_TRUE(pay(names[2], 10000).ok());                                      // PAID
+  ASSERT_TRUE(correct(names[3], bv1::Correction::KIND_REDUCTION, 5000).ok());  // REDUCED
+  ASSERT_TRUE(correct(names[4], bv1::Correction::KIND_ANNULATION, 0).ok());    // CANCELLED
+  const bv1::Titre::State states[] = {bv1::Titre::STATE_ISSUED, bv1::Titre::STATE_PARTIALLY_PAID,
+                                      bv1::Titre::STATE_PAID, bv1::Titre::STATE_REDUCED,
+                                      bv1::Titre::STATE_CANCELLED};
+  for (int i = 0; i < 5; ++i) {
+    std::vector<std::string> found;
+    bv1::ListTitresRequest req;
+    req.set_state(states[i]);
+    req.set_page_size(1);
+    int pages = 0;
+    do {
+      bv1::ListTitresResponse out;
+      ASSERT_TRUE(stub_->ListTitres(As(TestPrincipals::kFinance).get(), req, &out).ok());
+      for (const auto& t : out.titres()) {
+        found.push_back(t.name());
+        EXPECT_EQ(t.state(), states[i]) << t.name();
+      }
+      req.set_page_token(out.next_page_token());
+      ASSERT_LT(++pages, 10);
+    } while (!req.page_token().empty());
+    EXPECT_EQ(found, std::vector<std::string>{names[i]}) << bv1::Titre::State_Name(states[i]);
+  }
+}
+
 TEST_F(BillingTest, PaymentsAndCorrectionsNeverOverpayNorRefund) {
   ASSERT_TRUE(SetTariff(5000).ok());
   ASSERT_TRUE(Notify("convention.activated", "k1", ActivatedPayload("conventions/c1", "30227", 2)).ok());
