@@ -1,6 +1,9 @@
 // entctl: the command-line tool of support staff and operators for the
 // ENT-école conventions back office. Run "entctl help" for the commands.
+#include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "entctl/args.h"
 #include "entctl/client.h"
@@ -24,6 +27,48 @@ void Usage(const ent::entctl::Commands& commands) {
   std::printf("\nexit codes: 0 success, 1 the service refused or failed, 2 a command-line mistake\n");
 }
 
+// Edit distance between two command words, for "did you mean".
+size_t Distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The commands whose name starts with `noun` and a space ("dispute open", ...).
+std::vector<const ent::entctl::Command*> VerbsOf(const ent::entctl::Commands& commands,
+                                                 const std::string& noun) {
+  std::vector<const ent::entctl::Command*> out;
+  for (const auto& [name, command] : commands) {
+    if (name.rfind(noun + " ", 0) == 0) out.push_back(&command);
+  }
+  return out;
+}
+
+// "did you mean ..." for a mistyped command, or "".
+std::string Suggestion(const ent::entctl::Commands& commands, const std::string& typed) {
+  std::string best;
+  size_t best_distance = 3;  // at most two edits away
+  for (const auto& [name, command] : commands) {
+    for (const std::string& candidate : {name, name.substr(0, name.find(' '))}) {
+      const size_t d = Distance(typed, candidate);
+      if (d < best_distance) {
+        best_distance = d;
+        best = candidate;
+      }
+    }
+  }
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -32,12 +77,22 @@ int main(int argc, char** argv) {
   ent::entctl::AddDisputeCommands(commands);
   ent::entctl::AddBillingCommands(commands);
 
-  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle", "failed"});
+  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle", "failed", "help"});
   if (!args.ok()) return ent::entctl::internal::UsageError(args.status());
-  const auto& words = args->positional();
-  if (words.empty() || words[0] == "help" || args->Has("help")) {
+  std::vector<std::string> words = args->positional();
+  bool help = args->Has("help") || std::find(words.begin(), words.end(), "-h") != words.end();
+  words.erase(std::remove(words.begin(), words.end(), "-h"), words.end());
+  if (!words.empty() && words[0] == "help") {  // "entctl help [NOUN [VERB]]"
+    help = true;
+    words.erase(words.begin());
+    if (words.empty()) {
+      Usage(commands);
+      return 0;
+    }
+  }
+  if (words.empty()) {
     Usage(commands);
-    return words.empty() && !args->Has("help") ? 2 : 0;
+    return help ? 0 : 2;
   }
   // One-word commands ("deadlines", "statement") or "noun verb".
   const ent::entctl::Command* command = nullptr;
@@ -49,9 +104,27 @@ int main(int argc, char** argv) {
     command = &commands.at(words[0]);
     consumed = 1;
   }
-  if (command == nullptr) {
-    std::fprintf(stderr, "entctl: unknown command '%s'; run 'entctl help'\n", words[0].c_str());
+  if (command == nullptr || (help && consumed < 2 && !VerbsOf(commands, words[0]).empty())) {
+    // A noun alone, a noun with an unknown verb, or help on a noun: its verbs.
+    const auto verbs = VerbsOf(commands, words[0]);
+    if (!verbs.empty()) {
+      std::FILE* out = help ? stdout : stderr;
+      if (!help && words.size() >= 2) {
+        std::fprintf(out, "entctl: '%s' has no verb '%s'%s; its verbs:\n", words[0].c_str(),
+                     words[1].c_str(), Suggestion(commands, words[0] + " " + words[1]).c_str());
+      } else if (!help) {
+        std::fprintf(out, "entctl: '%s' needs a verb:\n", words[0].c_str());
+      }
+      for (const auto* verb : verbs) std::fprintf(out, "  %s\n", verb->usage.c_str());
+      return help ? 0 : 2;
+    }
+    std::fprintf(stderr, "entctl: unknown command '%s'%s; run 'entctl help'\n", words[0].c_str(),
+                 Suggestion(commands, words[0]).c_str());
     return 2;
+  }
+  if (help) {
+    std::printf("%s\n", command->usage.c_str());
+    return 0;
   }
   for (int i = 0; i < consumed; ++i) (void)args->Next("command");
   auto settings = ent::entctl::LoadSettings(*args);

@@ -182,6 +182,33 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// Help everywhere: --help, -h and "help" at the top, for a noun and for a
+// command; a noun alone lists its verbs; a typo gets a suggestion.
+TEST_F(EntctlTest, HelpForEveryLevelAndSuggestionsForTypos) {
+  for (const char* help : {"--help", "-h", "help"}) {
+    Outcome r = EntctlWith(help);
+    EXPECT_EQ(r.exit_code, 0) << help << "\n" << r.out;
+    EXPECT_THAT(r.out, HasSubstr("usage: entctl")) << help;
+  }
+  Outcome r = EntctlWith("help dispute");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("dispute open CONVENTION"));
+  EXPECT_THAT(r.out, HasSubstr("dispute withdraw NAME"));
+  r = EntctlWith("dispute open --help");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("--grievances"));
+  r = EntctlWith("dispute");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("'dispute' needs a verb"));
+  EXPECT_THAT(r.out, HasSubstr("dispute terminate NAME"));
+  r = EntctlWith("convention shw conventions/30227-2021");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("did you mean 'convention show'?"));
+  r = EntctlWith("disput open");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("did you mean 'dispute'?"));
+}
+
 // Operators see parked timers and retry them; others may not.
 TEST_F(EntctlTest, TimersListAndRetry) {
   Outcome r = Entctl(TestPrincipals::kSupport, "timers list --failed");
