@@ -154,6 +154,13 @@ struct TitreAccount {
   TitreState state() const;
 };
 
+// What a billing campaign for a school year did.
+struct CampaignResult {
+  std::vector<std::string> issued;                          // titre names
+  std::vector<std::pair<std::string, std::string>> skipped;  // (convention, reason)
+  int64_t issued_total_cents = 0;
+};
+
 // Why `c` owes nothing (more) for `year`, or OK when a titre may be due.
 absl::Status CheckBillable(const BillableConvention& c, SchoolYear year);
 

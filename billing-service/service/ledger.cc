@@ -14,6 +14,7 @@
 #include "common/idempotency.h"
 #include "common/resource_names.h"
 #include "common/status_macros.h"
+#include "billing-service/store/billing_records.h"
 
 namespace ent::billing {
 namespace {
@@ -28,9 +29,8 @@ absl::StatusOr<TitreAccount> LoadTitre(BillingReader& r, int year, int64_t seque
   return std::move(*t);
 }
 
-std::string TitreAnswer(const Titre& t) { return absl::StrCat(t.year, "-", t.sequence); }
-
-absl::StatusOr<TitreAccount> TitreFromAnswer(BillingReader& r, const std::string& answer) {
+// Legacy request-log rows (release fbf17cd) of IssueTitre: "2021-1".
+absl::StatusOr<TitreAccount> TitreFromLegacyAnswer(BillingReader& r, const std::string& answer) {
   std::pair<std::string, std::string> parts = absl::StrSplit(answer, absl::MaxSplits('-', 1));
   int year = 0;
   int64_t sequence = 0;
@@ -96,24 +96,30 @@ absl::StatusOr<ConventionChange> ParseLegacyNotice(const std::string& topic,
 }  // namespace
 
 template <typename T>
-void Ledger::Run(
-    RequestContext ctx,
-    std::function<absl::StatusOr<std::pair<T, std::string>>(BillingWriter&, absl::Time)> work,
-    std::function<absl::StatusOr<T>(BillingReader&, const std::string&)> replay,
-    Callback<T> done) {
+void Ledger::Run(RequestContext ctx,
+                 std::function<absl::StatusOr<T>(BillingWriter&, absl::Time)> work,
+                 std::function<absl::StatusOr<T>(BillingReader&, const std::string&)> legacy_replay,
+                 Callback<T> done) {
   if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) return done(st);
   store_.WriteValue<T>(
       [this, ctx = std::move(ctx), work = std::move(work),
-       replay = std::move(replay)](BillingWriter& w) -> absl::StatusOr<T> {
+       legacy_replay = std::move(legacy_replay)](BillingWriter& w) -> absl::StatusOr<T> {
         ENT_ASSIGN_OR_RETURN(auto prior, FindPriorRequest<RequestRecord>(
                                              [&w](const std::string& key) { return w.FindRequest(key); },
                                              ctx.caller.name, ctx.request_id, ctx.fingerprint));
-        if (prior) return replay(w, prior->answer);
+        if (prior && prior->legacy) return legacy_replay(w, prior->answer);
+        if (prior) {
+          T first;
+          ENT_RETURN_IF_ERROR(DecodeAnswer(prior->answer, &first));
+          return first;
+        }
         const absl::Time now = clock_.Now();
-        ENT_ASSIGN_OR_RETURN(auto result, work(w, now));
+        ENT_ASSIGN_OR_RETURN(T result, work(w, now));
         ENT_RETURN_IF_ERROR(w.SaveRequest(
-            {ScopedRequestKey(ctx.caller.name, ctx.request_id), ctx.fingerprint, result.second}, now));
-        return std::move(result.first);
+            {ScopedRequestKey(ctx.caller.name, ctx.request_id), ctx.fingerprint,
+             EncodeAnswer(result)},
+            now));
+        return result;
       },
       std::move(done));
 }
@@ -133,7 +139,7 @@ void Ledger::SetTariff(RequestContext ctx, Tariff tariff, Callback<Tariff> done)
   const SchoolYear year = tariff.school_year;
   Run<Tariff>(
       std::move(ctx),
-      [tariff = std::move(tariff)](BillingWriter& w, absl::Time) -> absl::StatusOr<std::pair<Tariff, std::string>> {
+      [tariff = std::move(tariff)](BillingWriter& w, absl::Time) -> absl::StatusOr<Tariff> {
         ENT_ASSIGN_OR_RETURN(std::optional<Tariff> current, w.GetTariff(tariff.school_year));
         if (current && current->locked) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -143,7 +149,7 @@ void Ledger::SetTariff(RequestContext ctx, Tariff tariff, Callback<Tariff> done)
         Tariff next = tariff;
         next.version = current ? current->version + 1 : 1;
         ENT_RETURN_IF_ERROR(w.PutTariff(next));
-        return std::make_pair(next, next.school_year.ToString());
+        return next;
       },
       [year](BillingReader& r, const std::string&) -> absl::StatusOr<Tariff> {
         ENT_ASSIGN_OR_RETURN(auto t, r.GetTariff(year));
@@ -196,7 +202,7 @@ void Ledger::IssueTitre(RequestContext ctx, std::string convention, SchoolYear y
   Run<TitreAccount>(
       std::move(ctx),
       [this, convention = std::move(convention), year](
-          BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<TitreAccount, std::string>> {
+          BillingWriter& w, absl::Time now) -> absl::StatusOr<TitreAccount> {
         ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(year));
         if (!tariff) {
           return FailedPreconditionWithReason(
@@ -213,28 +219,22 @@ void Ledger::IssueTitre(RequestContext ctx, std::string convention, SchoolYear y
         }
         std::string why_not;
         ENT_ASSIGN_OR_RETURN(std::optional<Titre> issued, IssueDue(w, *c, *tariff, now, &why_not));
-        if (issued) {
-          TitreAccount a{std::move(*issued), {}, {}};
-          std::string answer = TitreAnswer(a.titre);
-          return std::make_pair(std::move(a), std::move(answer));
-        }
+        if (issued) return TitreAccount{std::move(*issued), {}, {}};
         // Idempotent: nothing new is due; the latest titre comes back.
         ENT_ASSIGN_OR_RETURN(std::vector<TitreAccount> existing, w.TitresOf(convention, year));
         if (existing.empty()) {
           return FailedPreconditionWithReason(why_not, kReasonNothingDue, kErrorDomain);
         }
-        std::string answer = TitreAnswer(existing.back().titre);
-        return std::make_pair(std::move(existing.back()), std::move(answer));
+        return std::move(existing.back());
       },
-      TitreFromAnswer, std::move(done));
+      TitreFromLegacyAnswer, std::move(done));
 }
 
 void Ledger::RunCampaign(RequestContext ctx, SchoolYear year, Callback<CampaignResult> done) {
   if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
   Run<CampaignResult>(
       std::move(ctx),
-      [this, year](BillingWriter& w, absl::Time now)
-          -> absl::StatusOr<std::pair<CampaignResult, std::string>> {
+      [this, year](BillingWriter& w, absl::Time now) -> absl::StatusOr<CampaignResult> {
         ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(year));
         if (!tariff) {
           return absl::FailedPreconditionError(
@@ -242,21 +242,17 @@ void Ledger::RunCampaign(RequestContext ctx, SchoolYear year, Callback<CampaignR
         }
         ENT_ASSIGN_OR_RETURN(std::vector<BillableConvention> conventions, w.ConventionsOfYear(year));
         CampaignResult result;
-        json answer = {{"issued", json::array()}, {"skipped", json::array()}};
         for (const BillableConvention& c : conventions) {
           std::string why_not;
           ENT_ASSIGN_OR_RETURN(std::optional<Titre> t, IssueDue(w, c, *tariff, now, &why_not));
           if (t) {
             result.issued.push_back(t->Name());
             result.issued_total_cents += t->total_cents;
-            answer["issued"].push_back(t->Name());
           } else {
             result.skipped.emplace_back(c.convention, why_not);
-            answer["skipped"].push_back({c.convention, why_not});
           }
         }
-        answer["total"] = result.issued_total_cents;
-        return std::make_pair(std::move(result), answer.dump());
+        return result;
       },
       [](BillingReader&, const std::string& text) -> absl::StatusOr<CampaignResult> {
         try {
@@ -312,12 +308,12 @@ void Ledger::RecordPayment(RequestContext ctx, int year, int64_t sequence, Payme
   Run<Payment>(
       std::move(ctx),
       [year, sequence, payment = std::move(payment)](
-          BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<Payment, std::string>> {
+          BillingWriter& w, absl::Time now) -> absl::StatusOr<Payment> {
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
         ENT_RETURN_IF_ERROR(CheckPayment(a, payment, ParisDate(now)));
         Payment p = payment;
         ENT_ASSIGN_OR_RETURN(p.id, w.InsertPayment(year, sequence, p, now));
-        return std::make_pair(p, absl::StrCat(p.id));
+        return p;
       },
       [year, sequence](BillingReader& r, const std::string& answer) -> absl::StatusOr<Payment> {
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(r, year, sequence));
@@ -335,13 +331,13 @@ void Ledger::CreateCorrection(RequestContext ctx, int year, int64_t sequence, Co
   Run<Correction>(
       std::move(ctx),
       [year, sequence, correction = std::move(correction)](
-          BillingWriter& w, absl::Time now) -> absl::StatusOr<std::pair<Correction, std::string>> {
+          BillingWriter& w, absl::Time now) -> absl::StatusOr<Correction> {
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
         Correction c = correction;
         c.date = ParisDate(now);
         ENT_RETURN_IF_ERROR(CheckCorrection(a, c));
         ENT_ASSIGN_OR_RETURN(c.id, w.InsertCorrection(year, sequence, c, now));
-        return std::make_pair(c, absl::StrCat(c.id));
+        return c;
       },
       [year, sequence](BillingReader& r, const std::string& answer) -> absl::StatusOr<Correction> {
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(r, year, sequence));

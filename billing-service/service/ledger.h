@@ -34,12 +34,6 @@ struct RequestContext {
   Principal caller;
 };
 
-struct CampaignResult {
-  std::vector<std::string> issued;                          // titre names
-  std::vector<std::pair<std::string, std::string>> skipped;  // (convention, reason)
-  int64_t issued_total_cents = 0;
-};
-
 struct Statement {
   std::string commune_insee;
   std::vector<TitreAccount> titres;
@@ -92,12 +86,13 @@ class Ledger {
   void Apply(RequestContext ctx, std::string idempotency_key, std::string topic,
              absl::StatusOr<ConventionChange> change, Callback<bool> done);
 
-  // Runs `work` once per request_id: it returns the value and a short text
-  // (`answer`) from which `replay` rebuilds the value for a retry.
+  // Runs `work` once per request_id and stores its answer; a retry gets that
+  // first answer back as it was (Stripe's idempotency keys). Request-log rows
+  // of release fbf17cd hold a reference instead, which `legacy_replay`
+  // resolves against the current state (until retention prunes them).
   template <typename T>
-  void Run(RequestContext ctx,
-           std::function<absl::StatusOr<std::pair<T, std::string>>(BillingWriter&, absl::Time)> work,
-           std::function<absl::StatusOr<T>(BillingReader&, const std::string&)> replay,
+  void Run(RequestContext ctx, std::function<absl::StatusOr<T>(BillingWriter&, absl::Time)> work,
+           std::function<absl::StatusOr<T>(BillingReader&, const std::string&)> legacy_replay,
            Callback<T> done);
 
   // Issues what is due for one convention inside a transaction; nullopt

@@ -24,11 +24,14 @@ struct TitreFilter {
   std::optional<TitreState> state;
 };
 
-// The first answer to a mutating request, by reference.
+// The first answer to a mutating request.
 struct RequestRecord {
   std::string request_id;
   std::string fingerprint;
-  std::string answer;  // what the service needs to rebuild the answer
+  // A StoredAnswerRecord (billing_records.h); in rows of release fbf17cd
+  // (`legacy`), a reference from which the answer is rebuilt.
+  std::string answer;
+  bool legacy = false;
 };
 
 class BillingReader {

@@ -1,8 +1,7 @@
 #include "billing-service/store/sqlite_billing_store.h"
 
-#include <nlohmann/json.hpp>
-
 #include "billing-service/store/billing_records.h"
+#include "billing-service/store/legacy_json_records.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -10,10 +9,36 @@
 namespace ent::billing {
 namespace {
 
-using nlohmann::json;
+absl::Status ReencodeLegacyRecords(sqlite::Connection& conn) {
+  ENT_RETURN_IF_ERROR(sqlite::RewriteRows(
+      conn, "SELECT convention, body FROM conventions WHERE typeof(body) = 'text'", 1,
+      "UPDATE conventions SET body = ?1 WHERE convention = ?2",
+      [](const std::vector<std::string>& row) -> absl::StatusOr<std::string> {
+        ENT_ASSIGN_OR_RETURN(BillableConvention c, DecodeLegacyConvention(row[1]));
+        return EncodeConvention(c);
+      }));
+  // An issued titre never changes: its guard is lifted for this one rewrite
+  // of the encoding (same content), inside the migration's transaction.
+  ENT_RETURN_IF_ERROR(conn.Exec("DROP TRIGGER titres_no_update"));
+  ENT_RETURN_IF_ERROR(sqlite::RewriteRows(
+      conn,
+      "SELECT CAST(year AS TEXT), CAST(sequence AS TEXT), body FROM titres "
+      "WHERE typeof(body) = 'text'",
+      2,
+      "UPDATE titres SET body = ?1 WHERE year = CAST(?2 AS INTEGER) AND "
+      "sequence = CAST(?3 AS INTEGER)",
+      [](const std::vector<std::string>& row) -> absl::StatusOr<std::string> {
+        Titre t;
+        ENT_RETURN_IF_ERROR(DecodeLegacyTitreBody(row[2], t));
+        return EncodeTitreBody(t);
+      }));
+  return conn.Exec(
+      "CREATE TRIGGER titres_no_update BEFORE UPDATE ON titres "
+      "BEGIN SELECT RAISE(ABORT, 'an issued titre never changes: use a correction'); END;");
+}
 
-const std::vector<std::string>& Migrations() {
-  static const auto* const migrations = new std::vector<std::string>{R"sql(
+const std::vector<sqlite::Migration>& Migrations() {
+  static const auto* const migrations = new std::vector<sqlite::Migration>{R"sql(
 CREATE TABLE tariffs (
   school_year      TEXT PRIMARY KEY,
   unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents > 0),
@@ -123,7 +148,23 @@ CREATE TABLE request_log (
 ) WITHOUT ROWID;
 )sql",
       // 2: retention (PruneBefore) by age.
-      "CREATE INDEX request_log_by_time ON request_log (time_us);"};
+      "CREATE INDEX request_log_by_time ON request_log (time_us);",
+      // 3: records at rest become binary protobuf (records.proto); the JSON
+      // rows of earlier releases are re-encoded once, here. Stored answers
+      // of earlier releases are references, left as they are (text).
+      sqlite::Migration(R"sql(
+CREATE TABLE record_formats (
+  table_name  TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  message     TEXT NOT NULL,  -- protobuf message type of the column's bytes
+  PRIMARY KEY (table_name, column_name)
+) WITHOUT ROWID;
+INSERT INTO record_formats VALUES
+  ('conventions', 'body', 'ent.billing.storage.v1.BillableConventionRecord'),
+  ('titres', 'body', 'ent.billing.storage.v1.TitreBodyRecord'),
+  ('request_log', 'answer', 'ent.billing.storage.v1.StoredAnswerRecord (text: a reference, release fbf17cd)');
+)sql",
+                        ReencodeLegacyRecords)};
   return *migrations;
 }
 
@@ -260,7 +301,7 @@ class SqliteTx final : public BillingWriter {
     stmt.Bind(1, c.convention)
         .Bind(2, c.debtor.insee_code)
         .Bind(3, c.school_year.ToString())
-        .Bind(4, EncodeConvention(c));
+        .BindBlob(4, EncodeConvention(c));
     return stmt.Run();
   }
 
@@ -291,7 +332,7 @@ class SqliteTx final : public BillingWriter {
         .Bind(5, t.debtor.insee_code)
         .Bind(6, static_cast<int64_t>(t.kind))
         .Bind(7, t.total_cents)
-        .Bind(8, EncodeTitreBody(t))
+        .BindBlob(8, EncodeTitreBody(t))
         .Bind(9, absl::ToUnixMicros(t.create_time));
     ENT_RETURN_IF_ERROR(stmt.Run());
     for (size_t i = 0; i < t.lines.size(); ++i) {
@@ -357,19 +398,26 @@ class SqliteTx final : public BillingWriter {
   }
 
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& id) override {
-    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT fingerprint, answer FROM request_log "
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT fingerprint, answer, "
+                                                  "typeof(answer) = 'text' FROM request_log "
                                                   "WHERE request_id = ?1"));
     stmt.Bind(1, id);
     ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return std::optional<RequestRecord>();
-    return std::optional<RequestRecord>(RequestRecord{id, stmt.ColumnText(0), stmt.ColumnText(1)});
+    return std::optional<RequestRecord>(
+        RequestRecord{id, stmt.ColumnText(0), stmt.ColumnText(1), stmt.ColumnInt64(2) != 0});
   }
 
   absl::Status SaveRequest(const RequestRecord& r, absl::Time now) override {
     ENT_ASSIGN_OR_RETURN(auto stmt,
                          conn_.Prepare("INSERT INTO request_log (request_id, fingerprint, answer, "
                                        "time_us) VALUES (?1, ?2, ?3, ?4)"));
-    stmt.Bind(1, r.request_id).Bind(2, r.fingerprint).Bind(3, r.answer).Bind(4, absl::ToUnixMicros(now));
+    stmt.Bind(1, r.request_id).Bind(2, r.fingerprint).Bind(4, absl::ToUnixMicros(now));
+    if (r.legacy) {
+      stmt.Bind(3, r.answer);
+    } else {
+      stmt.BindBlob(3, r.answer);
+    }
     return stmt.Run();
   }
 

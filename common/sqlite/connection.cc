@@ -1,5 +1,8 @@
 #include "common/sqlite/connection.h"
 
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+
 #include "common/sqlite/test_vfs.h"
 
 #include <sqlite3.h>
@@ -145,7 +148,7 @@ bool Statement::ColumnIsNull(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
-absl::Status ApplyMigrations(Connection& conn, const std::vector<std::string>& migrations) {
+absl::Status ApplyMigrations(Connection& conn, const std::vector<Migration>& migrations) {
   int64_t current = 0;
   {
     auto version_stmt = conn.Prepare("PRAGMA user_version");
@@ -161,7 +164,8 @@ absl::Status ApplyMigrations(Connection& conn, const std::vector<std::string>& m
   }
   for (size_t v = static_cast<size_t>(current); v < migrations.size(); ++v) {
     if (auto st = conn.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
-    absl::Status st = conn.Exec(migrations[v]);
+    absl::Status st = conn.Exec(migrations[v].sql);
+    if (st.ok() && migrations[v].code) st = migrations[v].code(conn);
     if (st.ok()) st = conn.Exec(absl::StrCat("PRAGMA user_version=", v + 1));
     if (st.ok()) st = conn.Exec("COMMIT");
     if (!st.ok()) {
@@ -170,6 +174,38 @@ absl::Status ApplyMigrations(Connection& conn, const std::vector<std::string>& m
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status RewriteRows(
+    Connection& conn, const std::string& select, int key_columns, const std::string& update,
+    const std::function<absl::StatusOr<std::string>(const std::vector<std::string>& row)>& convert) {
+  while (true) {
+    std::vector<std::vector<std::string>> rows;
+    {
+      ENT_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(absl::StrCat(select, " LIMIT 500")));
+      while (true) {
+        ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) break;
+        std::vector<std::string> values;
+        for (int i = 0; i <= key_columns; ++i) values.push_back(stmt.ColumnText(i));
+        rows.push_back(std::move(values));
+      }
+    }
+    if (rows.empty()) return absl::OkStatus();
+    for (const auto& row : rows) {
+      absl::StatusOr<std::string> value = convert(row);
+      if (!value.ok()) {
+        std::vector<std::string> key(row.begin(), row.begin() + key_columns);
+        return absl::InternalError(absl::StrCat("cannot rewrite the row (",
+                                                absl::StrJoin(key, ", "), "): ",
+                                                value.status().message()));
+      }
+      ENT_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(update));
+      stmt.BindBlob(1, *value);
+      for (int i = 0; i < key_columns; ++i) stmt.Bind(i + 2, row[i]);
+      ENT_RETURN_IF_ERROR(stmt.Run());
+    }
+  }
 }
 
 }  // namespace ent::sqlite

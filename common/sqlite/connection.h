@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -89,10 +91,33 @@ class Connection {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
-// Applies `migrations[i]` for every i >= PRAGMA user_version, each in its own
-// transaction, and records the new version. Fails if the database is newer
-// than the code.
-absl::Status ApplyMigrations(Connection& conn, const std::vector<std::string>& migrations);
+// One step of a database's schema: SQL, then optionally code that rewrites
+// rows SQL cannot (e.g. re-encoding stored records), in the same transaction.
+struct Migration {
+  using Step = std::function<absl::Status(Connection&)>;
+  Migration(std::string sql_text) : sql(std::move(sql_text)) {}  // NOLINT: implicit by design
+  Migration(const char* sql_text) : sql(sql_text) {}             // NOLINT
+  Migration(std::string sql_text, Step code_step)
+      : sql(std::move(sql_text)), code(std::move(code_step)) {}
+  std::string sql;
+  Step code;  // may be empty
+};
+
+// Applies `migrations[i]` (its SQL, then its code) for every i >= PRAGMA
+// user_version, each in its own transaction, and records the new version.
+// Fails if the database is newer than the code. REQUIRES: no other
+// connection writes meanwhile (start-up, before the writer thread runs).
+absl::Status ApplyMigrations(Connection& conn, const std::vector<Migration>& migrations);
+
+// For migrations that rewrite a column in code: repeatedly runs `select`
+// (which returns key columns, then the value to convert, and must stop
+// matching a row once it is rewritten, e.g. `WHERE typeof(body) = 'text'`)
+// in batches of 500, converts each row's value with `convert`, and runs
+// `update` bound with (1 = the new value as a blob, 2.. = the key columns).
+// A row that does not convert fails the whole rewrite, naming its key.
+absl::Status RewriteRows(
+    Connection& conn, const std::string& select, int key_columns, const std::string& update,
+    const std::function<absl::StatusOr<std::string>(const std::vector<std::string>& row)>& convert);
 
 }  // namespace ent::sqlite
 

@@ -37,7 +37,7 @@ class Database {
  public:
   struct Options {
     std::string path;
-    std::vector<std::string> migrations;
+    std::vector<Migration> migrations;
     int readers = 2;         // reader threads, for ReadAsync
     int inline_readers = 8;  // connections lent by ReadNow
     int max_batch = 512;

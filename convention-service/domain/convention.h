@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "common/civil_date.h"
 #include "common/identifiers.h"
+#include "workflow/calendar/legal_calendar.h"
 
 namespace ent::convention {
 
@@ -73,6 +74,10 @@ struct Deliberation {
   CivilDate posted_date;
   std::string acknowledgement_id;
   std::optional<CivilDate> stated_end_date;
+  // The window for an appeal before the administrative court: 2 months,
+  // délai franc, from the enforceable date; computed and stored when the
+  // deliberation is recorded (DESIGN §3.4).
+  std::optional<workflow::Deadline> appeal_deadline;
 
   // Enforceable ("exécutoire") on the later of transmission and posting.
   CivilDate EnforceableDate() const { return std::max(transmitted_date, posted_date); }

@@ -193,6 +193,11 @@ absl::StatusOr<std::vector<Event>> Supersede(Convention& predecessor, const Conv
        {"last_day_in_force", old_last, FormatIsoDate(last_day)}})};
 }
 
+workflow::Deadline AppealDeadline(const Deliberation& d) {
+  static const workflow::LegalCalendar* const calendar = new workflow::LegalCalendar();
+  return calendar->AddMonthsFranc(d.EnforceableDate(), 2);
+}
+
 absl::StatusOr<std::vector<Event>> RecordDeliberation(Convention& c, const Deliberation& d) {
   if (c.state == State::kCancelled) {
     return Forbidden(c, "record a deliberation on", "the draft was cancelled");
@@ -204,6 +209,7 @@ absl::StatusOr<std::vector<Event>> RecordDeliberation(Convention& c, const Delib
   const std::string old_value =
       c.deliberation ? absl::StrCat("n° ", c.deliberation->number) : std::string();
   c.deliberation = d;
+  c.deliberation->appeal_deadline = AppealDeadline(d);
   return std::vector<Event>{MakeEvent(
       c, EventType::kDeliberationRecorded,
       absl::StrCat("deliberation n° ", d.number, " of ", FormatIsoDate(d.session_date),

@@ -44,7 +44,13 @@ absl::StatusOr<const Convention*> ActivationConflict(const Convention& c,
 // Ends `predecessor` on the day before `successor` takes effect.
 absl::StatusOr<std::vector<Event>> Supersede(Convention& predecessor, const Convention& successor);
 
+// Records `d` (replacing an earlier one until the commune has signed), with
+// its appeal deadline computed now and stored with it.
 absl::StatusOr<std::vector<Event>> RecordDeliberation(Convention& c, const Deliberation& d);
+
+// The deliberation's appeal window before the administrative court: 2 months,
+// délai franc, from its enforceable date (national calendar).
+workflow::Deadline AppealDeadline(const Deliberation& d);
 
 // In DRAFT, an edit of the annex (`amendment_date` must be empty); once
 // ACTIVE, an amendment dated `amendment_date` (default `today`).

@@ -166,8 +166,7 @@ void ToProto(const Convention& c, v1::Convention* out) {
     p->set_acknowledgement_id(d.acknowledgement_id);
     if (d.stated_end_date) DateToProto(*d.stated_end_date, p->mutable_stated_end_date());
     DateToProto(d.EnforceableDate(), p->mutable_enforceable_date());
-    static const workflow::LegalCalendar* const calendar = new workflow::LegalCalendar();
-    ToProto(calendar->AddMonthsFranc(d.EnforceableDate(), 2), p->mutable_appeal_deadline());
+    ToProto(d.appeal_deadline ? *d.appeal_deadline : AppealDeadline(d), p->mutable_appeal_deadline());
   }
   for (const auto& s : c.signatures) {
     auto* sig = out->add_signatures();

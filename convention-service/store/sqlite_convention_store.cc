@@ -1,15 +1,78 @@
 #include "convention-service/store/sqlite_convention_store.h"
 
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "convention-service/store/convention_json.h"
+#include "convention-service/domain/lifecycle.h"
+#include "convention-service/store/convention_records.h"
+#include "convention-service/store/legacy_json_records.h"
 #include "workflow/timers/sqlite_timer_table.h"
 
 namespace ent::convention {
 namespace {
 
-const std::vector<std::string>& Migrations() {
-  static const auto* const migrations = new std::vector<std::string>{
+// A JSON array of strings, bound to SQL as a json_each() argument.
+std::string EncodeStrings(const std::vector<std::string>& values) {
+  return nlohmann::json(values).dump();
+}
+
+absl::Status ReencodeLegacyRecords(sqlite::Connection& conn) {
+  ENT_RETURN_IF_ERROR(sqlite::RewriteRows(
+      conn, "SELECT id, body FROM conventions WHERE typeof(body) = 'text'", 1,
+      "UPDATE conventions SET body = ?1 WHERE id = ?2",
+      [](const std::vector<std::string>& row) -> absl::StatusOr<std::string> {
+        ENT_ASSIGN_OR_RETURN(Convention c, DecodeLegacyConvention(row[1]));
+        // Stored since this release; computed as the old release displayed it.
+        if (c.deliberation) c.deliberation->appeal_deadline = AppealDeadline(*c.deliberation);
+        return EncodeConvention(c);
+      }));
+  ENT_RETURN_IF_ERROR(sqlite::RewriteRows(
+      conn,
+      "SELECT convention_id, CAST(number AS TEXT), body FROM disputes "
+      "WHERE typeof(body) = 'text'",
+      2, "UPDATE disputes SET body = ?1 WHERE convention_id = ?2 AND number = CAST(?3 AS INTEGER)",
+      [](const std::vector<std::string>& row) -> absl::StatusOr<std::string> {
+        ENT_ASSIGN_OR_RETURN(Dispute d, DecodeLegacyDispute(row[2]));
+        return EncodeDispute(d);
+      }));
+  ENT_RETURN_IF_ERROR(sqlite::RewriteRows(
+      conn,
+      "SELECT request_id, response_kind || ':' || response FROM request_log "
+      "WHERE typeof(response) = 'text'",
+      1, "UPDATE request_log SET response = ?1 WHERE request_id = ?2",
+      [](const std::vector<std::string>& row) -> absl::StatusOr<std::string> {
+        const size_t colon = row[1].find(':');
+        const std::string kind = row[1].substr(0, colon);
+        const std::string text = row[1].substr(colon + 1);
+        if (kind == "dispute") {
+          ENT_ASSIGN_OR_RETURN(Dispute d, DecodeLegacyDispute(text));
+          return EncodeResponse(Response(std::move(d)));
+        }
+        ENT_ASSIGN_OR_RETURN(Convention c, DecodeLegacyConvention(text));
+        return EncodeResponse(Response(std::move(c)));
+      }));
+  // The history is append-only: its guard is lifted for this one rewrite of
+  // the encoding (same content), inside the migration's transaction.
+  ENT_RETURN_IF_ERROR(conn.Exec("DROP TRIGGER convention_events_no_update"));
+  ENT_RETURN_IF_ERROR(sqlite::RewriteRows(
+      conn,
+      "SELECT CAST(sequence AS TEXT), changes FROM convention_events "
+      "WHERE typeof(changes) = 'text'",
+      1, "UPDATE convention_events SET changes = ?1 WHERE sequence = CAST(?2 AS INTEGER)",
+      [](const std::vector<std::string>& row) -> absl::StatusOr<std::string> {
+        ENT_ASSIGN_OR_RETURN(std::vector<FieldChange> changes, DecodeLegacyChanges(row[1]));
+        return EncodeChanges(changes);
+      }));
+  return conn.Exec(
+      "CREATE TRIGGER convention_events_no_update BEFORE UPDATE ON convention_events "
+      "BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;");
+}
+
+const std::vector<sqlite::Migration>& Migrations() {
+  static const auto* const migrations = new std::vector<sqlite::Migration>{
       // 1: conventions, their history, the responses kept for retries,
       // disputes, and the workflow's durable timers.
       std::string(R"sql(
@@ -85,6 +148,23 @@ UPDATE workflow_timers SET from_day = COALESCE((
 CREATE INDEX request_log_by_time ON request_log (time_us);
 CREATE INDEX workflow_outbox_delivered ON workflow_outbox (state, delivered_us);
 )sql",
+      // 5: records at rest become binary protobuf (records.proto); the JSON
+      // rows of earlier releases are re-encoded once, here.
+      sqlite::Migration(R"sql(
+CREATE TABLE record_formats (
+  table_name  TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  message     TEXT NOT NULL,  -- protobuf message type of the column's bytes
+  PRIMARY KEY (table_name, column_name)
+) WITHOUT ROWID;
+INSERT INTO record_formats VALUES
+  ('conventions', 'body', 'ent.convention.storage.v1.ConventionRecord'),
+  ('disputes', 'body', 'ent.convention.storage.v1.DisputeRecord'),
+  ('convention_events', 'changes', 'ent.convention.storage.v1.EventChangesRecord'),
+  ('request_log', 'response', 'ent.convention.storage.v1.StoredResponseRecord'),
+  ('workflow_outbox', 'payload', 'ent.billing.v1.ConventionNotice (protobuf JSON)');
+)sql",
+                        ReencodeLegacyRecords),
   };
   return *migrations;
 }
@@ -182,7 +262,7 @@ class SqliteTx final : public ConventionWriter {
         .Bind(3, c.school_year.ToString())
         .Bind(4, static_cast<int64_t>(c.state))
         .Bind(5, c.version)
-        .Bind(6, Encoded(c));
+        .BindBlob(6, EncodeConvention(c));
     ENT_RETURN_IF_ERROR(stmt.Run());
     if (puts_ != nullptr) puts_->push_back(std::make_shared<const Convention>(c));
     return absl::OkStatus();
@@ -201,7 +281,7 @@ class SqliteTx final : public ConventionWriter {
         .Bind(4, r.actor)
         .Bind(5, r.request_id)
         .Bind(6, r.event.description)
-        .Bind(7, EncodeChanges(r.event.changes))
+        .BindBlob(7, EncodeChanges(r.event.changes))
         .Bind(8, static_cast<int64_t>(r.event.state));
     ENT_RETURN_IF_ERROR(stmt.Run());
     return conn_.LastInsertRowId();
@@ -215,11 +295,7 @@ class SqliteTx final : public ConventionWriter {
     ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return std::optional<StoredResponse>();
     StoredResponse out{request_id, stmt.ColumnText(0), Convention()};
-    if (stmt.ColumnText(1) == "dispute") {
-      ENT_ASSIGN_OR_RETURN(out.response, DecodeDispute(stmt.ColumnText(2)));
-    } else {
-      ENT_ASSIGN_OR_RETURN(out.response, DecodeConvention(stmt.ColumnText(2)));
-    }
+    ENT_ASSIGN_OR_RETURN(out.response, DecodeResponse(stmt.ColumnText(2)));
     return std::optional<StoredResponse>(std::move(out));
   }
 
@@ -229,11 +305,8 @@ class SqliteTx final : public ConventionWriter {
                                        "response_kind, response, time_us) "
                                        "VALUES (?1, ?2, ?3, ?4, ?5)"));
     stmt.Bind(1, r.request_id).Bind(2, r.fingerprint).Bind(5, absl::ToUnixMicros(time));
-    if (const Dispute* d = std::get_if<Dispute>(&r.response)) {
-      stmt.Bind(3, "dispute").Bind(4, EncodeDispute(*d));
-    } else {
-      stmt.Bind(3, "convention").Bind(4, Encoded(std::get<Convention>(r.response)));
-    }
+    stmt.Bind(3, std::holds_alternative<Dispute>(r.response) ? "dispute" : "convention")
+        .BindBlob(4, EncodeResponse(r.response));
     return stmt.Run();
   }
 
@@ -254,7 +327,7 @@ class SqliteTx final : public ConventionWriter {
         .Bind(4, static_cast<int64_t>(d.state))
         .Bind(5, deadline)
         .Bind(6, d.version)
-        .Bind(7, EncodeDispute(d));
+        .BindBlob(7, EncodeDispute(d));
     return stmt.Run();
   }
 
@@ -314,7 +387,6 @@ class SqliteTx final : public ConventionWriter {
     ENT_RETURN_IF_ERROR(RunCached("ROLLBACK TO isolated"));
     ENT_RETURN_IF_ERROR(RunCached("RELEASE isolated"));
     if (puts_ != nullptr) puts_->resize(puts_before);
-    last_encoded_version_ = -1;
     return st;
   }
 
@@ -340,23 +412,9 @@ class SqliteTx final : public ConventionWriter {
     return stmt.Run();
   }
 
-  // (a command stores its result both as the convention and as the response
-  // kept for retries).
-  const std::string& Encoded(const Convention& c) {
-    if (last_encoded_id_ != c.id || last_encoded_version_ != c.version) {
-      last_encoded_ = EncodeConvention(c);
-      last_encoded_id_ = c.id;
-      last_encoded_version_ = c.version;
-    }
-    return last_encoded_;
-  }
-
   sqlite::Connection& conn_;
   workflow::SqliteTimerTable timers_{conn_};
   workflow::SqliteOutboxWriter outbox_{conn_};
-  std::string last_encoded_id_;
-  int64_t last_encoded_version_ = -1;
-  std::string last_encoded_;
   ConventionCache* const cache_;
   std::vector<std::shared_ptr<const Convention>>* const puts_;
 };
