@@ -24,6 +24,23 @@ absl::StatusOr<std::optional<CivilDate>> DateFromProto(const google::type::Date&
   return date;
 }
 
+std::optional<CivilDate> DateFromRequest(const google::type::Date& d, const std::string& field,
+                                         FieldViolations& v) {
+  if (d.year() == 0 && d.month() == 0 && d.day() == 0) return std::nullopt;
+  std::optional<CivilDate> date = MakeDate(d.year(), d.month(), d.day());
+  if (!date) {
+    v.Add(field, absl::StrCat("is not a valid date (", d.year(), "-", d.month(), "-", d.day(),
+                              "); a full year, month and day are required"));
+  }
+  return date;
+}
+
+CivilDate RequiredDateFromRequest(const google::type::Date& d, const std::string& field,
+                                  FieldViolations& v) {
+  if (d.year() == 0 && d.month() == 0 && d.day() == 0) v.Add(field, "is required");
+  return DateFromRequest(d, field, v).value_or(CivilDate());
+}
+
 void OptionalDateToProto(const std::optional<CivilDate>& d, google::type::Date* out) {
   if (d) {
     DateToProto(*d, out);

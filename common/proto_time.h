@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/civil_date.h"
+#include "common/field_violations.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/type/date.pb.h"
 
@@ -18,6 +19,13 @@ void DateToProto(CivilDate d, google::type::Date* out);
 // An unset date (all zero) is nullopt; an impossible one (2021-02-30, a zero
 // month) is INVALID_ARGUMENT naming it.
 absl::StatusOr<std::optional<CivilDate>> DateFromProto(const google::type::Date& d);
+// A date of a request: unset (all zero) is nullopt; an impossible one is a
+// violation of `field` ("is not a valid date (2021-2-30); ...").
+std::optional<CivilDate> DateFromRequest(const google::type::Date& d, const std::string& field,
+                                         FieldViolations& v);
+// Like DateFromRequest, but an unset date is a violation too ("is required").
+CivilDate RequiredDateFromRequest(const google::type::Date& d, const std::string& field,
+                                  FieldViolations& v);
 // An optional date: set when `d` has a value, cleared otherwise.
 void OptionalDateToProto(const std::optional<CivilDate>& d, google::type::Date* out);
 

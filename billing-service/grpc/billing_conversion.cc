@@ -1,6 +1,7 @@
 #include "billing-service/grpc/billing_conversion.h"
 
 #include "common/identifiers.h"
+#include "common/proto_time.h"
 
 #include "common/resource_names.h"
 
@@ -9,16 +10,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace ent::billing {
-namespace {
-
-void DateToProto(CivilDate d, google::type::Date* out) {
-  out->set_year(static_cast<int32_t>(d.year()));
-  out->set_month(d.month());
-  out->set_day(d.day());
-}
-
-}  // namespace
-
 void ToProto(const Tariff& t, v1::Tariff* out) {
   out->set_name("tariffs/" + t.school_year.ToString());
   out->set_school_year(t.school_year.ToString());
@@ -60,7 +51,7 @@ void ToProto(const TitreAccount& a, v1::Titre* out) {
   out->set_paid_cents(a.paid_cents());
   out->set_corrected_cents(a.corrected_cents());
   out->set_balance_cents(a.balance_cents());
-  out->mutable_create_time()->set_seconds(absl::ToUnixSeconds(t.create_time));
+  TimeToProto(t.create_time, out->mutable_create_time());
 }
 
 void ToProto(const Titre& t, const Payment& p, v1::Payment* out) {
@@ -95,18 +86,12 @@ void ToProto(const Statement& s, v1::Statement* out) {
 
 namespace {
 
-CivilDate NoticeDate(const google::type::Date& d, const std::string& field, FieldViolations& v) {
-  auto date = MakeDate(d.year(), d.month(), d.day());
-  if (!date) v.Add(field, "is required: a full, existing date");
-  return date.value_or(CivilDate());
-}
-
 Enrolment NoticeSchool(const v1::ConventionNotice::School& s, const std::string& field,
                        FieldViolations& v) {
   auto uai = NormalizeUai(s.uai());
   v.AddIfError(field + ".uai", uai.status());
   return Enrolment{uai.ok() ? *uai : s.uai(), s.name(),
-                   NoticeDate(s.enrolled_date(), field + ".enrolled_date", v), std::nullopt};
+                   RequiredDateFromRequest(s.enrolled_date(), field + ".enrolled_date", v), std::nullopt};
 }
 
 }  // namespace
@@ -127,8 +112,8 @@ absl::StatusOr<ConventionChange> ChangeFromProto(const v1::ConventionNotice& n) 
       auto year = SchoolYear::Parse(n.school_year());
       v.AddIfError("notice.school_year", year.status());
       if (year.ok()) c.school_year = *year;
-      c.effective_date = NoticeDate(n.effective_date(), "notice.effective_date", v);
-      c.end_date = NoticeDate(n.end_date(), "notice.end_date", v);
+      c.effective_date = RequiredDateFromRequest(n.effective_date(), "notice.effective_date", v);
+      c.end_date = RequiredDateFromRequest(n.end_date(), "notice.end_date", v);
       c.last_day_in_force = c.end_date;
       for (int i = 0; i < n.activated().schools_size(); ++i) {
         c.schools.push_back(NoticeSchool(n.activated().schools(i),
@@ -145,7 +130,7 @@ absl::StatusOr<ConventionChange> ChangeFromProto(const v1::ConventionNotice& n) 
       change.kind = ConventionChange::Kind::kEnded;
       change.terminated = n.ended().terminated();
       change.last_day_in_force =
-          NoticeDate(n.ended().last_day_in_force(), "notice.ended.last_day_in_force", v);
+          RequiredDateFromRequest(n.ended().last_day_in_force(), "notice.ended.last_day_in_force", v);
       break;
     case v1::ConventionNotice::CHANGE_NOT_SET:
       v.Add("notice.change", "is required: activated, schools_amended or ended");

@@ -12,6 +12,7 @@
 #include "common/grpc/status_conversion.h"
 #include "common/resource_names.h"
 #include "billing-service/grpc/billing_conversion.h"
+#include "common/proto_time.h"
 
 namespace ent::billing {
 namespace {
@@ -32,12 +33,6 @@ absl::StatusOr<SchoolYear> YearOf(const std::string& text, const std::string& fi
   auto year = SchoolYear::Parse(text);
   if (!year.ok()) return InvalidField(field, std::string(year.status().message()));
   return *year;
-}
-
-CivilDate DateFromProto(const google::type::Date& d, const std::string& field, FieldViolations& v) {
-  auto date = MakeDate(d.year(), d.month(), d.day());
-  if (!date) v.Add(field, "is required: a full, existing date");
-  return date.value_or(CivilDate());
 }
 
 // Completion that fills the response with `fill(value)` and finishes the call.
@@ -209,7 +204,7 @@ grpc::ServerUnaryReactor* BillingHandler::RecordPayment(grpc::CallbackServerCont
   FieldViolations v;
   Payment p;
   p.amount_cents = req->payment().amount_cents();
-  p.received_date = DateFromProto(req->payment().received_date(), "payment.received_date", v);
+  p.received_date = RequiredDateFromRequest(req->payment().received_date(), "payment.received_date", v);
   p.reference = req->payment().reference();
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();

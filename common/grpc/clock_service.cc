@@ -8,17 +8,14 @@
 #include "common/field_violations.h"
 #include "common/grpc/call_auth.h"
 #include "common/grpc/status_conversion.h"
+#include "common/proto_time.h"
 
 namespace ent {
 namespace {
 
 namespace tv1 = ::ent::testing::v1;
 
-void SetNow(absl::Time t, tv1::GetTimeResponse* resp) {
-  const int64_t us = absl::ToUnixMicros(t);
-  resp->mutable_now()->set_seconds(us / 1000000);
-  resp->mutable_now()->set_nanos(static_cast<int32_t>((us % 1000000) * 1000));
-}
+void SetNow(absl::Time t, tv1::GetTimeResponse* resp) { TimeToProto(t, resp->mutable_now()); }
 
 grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const absl::Status& status) {
   auto* reactor = ctx->DefaultReactor();
@@ -79,8 +76,7 @@ grpc::ServerUnaryReactor* ClockServiceHandler::SetTime(grpc::CallbackServerConte
                                                        const tv1::SetTimeRequest* req,
                                                        tv1::GetTimeResponse* resp) {
   if (auto st = AuthorizeMove(*ctx, principals_); !st.ok()) return Finish(ctx, st);
-  const absl::Time target =
-      absl::FromUnixSeconds(req->time().seconds()) + absl::Nanoseconds(req->time().nanos());
+  const absl::Time target = TimeFromProto(req->time());
   if (target < clock_.Now()) {
     return Finish(ctx, FailedPreconditionOn("time", absl::StrCat(
                            "must not be before the current time ",

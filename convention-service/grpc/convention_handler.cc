@@ -200,7 +200,7 @@ grpc::ServerUnaryReactor* ConventionHandler::AddSchool(grpc::CallbackServerConte
   FieldViolations v;
   if (!req->has_school()) v.Add("school", "is required");
   School school = SchoolFromProto(req->school(), "school", v);
-  auto date = DateFromProto(req->amendment_date(), "amendment_date", v);
+  auto date = DateFromRequest(req->amendment_date(), "amendment_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
   registry_.AddSchool(ContextOf("AddSchool", *req, std::move(caller)), std::move(id),
@@ -215,7 +215,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RemoveSchool(grpc::CallbackServerCo
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   ENT_PARSE_NAME_OR_FINISH(id, req->convention(), "convention");
   FieldViolations v;
-  auto date = DateFromProto(req->amendment_date(), "amendment_date", v);
+  auto date = DateFromRequest(req->amendment_date(), "amendment_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
   registry_.RemoveSchool(ContextOf("RemoveSchool", *req, std::move(caller)), std::move(id),
@@ -230,7 +230,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RenewConvention(
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
   FieldViolations v;
-  auto end_date = DateFromProto(req->end_date(), "end_date", v);
+  auto end_date = DateFromRequest(req->end_date(), "end_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
   registry_.Renew(ContextOf("RenewConvention", *req, std::move(caller)), std::move(id), end_date,

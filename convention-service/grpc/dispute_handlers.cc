@@ -56,7 +56,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListDisputes(grpc::CallbackServerCo
       filter.state = static_cast<DisputeState>(req->state());
     }
   }
-  filter.deadline_before = DateFromProto(req->deadline_before(), "deadline_before", v);
+  filter.deadline_before = DateFromRequest(req->deadline_before(), "deadline_before", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto page_size = ResolvePageSize(req->page_size());
   if (!page_size.ok()) return FinishNow(ctx, page_size.status());
@@ -139,7 +139,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CorrectDisputeDate(
     v.Add("field", "is required: NOTICE_SENT, NOTICE_ACKNOWLEDGED, CONCILIATION_MEETING or "
                    "TERMINATION_SENT");
   }
-  const CivilDate date = RequiredDateFromProto(req->date(), "date", v);
+  const CivilDate date = RequiredDateFromRequest(req->date(), "date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
   disputes_.CorrectDate(ContextOf("CorrectDisputeDate", *req, std::move(caller)), d_convention,

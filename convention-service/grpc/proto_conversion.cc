@@ -13,12 +13,6 @@
 namespace ent::convention {
 namespace {
 
-void TimeToProto(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
-
 Party PartyFromProto(const v1::Party& p) {
   return Party{p.name(), p.address(), p.representative(), p.capacity()};
 }
@@ -31,30 +25,6 @@ void PartyToProto(const Party& p, v1::Party* out) {
 }
 
 }  // namespace
-
-std::optional<CivilDate> DateFromProto(const google::type::Date& d, const std::string& field,
-                                       FieldViolations& v) {
-  if (d.year() == 0 && d.month() == 0 && d.day() == 0) return std::nullopt;
-  auto date = MakeDate(d.year(), d.month(), d.day());
-  if (!date) {
-    v.Add(field, absl::StrCat("is not a valid date (", d.year(), "-", d.month(), "-", d.day(),
-                              "); a full year, month and day are required"));
-  }
-  return date;
-}
-
-CivilDate RequiredDateFromProto(const google::type::Date& d, const std::string& field,
-                                FieldViolations& v) {
-  const bool unset = d.year() == 0 && d.month() == 0 && d.day() == 0;
-  if (unset) v.Add(field, "is required");
-  return DateFromProto(d, field, v).value_or(CivilDate());
-}
-
-void DateToProto(CivilDate d, google::type::Date* out) {
-  out->set_year(static_cast<int32_t>(d.year()));
-  out->set_month(d.month());
-  out->set_day(d.day());
-}
 
 School SchoolFromProto(const v1::School& p, const std::string& prefix, FieldViolations& v) {
   School s;
@@ -78,7 +48,7 @@ Convention TermsFromProto(const v1::Convention& p, const std::string& prefix, Fi
   } else {
     v.AddIfError(prefix + ".school_year", year.status());
   }
-  c.end_date = RequiredDateFromProto(p.end_date(), prefix + ".end_date", v);
+  c.end_date = RequiredDateFromRequest(p.end_date(), prefix + ".end_date", v);
   for (int i = 0; i < p.schools_size(); ++i) {
     c.schools.push_back(SchoolFromProto(p.schools(i), absl::StrCat(prefix, ".schools[", i, "]"), v));
   }
@@ -101,7 +71,7 @@ Signature SignatureFromProto(const v1::Signature& p, const std::string& prefix,
   } else {
     s.party = static_cast<PartyRole>(p.party());
   }
-  s.date = RequiredDateFromProto(p.date(), prefix + ".date", v);
+  s.date = RequiredDateFromRequest(p.date(), prefix + ".date", v);
   s.signatory = p.signatory();
   s.capacity = p.capacity();
   s.place = p.place();
@@ -112,17 +82,17 @@ Deliberation DeliberationFromProto(const v1::Deliberation& p, const std::string&
                                    FieldViolations& v) {
   Deliberation d;
   d.number = p.number();
-  d.session_date = RequiredDateFromProto(p.session_date(), prefix + ".session_date", v);
+  d.session_date = RequiredDateFromRequest(p.session_date(), prefix + ".session_date", v);
   d.council_members = p.council_members();
   d.members_present = p.members_present();
   d.members_absent = p.members_absent();
   d.proxies = p.proxies();
   d.votes = p.votes();
   d.votes_for = p.votes_for();
-  d.transmitted_date = RequiredDateFromProto(p.transmitted_date(), prefix + ".transmitted_date", v);
-  d.posted_date = RequiredDateFromProto(p.posted_date(), prefix + ".posted_date", v);
+  d.transmitted_date = RequiredDateFromRequest(p.transmitted_date(), prefix + ".transmitted_date", v);
+  d.posted_date = RequiredDateFromRequest(p.posted_date(), prefix + ".posted_date", v);
   d.acknowledgement_id = p.acknowledgement_id();
-  d.stated_end_date = DateFromProto(p.stated_end_date(), prefix + ".stated_end_date", v);
+  d.stated_end_date = DateFromRequest(p.stated_end_date(), prefix + ".stated_end_date", v);
   return d;
 }
 
@@ -217,16 +187,16 @@ Dispute DisputeDraftFromProto(const v1::Dispute& p, const std::string& prefix, F
   }
   d.grievances = p.grievances();
   d.notice_reference = p.notice_reference();
-  d.notice_sent_date = RequiredDateFromProto(p.notice_sent_date(), prefix + ".notice_sent_date", v);
+  d.notice_sent_date = RequiredDateFromRequest(p.notice_sent_date(), prefix + ".notice_sent_date", v);
   d.notice_acknowledged_date =
-      DateFromProto(p.notice_acknowledged_date(), prefix + ".notice_acknowledged_date", v);
+      DateFromRequest(p.notice_acknowledged_date(), prefix + ".notice_acknowledged_date", v);
   return d;
 }
 
 Conciliation ConciliationFromProto(const v1::Conciliation& p, const std::string& prefix,
                                    FieldViolations& v) {
   Conciliation c;
-  c.meeting_date = RequiredDateFromProto(p.meeting_date(), prefix + ".meeting_date", v);
+  c.meeting_date = RequiredDateFromRequest(p.meeting_date(), prefix + ".meeting_date", v);
   if (p.outcome() == v1::CONCILIATION_OUTCOME_RESOLVED) {
     c.outcome = ConciliationOutcome::kResolved;
   } else if (p.outcome() == v1::CONCILIATION_OUTCOME_FAILED) {
@@ -248,7 +218,7 @@ Termination TerminationFromProto(const v1::Termination& p, const std::string& pr
   }
   t.reasons = p.reasons();
   t.letter_reference = p.letter_reference();
-  t.sent_date = RequiredDateFromProto(p.sent_date(), prefix + ".sent_date", v);
+  t.sent_date = RequiredDateFromRequest(p.sent_date(), prefix + ".sent_date", v);
   return t;
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/field_violations.h"
+#include "common/proto_time.h"
 #include "common/resource_names.h"
 #include "convention-service/domain/convention.h"
 #include "convention-service/domain/dispute.h"
@@ -21,13 +22,7 @@
 namespace ent::convention {
 
 
-// An unset Date (all zero) is nullopt; a set but impossible one is a violation.
-std::optional<CivilDate> DateFromProto(const google::type::Date& d, const std::string& field,
-                                       FieldViolations& v);
-// Like DateFromProto, but an unset date is a violation too.
-CivilDate RequiredDateFromProto(const google::type::Date& d, const std::string& field,
-                                FieldViolations& v);
-void DateToProto(CivilDate d, google::type::Date* out);
+
 
 
 // The terms of a convention (parties, school year, end date, schools, renews).

@@ -3,18 +3,13 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/proto_time.h"
 #include "ent/billing/v1/billing_service.pb.h"
 
 namespace ent::convention {
 namespace {
 
 using Notice = ::ent::billing::v1::ConventionNotice;
-
-void SetDate(CivilDate d, google::type::Date* out) {
-  out->set_year(static_cast<int32_t>(d.year()));
-  out->set_month(d.month());
-  out->set_day(d.day());
-}
 
 // What every notice says of its convention.
 Notice Header(const Convention& c) {
@@ -26,8 +21,8 @@ Notice Header(const Convention& c) {
   commune->set_name(c.commune.party.name);
   commune->set_address(c.commune.party.address);
   n.set_school_year(c.school_year.ToString());
-  if (c.effective_date) SetDate(*c.effective_date, n.mutable_effective_date());
-  SetDate(c.end_date, n.mutable_end_date());
+  if (c.effective_date) DateToProto(*c.effective_date, n.mutable_effective_date());
+  DateToProto(c.end_date, n.mutable_end_date());
   return n;
 }
 
@@ -49,7 +44,7 @@ OutboxNotice ActivatedNotice(const Convention& c) {
     auto* school = activated->add_schools();
     school->set_uai(s.uai);
     school->set_name(s.name);
-    SetDate(s.enrolled_date.value_or(*c.effective_date), school->mutable_enrolled_date());
+    DateToProto(s.enrolled_date.value_or(*c.effective_date), school->mutable_enrolled_date());
   }
   return {kTopicActivated, c.Name(), absl::StrCat(c.Name(), "/activated"), Encoded(n)};
 }
@@ -62,7 +57,7 @@ OutboxNotice SchoolsAmendedNotice(const Convention& c, const std::string& uai, b
   amended->set_added(added);
   amended->mutable_school()->set_uai(uai);
   amended->mutable_school()->set_name(school != nullptr ? school->name : "");
-  SetDate(date, amended->mutable_school()->mutable_enrolled_date());
+  DateToProto(date, amended->mutable_school()->mutable_enrolled_date());
   return {kTopicSchoolsAmended, c.Name(),
           absl::StrCat(c.Name(), "/amendment/v", c.version + 1, "/", uai), Encoded(n)};
 }
@@ -70,7 +65,7 @@ OutboxNotice SchoolsAmendedNotice(const Convention& c, const std::string& uai, b
 OutboxNotice EndedNotice(const Convention& c, const char* topic) {
   Notice n = Header(c);
   n.mutable_ended()->set_terminated(std::string(topic) == kTopicTerminated);
-  SetDate(c.LastDayInForce(), n.mutable_ended()->mutable_last_day_in_force());
+  DateToProto(c.LastDayInForce(), n.mutable_ended()->mutable_last_day_in_force());
   return {topic, c.Name(), absl::StrCat(c.Name(), "/", topic), Encoded(n)};
 }
 

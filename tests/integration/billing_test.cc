@@ -164,6 +164,42 @@ TEST_F(BillingTest, TitreForTwoSchoolsIsIdempotentAndImmutable) {
   sqlite3_close(db);
 }
 
+// A retried request gets its first answer as it was given, not a body
+// rebuilt from what happened since (Stripe's idempotency keys).
+TEST_F(BillingTest, RetriedIssueTitreGetsItsFirstAnswer) {
+  ASSERT_TRUE(SetTariff(5000).ok());
+  ASSERT_TRUE(Notify("convention.activated", "k1", ActivatedPayload("conventions/c1", "30227", 2)).ok());
+  bv1::IssueTitreRequest issue;
+  issue.set_convention("conventions/c1");
+  issue.set_school_year("2021-2022");
+  issue.set_request_id("issue-once");
+  bv1::Titre first;
+  ASSERT_TRUE(stub_->IssueTitre(As(TestPrincipals::kFinance).get(), issue, &first).ok());
+  EXPECT_EQ(first.state(), bv1::Titre::STATE_ISSUED);
+  bv1::RecordPaymentRequest pay;
+  pay.set_titre(first.name());
+  pay.set_request_id("pay-once");
+  pay.mutable_payment()->set_amount_cents(4000);
+  *pay.mutable_payment()->mutable_received_date() = Date(2021, 11, 20);
+  pay.mutable_payment()->set_reference("VIR-2021-1120");
+  bv1::Payment paid;
+  ASSERT_TRUE(stub_->RecordPayment(As(TestPrincipals::kFinance).get(), pay, &paid).ok());
+
+  bv1::Titre retried;
+  ASSERT_TRUE(stub_->IssueTitre(As(TestPrincipals::kFinance).get(), issue, &retried).ok());
+  EXPECT_EQ(retried.SerializeAsString(), first.SerializeAsString());
+  EXPECT_EQ(retried.state(), bv1::Titre::STATE_ISSUED);  // today it is partly paid
+  bv1::Payment paid_again;
+  ASSERT_TRUE(stub_->RecordPayment(As(TestPrincipals::kFinance).get(), pay, &paid_again).ok());
+  EXPECT_EQ(paid_again.SerializeAsString(), paid.SerializeAsString());
+  bv1::GetTitreRequest get;
+  get.set_name(first.name());
+  bv1::Titre now;
+  ASSERT_TRUE(stub_->GetTitre(As(TestPrincipals::kFinance).get(), get, &now).ok());
+  EXPECT_EQ(now.state(), bv1::Titre::STATE_PARTIALLY_PAID);
+  EXPECT_EQ(now.paid_cents(), 4000);  // the retried payment was not recorded twice
+}
+
 // IssueTitre's refusals say why in a machine-readable reason (ErrorInfo):
 // retry later (no tariff yet, notice not arrived yet) or never (nothing due).
 TEST_F(BillingTest, IssueRefusalsCarryAReasonClientsCanBranchOn) {

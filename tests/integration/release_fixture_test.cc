@@ -227,6 +227,61 @@ TEST_P(ReleaseFixtureTest, NoticesQueuedByTheOldReleaseAreStillDelivered) {
   EXPECT_EQ(reason, "TARIFF_MISSING");
 }
 
+// The JSON records of the old release are re-encoded as protobuf once, at
+// start-up (convention migration 5, billing migration 3); the append-only
+// guards are back afterwards.
+TEST_P(ReleaseFixtureTest, OldRecordsAreReencodedOnceAndGuardsRestored) {
+  ASSERT_GT(*testing::QueryInt(conventions_db(),
+                               "SELECT count(*) FROM conventions WHERE typeof(body) = 'text'"),
+            0);  // the fixture really holds JSON
+  Start();
+  conventions_->Stop();
+  billing_->Stop();
+  for (const char* sql : {"SELECT count(*) FROM conventions WHERE typeof(body) != 'blob'",
+                          "SELECT count(*) FROM disputes WHERE typeof(body) != 'blob'",
+                          "SELECT count(*) FROM convention_events WHERE typeof(changes) != 'blob'",
+                          "SELECT count(*) FROM request_log WHERE typeof(response) != 'blob'"}) {
+    EXPECT_EQ(*testing::QueryInt(conventions_db(), sql), 0) << sql;
+  }
+  EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM conventions WHERE typeof(body) != 'blob'"), 0);
+  EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM titres WHERE typeof(body) != 'blob'"), 0);
+  // Old stored answers are references, kept as they were.
+  EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM request_log WHERE typeof(answer) = 'text'"), 2);
+  EXPECT_EQ(*testing::QueryInt(conventions_db(), "PRAGMA user_version"), 5);
+  EXPECT_EQ(*testing::QueryInt(billing_db(), "PRAGMA user_version"), 3);
+  EXPECT_EQ(*testing::QueryText(conventions_db(), "SELECT message FROM record_formats WHERE "
+                                                  "table_name = 'conventions'"),
+            "ent.convention.storage.v1.ConventionRecord");
+  EXPECT_FALSE(testing::Execute(conventions_db(), "UPDATE convention_events SET actor = 'x'").ok());
+  EXPECT_FALSE(testing::Execute(billing_db(), "UPDATE titres SET total_cents = 1").ok());
+}
+
+// The appeal deadline, shown by the old release from a computation at each
+// read, is stored by the migration with the same dates and explanation.
+TEST_P(ReleaseFixtureTest, AppealDeadlineIsStoredAsTheOldReleaseShowedIt) {
+  Start();
+  cv1::Convention c = Get("conventions/30227-2021");
+  EXPECT_EQ(Iso(c.deliberation().appeal_deadline().from_date()), "2021-10-29");
+  // 2 months to 2021-12-29, délai franc: the day after.
+  EXPECT_EQ(Iso(c.deliberation().appeal_deadline().last_day()), "2021-12-30");
+  EXPECT_THAT(c.deliberation().appeal_deadline().explanation(), ::testing::HasSubstr("franc"));
+}
+
+// A retry of the old release's IssueTitre (its request log holds a reference)
+// still answers with its titre.
+TEST_P(ReleaseFixtureTest, OldStoredAnswersStillReplay) {
+  Start();
+  bv1::IssueTitreRequest issue;
+  issue.set_convention("conventions/30227-2021");
+  issue.set_school_year("2021-2022");
+  issue.set_request_id("seed-titre-30227-2021");
+  bv1::Titre t;
+  const grpc::Status st = billing_stub_->IssueTitre(As("finance-dev").get(), issue, &t);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(t.name(), "titres/2021-000001");
+  EXPECT_EQ(t.total_cents(), 10000);
+}
+
 INSTANTIATE_TEST_SUITE_P(Releases, ReleaseFixtureTest, ::testing::Values("release-fbf17cd"));
 
 }  // namespace

@@ -136,5 +136,44 @@ TEST(DatabaseTest, MigrationsAreAppliedOnceAndNewerSchemaIsRefused) {
   EXPECT_EQ(Database::Open(older).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// A migration's code step runs in the migration's transaction: when it fails
+// (one row that does not convert), its SQL is undone too and the version
+// stays, so the next start retries the whole step.
+TEST(DatabaseTest, MigrationCodeStepFailsWithItsSqlAndRewritesRowsWhenItWorks) {
+  const std::string path = TempPath("migration-code");
+  const std::string schema = "CREATE TABLE r (k TEXT PRIMARY KEY, body);"
+                             "INSERT INTO r VALUES ('a', 'old-1'), ('b', 'old-2'), ('c', 'bad');";
+  auto rewrite = [](bool accept_bad) {
+    return [accept_bad](Connection& conn) {
+      return RewriteRows(conn, "SELECT k, body FROM r WHERE typeof(body) = 'text'", 1,
+                         "UPDATE r SET body = ?1 WHERE k = ?2",
+                         [accept_bad](const std::vector<std::string>& row) -> absl::StatusOr<std::string> {
+                           if (row[1] == "bad" && !accept_bad) {
+                             return absl::InvalidArgumentError("cannot read it");
+                           }
+                           return "new:" + row[1];
+                         });
+    };
+  };
+  {
+    Database::Options options{path, {schema, Migration("CREATE TABLE marker (x);", rewrite(false))}, 1, 16};
+    absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(options);
+    ASSERT_FALSE(db.ok());
+    EXPECT_NE(db.status().message().find("migration 2 failed: cannot rewrite the row (c)"),
+              std::string::npos)
+        << db.status();
+  }
+  Database::Options options{path, {schema, Migration("CREATE TABLE marker (x);", rewrite(true))}, 1, 16};
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(options);
+  ASSERT_TRUE(db.ok()) << db.status();  // "marker" was rolled back: creating it again works
+  (*db)->ReadSync([](Connection& c) {
+    auto stmt = c.Prepare("SELECT group_concat(body, ',') FROM (SELECT body FROM r ORDER BY k) "
+                          "WHERE typeof(body) = 'blob'");
+    ASSERT_TRUE(stmt.ok());
+    ASSERT_TRUE(*stmt->Step());
+    EXPECT_EQ(stmt->ColumnText(0), "new:old-1,new:old-2,new:bad");
+  });
+}
+
 }  // namespace
 }  // namespace ent::sqlite
