@@ -23,6 +23,11 @@ absl::Status Connection::Error(int rc, absl::string_view what) const {
       primary == SQLITE_IOERR) {
     return absl::UnavailableError(message);
   }
+  // A key another writer took first (a unique index backing a rule across
+  // rows): the command may be retried, and will then see that writer's row.
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return absl::AbortedError(message);
+  }
   return absl::InternalError(message);
 }
 

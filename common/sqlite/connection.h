@@ -1,6 +1,7 @@
 // A thin RAII layer over one SQLite connection: prepared statements cached by
 // SQL text and reused, typed binding and reading, and errors as absl::Status
-// (SQLITE_BUSY/LOCKED become UNAVAILABLE, everything else INTERNAL).
+// (SQLITE_BUSY/LOCKED and disk errors become UNAVAILABLE, a UNIQUE or PRIMARY
+// KEY conflict ABORTED, everything else INTERNAL).
 //
 // Thread-safety: a Connection and its statements belong to one thread at a time.
 #ifndef ENT_COMMON_SQLITE_CONNECTION_H_

@@ -110,6 +110,7 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
       [draft = std::move(draft), id = std::move(id)](ConventionWriter& w,
                                                      absl::Time) -> absl::StatusOr<Mutation> {
         Convention c = draft;
+        ENT_RETURN_IF_ERROR(w.LockCommune(c.commune.insee_code));
         ENT_ASSIGN_OR_RETURN(c.id, NewId(w, c, id, "convention_id"));
         c.state = State::kDraft;
         c.version = 0;
@@ -205,9 +206,10 @@ void ConventionRegistry::Sign(RequestContext ctx, std::string id, Signature sign
         if (c.state != State::kActive) return m;
         m.schedule = LifecycleTimers(c, now);
         m.notices.push_back(ActivatedNotice(c));
-        ListFilter same_commune;
-        same_commune.commune_insee = c.commune.insee_code;
-        ENT_ASSIGN_OR_RETURN(std::vector<Convention> others, w.List(same_commune, "", 100000));
+        ENT_RETURN_IF_ERROR(w.LockCommune(c.commune.insee_code));
+        ENT_ASSIGN_OR_RETURN(std::vector<Convention> others,
+                             w.InForceDuring(c.commune.insee_code, *c.effective_date,
+                                             c.LastDayInForce(), c.id));
         ENT_ASSIGN_OR_RETURN(const Convention* predecessor, ActivationConflict(c, others));
         if (predecessor != nullptr) {
           Convention p = *predecessor;
@@ -295,14 +297,11 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention source,
                              LoadConventionFor(w, caller, Action::kManageDraft, id));
-        ListFilter same_commune;
-        same_commune.commune_insee = source.commune.insee_code;
-        ENT_ASSIGN_OR_RETURN(std::vector<Convention> others, w.List(same_commune, "", 100000));
-        for (const auto& other : others) {
-          if (other.renews == source.id && other.state != State::kCancelled) {
-            return absl::AlreadyExistsError(absl::StrCat(
-                "conventions/", other.id, " already renews conventions/", source.id));
-          }
+        ENT_RETURN_IF_ERROR(w.LockCommune(source.commune.insee_code));
+        ENT_ASSIGN_OR_RETURN(std::optional<Convention> renewal, w.RenewalOf(source.id));
+        if (renewal) {
+          return absl::AlreadyExistsError(absl::StrCat(
+              "conventions/", renewal->id, " already renews conventions/", source.id));
         }
         ENT_ASSIGN_OR_RETURN(Convention next, MakeRenewal(source, end_date, ""));
         ENT_ASSIGN_OR_RETURN(next.id, NewId(w, next, new_id, "convention_id"));

@@ -66,18 +66,14 @@ void DisputeRegistry::Open(RequestContext ctx, std::string convention_id, Disput
           ConventionWriter& w, absl::Time now) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention c,
                              LoadConventionFor(w, caller, Action::kDispute, convention_id));
-        DisputeFilter of_convention;
-        of_convention.convention_id = c.id;
-        ENT_ASSIGN_OR_RETURN(std::vector<Dispute> existing,
-                             w.ListDisputes(of_convention, {"", 0}, 100000));
-        for (const Dispute& d : existing) {
-          if (d.IsOpen()) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                d.Name(), " is still open (", DisputeStateName(d.state),
-                "): close or withdraw it before opening another dispute"));
-          }
+        ENT_ASSIGN_OR_RETURN(std::optional<Dispute> open, w.OpenDisputeOf(c.id));
+        if (open) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              open->Name(), " is still open (", DisputeStateName(open->state),
+              "): close or withdraw it before opening another dispute"));
         }
-        const int64_t number = existing.empty() ? 1 : existing.back().number + 1;
+        ENT_ASSIGN_OR_RETURN(const int64_t last, w.LastDisputeNumber(c.id));
+        const int64_t number = last + 1;
         ENT_ASSIGN_OR_RETURN(auto opened, OpenDispute(c, draft, number, ParisDate(now), calendar_));
         Mutation m;
         m.disputes.push_back(std::move(opened.first));

@@ -1,6 +1,25 @@
 // The narrow storage boundary of convention-service. Domain and service code
 // see only these interfaces; the SQLite implementation is one of them, and a
 // PostgreSQL one could be added without touching the callers.
+//
+// Concurrency contract (what every implementation keeps, whatever the number
+// of concurrent writers; SQLite keeps it trivially, with one writer):
+//  - A write transaction sees its own writes and a snapshot of what committed
+//    before it; its writes are all or nothing.
+//  - Put and PutDispute are conditional on the aggregate's version: they write
+//    only if the stored version is the written one minus 1 (absent for
+//    version 1), and fail with ABORTED otherwise (someone else changed it
+//    since it was read: retry the whole command).
+//  - Rules across several aggregates take a lock first: LockCommune before
+//    reading what "one convention in force per commune", "one renewal per
+//    convention" and id allocation depend on. The database backs each with a
+//    unique constraint where one can say it (one live renewal per
+//    convention, one open dispute per convention, dispute numbers), whose
+//    violation is ABORTED too.
+//  - Event sequences are commit-ordered: no transaction that commits later
+//    appends an event with a smaller sequence than one already visible, so a
+//    reader resuming after sequence N never misses an event (the stream's
+//    cursor is gap-free).
 #ifndef ENT_CONVENTION_STORE_CONVENTION_STORE_H_
 #define ENT_CONVENTION_STORE_CONVENTION_STORE_H_
 
@@ -65,8 +84,21 @@ class ConventionReader {
   virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(const EventFilter& filter,
                                                               int64_t after_sequence,
                                                               int limit) = 0;
+  // Conventions of `commune` that took effect and whose period in force
+  // (effective date to last day in force) meets [from, to], other than
+  // `except_id`, by id. What "one convention in force per commune" is checked
+  // against.
+  virtual absl::StatusOr<std::vector<Convention>> InForceDuring(const std::string& commune,
+                                                                CivilDate from, CivilDate to,
+                                                                const std::string& except_id) = 0;
+  // The convention, not cancelled, that renews `id`, if any.
+  virtual absl::StatusOr<std::optional<Convention>> RenewalOf(const std::string& id) = 0;
   virtual absl::StatusOr<std::optional<Dispute>> GetDispute(const std::string& convention_id,
                                                             int64_t number) = 0;
+  // The open dispute of a convention (Dispute::IsOpen), if any.
+  virtual absl::StatusOr<std::optional<Dispute>> OpenDisputeOf(const std::string& convention_id) = 0;
+  // The highest dispute number of a convention, 0 if it has none.
+  virtual absl::StatusOr<int64_t> LastDisputeNumber(const std::string& convention_id) = 0;
   // Disputes matching `filter` after (convention_id, number) = `after`, in
   // that order, at most `limit`.
   virtual absl::StatusOr<std::vector<Dispute>> ListDisputes(
@@ -78,10 +110,20 @@ class ConventionReader {
 // Reads and writes inside one write transaction.
 class ConventionWriter : public ConventionReader {
  public:
-  // Inserts or replaces the aggregate.
+  // Writes the aggregate at version c.version: inserts it (version 1) or
+  // replaces version c.version - 1; ABORTED if the stored version is another
+  // (or, for version 1, if the id is taken).
   virtual absl::Status Put(const Convention& c) = 0;
+  // Likewise for a dispute, on d.version; ABORTED also when opening a second
+  // open dispute on a convention.
   virtual absl::Status PutDispute(const Dispute& d) = 0;
-  // Appends to the history; returns the event's sequence number.
+  // Serializes, until this transaction ends, the writers that decide on the
+  // set of a commune's conventions (creation and its id, activation against
+  // the others in force, renewal). Call it before reading what the decision
+  // depends on. Re-entrant within a transaction.
+  virtual absl::Status LockCommune(const std::string& insee) = 0;
+  // Appends to the history; returns the event's sequence number (commit-
+  // ordered, see above).
   virtual absl::StatusOr<int64_t> AppendEvent(const EventRecord& record) = 0;
   virtual absl::StatusOr<std::optional<StoredResponse>> FindResponse(
       const std::string& request_id) = 0;

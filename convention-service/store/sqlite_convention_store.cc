@@ -14,6 +14,13 @@
 namespace ent::convention {
 namespace {
 
+// State numbers written in the SQL below.
+static_assert(static_cast<int>(State::kCancelled) == 7);
+static_assert(static_cast<int>(DisputeState::kAwaitingConciliation) == 1 &&
+              static_cast<int>(DisputeState::kConciliationFailed) == 3 &&
+              static_cast<int>(DisputeState::kConciliationLapsed) == 4 &&
+              static_cast<int>(DisputeState::kTerminating) == 5);
+
 // A JSON array of strings, bound to SQL as a json_each() argument.
 std::string EncodeStrings(const std::vector<std::string>& values) {
   return nlohmann::json(values).dump();
@@ -163,6 +170,22 @@ INSERT INTO record_formats VALUES
   ('convention_events', 'changes', 'ent.convention.storage.v1.EventChangesRecord'),
   ('request_log', 'response', 'ent.convention.storage.v1.StoredResponseRecord'),
   ('workflow_outbox', 'payload', 'ent.billing.v1.ConventionNotice (protobuf JSON)');
+-- What the rules across conventions query, and the constraints that back
+-- them when several writers run at once (see convention_store.h).
+ALTER TABLE conventions ADD COLUMN effective_date TEXT;  -- NULL until it takes effect
+ALTER TABLE conventions ADD COLUMN last_day TEXT NOT NULL DEFAULT '';  -- last day in force
+ALTER TABLE conventions ADD COLUMN renews TEXT NOT NULL DEFAULT '';
+UPDATE conventions SET
+  effective_date = json_extract(body, '$.effective_date'),
+  last_day = COALESCE(json_extract(body, '$.last_day_in_force'), json_extract(body, '$.end_date')),
+  renews = COALESCE(json_extract(body, '$.renews'), '')
+  WHERE typeof(body) = 'text';
+CREATE INDEX conventions_in_force ON conventions (commune_insee, effective_date)
+  WHERE effective_date IS NOT NULL;
+CREATE UNIQUE INDEX conventions_one_renewal ON conventions (renews)
+  WHERE renews != '' AND state != 7;  -- not CANCELLED
+CREATE UNIQUE INDEX disputes_one_open ON disputes (convention_id)
+  WHERE state IN (1, 3, 4, 5);  -- Dispute::IsOpen
 )sql",
                         ReencodeLegacyRecords),
   };
@@ -253,19 +276,61 @@ class SqliteTx final : public ConventionWriter {
   }
 
   absl::Status Put(const Convention& c) override {
-    ENT_ASSIGN_OR_RETURN(auto stmt,
-                         conn_.Prepare("INSERT OR REPLACE INTO conventions (id, commune_insee, "
-                                       "school_year, state, version, body) "
-                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    const bool insert = c.version == 1;
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare(insert ? "INSERT INTO conventions (id, commune_insee, school_year, state, "
+                               "version, body, effective_date, last_day, renews) VALUES (?1, ?2, "
+                               "?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING"
+                             : "UPDATE conventions SET commune_insee = ?2, school_year = ?3, "
+                               "state = ?4, version = ?5, body = ?6, effective_date = ?7, "
+                               "last_day = ?8, renews = ?9 WHERE id = ?1 AND version = ?5 - 1"));
     stmt.Bind(1, c.id)
         .Bind(2, c.commune.insee_code)
         .Bind(3, c.school_year.ToString())
         .Bind(4, static_cast<int64_t>(c.state))
         .Bind(5, c.version)
-        .BindBlob(6, EncodeConvention(c));
+        .BindBlob(6, EncodeConvention(c))
+        .Bind(8, FormatIsoDate(c.LastDayInForce()))
+        .Bind(9, c.renews);
+    if (c.effective_date) {
+      stmt.Bind(7, FormatIsoDate(*c.effective_date));
+    } else {
+      stmt.BindNull(7);
+    }
     ENT_RETURN_IF_ERROR(stmt.Run());
+    if (conn_.Changes() != 1) {
+      return absl::AbortedError(
+          insert ? absl::StrCat("conventions/", c.id, " was created concurrently: retry")
+                 : absl::StrCat("conventions/", c.id, " was changed concurrently (version ",
+                                c.version - 1, " is no longer the stored one): retry"));
+    }
     if (puts_ != nullptr) puts_->push_back(std::make_shared<const Convention>(c));
     return absl::OkStatus();
+  }
+
+  // One writer: the transaction already excludes every other writer.
+  absl::Status LockCommune(const std::string&) override { return absl::OkStatus(); }
+
+  absl::StatusOr<std::vector<Convention>> InForceDuring(const std::string& commune, CivilDate from,
+                                                        CivilDate to,
+                                                        const std::string& except_id) override {
+    ENT_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare("SELECT body FROM conventions WHERE commune_insee = ?1 AND effective_date "
+                      "IS NOT NULL AND effective_date <= ?3 AND last_day >= ?2 AND id != ?4 "
+                      "ORDER BY id"));
+    stmt.Bind(1, commune).Bind(2, FormatIsoDate(from)).Bind(3, FormatIsoDate(to)).Bind(4, except_id);
+    return Conventions(stmt);
+  }
+
+  absl::StatusOr<std::optional<Convention>> RenewalOf(const std::string& id) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT body FROM conventions WHERE renews = ?1 "
+                                                  "AND state != 7 LIMIT 1"));
+    stmt.Bind(1, id);
+    ENT_ASSIGN_OR_RETURN(std::vector<Convention> found, Conventions(stmt));
+    if (found.empty()) return std::optional<Convention>();
+    return std::optional<Convention>(std::move(found[0]));
   }
 
   absl::StatusOr<int64_t> AppendEvent(const EventRecord& r) override {
@@ -311,10 +376,15 @@ class SqliteTx final : public ConventionWriter {
   }
 
   absl::Status PutDispute(const Dispute& d) override {
+    const bool insert = d.version == 1;
     ENT_ASSIGN_OR_RETURN(
         auto stmt,
-        conn_.Prepare("INSERT OR REPLACE INTO disputes (convention_id, number, commune_insee, "
-                      "state, deadline_day, version, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+        conn_.Prepare(insert ? "INSERT INTO disputes (convention_id, number, commune_insee, state, "
+                               "deadline_day, version, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                               "ON CONFLICT (convention_id, number) DO NOTHING"
+                             : "UPDATE disputes SET commune_insee = ?3, state = ?4, deadline_day = "
+                               "?5, version = ?6, body = ?7 WHERE convention_id = ?1 AND number = "
+                               "?2 AND version = ?6 - 1"));
     std::optional<std::string> deadline;
     if (d.state == DisputeState::kAwaitingConciliation) {
       deadline = FormatIsoDate(d.conciliation_deadline.last_day);
@@ -328,7 +398,32 @@ class SqliteTx final : public ConventionWriter {
         .Bind(5, deadline)
         .Bind(6, d.version)
         .BindBlob(7, EncodeDispute(d));
-    return stmt.Run();
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    if (conn_.Changes() != 1) {
+      return absl::AbortedError(
+          insert ? absl::StrCat(d.Name(), " was opened concurrently: retry")
+                 : absl::StrCat(d.Name(), " was changed concurrently (version ", d.version - 1,
+                                " is no longer the stored one): retry"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<Dispute>> OpenDisputeOf(const std::string& convention_id) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT body FROM disputes WHERE convention_id "
+                                                  "= ?1 AND state IN (1, 3, 4, 5) LIMIT 1"));
+    stmt.Bind(1, convention_id);
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return std::optional<Dispute>();
+    ENT_ASSIGN_OR_RETURN(Dispute d, DecodeDispute(stmt.ColumnText(0)));
+    return std::optional<Dispute>(std::move(d));
+  }
+
+  absl::StatusOr<int64_t> LastDisputeNumber(const std::string& convention_id) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT COALESCE(MAX(number), 0) FROM disputes "
+                                                  "WHERE convention_id = ?1"));
+    stmt.Bind(1, convention_id);
+    ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    return row ? stmt.ColumnInt64(0) : 0;
   }
 
   absl::StatusOr<std::optional<Dispute>> GetDispute(const std::string& convention_id,
@@ -405,6 +500,17 @@ class SqliteTx final : public ConventionWriter {
       pruned += conn_.Changes();
     }
     return pruned;
+  }
+
+  // Every row of `stmt` (a SELECT of bodies), decoded.
+  absl::StatusOr<std::vector<Convention>> Conventions(sqlite::Statement& stmt) {
+    std::vector<Convention> out;
+    while (true) {
+      ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) return out;
+      ENT_ASSIGN_OR_RETURN(Convention c, DecodeConvention(stmt.ColumnText(0)));
+      out.push_back(std::move(c));
+    }
   }
 
   absl::Status RunCached(const char* sql) {

@@ -78,9 +78,9 @@ TEST(DatabaseTest, ConstraintErrorIsReportedAndChangesNothing) {
   ASSERT_TRUE(db->WriteSync([](Connection& c) { return Insert(c, 1); }).ok());
   auto st = db->WriteSync([](Connection& c) {
     if (auto s = Insert(c, 2); !s.ok()) return s;
-    return Insert(c, 1);  // duplicate key
+    return Insert(c, 1);  // duplicate key: another writer took it
   });
-  EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(st.code(), absl::StatusCode::kAborted);
   EXPECT_EQ(Count(*db), 1);
 }
 

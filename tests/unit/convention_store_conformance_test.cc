@@ -1,0 +1,231 @@
+// The contract of convention_store.h, checked against every implementation
+// (today SQLite; a PostgreSQL store joins the list of backends below and must
+// pass the same tests): conditional writes on versions, the constraints that
+// back rules across aggregates, the queries those rules use, commit-ordered
+// event sequences, and all-or-nothing transactions.
+#include <functional>
+#include <memory>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "convention-service/store/sqlite_convention_store.h"
+#include "tests/support/service_process.h"
+
+namespace ent::convention {
+namespace {
+
+struct Backend {
+  std::string name;
+  std::function<absl::StatusOr<std::unique_ptr<ConventionStore>>(const std::string& dir)> open;
+};
+
+std::vector<Backend> Backends() {
+  return {{"sqlite", [](const std::string& dir) -> absl::StatusOr<std::unique_ptr<ConventionStore>> {
+             auto store = SqliteConventionStore::Open(dir + "/convention.db");
+             if (!store.ok()) return store.status();
+             return std::unique_ptr<ConventionStore>(std::move(*store));
+           }}};
+}
+
+CivilDate D(int y, int m, int d) { return CivilDate(y, m, d); }
+
+Convention MakeConvention(const std::string& id, const std::string& commune, int version) {
+  Convention c;
+  c.id = id;
+  c.commune.insee_code = commune;
+  c.commune.siren = "213002272";
+  c.school_year = SchoolYear(2021);
+  c.end_date = D(2022, 8, 31);
+  c.version = version;
+  return c;
+}
+
+Convention InForce(Convention c, CivilDate from, CivilDate to) {
+  c.state = State::kActive;
+  c.effective_date = from;
+  c.end_date = to;
+  return c;
+}
+
+Dispute MakeDispute(const std::string& convention, int64_t number, DisputeState state, int version) {
+  Dispute d;
+  d.convention_id = convention;
+  d.number = number;
+  d.commune_insee = "30227";
+  d.notice_sent_date = D(2022, 3, 31);
+  d.conciliation_deadline.act_date = D(2022, 3, 31);
+  d.conciliation_deadline.nominal_last_day = D(2022, 4, 30);
+  d.conciliation_deadline.last_day = D(2022, 5, 2);
+  d.state = state;
+  d.version = version;
+  return d;
+}
+
+class ConventionStoreConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto store = GetParam().open(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+
+  absl::Status Write(std::function<absl::Status(ConventionWriter&)> work) {
+    return store_->WriteValueSync<bool>([&](ConventionWriter& w) -> absl::StatusOr<bool> {
+      absl::Status st = work(w);
+      if (!st.ok()) return st;
+      return true;
+    }).status();
+  }
+  absl::Status Put(const Convention& c) {
+    return Write([&](ConventionWriter& w) { return w.Put(c); });
+  }
+  absl::Status PutDispute(const Dispute& d) {
+    return Write([&](ConventionWriter& w) { return w.PutDispute(d); });
+  }
+  std::optional<Convention> Get(const std::string& id) {
+    return *store_->ReadValue<std::optional<Convention>>([&](ConventionReader& r) { return r.Get(id); });
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<ConventionStore> store_;
+};
+
+TEST_P(ConventionStoreConformance, PutIsConditionalOnTheStoredVersion) {
+  ASSERT_TRUE(Put(MakeConvention("30227-2021", "30227", 1)).ok());
+  EXPECT_EQ(Put(MakeConvention("30227-2021", "30227", 1)).code(), absl::StatusCode::kAborted)
+      << "a second creation of the same id";
+  ASSERT_TRUE(Put(MakeConvention("30227-2021", "30227", 2)).ok());
+  EXPECT_EQ(Put(MakeConvention("30227-2021", "30227", 2)).code(), absl::StatusCode::kAborted)
+      << "a write based on version 1, which is no longer the stored one";
+  EXPECT_EQ(Put(MakeConvention("30227-2021", "30227", 4)).code(), absl::StatusCode::kAborted)
+      << "a version skipped";
+  EXPECT_EQ(Put(MakeConvention("30227-2022", "30227", 2)).code(), absl::StatusCode::kAborted)
+      << "an update of a convention that does not exist";
+  ASSERT_TRUE(Get("30227-2021").has_value());
+  EXPECT_EQ(Get("30227-2021")->version, 2);
+  EXPECT_FALSE(Get("30227-2022").has_value());
+}
+
+TEST_P(ConventionStoreConformance, PutDisputeIsConditionalAndNumbersAreUnique) {
+  ASSERT_TRUE(PutDispute(MakeDispute("30227-2021", 1, DisputeState::kResolved, 1)).ok());
+  EXPECT_EQ(PutDispute(MakeDispute("30227-2021", 1, DisputeState::kResolved, 1)).code(),
+            absl::StatusCode::kAborted) << "number 1 taken";
+  ASSERT_TRUE(PutDispute(MakeDispute("30227-2021", 1, DisputeState::kWithdrawn, 2)).ok());
+  EXPECT_EQ(PutDispute(MakeDispute("30227-2021", 1, DisputeState::kWithdrawn, 2)).code(),
+            absl::StatusCode::kAborted) << "stale version";
+}
+
+TEST_P(ConventionStoreConformance, OneOpenDisputePerConventionIsKeptByTheStore) {
+  ASSERT_TRUE(PutDispute(MakeDispute("30227-2021", 1, DisputeState::kAwaitingConciliation, 1)).ok());
+  // Two writers that each saw no open dispute and took different numbers.
+  EXPECT_EQ(PutDispute(MakeDispute("30227-2021", 2, DisputeState::kAwaitingConciliation, 1)).code(),
+            absl::StatusCode::kAborted);
+  ASSERT_TRUE(PutDispute(MakeDispute("30227-2022", 1, DisputeState::kTerminating, 1)).ok())
+      << "another convention's dispute is unaffected";
+  ASSERT_TRUE(PutDispute(MakeDispute("30227-2021", 1, DisputeState::kResolved, 2)).ok());
+  EXPECT_TRUE(PutDispute(MakeDispute("30227-2021", 2, DisputeState::kAwaitingConciliation, 1)).ok())
+      << "once the first is closed";
+  auto [open, last] = *store_->ReadValue<std::pair<std::optional<Dispute>, int64_t>>(
+      [](ConventionReader& r) -> absl::StatusOr<std::pair<std::optional<Dispute>, int64_t>> {
+        auto open = r.OpenDisputeOf("30227-2021");
+        auto last = r.LastDisputeNumber("30227-2021");
+        if (!open.ok()) return open.status();
+        if (!last.ok()) return last.status();
+        return std::make_pair(*open, *last);
+      });
+  ASSERT_TRUE(open.has_value());
+  EXPECT_EQ(open->number, 2);
+  EXPECT_EQ(last, 2);
+  EXPECT_EQ(*store_->ReadValue<int64_t>([](ConventionReader& r) { return r.LastDisputeNumber("none"); }), 0);
+}
+
+TEST_P(ConventionStoreConformance, OneLiveRenewalPerConventionIsKeptByTheStore) {
+  Convention a = MakeConvention("30227-2022", "30227", 1);
+  a.renews = "30227-2021";
+  Convention b = MakeConvention("30227-2022-2", "30227", 1);
+  b.renews = "30227-2021";
+  ASSERT_TRUE(Put(a).ok());
+  EXPECT_EQ(Put(b).code(), absl::StatusCode::kAborted);
+  auto renewal = *store_->ReadValue<std::optional<Convention>>(
+      [](ConventionReader& r) { return r.RenewalOf("30227-2021"); });
+  ASSERT_TRUE(renewal.has_value());
+  EXPECT_EQ(renewal->id, "30227-2022");
+  a.version = 2;
+  a.state = State::kCancelled;
+  ASSERT_TRUE(Put(a).ok());
+  EXPECT_FALSE(store_->ReadValue<std::optional<Convention>>([](ConventionReader& r) {
+                       return r.RenewalOf("30227-2021");
+                     })->has_value());
+  EXPECT_TRUE(Put(b).ok()) << "a cancelled renewal no longer counts";
+}
+
+TEST_P(ConventionStoreConformance, InForceDuringFindsThePeriodsThatMeet) {
+  ASSERT_TRUE(Put(InForce(MakeConvention("30227-2020", "30227", 1), D(2020, 9, 1), D(2021, 8, 31))).ok());
+  ASSERT_TRUE(Put(InForce(MakeConvention("30227-2021", "30227", 1), D(2021, 9, 1), D(2022, 8, 31))).ok());
+  ASSERT_TRUE(Put(MakeConvention("30227-2022", "30227", 1)).ok());  // a draft: never in force
+  ASSERT_TRUE(Put(InForce(MakeConvention("30228-2021", "30228", 1), D(2021, 9, 1), D(2022, 8, 31))).ok());
+  Convention ended = InForce(MakeConvention("30227-2019", "30227", 1), D(2019, 9, 1), D(2020, 8, 31));
+  ended.state = State::kTerminated;
+  ended.last_day_in_force = D(2020, 3, 1);  // ended early: its period stops there
+  ASSERT_TRUE(Put(ended).ok());
+  auto ids = [&](CivilDate from, CivilDate to, const std::string& except) {
+    absl::StatusOr<std::vector<Convention>> found = store_->ReadValue<std::vector<Convention>>(
+        [&](ConventionReader& r) { return r.InForceDuring("30227", from, to, except); });
+    std::vector<std::string> out;
+    for (const Convention& c : found.value()) out.push_back(c.id);
+    return out;
+  };
+  EXPECT_THAT(ids(D(2021, 8, 31), D(2021, 9, 1), ""), ::testing::ElementsAre("30227-2020", "30227-2021"));
+  EXPECT_THAT(ids(D(2021, 9, 1), D(2023, 8, 31), "30227-2021"), ::testing::IsEmpty());
+  EXPECT_THAT(ids(D(2020, 3, 2), D(2020, 8, 31), ""), ::testing::IsEmpty());
+  EXPECT_THAT(ids(D(2020, 3, 1), D(2020, 3, 1), ""), ::testing::ElementsAre("30227-2019"));
+}
+
+TEST_P(ConventionStoreConformance, EventSequencesFollowCommitOrder) {
+  std::vector<int64_t> sequences;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Write([&](ConventionWriter& w) {
+                  EventRecord r{0, Event{"30227-2021", "30227", EventType::kUpdated, "e", {}, State::kDraft},
+                                absl::FromUnixSeconds(i), "actor", "req"};
+                  auto first = w.AppendEvent(r);
+                  if (!first.ok()) return first.status();
+                  auto second = w.AppendEvent(r);
+                  if (!second.ok()) return second.status();
+                  sequences.push_back(*first);
+                  sequences.push_back(*second);
+                  return absl::OkStatus();
+                }).ok());
+  }
+  for (size_t i = 1; i < sequences.size(); ++i) EXPECT_GT(sequences[i], sequences[i - 1]);
+  auto after = *store_->ReadValue<std::vector<EventRecord>>([&](ConventionReader& r) {
+    return r.ListEvents(EventFilter{}, sequences[1], 100);
+  });
+  ASSERT_EQ(after.size(), 4u) << "resuming after the first transaction's events";
+  EXPECT_EQ(after[0].sequence, sequences[2]);
+}
+
+TEST_P(ConventionStoreConformance, AFailedTransactionKeepsNothingAndIsolatedUndoesItsPartOnly) {
+  EXPECT_FALSE(Write([&](ConventionWriter& w) {
+                 if (auto st = w.Put(MakeConvention("30227-2021", "30227", 1)); !st.ok()) return st;
+                 return absl::FailedPreconditionError("the command refuses");
+               }).ok());
+  EXPECT_FALSE(Get("30227-2021").has_value());
+  ASSERT_TRUE(Write([&](ConventionWriter& w) {
+                if (auto st = w.Put(MakeConvention("30227-2021", "30227", 1)); !st.ok()) return st;
+                absl::Status inner = w.Isolated([&] {
+                  if (auto st = w.Put(MakeConvention("30228-2021", "30228", 1)); !st.ok()) return st;
+                  return absl::InternalError("this part fails");
+                });
+                EXPECT_EQ(inner.code(), absl::StatusCode::kInternal);
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_TRUE(Get("30227-2021").has_value());
+  EXPECT_FALSE(Get("30228-2021").has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConventionStoreConformance, ::testing::ValuesIn(Backends()),
+                         [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace ent::convention
