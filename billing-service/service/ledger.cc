@@ -175,6 +175,9 @@ absl::StatusOr<std::optional<Titre>> Ledger::IssueDue(BillingWriter& w, const Bi
     *why_not = std::string(st.message());
     return std::optional<Titre>();
   }
+  // What was billed is read under the convention's lock, so that no school is
+  // billed twice however many writers issue at once.
+  ENT_RETURN_IF_ERROR(w.LockConvention(c.convention));
   ENT_ASSIGN_OR_RETURN(std::vector<TitreAccount> existing, w.TitresOf(c.convention, tariff.school_year));
   std::set<std::string> billed;
   for (const auto& a : existing) {
@@ -209,6 +212,7 @@ void Ledger::IssueTitre(RequestContext ctx, std::string convention, SchoolYear y
               absl::StrCat("no tariff for ", year.ToString(), ": set it first (SetTariff)"),
               kReasonTariffMissing, kErrorDomain);
         }
+        ENT_RETURN_IF_ERROR(w.LockConvention(convention));
         ENT_ASSIGN_OR_RETURN(std::optional<BillableConvention> c, w.GetConvention(convention));
         if (!c) {
           return FailedPreconditionWithReason(
@@ -309,6 +313,7 @@ void Ledger::RecordPayment(RequestContext ctx, int year, int64_t sequence, Payme
       std::move(ctx),
       [year, sequence, payment = std::move(payment)](
           BillingWriter& w, absl::Time now) -> absl::StatusOr<Payment> {
+        ENT_RETURN_IF_ERROR(w.LockTitre(year, sequence));
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
         ENT_RETURN_IF_ERROR(CheckPayment(a, payment, ParisDate(now)));
         Payment p = payment;
@@ -332,6 +337,7 @@ void Ledger::CreateCorrection(RequestContext ctx, int year, int64_t sequence, Co
       std::move(ctx),
       [year, sequence, correction = std::move(correction)](
           BillingWriter& w, absl::Time now) -> absl::StatusOr<Correction> {
+        ENT_RETURN_IF_ERROR(w.LockTitre(year, sequence));
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
         Correction c = correction;
         c.date = ParisDate(now);
@@ -416,6 +422,7 @@ void Ledger::Apply(RequestContext ctx, std::string idempotency_key, std::string 
         ENT_ASSIGN_OR_RETURN(bool fresh, w.RecordNotice(key, topic, clock_.Now()));
         if (!fresh) return false;
         if (!change.ok()) return change.status();
+        ENT_RETURN_IF_ERROR(w.LockConvention(change->convention));
         ENT_ASSIGN_OR_RETURN(std::optional<BillableConvention> known,
                              w.GetConvention(change->convention));
         ENT_ASSIGN_OR_RETURN(BillableConvention next, ApplyChange(known, *change));

@@ -1,5 +1,19 @@
 // The storage boundary of billing-service. Service code sees only these
 // interfaces; SqliteBillingStore implements them.
+//
+// Concurrency contract (what every implementation keeps, whatever the number
+// of concurrent writers; SQLite keeps it trivially, with one writer):
+//  - A write transaction sees its own writes and a snapshot of what committed
+//    before it; its writes are all or nothing.
+//  - Rules that read, then write, take a lock first and hold it until the
+//    transaction ends: LockConvention before applying a notice to what billing
+//    knows of a convention and before issuing its titres (what was billed,
+//    then the new titre); LockTitre before checking a payment or correction
+//    against the titre's balance.
+//  - TakeSequence hands out each calendar year's numbers gaplessly and once:
+//    the counter stays locked by the taking transaction until it ends, so a
+//    number is used if and only if that transaction commits.
+//  - PutTariff is conditional on the tariff's version (ABORTED otherwise).
 #ifndef ENT_BILLING_STORE_BILLING_STORE_H_
 #define ENT_BILLING_STORE_BILLING_STORE_H_
 
@@ -55,7 +69,12 @@ class BillingReader {
 
 class BillingWriter : public BillingReader {
  public:
+  // Writes the tariff at t.version: inserts it (version 1) or replaces
+  // version t.version - 1; ABORTED if the stored version is another.
   virtual absl::Status PutTariff(const Tariff& t) = 0;
+  // Locks of the contract above; re-entrant within a transaction.
+  virtual absl::Status LockConvention(const std::string& convention) = 0;
+  virtual absl::Status LockTitre(int year, int64_t sequence) = 0;
   virtual absl::Status PutConvention(const BillableConvention& c) = 0;
   // The next number of `year`'s gapless sequence, taken in this transaction.
   virtual absl::StatusOr<int64_t> TakeSequence(int year) = 0;

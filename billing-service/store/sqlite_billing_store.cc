@@ -280,19 +280,31 @@ class SqliteTx final : public BillingWriter {
   }
 
   absl::Status PutTariff(const Tariff& t) override {
+    const bool insert = t.version == 1;
     ENT_ASSIGN_OR_RETURN(
         auto stmt,
-        conn_.Prepare("INSERT INTO tariffs (school_year, unit_price_cents, legal_basis, "
-                      "vat_treatment, version) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT "
-                      "(school_year) DO UPDATE SET unit_price_cents = ?2, legal_basis = ?3, "
-                      "vat_treatment = ?4, version = ?5"));
+        conn_.Prepare(insert ? "INSERT INTO tariffs (school_year, unit_price_cents, legal_basis, "
+                               "vat_treatment, version) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT "
+                               "(school_year) DO NOTHING"
+                             : "UPDATE tariffs SET unit_price_cents = ?2, legal_basis = ?3, "
+                               "vat_treatment = ?4, version = ?5 WHERE school_year = ?1 AND "
+                               "version = ?5 - 1"));
     stmt.Bind(1, t.school_year.ToString())
         .Bind(2, t.unit_price_cents)
         .Bind(3, t.legal_basis)
         .Bind(4, t.vat_treatment)
         .Bind(5, t.version);
-    return stmt.Run();
+    ENT_RETURN_IF_ERROR(stmt.Run());
+    if (conn_.Changes() != 1) {
+      return absl::AbortedError(absl::StrCat("the tariff of ", t.school_year.ToString(),
+                                             " was changed concurrently: retry"));
+    }
+    return absl::OkStatus();
   }
+
+  // One writer: the transaction already excludes every other writer.
+  absl::Status LockConvention(const std::string&) override { return absl::OkStatus(); }
+  absl::Status LockTitre(int, int64_t) override { return absl::OkStatus(); }
 
   absl::Status PutConvention(const BillableConvention& c) override {
     ENT_ASSIGN_OR_RETURN(auto stmt,
