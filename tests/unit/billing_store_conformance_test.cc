@@ -1,8 +1,7 @@
 // The contract of billing_store.h, checked against every implementation
 // (today SQLite; a PostgreSQL store joins the list of backends below):
 // gapless numbering that a failed transaction gives back, titre numbers used
-// once, conditional tariff writes, and
-// stored first answers.
+// once, conditional tariff writes, and stored first answers.
 #include <functional>
 #include <memory>
 
