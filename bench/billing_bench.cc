@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "bench/communes.h"
 #include "bench/load.h"
 #include "common/sqlite/database.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
@@ -34,22 +35,8 @@ namespace bv1 = ::ent::billing::v1;
 
 namespace {
 
-struct Commune {
-  std::string insee, name, siren;
-};
-
-std::vector<Commune> LoadCommunes(const std::string& path, int limit) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);  // header
-  std::vector<Commune> out;
-  while (std::getline(in, line) && static_cast<int>(out.size()) < limit) {
-    std::vector<std::string> f = absl::StrSplit(line, ',');
-    if (f.size() < 5) continue;
-    out.push_back({f[0], f[1], f[4].empty() ? "000000000" : f[4]});
-  }
-  return out;
-}
+using ent::bench::Commune;
+using ent::bench::LoadCommunes;
 
 std::string Payload(const Commune& c, int i) {
   std::string schools;

@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "bench/communes.h"
 #include "demo/saint_ambroix.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
@@ -37,26 +38,13 @@ using ent::testing::TestPrincipals;
 
 namespace {
 
-struct Commune {
-  std::string insee, name, siren;
-};
+using ent::bench::Commune;
 
 // Metropolitan communes outside Corsica (their UAI starts with the
 // département's number), with a SIREN.
-std::vector<Commune> LoadCommunes(const std::string& path, int limit) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);  // header
-  std::vector<Commune> out;
-  while (std::getline(in, line) && static_cast<int>(out.size()) < limit) {
-    std::vector<std::string> f = absl::StrSplit(line, ',');
-    if (f.size() < 5 || f[4].empty() || f[0].rfind("97", 0) == 0 || f[0][1] == 'A' ||
-        f[0][1] == 'B') {
-      continue;
-    }
-    out.push_back({f[0], f[1], f[4]});
-  }
-  return out;
+bool Metropolitan(const Commune& c) {
+  return c.siren != "000000000" && c.insee.rfind("97", 0) != 0 && c.insee[1] != 'A' &&
+         c.insee[1] != 'B';
 }
 
 // A valid UAI of the commune's département: 0DD + 4 digits + check letter.
@@ -113,7 +101,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::vector<Commune> communes =
-      LoadCommunes(std::string(ENT_SOURCE_DIR) + "/bench/data/communes.csv", wanted);
+      ent::bench::LoadCommunes(std::string(ENT_SOURCE_DIR) + "/bench/data/communes.csv", wanted,
+                               Metropolitan);
   ent::testing::TempDir conv_dir, billing_dir;
   TestPrincipals principals(billing_dir.path());
   const std::string token_file = billing_dir.path() + "/internal.token";

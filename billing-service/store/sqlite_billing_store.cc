@@ -152,13 +152,7 @@ CREATE TABLE request_log (
       // 3: records at rest become binary protobuf (records.proto); the JSON
       // rows of earlier releases are re-encoded once, here. Stored answers
       // of earlier releases are references, left as they are (text).
-      sqlite::Migration(R"sql(
-CREATE TABLE record_formats (
-  table_name  TEXT NOT NULL,
-  column_name TEXT NOT NULL,
-  message     TEXT NOT NULL,  -- protobuf message type of the column's bytes
-  PRIMARY KEY (table_name, column_name)
-) WITHOUT ROWID;
+      sqlite::Migration(std::string(sqlite::kRecordFormatsTableSql) + R"sql(
 INSERT INTO record_formats VALUES
   ('conventions', 'body', 'ent.billing.storage.v1.BillableConventionRecord'),
   ('titres', 'body', 'ent.billing.storage.v1.TitreBodyRecord'),

@@ -110,6 +110,17 @@ struct Migration {
 // connection writes meanwhile (start-up, before the writer thread runs).
 absl::Status ApplyMigrations(Connection& conn, const std::vector<Migration>& migrations);
 
+// The table, in every service database, that names the protobuf message
+// stored in each record column: (table_name, column_name, message).
+inline constexpr char kRecordFormatsTableSql[] = R"sql(
+CREATE TABLE record_formats (
+  table_name  TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  message     TEXT NOT NULL,  -- protobuf message type of the column's bytes
+  PRIMARY KEY (table_name, column_name)
+) WITHOUT ROWID;
+)sql";
+
 // For migrations that rewrite a column in code: repeatedly runs `select`
 // (which returns key columns, then the value to convert, and must stop
 // matching a row once it is rewritten, e.g. `WHERE typeof(body) = 'text'`)

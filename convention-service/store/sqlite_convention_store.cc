@@ -157,13 +157,7 @@ CREATE INDEX workflow_outbox_delivered ON workflow_outbox (state, delivered_us);
 )sql",
       // 5: records at rest become binary protobuf (records.proto); the JSON
       // rows of earlier releases are re-encoded once, here.
-      sqlite::Migration(R"sql(
-CREATE TABLE record_formats (
-  table_name  TEXT NOT NULL,
-  column_name TEXT NOT NULL,
-  message     TEXT NOT NULL,  -- protobuf message type of the column's bytes
-  PRIMARY KEY (table_name, column_name)
-) WITHOUT ROWID;
+      sqlite::Migration(std::string(sqlite::kRecordFormatsTableSql) + R"sql(
 INSERT INTO record_formats VALUES
   ('conventions', 'body', 'ent.convention.storage.v1.ConventionRecord'),
   ('disputes', 'body', 'ent.convention.storage.v1.DisputeRecord'),
