@@ -1,7 +1,6 @@
 // ent-billing-service: tariffs, titres de perception with gapless numbering,
 // payments and corrections, on an embedded SQLite database.
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "billing-service/grpc/billing_handler.h"
@@ -36,13 +35,8 @@ int main(int argc, char** argv) {
                  "[--prune-interval-seconds=N]\n");
     return 2;
   }
-  if (auto st = ent::CheckCanListen(flags->listen); !st.ok()) return Fail(st.ToString());
-  auto service_clock = ent::MakeServiceClock(flags->extra["clock"]);
+  auto service_clock = ent::PrepareToServe(*flags);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
-  std::error_code ec;
-  std::filesystem::create_directories(flags->data_dir, ec);
-  if (ec) return Fail("cannot create --data-dir " + flags->data_dir + ": " + ec.message());
-  ent::ParisTimeZone();
 
   const std::string db_path = flags->data_dir + "/billing.db";
   auto store = ent::billing::SqliteBillingStore::Open(db_path);

@@ -2,7 +2,6 @@
 // its communes, their disputes and the workflow that enforces their
 // timelines, over gRPC, on an embedded SQLite database.
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -60,13 +59,8 @@ int main(int argc, char** argv) {
                  "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N]\n");
     return 2;
   }
-  if (auto st = ent::CheckCanListen(flags->listen); !st.ok()) return Fail(st.ToString());
-  auto service_clock = ent::MakeServiceClock(flags->extra["clock"]);
+  auto service_clock = ent::PrepareToServe(*flags);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
-  std::error_code ec;
-  std::filesystem::create_directories(flags->data_dir, ec);
-  if (ec) return Fail("cannot create --data-dir " + flags->data_dir + ": " + ec.message());
-  ent::ParisTimeZone();  // fail fast without tzdata
 
   const std::string db_path = flags->data_dir + "/convention.db";
   auto store = ent::convention::SqliteConventionStore::Open(db_path);

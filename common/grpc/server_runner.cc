@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <filesystem>
 #include <memory>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -135,6 +136,21 @@ absl::Status CheckCanListen(const std::string& listen) {
   const std::string why = BindError(listen);
   if (why.empty()) return absl::OkStatus();
   return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", why));
+}
+
+absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags) {
+  if (auto st = CheckCanListen(flags.listen); !st.ok()) return st;
+  auto it = flags.extra.find("clock");
+  absl::StatusOr<ServiceClock> clock = MakeServiceClock(it == flags.extra.end() ? "" : it->second);
+  if (!clock.ok()) return clock.status();
+  std::error_code ec;
+  std::filesystem::create_directories(flags.data_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create --data-dir ", flags.data_dir, ": ", ec.message()));
+  }
+  ParisTimeZone();  // fails fast without tzdata
+  return clock;
 }
 
 absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/clock.h"
 #include "common/auth/principal_registry.h"
 #include "common/grpc/server_flags.h"
 
@@ -33,6 +35,12 @@ struct ServedService {
 // itself refuses to share a port (no SO_REUSEPORT) should the port be taken
 // in between.
 absl::Status CheckCanListen(const std::string& listen);
+
+// What both services check before opening their database, in this order:
+// the listen address is free (CheckCanListen), --clock parses, --data-dir
+// exists (created if need be), Europe/Paris loads (tzdata). Returns the
+// service's clock; the error says which step failed.
+absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags);
 
 // Serves `services` until SIGTERM or SIGINT, then shuts down gracefully;
 // calls `on_reload` on SIGHUP. Returns an error if the server cannot start.
