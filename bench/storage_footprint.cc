@@ -51,7 +51,7 @@ bool Metropolitan(const Commune& c) {
 std::string Uai(const Commune& c, int n) {
   const std::string digits = absl::StrCat("0", c.insee.substr(0, 2), 1000 + n);
   int64_t value = 0;
-  absl::SimpleAtoi(digits, &value);
+  if (!absl::SimpleAtoi(digits, &value)) value = 0;  // digits only: cannot fail
   return digits + "ABCDEFGHJKLMNPRSTUVWXYZ"[value % 23];
 }
 

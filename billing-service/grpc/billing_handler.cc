@@ -249,9 +249,10 @@ grpc::ServerUnaryReactor* BillingHandler::GetStatement(grpc::CallbackServerConte
   if (!insee.ok()) {
     return FinishNow(ctx, InvalidField("commune_insee_code", std::string(insee.status().message())));
   }
-  auto s = ledger_.GetStatement(caller, *insee);
-  if (s.ok()) ToProto(*s, resp);
-  return FinishNow(ctx, s.status());
+  auto* reactor = ctx->DefaultReactor();
+  ledger_.GetStatement(caller, *insee,
+                       Reply<Statement>(reactor, [resp](const Statement& s) { ToProto(s, resp); }));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* BillingHandler::CheckNumbering(grpc::CallbackServerContext* ctx,
@@ -261,14 +262,15 @@ grpc::ServerUnaryReactor* BillingHandler::CheckNumbering(grpc::CallbackServerCon
   if (req->year() < 2000 || req->year() > 2200) {
     return FinishNow(ctx, InvalidField("year", "must be a calendar year between 2000 and 2200"));
   }
-  auto report = ledger_.CheckNumbering(caller, req->year());
-  if (report.ok()) {
-    resp->set_count(report->count);
-    resp->set_last_sequence(report->last_sequence);
-    for (int64_t g : report->gaps) resp->add_gaps(g);
-    for (int64_t d : report->duplicates) resp->add_duplicates(d);
-  }
-  return FinishNow(ctx, report.status());
+  auto* reactor = ctx->DefaultReactor();
+  ledger_.CheckNumbering(caller, req->year(),
+                         Reply<NumberingReport>(reactor, [resp](const NumberingReport& report) {
+                           resp->set_count(report.count);
+                           resp->set_last_sequence(report.last_sequence);
+                           for (int64_t g : report.gaps) resp->add_gaps(g);
+                           for (int64_t d : report.duplicates) resp->add_duplicates(d);
+                         }));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* BillingHandler::NotifyConventionChange(

@@ -355,44 +355,47 @@ void Ledger::CreateCorrection(RequestContext ctx, int year, int64_t sequence, Co
       std::move(done));
 }
 
-absl::StatusOr<Statement> Ledger::GetStatement(const Principal& caller, const std::string& insee) {
-  ENT_RETURN_IF_ERROR(AuthorizeCommune(caller, BillingAction::kReadTitres, insee));
-  TitreFilter filter;
-  filter.commune_insee = insee;
-  ENT_ASSIGN_OR_RETURN(std::vector<TitreAccount> titres,
-                       store_.ReadValue<std::vector<TitreAccount>>([&](BillingReader& r) {
-                         return r.ListTitres(filter, {0, 0}, 100000);
-                       }));
-  Statement s;
-  s.commune_insee = insee;
-  for (const TitreAccount& a : titres) {
-    s.total_cents += a.titre.total_cents;
-    s.corrected_cents += a.corrected_cents();
-    s.paid_cents += a.paid_cents();
+void Ledger::GetStatement(const Principal& caller, const std::string& insee,
+                          Callback<Statement> done) {
+  if (auto st = AuthorizeCommune(caller, BillingAction::kReadTitres, insee); !st.ok()) {
+    return done(st);
   }
-  s.titres = std::move(titres);
-  return s;
+  store_.ReadValueAsync<Statement>(
+      [insee](BillingReader& r) -> absl::StatusOr<Statement> {
+        Statement s;
+        s.commune_insee = insee;
+        ENT_ASSIGN_OR_RETURN(s.titres, r.TitresOfCommune(insee));
+        for (const TitreAccount& a : s.titres) {
+          s.total_cents += a.titre.total_cents;
+          s.corrected_cents += a.corrected_cents();
+          s.paid_cents += a.paid_cents();
+        }
+        return s;
+      },
+      std::move(done));
 }
 
-absl::StatusOr<NumberingReport> Ledger::CheckNumbering(const Principal& caller, int year) {
-  ENT_RETURN_IF_ERROR(AuthorizeBilling(caller, BillingAction::kManage));
-  return store_.ReadValue<NumberingReport>([&](BillingReader& r) -> absl::StatusOr<NumberingReport> {
-    ENT_ASSIGN_OR_RETURN(std::vector<int64_t> used, r.SequencesOf(year));
-    NumberingReport report;
-    ENT_ASSIGN_OR_RETURN(report.last_sequence, r.LastSequence(year));
-    report.count = static_cast<int64_t>(used.size());
-    int64_t expected = 1;
-    for (size_t i = 0; i < used.size(); ++i) {
-      if (i > 0 && used[i] == used[i - 1]) {
-        report.duplicates.push_back(used[i]);
-        continue;
-      }
-      for (; expected < used[i]; ++expected) report.gaps.push_back(expected);
-      expected = used[i] + 1;
-    }
-    for (; expected <= report.last_sequence; ++expected) report.gaps.push_back(expected);
-    return report;
-  });
+void Ledger::CheckNumbering(const Principal& caller, int year, Callback<NumberingReport> done) {
+  if (auto st = AuthorizeBilling(caller, BillingAction::kManage); !st.ok()) return done(st);
+  store_.ReadValueAsync<NumberingReport>(
+      [year](BillingReader& r) -> absl::StatusOr<NumberingReport> {
+        ENT_ASSIGN_OR_RETURN(std::vector<int64_t> used, r.SequencesOf(year));
+        NumberingReport report;
+        ENT_ASSIGN_OR_RETURN(report.last_sequence, r.LastSequence(year));
+        report.count = static_cast<int64_t>(used.size());
+        int64_t expected = 1;
+        for (size_t i = 0; i < used.size(); ++i) {
+          if (i > 0 && used[i] == used[i - 1]) {
+            report.duplicates.push_back(used[i]);
+            continue;
+          }
+          for (; expected < used[i]; ++expected) report.gaps.push_back(expected);
+          expected = used[i] + 1;
+        }
+        for (; expected <= report.last_sequence; ++expected) report.gaps.push_back(expected);
+        return report;
+      },
+      std::move(done));
 }
 
 void Ledger::Notify(RequestContext ctx, std::string topic, std::string idempotency_key,

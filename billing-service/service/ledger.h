@@ -70,8 +70,10 @@ class Ledger {
                      Callback<Payment> done);
   void CreateCorrection(RequestContext ctx, int year, int64_t sequence, Correction correction,
                         Callback<Correction> done);
-  absl::StatusOr<Statement> GetStatement(const Principal& caller, const std::string& insee);
-  absl::StatusOr<NumberingReport> CheckNumbering(const Principal& caller, int year);
+  // Reports that read a whole commune or year run on a store thread, not on
+  // the caller's; `done` runs there.
+  void GetStatement(const Principal& caller, const std::string& insee, Callback<Statement> done);
+  void CheckNumbering(const Principal& caller, int year, Callback<NumberingReport> done);
   // A notice from convention-service; true when applied, false when already
   // seen (by its idempotency key).
   void Notify(RequestContext ctx, std::string idempotency_key, ConventionChange change,

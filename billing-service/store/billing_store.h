@@ -62,6 +62,8 @@ class BillingReader {
   virtual absl::StatusOr<std::vector<TitreAccount>> ListTitres(const TitreFilter& filter,
                                                                std::pair<int, int64_t> after,
                                                                int limit) = 0;
+  // Every titre addressed to a commune, by number (what its statement shows).
+  virtual absl::StatusOr<std::vector<TitreAccount>> TitresOfCommune(const std::string& insee) = 0;
   // Every sequence number used in a calendar year, ascending (with repeats).
   virtual absl::StatusOr<std::vector<int64_t>> SequencesOf(int year) = 0;
   virtual absl::StatusOr<int64_t> LastSequence(int year) = 0;

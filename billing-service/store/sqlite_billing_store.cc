@@ -252,6 +252,10 @@ class SqliteTx final : public BillingWriter {
         limit);
   }
 
+  absl::StatusOr<std::vector<TitreAccount>> TitresOfCommune(const std::string& insee) override {
+    return Titres("commune_insee = ?1", [&](sqlite::Statement& s) { s.Bind(1, insee); });
+  }
+
   absl::StatusOr<std::vector<int64_t>> SequencesOf(int year) override {
     ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT sequence FROM titres WHERE year = ?1 "
                                                   "ORDER BY sequence"));
@@ -439,9 +443,11 @@ class SqliteTx final : public BillingWriter {
  private:
   // Titres matching `where` (parameters bound by `bind`), with lines,
   // payments and corrections, by number.
+  // Titres matching `where` (bound by `bind`), by number, at most `limit`
+  // (-1: all, SQLite's LIMIT -1), with their lines, payments and corrections.
   absl::StatusOr<std::vector<TitreAccount>> Titres(
       const std::string& where, const std::function<void(sqlite::Statement&)>& bind,
-      int limit = 1000000) {
+      int limit = -1) {
     ENT_ASSIGN_OR_RETURN(
         auto stmt, conn_.Prepare(absl::StrCat("SELECT year, sequence, total_cents, body, created_us "
                                               "FROM titres WHERE ",
@@ -535,6 +541,13 @@ void SqliteBillingStore::Write(std::function<absl::Status(BillingWriter&)> work,
 
 void SqliteBillingStore::Read(const std::function<void(BillingReader&)>& work) {
   db_->ReadNow([&work](sqlite::Connection& conn) {
+    SqliteTx tx(conn);
+    work(tx);
+  });
+}
+
+void SqliteBillingStore::ReadAsync(std::function<void(BillingReader&)> work) {
+  db_->ReadAsync([work = std::move(work)](sqlite::Connection& conn) {
     SqliteTx tx(conn);
     work(tx);
   });

@@ -21,6 +21,7 @@ class SqliteBillingStore final : public BillingStore {
   void Write(std::function<absl::Status(BillingWriter&)> work,
              std::function<void(absl::Status)> done) override;
   void Read(const std::function<void(BillingReader&)>& work) override;
+  void ReadAsync(std::function<void(BillingReader&)> work) override;
 
  private:
   explicit SqliteBillingStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}

@@ -24,6 +24,10 @@ class TransactionalStore {
                      std::function<void(absl::Status)> done) = 0;
   // Runs `work` now, on the calling thread. For short reads only.
   virtual void Read(const std::function<void(Reader&)>& work) = 0;
+  // Runs `work` later on a store thread, in one read transaction: for reads
+  // too long for a gRPC callback thread (statements, reports), and for
+  // callers that must not run it inline.
+  virtual void ReadAsync(std::function<void(Reader&)> work) = 0;
 
   template <typename T>
   void WriteValue(std::function<absl::StatusOr<T>(Writer&)> work,
@@ -55,6 +59,13 @@ class TransactionalStore {
     });
     done.WaitForNotification();
     return out;
+  }
+
+  // ReadAsync with a typed result; `done` runs on the store thread.
+  template <typename T>
+  void ReadValueAsync(std::function<absl::StatusOr<T>(Reader&)> work,
+                      std::function<void(absl::StatusOr<T>)> done) {
+    ReadAsync([work = std::move(work), done = std::move(done)](Reader& r) { done(work(r)); });
   }
 
   template <typename T>

@@ -146,9 +146,6 @@ class ConventionWriter : public ConventionReader {
 // completion runs only once its transaction is durable.
 class ConventionStore : public TransactionalStore<ConventionReader, ConventionWriter> {
  public:
-  // Runs `work` later on a store thread (for callers that must not run it
-  // inline, e.g. under their own lock).
-  virtual void ReadAsync(std::function<void(ConventionReader&)> work) = 0;
   // The outbox as its dispatcher sees it.
   virtual workflow::OutboxStore& outbox_store() = 0;
 };
