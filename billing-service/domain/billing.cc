@@ -88,14 +88,22 @@ Titre MakeTitre(const BillableConvention& c, const Tariff& tariff, std::vector<T
 absl::Status CheckPayment(const TitreAccount& account, const Payment& p, CivilDate today) {
   FieldViolations v;
   if (p.amount_cents <= 0) v.Add("payment.amount_cents", "must be positive");
-  if (p.received_date > today) v.Add("payment.received_date", "must not be after today");
-  if (p.received_date < account.titre.issue_date) {
-    v.Add("payment.received_date", "must not be before the titre was issued");
-  }
   if (p.reference.empty() || p.reference.size() > 200) {
     v.Add("payment.reference", "is required (at most 200 bytes)");
   }
   if (!v.empty()) return v.ToStatus();
+  // Dates against today and the stored titre: state, not form (AIP-193).
+  PreconditionViolations dates;
+  if (p.received_date > today) {
+    dates.Add("payment.received_date",
+              absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME");
+  }
+  if (p.received_date < account.titre.issue_date) {
+    dates.Add("payment.received_date",
+              absl::StrCat("must not be before the titre was issued (",
+                           FormatIsoDate(account.titre.issue_date), ")"));
+  }
+  if (!dates.empty()) return dates.ToStatus();
   if (account.state() == TitreState::kCancelled) {
     return absl::FailedPreconditionError(absl::StrCat(account.titre.Name(), " is cancelled"));
   }
