@@ -80,6 +80,11 @@ class Database {
   void RunBatch(std::vector<WriteJob>& batch);
 
   const Options options_;
+  // Not guarded by a mutex, by construction: writer_conn_ is used by Open
+  // (before the threads start), then by the writer thread only; each of
+  // reader_conns_ belongs to one reader thread; inline_conns_ are lent one
+  // caller at a time through free_inline_ (pool_mu_); after_batch_ is set
+  // before the first Write and then read by the writer thread only.
   std::unique_ptr<Connection> writer_conn_;
   std::vector<std::unique_ptr<Connection>> reader_conns_;
   std::vector<std::unique_ptr<Connection>> inline_conns_;
