@@ -14,9 +14,18 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/principal.h"
 #include "common/field_violations.h"
 
 namespace ent {
+
+// Who asks, and the identity of the request for idempotency: what every
+// mutating command of both services receives from its handler.
+struct RequestContext {
+  std::string request_id;   // validated by the command, before any work
+  std::string fingerprint;  // of the request and its caller; same id + other fingerprint is refused
+  Principal caller;         // authenticated; recorded in the history
+};
 
 // request_id: 1-64 characters of ASCII letters, digits and . _ : -
 absl::Status ValidateRequestId(absl::string_view request_id);

@@ -7,6 +7,7 @@
 #include "common/field_violations.h"
 #include "common/grpc/call_auth.h"
 #include "common/grpc/enum_values.h"
+#include "common/grpc/handler_support.h"
 #include "common/grpc/pagination.h"
 #include "common/grpc/request_fingerprint.h"
 #include "common/grpc/status_conversion.h"
@@ -17,31 +18,10 @@
 namespace ent::billing {
 namespace {
 
-grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status) {
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
-template <typename Request>
-RequestContext ContextOf(const char* method, const Request& req, Principal caller) {
-  std::string fingerprint = RequestFingerprint(absl::StrCat(method, "\n", caller.name), req);
-  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller)};
-}
-
 absl::StatusOr<SchoolYear> YearOf(const std::string& text, const std::string& field) {
   auto year = SchoolYear::Parse(text);
   if (!year.ok()) return InvalidField(field, std::string(year.status().message()));
   return *year;
-}
-
-// Completion that fills the response with `fill(value)` and finishes the call.
-template <typename T, typename Fill>
-std::function<void(absl::StatusOr<T>)> Reply(grpc::ServerUnaryReactor* reactor, Fill fill) {
-  return [reactor, fill](absl::StatusOr<T> r) {
-    if (r.ok()) fill(*r);
-    reactor->Finish(ToGrpcStatus(r.status()));
-  };
 }
 
 // A titre known by its number only (to name its payments and corrections).
@@ -56,11 +36,6 @@ Titre Numbered(std::pair<int, int64_t> number) {
   auto caller##_or = AuthenticateCall(*ctx, principals());           \
   if (!caller##_or.ok()) return FinishNow(ctx, caller##_or.status()); \
   Principal caller = std::move(*caller##_or)
-
-#define ENT_VALUE_OR_FINISH(var, expr)                      \
-  auto var##_or = (expr);                                   \
-  if (!var##_or.ok()) return FinishNow(ctx, var##_or.status()); \
-  auto var = std::move(*var##_or)
 
 }  // namespace
 

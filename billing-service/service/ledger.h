@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "billing-service/service/billing_policy.h"
 #include "billing-service/store/billing_store.h"
+#include "common/idempotency.h"
 #include "common/clock.h"
 
 namespace ent::billing {
@@ -28,11 +29,7 @@ inline constexpr char kReasonTariffMissing[] = "TARIFF_MISSING";
 inline constexpr char kReasonNotNotified[] = "CONVENTION_NOT_NOTIFIED";
 inline constexpr char kReasonNothingDue[] = "NOTHING_DUE";
 
-struct RequestContext {
-  std::string request_id;
-  std::string fingerprint;  // of the request and its caller
-  Principal caller;
-};
+using ::ent::RequestContext;
 
 struct Statement {
   std::string commune_insee;

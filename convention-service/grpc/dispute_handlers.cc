@@ -256,9 +256,11 @@ grpc::ServerUnaryReactor* ConventionHandler::RetryOutboxMessage(
   if (auto st = ValidateRequestId(req->request_id()); !st.ok()) return FinishNow(ctx, st);
   // Deliverable at once: the dispatcher takes it on its next pass (within
   // seconds), then the notices it held back.
-  auto retried = outbox_.Retry(req->id(), absl::InfinitePast());
-  if (retried.ok()) ToProto(*retried, resp);
-  return FinishNow(ctx, retried.status());
+  auto* reactor = ctx->DefaultReactor();
+  outbox_.Retry(req->id(), absl::InfinitePast(),
+                Reply<workflow::OutboxMessage>(
+                    reactor, [resp](const workflow::OutboxMessage& m) { ToProto(m, resp); }));
+  return reactor;
 }
 
 }  // namespace ent::convention

@@ -1,33 +1,21 @@
-// Helpers shared by the ConventionService handler files: finishing a call
-// with a status, authenticating and authorising, building the request context.
+// Helpers of the ConventionService handler files beyond the shared ones
+// (common/grpc/handler_support.h): a completion converting with ToProto,
+// finishing a read, authorising, parsing a convention name.
 #ifndef ENT_CONVENTION_GRPC_HANDLER_SUPPORT_H_
 #define ENT_CONVENTION_GRPC_HANDLER_SUPPORT_H_
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
-#include "common/grpc/request_fingerprint.h"
-#include "common/grpc/status_conversion.h"
+#include "common/grpc/handler_support.h"
 #include "convention-service/grpc/proto_conversion.h"
 #include "convention-service/service/convention_registry.h"
 
 namespace ent::convention {
 
-
-// The request's identity for idempotency includes who sent it: another
-// principal reusing a request_id does not get the first caller's answer.
-template <typename Request>
-inline RequestContext ContextOf(const char* method, const Request& req, Principal caller) {
-  std::string fingerprint = RequestFingerprint(absl::StrCat(method, "\n", caller.name), req);
-  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller)};
-}
-
-inline grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx,
-                                           const absl::Status& status) {
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
+// Both completions: this one, converting with ToProto, and the shared one
+// filling the response with a function.
+using ::ent::Reply;
 
 // Completion that converts the result into `resp` and finishes the call.
 template <typename Domain, typename Proto>

@@ -15,18 +15,14 @@
 #include "absl/status/statusor.h"
 #include "common/auth/principal.h"
 #include "common/clock.h"
+#include "common/idempotency.h"
 #include "convention-service/service/billing_notices.h"
 #include "convention-service/service/event_hub.h"
 #include "convention-service/store/convention_store.h"
 
 namespace ent::convention {
 
-// Who asks, and the identity of the request for idempotency.
-struct RequestContext {
-  std::string request_id;   // validated by the runner
-  std::string fingerprint;  // of the request and its caller; same id + other fingerprint is refused
-  Principal caller;         // authenticated; recorded in the history
-};
+using ::ent::RequestContext;
 
 // What a command changes.
 struct Mutation {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/synchronization/notification.h"
+
 #include "workflow/outbox/sqlite_outbox.h"
 
 namespace ent::workflow {
@@ -25,6 +27,17 @@ class FakeSink final : public OutboxSink {
 
 class OutboxTest : public ::testing::Test {
  protected:
+  // The operator's retry, waited for.
+  absl::StatusOr<OutboxMessage> Retry(int64_t id) {
+    absl::Notification done;
+    absl::StatusOr<OutboxMessage> out = absl::UnknownError("not answered");
+    store_->Retry(id, clock_.Now(), [&](absl::StatusOr<OutboxMessage> r) {
+      out = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return out;
+  }
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
            ("ent-outbox-" + std::to_string(::getpid()) + "-" +
@@ -129,17 +142,17 @@ TEST_F(OutboxTest, AFailingKeyWaitsWithBackoffWithoutBlockingOthersThenDiesAndHo
   const auto held = (*store_->List(OutboxState::kPending, 10))[0];
   EXPECT_EQ(held.blocked_by, dead[0].id);
   EXPECT_EQ(dead[0].blocked_by, 0);
-  auto retried = store_->Retry(dead[0].id, clock_.Now());
+  auto retried = Retry(dead[0].id);
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_EQ(retried->state, OutboxState::kPending);
   EXPECT_EQ(retried->attempts, 0);
-  EXPECT_EQ(store_->Retry(dead[0].id, clock_.Now())->state, OutboxState::kPending);  // again: as is
+  EXPECT_EQ(Retry(dead[0].id)->state, OutboxState::kPending);  // again: as is
   EXPECT_EQ(*dispatcher.DeliverOnce(), 1);
   EXPECT_EQ(*dispatcher.DeliverOnce(), 1);
   EXPECT_EQ(sink_.delivered, (std::vector<std::string>{"up/1", "up/2", "down/1", "down/2"}));
-  EXPECT_EQ(store_->Retry(dead[0].id, clock_.Now()).status().code(),
+  EXPECT_EQ(Retry(dead[0].id).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->Retry(999, clock_.Now()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Retry(999).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(OutboxTest, BackoffDoublesUpToTheCap) {

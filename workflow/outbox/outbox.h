@@ -8,6 +8,7 @@
 #define ENT_WORKFLOW_OUTBOX_OUTBOX_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,7 +61,8 @@ struct DeliveryOutcome {
   bool dead = false;        // give up: park the message
 };
 
-// The dispatcher's view of the outbox storage. Blocking; thread-safe.
+// The dispatcher's view of the outbox storage. Thread-safe; every method but
+// Retry blocks (the dispatcher's thread, or short reads).
 class OutboxStore {
  public:
   virtual ~OutboxStore() = default;
@@ -77,8 +79,10 @@ class OutboxStore {
   // For operators: the dead message `id` is delivered again from `at` with a
   // fresh count of attempts (and the messages it held back after it).
   // NOT_FOUND if unknown; a pending one is returned as it is (a retry of the
-  // request); FAILED_PRECONDITION if it was delivered.
-  virtual absl::StatusOr<OutboxMessage> Retry(int64_t id, absl::Time at) = 0;
+  // request); FAILED_PRECONDITION if it was delivered. Does not block:
+  // `done` runs once the change is durable (on a store thread).
+  virtual void Retry(int64_t id, absl::Time at,
+                     std::function<void(absl::StatusOr<OutboxMessage>)> done) = 0;
 };
 
 // Where messages go (e.g. a gRPC client of billing-service). Deliver must be

@@ -157,9 +157,10 @@ absl::StatusOr<std::vector<OutboxMessage>> SqliteOutboxStore::List(OutboxState s
   return result;
 }
 
-absl::StatusOr<OutboxMessage> SqliteOutboxStore::Retry(int64_t id, absl::Time at) {
-  absl::StatusOr<OutboxMessage> result = absl::UnknownError("not run");
-  absl::Status written = db_.WriteSync([&](sqlite::Connection& conn) -> absl::Status {
+void SqliteOutboxStore::Retry(int64_t id, absl::Time at,
+                              std::function<void(absl::StatusOr<OutboxMessage>)> done) {
+  auto result = std::make_shared<absl::StatusOr<OutboxMessage>>(absl::UnknownError("not run"));
+  db_.Write([id, at, result](sqlite::Connection& conn) -> absl::Status {
     ENT_ASSIGN_OR_RETURN(auto find, conn.Prepare(absl::StrCat(
                                         "SELECT ", kColumns, " FROM workflow_outbox WHERE id = ?1")));
     find.Bind(1, id);
@@ -180,11 +181,12 @@ absl::StatusOr<OutboxMessage> SqliteOutboxStore::Retry(int64_t id, absl::Time at
       m.attempts = 0;
       m.next_attempt = at;
     }
-    result = std::move(m);
+    *result = std::move(m);
     return absl::OkStatus();
+  }, [result, done = std::move(done)](absl::Status written) {
+    if (!written.ok()) return done(written);
+    done(std::move(*result));
   });
-  if (!written.ok()) return written;
-  return result;
 }
 
 }  // namespace ent::workflow

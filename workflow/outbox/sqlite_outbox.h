@@ -30,7 +30,8 @@ class SqliteOutboxStore final : public OutboxStore {
   absl::Status Record(const std::vector<DeliveryOutcome>& outcomes) override;
   absl::StatusOr<std::optional<absl::Time>> NextAttempt() override;
   absl::StatusOr<std::vector<OutboxMessage>> List(OutboxState state, int limit) override;
-  absl::StatusOr<OutboxMessage> Retry(int64_t id, absl::Time at) override;
+  void Retry(int64_t id, absl::Time at,
+             std::function<void(absl::StatusOr<OutboxMessage>)> done) override;
 
  private:
   sqlite::Database& db_;

@@ -1,0 +1,57 @@
+// What the handlers of both services share to turn a gRPC call into a
+// command or a read and back: finishing a call with a status, the request's
+// identity for idempotency, a completion that fills the response, and the
+// early-return macro for a value or an error.
+#ifndef ENT_COMMON_GRPC_HANDLER_SUPPORT_H_
+#define ENT_COMMON_GRPC_HANDLER_SUPPORT_H_
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "common/grpc/request_fingerprint.h"
+#include "common/grpc/status_conversion.h"
+#include "common/idempotency.h"
+
+namespace ent {
+
+// Finishes the call now with `status` (OK or the error, with its details).
+inline grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx,
+                                           const absl::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// The request's identity for idempotency includes who sent it: another
+// principal reusing a request_id does not get the first caller's answer.
+template <typename Request>
+RequestContext ContextOf(const char* method, const Request& req, Principal caller) {
+  std::string fingerprint = RequestFingerprint(absl::StrCat(method, "\n", caller.name), req);
+  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller)};
+}
+
+// Completion that fills the response with `fill(value)` when OK and finishes
+// the call (on whatever thread the command completes).
+template <typename T, typename Fill>
+std::function<void(absl::StatusOr<T>)> Reply(grpc::ServerUnaryReactor* reactor, Fill fill) {
+  return [reactor, fill = std::move(fill)](absl::StatusOr<T> r) {
+    if (r.ok()) fill(*r);
+    reactor->Finish(ToGrpcStatus(r.status()));
+  };
+}
+
+}  // namespace ent
+
+// Declares `var` from a StatusOr expression, or finishes the call (`ctx` in
+// scope) with its error.
+#define ENT_VALUE_OR_FINISH(var, expr)                              \
+  auto var##_or = (expr);                                           \
+  if (!var##_or.ok()) return ::ent::FinishNow(ctx, var##_or.status()); \
+  auto var = std::move(*var##_or)
+
+#endif  // ENT_COMMON_GRPC_HANDLER_SUPPORT_H_
