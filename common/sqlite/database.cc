@@ -74,18 +74,45 @@ void Database::Write(WriteWork work, WriteDone done) {
   writes_.push_back({std::move(work), std::move(done)});
 }
 
-void Database::ReadNow(const ReadWork& work) {
-  Connection* conn = nullptr;
+Connection* Database::BorrowInline() {
+  bool grow = false;
   {
     absl::MutexLock lock(&pool_mu_);
-    pool_mu_.Await(absl::Condition(
-        +[](std::vector<Connection*>* free) { return !free->empty(); }, &free_inline_));
-    conn = free_inline_.back();
-    free_inline_.pop_back();
+    if (free_inline_.empty() &&
+        static_cast<int>(inline_conns_.size()) + opening_inline_ < options_.max_inline_readers) {
+      ++opening_inline_;
+      grow = true;
+    }
   }
+  if (grow) {
+    // Opened outside the lock: other readers go on meanwhile.
+    auto opened = Connection::Open(options_.path, Connection::Mode::kReadOnly);
+    absl::MutexLock lock(&pool_mu_);
+    --opening_inline_;
+    if (opened.ok()) {
+      inline_conns_.push_back(std::move(*opened));
+      return inline_conns_.back().get();
+    }
+    // Could not open one more (file descriptors?): wait for a free one.
+  }
+  absl::MutexLock lock(&pool_mu_);
+  pool_mu_.Await(absl::Condition(
+      +[](std::vector<Connection*>* free) { return !free->empty(); }, &free_inline_));
+  Connection* conn = free_inline_.back();
+  free_inline_.pop_back();
+  return conn;
+}
+
+void Database::ReadNow(const ReadWork& work) {
+  Connection* conn = BorrowInline();
   RunInReadTransaction(*conn, work);
   absl::MutexLock lock(&pool_mu_);
   free_inline_.push_back(conn);
+}
+
+int Database::inline_connections() {
+  absl::MutexLock lock(&pool_mu_);
+  return static_cast<int>(inline_conns_.size());
 }
 
 void Database::ReadAsync(ReadWork work) {

@@ -39,8 +39,11 @@ class Database {
     std::string path;
     std::vector<Migration> migrations;
     int readers = 2;         // reader threads, for ReadAsync
-    int inline_readers = 8;  // connections lent by ReadNow
+    int inline_readers = 8;  // connections lent by ReadNow, opened at start
     int max_batch = 512;
+    // ReadNow opens more connections when all are lent, up to this many, so
+    // that a gRPC thread waits for a connection only past it.
+    int max_inline_readers = 64;
   };
   using WriteWork = std::function<absl::Status(Connection&)>;
   using WriteDone = std::function<void(absl::Status)>;
@@ -52,9 +55,10 @@ class Database {
 
   // Queues `work`; `done` receives work's error, or the commit's outcome.
   void Write(WriteWork work, WriteDone done);
-  // Runs `work` on the calling thread with a pooled read-only connection,
-  // waiting if all are lent, in one read transaction (all its statements see
-  // one snapshot). For short, non-blocking reads.
+  // Runs `work` on the calling thread with a pooled read-only connection, in
+  // one read transaction (all its statements see one snapshot). When every
+  // connection is lent, opens another (up to max_inline_readers) rather than
+  // wait; past that, waits for one. For short, non-blocking reads.
   void ReadNow(const ReadWork& work);
   // Queues `work` on a reader thread, in one read transaction likewise.
   void ReadAsync(ReadWork work);
@@ -68,6 +72,9 @@ class Database {
   // before the jobs' completions run. Set before the first Write.
   void SetAfterBatch(std::function<void(bool committed)> hook) { after_batch_ = std::move(hook); }
 
+  // How many connections ReadNow has (for tests and metrics).
+  int inline_connections();
+
  private:
   struct WriteJob {
     WriteWork work;
@@ -78,16 +85,16 @@ class Database {
   void CompletionLoop();
   void ReaderLoop(Connection* conn);
   void RunBatch(std::vector<WriteJob>& batch);
+  // A free inline connection, a new one, or (at the cap) the next one freed.
+  Connection* BorrowInline();
 
   const Options options_;
   // Not guarded by a mutex, by construction: writer_conn_ is used by Open
   // (before the threads start), then by the writer thread only; each of
-  // reader_conns_ belongs to one reader thread; inline_conns_ are lent one
-  // caller at a time through free_inline_ (pool_mu_); after_batch_ is set
-  // before the first Write and then read by the writer thread only.
+  // reader_conns_ belongs to one reader thread; after_batch_ is set before
+  // the first Write and then read by the writer thread only.
   std::unique_ptr<Connection> writer_conn_;
   std::vector<std::unique_ptr<Connection>> reader_conns_;
-  std::vector<std::unique_ptr<Connection>> inline_conns_;
   std::function<void(bool)> after_batch_;
 
   absl::Mutex mu_;
@@ -95,8 +102,11 @@ class Database {
   std::deque<ReadWork> reads_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
+  // The connections ReadNow lends, one caller at a time.
   absl::Mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> inline_conns_ ABSL_GUARDED_BY(pool_mu_);
   std::vector<Connection*> free_inline_ ABSL_GUARDED_BY(pool_mu_);
+  int opening_inline_ ABSL_GUARDED_BY(pool_mu_) = 0;
 
   struct Completion {
     WriteDone done;

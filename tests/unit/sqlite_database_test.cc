@@ -136,6 +136,43 @@ TEST(DatabaseTest, MigrationsAreAppliedOnceAndNewerSchemaIsRefused) {
   EXPECT_EQ(Database::Open(older).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// ReadNow never makes a caller wait while the pool may grow: three reads held
+// open at once on a pool that starts with one connection all run together.
+TEST(DatabaseTest, ReadNowOpensAnotherConnectionRatherThanWait) {
+  Database::Options options;
+  options.path = TempPath("grow");
+  options.migrations = {"CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL);"};
+  options.readers = 1;
+  options.inline_readers = 1;
+  options.max_inline_readers = 3;
+  auto db = Database::Open(options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::atomic<int> inside{0};
+  absl::Notification all_inside, release;
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i) {
+    readers.emplace_back([&] {
+      (*db)->ReadNow([&](Connection&) {
+        if (++inside == 3) all_inside.Notify();
+        release.WaitForNotification();
+      });
+    });
+  }
+  // A reader waiting for a connection would never get inside (the others
+  // hold theirs until released): not a timing bound, a deadlock detector.
+  const bool grew = all_inside.WaitForNotificationWithTimeout(absl::Seconds(60));
+  release.Notify();
+  for (auto& t : readers) t.join();
+  ASSERT_TRUE(grew) << inside.load() << " of 3 readers got a connection";
+  EXPECT_EQ((*db)->inline_connections(), 3);
+  for (auto& t : readers) t.join();
+  // At the cap, a fourth reader waits for one to be freed, then runs.
+  int ran = 0;
+  (*db)->ReadNow([&](Connection&) { ++ran; });
+  EXPECT_EQ(ran, 1);
+  EXPECT_EQ((*db)->inline_connections(), 3);
+}
+
 // A migration's code step runs in the migration's transaction: when it fails
 // (one row that does not convert), its SQL is undone too and the version
 // stays, so the next start retries the whole step.
