@@ -2,7 +2,7 @@
 // (today SQLite; a PostgreSQL store joins the list of backends below and must
 // pass the same tests): conditional writes on versions, the constraints that
 // back rules across aggregates, the queries those rules use, commit-ordered
-// event sequences, and all-or-nothing transactions.
+// event sequences, all-or-nothing transactions, durable timers and the outbox.
 #include <functional>
 #include <memory>
 
@@ -222,6 +222,85 @@ TEST_P(ConventionStoreConformance, AFailedTransactionKeepsNothingAndIsolatedUndo
               }).ok());
   EXPECT_TRUE(Get("30227-2021").has_value());
   EXPECT_FALSE(Get("30228-2021").has_value());
+}
+
+// Durable timers, in the host's transactions: due in order, fired once, a
+// failure counted then parked, a parked timer retried by an operator.
+TEST_P(ConventionStoreConformance, TimersFireOnceAndFailuresAreParkedUntilRetried) {
+  const absl::Time t0 = absl::FromUnixSeconds(1650000000);
+  auto spec = [&](const std::string& subject, absl::Duration after) {
+    return workflow::TimerSpec{"convention.expiry", subject, "30227", t0 + after,
+                               D(2022, 4, 15), "rule", "why", std::nullopt};
+  };
+  std::vector<int64_t> ids(3);
+  ASSERT_TRUE(Write([&](ConventionWriter& w) -> absl::Status {
+                for (int i = 0; i < 3; ++i) {
+                  auto id = w.timers().Schedule(spec("conventions/c" + std::to_string(i), absl::Minutes(2 - i)));
+                  if (!id.ok()) return id.status();
+                  ids[i] = *id;
+                }
+                return w.timers().Cancel("conventions/c2", "");
+              }).ok());
+  auto due = [&](absl::Time now) {
+    return store_->ReadValue<std::vector<workflow::TimerRecord>>(
+                     [&](ConventionReader& r) { return r.timers().Due(now, 10); })
+        .value();
+  };
+  ASSERT_EQ(due(t0 + absl::Minutes(5)).size(), 2u) << "the cancelled one is not due";
+  EXPECT_EQ(due(t0 + absl::Minutes(5))[0].id, ids[1]) << "earliest first";
+  EXPECT_TRUE(due(t0).empty());
+  ASSERT_TRUE(Write([&](ConventionWriter& w) { return w.timers().MarkFired(ids[1], t0 + absl::Minutes(1)); }).ok());
+  EXPECT_EQ(Write([&](ConventionWriter& w) { return w.timers().MarkFired(ids[1], t0 + absl::Minutes(1)); }).code(),
+            absl::StatusCode::kFailedPrecondition) << "fired once";
+  ASSERT_TRUE(Write([&](ConventionWriter& w) {
+                return w.timers().RecordFailure(ids[0], "boom", t0 + absl::Minutes(10), false);
+              }).ok());
+  EXPECT_TRUE(due(t0 + absl::Minutes(5)).empty()) << "retried on its own backoff";
+  ASSERT_EQ(due(t0 + absl::Minutes(10)).size(), 1u);
+  EXPECT_EQ(due(t0 + absl::Minutes(10))[0].attempts, 1);
+  ASSERT_TRUE(Write([&](ConventionWriter& w) {
+                return w.timers().RecordFailure(ids[0], "boom again", t0, true);
+              }).ok());
+  EXPECT_TRUE(due(absl::InfiniteFuture()).empty()) << "parked";
+  auto failed = store_->ReadValue<std::vector<workflow::TimerRecord>>(
+                          [](ConventionReader& r) { return r.timers().Failed(0, 10); })
+                    .value();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].last_error, "boom again");
+  EXPECT_EQ(failed[0].attempts, 2);
+  ASSERT_TRUE(Write([&](ConventionWriter& w) {
+                return w.timers().RetryFailed(ids[0], t0 + absl::Minutes(20)).status();
+              }).ok());
+  ASSERT_EQ(due(t0 + absl::Minutes(20)).size(), 1u);
+  EXPECT_EQ(due(t0 + absl::Minutes(20))[0].attempts, 0);
+}
+
+// The outbox: enqueued in the host's transaction, delivered in order per key,
+// once per idempotency key.
+TEST_P(ConventionStoreConformance, OutboxDeliversInOrderPerKeyOncePerIdempotencyKey) {
+  const absl::Time t0 = absl::FromUnixSeconds(1650000000);
+  ASSERT_TRUE(Write([&](ConventionWriter& w) -> absl::Status {
+                for (const char* key : {"a/1", "a/2", "b/1", "a/1"}) {
+                  const std::string k = key;
+                  auto id = w.outbox().Enqueue("topic", k.substr(0, 1), k, "{}", t0);
+                  if (!id.ok()) return id.status();
+                }
+                return absl::OkStatus();
+              }).ok());
+  workflow::OutboxStore& outbox = store_->outbox_store();
+  auto deliverable = outbox.Deliverable(t0, 10);
+  ASSERT_TRUE(deliverable.ok());
+  ASSERT_EQ(deliverable->size(), 2u) << "the head of each key; a/1 once";
+  EXPECT_EQ((*deliverable)[0].idempotency_key, "a/1");
+  EXPECT_EQ((*deliverable)[1].idempotency_key, "b/1");
+  ASSERT_TRUE(outbox.Record({{(*deliverable)[0].id, true, t0, "", t0, false},
+                             {(*deliverable)[1].id, false, t0, "down", t0 + absl::Minutes(1), false}})
+                  .ok());
+  deliverable = outbox.Deliverable(t0, 10);
+  ASSERT_TRUE(deliverable.ok());
+  ASSERT_EQ(deliverable->size(), 1u) << "b/1 waits for its next attempt";
+  EXPECT_EQ((*deliverable)[0].idempotency_key, "a/2");
+  EXPECT_EQ(outbox.Deliverable(t0 + absl::Minutes(1), 10)->size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ConventionStoreConformance, ::testing::ValuesIn(Backends()),
