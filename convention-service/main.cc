@@ -12,6 +12,8 @@
 #include "common/clock.h"
 #include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
+#include "common/registry/academie.h"
+#include "common/registry/commune_registry.h"
 #include "common/retention.h"
 #include "convention-service/grpc/billing_notice_sink.h"
 #include "convention-service/grpc/convention_handler.h"
@@ -47,7 +49,8 @@ int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
   auto flags = ent::ParseServerFlags(
       argc, argv,
-      {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "max-stream-seconds"});
+      {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "max-stream-seconds",
+       "communes", "academie"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
@@ -56,7 +59,8 @@ int main(int argc, char** argv) {
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]] "
-                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N]\n");
+                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] "
+                 "[--communes=CSV] [--academie=TEXTPROTO]\n");
     return 2;
   }
   auto service_clock = ent::PrepareToServe(*flags);
@@ -67,6 +71,19 @@ int main(int argc, char** argv) {
   if (!store.ok()) return Fail("cannot open " + db_path + ": " + store.status().ToString());
   auto principals = ent::PrincipalRegistry::Load(flags->principals);
   if (!principals.ok()) return Fail(principals.status().ToString());
+  // The registries every convention is checked against.
+  const std::string communes_path = flags->extra.count("communes")
+                                        ? flags->extra["communes"]
+                                        : ent::InstalledDataPath("communes.csv");
+  auto communes = ent::CommuneRegistry::Load(communes_path);
+  if (!communes.ok()) return Fail("--communes: " + communes.status().ToString());
+  const std::string academie_path = flags->extra.count("academie")
+                                        ? flags->extra["academie"]
+                                        : ent::InstalledDataPath("academie.textproto");
+  auto academie = ent::LoadAcademie(academie_path);
+  if (!academie.ok()) return Fail("--academie: " + academie.status().ToString());
+  std::fprintf(stderr, "ent-convention-service: %s; communes: %s\n", academie->Describe().c_str(),
+               (*communes)->version().c_str());
 
   std::unique_ptr<ent::Clock> clock = std::move(service_clock->clock);
   ent::ManualClock* simulated = service_clock->simulated;
@@ -74,7 +91,7 @@ int main(int argc, char** argv) {
   const ent::workflow::LegalCalendar calendar;
   ent::convention::EventHub hub;
   ent::convention::CommandRunner runner(**store, *clock, hub);
-  ent::convention::ConventionRegistry conventions(runner, hub);
+  ent::convention::ConventionRegistry conventions(runner, hub, {communes->get(), &*academie});
   ent::convention::DisputeRegistry disputes(runner, calendar);
   ent::convention::TimerDispatcher dispatcher(runner);
   ent::workflow::TimerEngine::Options engine_options;

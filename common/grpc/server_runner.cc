@@ -138,6 +138,13 @@ absl::Status CheckCanListen(const std::string& listen) {
   return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", why));
 }
 
+std::string InstalledDataPath(const std::string& name) {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "share/ent/" + name;
+  return (exe.parent_path().parent_path() / "share" / "ent" / name).string();
+}
+
 absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags) {
   if (auto st = CheckCanListen(flags.listen); !st.ok()) return st;
   auto it = flags.extra.find("clock");

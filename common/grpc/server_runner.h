@@ -36,6 +36,11 @@ struct ServedService {
 // in between.
 absl::Status CheckCanListen(const std::string& listen);
 
+// `name` in the data directory installed beside the running binary:
+// <directory of /proc/self/exe>/../share/ent/<name> (build/share/ent in a
+// build tree, /opt/ent-conventions/share/ent when installed).
+std::string InstalledDataPath(const std::string& name);
+
 // What both services check before opening their database, in this order:
 // the listen address is free (CheckCanListen), --clock parses, --data-dir
 // exists (created if need be), Europe/Paris loads (tzdata). Returns the

@@ -96,6 +96,9 @@ struct Convention {
   std::vector<Signature> signatures;
   std::string renews;  // id of the predecessor, or empty
   std::optional<CivilDate> last_day_in_force;  // when it ended before end_date
+  // The registry its commune and schools were last checked against (on
+  // create, update or renewal); empty before the checks existed.
+  std::string registry_version;
   int64_t version = 0;
   absl::Time create_time;
   absl::Time update_time;

@@ -4,7 +4,7 @@
 
 namespace ent::convention {
 
-std::vector<std::string> ComputeWarnings(const Convention& c) {
+std::vector<std::string> ComputeWarnings(const Convention& c, const ReferenceData& ref) {
   std::vector<std::string> out;
   if (!c.school_year.Contains(c.end_date)) {
     out.push_back(absl::StrCat("end date ", FormatIsoDate(c.end_date),
@@ -34,6 +34,11 @@ std::vector<std::string> ComputeWarnings(const Convention& c) {
   if (c.effective_date && *c.effective_date > c.school_year.last_day()) {
     out.push_back(absl::StrCat("took effect on ", FormatIsoDate(*c.effective_date),
                                ", after the school year ", c.school_year.ToString(), " ended"));
+  }
+  for (const RegistryFinding& f : CheckAgainstRegistries(c, ref)) {
+    out.push_back(f.refused ? absl::StrCat(f.field, ": ", f.message,
+                                           " (refused since; recorded before the check)")
+                            : absl::StrCat(f.field, ": ", f.message));
   }
   return out;
 }

@@ -8,10 +8,14 @@
 #include <vector>
 
 #include "convention-service/domain/convention.h"
+#include "convention-service/domain/registry_checks.h"
 
 namespace ent::convention {
 
-std::vector<std::string> ComputeWarnings(const Convention& c);
+// The convention's own inconsistencies, then what the registries find (a
+// refusal of today's checks on a convention stored before them is a warning:
+// stored data is never refused when read).
+std::vector<std::string> ComputeWarnings(const Convention& c, const ReferenceData& ref);
 
 }  // namespace ent::convention
 

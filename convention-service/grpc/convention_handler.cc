@@ -59,6 +59,13 @@ absl::StatusOr<Principal> ConventionHandler::Authorize(const grpc::ServerContext
   return caller;
 }
 
+std::function<void(absl::StatusOr<Convention>)> ConventionHandler::ConventionReply(
+    grpc::ServerUnaryReactor* reactor, v1::Convention* resp) const {
+  return Reply<Convention>(reactor, [this, resp](const Convention& c) {
+    ToProto(c, registry_.reference(), resp);
+  });
+}
+
 grpc::ServerUnaryReactor* ConventionHandler::CreateConvention(
     grpc::CallbackServerContext* ctx, const v1::CreateConventionRequest* req,
     v1::Convention* resp) {
@@ -69,7 +76,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CreateConvention(
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
   registry_.Create(ContextOf("CreateConvention", *req, std::move(caller)), std::move(draft),
-                   req->convention_id(), Reply<Convention>(reactor, resp));
+                   req->convention_id(), ConventionReply(reactor, resp));
   return reactor;
 }
 
@@ -78,7 +85,9 @@ grpc::ServerUnaryReactor* ConventionHandler::GetConvention(grpc::CallbackServerC
                                                            v1::Convention* resp) {
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
-  return FinishWith(ctx, registry_.Get(caller, id), resp);
+  absl::StatusOr<Convention> c = registry_.Get(caller, id);
+  if (c.ok()) ToProto(*c, registry_.reference(), resp);
+  return FinishNow(ctx, c.status());
 }
 
 grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
@@ -107,7 +116,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
   if (!page_size.ok()) return FinishNow(ctx, page_size.status());
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   const std::string query_key = absl::StrCat(filter.commune_insee, "|", req->state(), "|",
-                                             req->school_year());
+                                             req->school_year(), req->with_warnings() ? "|w" : "");
   auto after = DecodePageToken(req->page_token(), query_key);
   if (!after.ok()) return FinishNow(ctx, after.status());
 
@@ -115,7 +124,13 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
   absl::StatusOr<std::vector<Convention>> page = registry_.List(caller, filter, *after, limit + 1);
   if (page.ok()) {
     const bool more = TrimPage(*page, limit);
-    for (const auto& c : *page) ToProto(c, resp->add_conventions());
+    for (const auto& c : *page) {
+      v1::Convention out;
+      ToProto(c, registry_.reference(), &out);
+      // Warnings are computed, not stored: filtered here, page by page.
+      if (req->with_warnings() && out.warnings().empty()) continue;
+      *resp->add_conventions() = std::move(out);
+    }
     if (more) resp->set_next_page_token(EncodePageToken(query_key, page->back().id));
   }
   return FinishNow(ctx, page.status());
@@ -143,7 +158,7 @@ grpc::ServerUnaryReactor* ConventionHandler::UpdateConvention(
   auto* reactor = ctx->DefaultReactor();
   registry_.Update(ContextOf("UpdateConvention", *req, std::move(caller)), std::move(parsed),
                    std::move(paths),
-                   req->convention().etag(), Reply<Convention>(reactor, resp));
+                   req->convention().etag(), ConventionReply(reactor, resp));
   return reactor;
 }
 
@@ -154,7 +169,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CancelConvention(
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
   auto* reactor = ctx->DefaultReactor();
   registry_.Cancel(ContextOf("CancelConvention", *req, std::move(caller)), std::move(id), req->etag(), req->reason(),
-                   Reply<Convention>(reactor, resp));
+                   ConventionReply(reactor, resp));
   return reactor;
 }
 
@@ -172,7 +187,7 @@ grpc::ServerUnaryReactor* ConventionHandler::SignConvention(grpc::CallbackServer
   auto* reactor = ctx->DefaultReactor();
   registry_.Sign(ContextOf("SignConvention", *req, std::move(caller)), std::move(id),
                  std::move(signature),
-                 req->etag(), Reply<Convention>(reactor, resp));
+                 req->etag(), ConventionReply(reactor, resp));
   return reactor;
 }
 
@@ -188,7 +203,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RecordDeliberation(
   auto* reactor = ctx->DefaultReactor();
   registry_.RecordDeliberation(ContextOf("RecordDeliberation", *req, std::move(caller)),
                                std::move(id), std::move(d),
-                               req->etag(), Reply<Convention>(reactor, resp));
+                               req->etag(), ConventionReply(reactor, resp));
   return reactor;
 }
 
@@ -205,7 +220,7 @@ grpc::ServerUnaryReactor* ConventionHandler::AddSchool(grpc::CallbackServerConte
   auto* reactor = ctx->DefaultReactor();
   registry_.AddSchool(ContextOf("AddSchool", *req, std::move(caller)), std::move(id),
                       std::move(school), date,
-                      req->etag(), Reply<Convention>(reactor, resp));
+                      req->etag(), ConventionReply(reactor, resp));
   return reactor;
 }
 
@@ -220,7 +235,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RemoveSchool(grpc::CallbackServerCo
   auto* reactor = ctx->DefaultReactor();
   registry_.RemoveSchool(ContextOf("RemoveSchool", *req, std::move(caller)), std::move(id),
                          req->uai(), date,
-                         req->etag(), Reply<Convention>(reactor, resp));
+                         req->etag(), ConventionReply(reactor, resp));
   return reactor;
 }
 
@@ -234,7 +249,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RenewConvention(
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
   registry_.Renew(ContextOf("RenewConvention", *req, std::move(caller)), std::move(id), end_date,
-                  req->convention_id(), Reply<Convention>(reactor, resp));
+                  req->convention_id(), ConventionReply(reactor, resp));
   return reactor;
 }
 

@@ -101,6 +101,9 @@ class ConventionHandler final : public ParseChecked<v1::ConventionService::Callb
 
  private:
   absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& ctx, Action action) const;
+  // Completion answering a convention, with its warnings.
+  std::function<void(absl::StatusOr<Convention>)> ConventionReply(grpc::ServerUnaryReactor* reactor,
+                                                                  v1::Convention* resp) const;
 
   ConventionRegistry& registry_;
   DisputeRegistry& disputes_;

@@ -103,7 +103,7 @@ std::optional<State> StateFromProto(v1::Convention::State s) {
   return static_cast<State>(s);
 }
 
-void ToProto(const Convention& c, v1::Convention* out) {
+void ToProto(const Convention& c, const ReferenceData& ref, v1::Convention* out) {
   out->set_name(c.Name());
   PartyToProto(c.academie, out->mutable_academie());
   out->mutable_commune()->set_insee_code(c.commune.insee_code);
@@ -147,7 +147,8 @@ void ToProto(const Convention& c, v1::Convention* out) {
     sig->set_place(s.place);
   }
   if (!c.renews.empty()) out->set_renews("conventions/" + c.renews);
-  for (auto& w : ComputeWarnings(c)) out->add_warnings(std::move(w));
+  out->set_registry_version(c.registry_version);
+  for (auto& w : ComputeWarnings(c, ref)) out->add_warnings(std::move(w));
   out->set_etag(c.Etag());
   TimeToProto(c.create_time, out->mutable_create_time());
   TimeToProto(c.update_time, out->mutable_update_time());

@@ -13,6 +13,7 @@
 #include "common/resource_names.h"
 #include "convention-service/domain/convention.h"
 #include "convention-service/domain/dispute.h"
+#include "convention-service/domain/registry_checks.h"
 #include "workflow/outbox/outbox.h"
 #include "workflow/timers/timer_table.h"
 #include "ent/convention/v1/convention.pb.h"
@@ -33,7 +34,8 @@ Deliberation DeliberationFromProto(const v1::Deliberation& p, const std::string&
                                    FieldViolations& v);
 std::optional<State> StateFromProto(v1::Convention::State s);
 
-void ToProto(const Convention& c, v1::Convention* out);
+// With its warnings: its own inconsistencies and what the registries find.
+void ToProto(const Convention& c, const ReferenceData& ref, v1::Convention* out);
 void ToProto(const EventRecord& r, v1::ConventionEvent* out);
 
 std::optional<PartyRole> PartyFromProto(v1::PartyRole p);

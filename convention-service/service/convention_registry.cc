@@ -96,10 +96,13 @@ void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::strin
                                 ConventionCallback done) {
   FieldViolations v;
   ValidateTerms(draft, "convention", v);
+  // The registries are asked about identifiers that are well-formed.
+  if (v.empty()) ValidateAgainstRegistries(draft, reference_, "convention", v);
   if (!v.empty()) {
     done(v.ToStatus());
     return;
   }
+  if (reference_.communes != nullptr) draft.registry_version = reference_.communes->version();
   if (auto st = AuthorizeOnCommune(ctx.caller, Action::kManageDraft, draft.commune.insee_code);
       !st.ok()) {
     done(st);
@@ -157,14 +160,16 @@ void ConventionRegistry::Update(RequestContext ctx, Convention patch,
   CommandRunner::Authorize authorize = AccessTo(caller, Action::kManageDraft, patch.id);
   Mutate(
       std::move(ctx), std::move(authorize),
-      [caller, patch = std::move(patch), paths = std::move(paths), etag = std::move(etag)](
-          ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
+      [caller, patch = std::move(patch), paths = std::move(paths), etag = std::move(etag),
+       reference = reference_](ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention c, LoadConventionFor(w, caller, Action::kManageDraft, patch.id));
         ENT_RETURN_IF_ERROR(CheckEtag(c, etag));
         ENT_ASSIGN_OR_RETURN(std::vector<Event> events, UpdateDraft(c, patch, paths));
         FieldViolations v;
         ValidateTerms(c, "convention", v);
+        if (v.empty()) ValidateAgainstRegistries(c, reference, "convention", v);
         ENT_RETURN_IF_ERROR(v.ToStatus());
+        if (reference.communes != nullptr) c.registry_version = reference.communes->version();
         ENT_RETURN_IF_ERROR(CheckRenews(w, c));
         return Mutation::Of(std::move(c), std::move(events));
       },
@@ -246,6 +251,7 @@ void ConventionRegistry::AddSchool(RequestContext ctx, std::string id, School sc
                                    ConventionCallback done) {
   FieldViolations v;
   ValidateSchool(school, "school", v);
+  if (v.empty()) ValidateSchoolAgainstRegistries(school, reference_, "school.uai", v);
   if (!v.empty()) {
     done(v.ToStatus());
     return;
@@ -293,7 +299,7 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
   CommandRunner::Authorize authorize = AccessTo(caller, Action::kManageDraft, id);
   Mutate(
       std::move(ctx), std::move(authorize),
-      [caller, id = std::move(id), end_date, new_id = std::move(new_id)](
+      [caller, id = std::move(id), end_date, new_id = std::move(new_id), reference = reference_](
           ConventionWriter& w, absl::Time) -> absl::StatusOr<Mutation> {
         ENT_ASSIGN_OR_RETURN(Convention source,
                              LoadConventionFor(w, caller, Action::kManageDraft, id));
@@ -309,6 +315,8 @@ void ConventionRegistry::Renew(RequestContext ctx, std::string id,
         // copied from the convention renewed (the request's `name`).
         FieldViolations terms;
         ValidateTerms(next, "renewal", terms);
+        if (terms.empty()) ValidateAgainstRegistries(next, reference, "renewal", terms);
+        if (reference.communes != nullptr) next.registry_version = reference.communes->version();
         FieldViolations v;
         for (const auto& [field, description] : terms.violations()) {
           if (field == "renewal.end_date") {

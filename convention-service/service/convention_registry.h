@@ -22,6 +22,7 @@
 #include "convention-service/service/access_policy.h"
 #include "convention-service/service/command_runner.h"
 #include "convention-service/service/event_hub.h"
+#include "convention-service/domain/registry_checks.h"
 #include "convention-service/store/convention_store.h"
 
 namespace ent::convention {
@@ -31,7 +32,12 @@ class ConventionRegistry {
   using ConventionCallback = std::function<void(absl::StatusOr<Convention>)>;
   using EventsCallback = std::function<void(absl::StatusOr<std::vector<EventRecord>>)>;
 
-  ConventionRegistry(CommandRunner& runner, EventHub& hub) : runner_(runner), hub_(hub) {}
+  // `reference`: the commune registry and the académie, checked on create,
+  // update, renewal and school amendments.
+  ConventionRegistry(CommandRunner& runner, EventHub& hub, ReferenceData reference)
+      : runner_(runner), hub_(hub), reference_(reference) {}
+
+  const ReferenceData& reference() const { return reference_; }
 
   // `draft` has its school year and end date parsed; `id` may be empty.
   void Create(RequestContext ctx, Convention draft, std::string id, ConventionCallback done);
@@ -81,6 +87,7 @@ class ConventionRegistry {
 
   CommandRunner& runner_;
   EventHub& hub_;
+  const ReferenceData reference_;
 };
 
 }  // namespace ent::convention

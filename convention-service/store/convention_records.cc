@@ -84,6 +84,7 @@ void ConventionTo(const Convention& c, pb::ConventionRecord* out) {
   out->set_version(c.version);
   TimeToProto(c.create_time, out->mutable_create_time());
   TimeToProto(c.update_time, out->mutable_update_time());
+  out->set_registry_version(c.registry_version);
 }
 
 absl::StatusOr<Convention> ConventionFrom(const pb::ConventionRecord& r) {
@@ -128,6 +129,7 @@ absl::StatusOr<Convention> ConventionFrom(const pb::ConventionRecord& r) {
   c.version = r.version();
   c.create_time = TimeFromProto(r.create_time());
   c.update_time = TimeFromProto(r.update_time());
+  c.registry_version = r.registry_version();
   if (!dates.error().ok()) return dates.error();
   return c;
 }

@@ -22,6 +22,7 @@
 #include "tests/support/proto_dates.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "tests/support/communes.h"
 #include "tests/support/service_process.h"
 #include "tests/support/sqlite_peek.h"
 #include "tests/support/test_principals.h"
@@ -768,7 +769,7 @@ TEST_F(BillingWithConventionsTest, NoticesWaitForBillingAndArriveExactlyOnce) {
     cv1::CreateConventionRequest req = demo::SaintAmbroixCreate();
     req.set_convention_id(absl::StrCat("c", insee));
     req.set_request_id(NextId());
-    req.mutable_convention()->mutable_commune()->set_insee_code(insee);
+    testing::SetCommune(req.mutable_convention(), insee);
     Activate(req);
   }
   // convention-service keeps working; the notices wait, visible.

@@ -16,6 +16,7 @@
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "tests/support/proto_dates.h"
+#include "tests/support/communes.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
@@ -41,7 +42,7 @@ v1::CreateConventionRequest Draft(const std::string& insee) {
   v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
   req.set_convention_id("c" + insee + "-" + NextId());
   req.set_request_id(NextId());
-  req.mutable_convention()->mutable_commune()->set_insee_code(insee);
+  testing::SetCommune(req.mutable_convention(), insee);
   return req;
 }
 

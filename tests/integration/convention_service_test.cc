@@ -17,6 +17,7 @@
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "tests/support/raw_grpc.h"
 #include "tests/support/proto_dates.h"
+#include "tests/support/communes.h"
 #include "tests/support/service_process.h"
 #include "tests/support/sqlite_peek.h"
 #include "tests/support/test_principals.h"
@@ -74,7 +75,7 @@ class ConventionServiceTest : public ::testing::Test {
     v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
     req.clear_convention_id();
     req.set_request_id(NextRequestId());
-    req.mutable_convention()->mutable_commune()->set_insee_code(insee);
+    testing::SetCommune(req.mutable_convention(), insee);
     req.mutable_convention()->set_school_year(year);
     const int first = std::stoi(year.substr(0, 4));
     *req.mutable_convention()->mutable_end_date() = Date(first + 1, 8, 31);

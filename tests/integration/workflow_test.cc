@@ -20,6 +20,7 @@
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/proto_dates.h"
+#include "tests/support/communes.h"
 #include "tests/support/service_process.h"
 #include "tests/support/sqlite_peek.h"
 #include "tests/support/test_principals.h"
@@ -121,7 +122,7 @@ class WorkflowTest : public ::testing::Test {
       v1::CreateConventionRequest req = demo::SaintAmbroixCreate();
       req.set_convention_id(prefix + std::to_string(i));
       req.set_request_id(NextId());
-      req.mutable_convention()->mutable_commune()->set_insee_code(std::to_string(30001 + i));
+      testing::SetCommune(req.mutable_convention(), testing::NthCommuneOf("30", i));
       v1::Convention c;
       ASSERT_TRUE(stub_->CreateConvention(Ctx().get(), req, &c).ok());
       for (auto sig : {demo::SaintAmbroixAcademieSignature(), demo::SaintAmbroixCommuneSignature()}) {

@@ -84,11 +84,13 @@ test('the commune portal backend, from Node.js', async () => {
   const portalBilling = caller(billing, 'portal');
   const finance = caller(billing, 'finance');
 
+  // Real communes: the service checks the SIREN against the INSEE list.
+  const sirens = { '30227': '213002272', '34172': '213401722' };
   const draft = (insee, id) => ({
     convention_id: id, request_id: `node-create-${id}`,
     convention: {
       academie: { name: 'Académie de Montpellier', representative: 'Sophie Béjean', capacity: 'Rectrice' },
-      commune: { insee_code: insee, siren: '213002272',
+      commune: { insee_code: insee, siren: sirens[insee],
                  party: { name: `Commune ${insee}`, representative: 'Le maire', capacity: 'Maire' } },
       school_year: '2021-2022', end_date: date(2022, 9, 1),
       schools: [{ uai: '0300673U', name: 'ECOLE MATERNELLE', type: 'SCHOOL_TYPE_MATERNELLE' },

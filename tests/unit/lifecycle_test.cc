@@ -164,12 +164,12 @@ TEST(WarningsTest, ReportsTheSeedsInconsistencies) {
   d.transmitted_date = d.posted_date = CivilDate(2021, 10, 29);
   d.stated_end_date = CivilDate(2022, 10, 31);
   c.deliberation = d;
-  auto warnings = ComputeWarnings(c);
+  auto warnings = ComputeWarnings(c, ReferenceData{});  // no registry: its own only
   ASSERT_EQ(warnings.size(), 2u);
   EXPECT_NE(warnings[0].find("outside the school year 2021-2022"), std::string::npos);
   EXPECT_NE(warnings[1].find("2022-10-31"), std::string::npos);
   c.signatures[1].date = CivilDate(2021, 10, 28);
-  EXPECT_EQ(ComputeWarnings(c).size(), 3u);
+  EXPECT_EQ(ComputeWarnings(c, ReferenceData{}).size(), 3u);
 }
 
 }  // namespace
