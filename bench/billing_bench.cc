@@ -1,6 +1,6 @@
 // billing_bench: a national billing campaign and a burst of due timers,
 // against the bars of DESIGN §7 (absolute, as the brief states them):
-//  - campaign: every commune of France (data/communes.csv, 34,969) has an
+//  - campaign: every commune of France (reference-data/communes.csv, 34,969) has an
 //    active convention with 1-3 schools; RunBillingCampaign on the real
 //    billing-service issues every titre in one call (bar: < 2 s);
 //  - timers: 100,000 durable timers, all due, fire through the TimerEngine on a
@@ -53,7 +53,7 @@ std::string Payload(const Commune& c, int i) {
 }
 
 int CampaignBench(int communes_wanted) {
-  const std::string csv = std::string(ENT_SOURCE_DIR) + "/data/communes.csv";
+  const std::string csv = std::string(ENT_SOURCE_DIR) + "/reference-data/communes.csv";
   std::vector<Commune> communes = LoadCommunes(csv, communes_wanted);
   ent::testing::TempDir dir;
   ent::testing::TestPrincipals principals(dir.path());

@@ -1,4 +1,4 @@
-// The INSEE commune list shipped in data/communes.csv (see its README),
+// The INSEE commune list shipped in reference-data/communes.csv (see its README),
 // as the benchmarks read it.
 #ifndef ENT_BENCH_COMMUNES_H_
 #define ENT_BENCH_COMMUNES_H_

@@ -1,5 +1,5 @@
 // storage_footprint: bytes on disk per convention-year, measured on the real
-// services. For N communes of data/communes.csv (metropolitan, in file
+// services. For N communes of reference-data/communes.csv (metropolitan, in file
 // order) it runs the life of a 2021-2022 convention as the seed's
 // Saint-Ambroix: create with 1-3 schools, deliberation, two signatures
 // (ACTIVE, activation notice to billing), the titre and one payment, then the
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::vector<Commune> communes =
-      ent::bench::LoadCommunes(std::string(ENT_SOURCE_DIR) + "/data/communes.csv", wanted,
+      ent::bench::LoadCommunes(std::string(ENT_SOURCE_DIR) + "/reference-data/communes.csv", wanted,
                                Metropolitan);
   ent::testing::TempDir conv_dir, billing_dir;
   TestPrincipals principals(billing_dir.path());

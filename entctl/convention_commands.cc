@@ -54,6 +54,10 @@ int List(Client& client, Args& args) {
     if (state < 0) return internal::UsageError(absl::InvalidArgumentError("--state: unknown state"));
     req.set_state(static_cast<v1::Convention::State>(state));
   }
+  if (args.Has("with-warnings")) {
+    args.Get("with-warnings");
+    req.set_with_warnings(true);
+  }
   ENTCTL_TRY(page_size, args.Int("page-size", 200));
   req.set_page_size(static_cast<int32_t>(page_size));
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
@@ -69,6 +73,11 @@ int List(Client& client, Args& args) {
     Table t({"NAME", "INSEE", "COMMUNE", "YEAR", "STATE", "EFFECTIVE", "END", "SCHOOLS"});
     for (const auto& c : all.conventions()) PrintConventionRow(t, c);
     std::printf("%s", t.Render().c_str());
+    if (req.with_warnings()) {
+      for (const auto& c : all.conventions()) {
+        for (const auto& w : c.warnings()) std::printf("%s: warning: %s\n", c.name().c_str(), w.c_str());
+      }
+    }
   });
 }
 
@@ -136,6 +145,9 @@ int Show(Client& client, Args& args) {
                  Date(s.enrolled_date())});
   }
   std::printf("%s", schools.Render().c_str());
+  if (!c.registry_version().empty()) {
+    std::printf("\nchecked against the INSEE list: %s\n", c.registry_version().c_str());
+  }
   for (const auto& w : c.warnings()) std::printf("warning: %s\n", w.c_str());
   return 0;
 }
@@ -581,7 +593,7 @@ int TimerRetry(Client& client, Args& args) {
 }  // namespace
 
 void AddConventionCommands(Commands& c) {
-  c["conventions list"] = {List, "conventions list [--commune INSEE] [--state S] [--school-year Y]"};
+  c["conventions list"] = {List, "conventions list [--commune INSEE] [--state S] [--school-year Y] [--with-warnings]"};
   c["convention show"] = {Show, "convention show NAME          timeline, schools, warnings"};
   c["convention create"] = {Create, "convention create --file CONVENTION.json [--id ID]"};
   c["convention sign"] = {Sign, "convention sign NAME --party academie|commune --date D --signatory S --capacity C --place P"};

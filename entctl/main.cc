@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   ent::entctl::AddDisputeCommands(commands);
   ent::entctl::AddBillingCommands(commands);
 
-  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle", "failed", "help"});
+  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle", "failed", "help", "with-warnings"});
   if (!args.ok()) return ent::entctl::internal::UsageError(args.status());
   std::vector<std::string> words = args->positional();
   bool help = args->Has("help") || std::find(words.begin(), words.end(), "-h") != words.end();

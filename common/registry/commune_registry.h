@@ -1,5 +1,5 @@
 // The official list of French communes (INSEE code, name, département, SIREN,
-// population), loaded from the CSV the project ships (data/communes.csv, from
+// population), loaded from the CSV the project ships (reference-data/communes.csv, from
 // INSEE's Code officiel géographique and the SIRENE register) or a newer one
 // given by flag. Immutable once loaded; thread-safe to read.
 #ifndef ENT_COMMON_REGISTRY_COMMUNE_REGISTRY_H_

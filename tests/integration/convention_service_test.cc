@@ -417,6 +417,55 @@ TEST_F(ConventionServiceTest, SignatureAfterTodayIsRefused) {
   EXPECT_THAT(subjects, ElementsAre("signature.date"));
 }
 
+// The commune and the schools are checked against the INSEE list and the
+// académie (deploy/config/academie.textproto, the binary's default).
+TEST_F(ConventionServiceTest, DraftsAreCheckedAgainstTheRegistriesAndSayWhichTheyUsed) {
+  v1::Convention c;
+  grpc::Status st = Create(DraftRequest("18198"), &c);
+  ASSERT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(st), ElementsAre("convention.commune.insee_code"));
+  EXPECT_THAT(st.error_message(), HasSubstr("18198 is Saint-Ambroix (Cher, 18), outside the "
+                                            "Académie de Montpellier (11, 30, 34, 48, 66)"));
+  v1::CreateConventionRequest neighbour = DraftRequest("30227");
+  neighbour.mutable_convention()->mutable_commune()->set_siren("213003031");
+  st = Create(neighbour, &c);
+  ASSERT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("the INSEE list gives 213002272"));
+
+  v1::CreateConventionRequest ok = DraftRequest("30227");
+  ok.mutable_convention()->mutable_commune()->mutable_party()->set_name("Ville de Saint Ambroise");
+  ok.mutable_convention()->mutable_schools(1)->set_uai("0340001S");  // Hérault, next door
+  ASSERT_TRUE(Create(ok, &c).ok());
+  EXPECT_THAT(c.registry_version(), HasSubstr("34969 communes; sha256 "));
+  EXPECT_THAT(c.warnings(), ::testing::Contains(HasSubstr("differs from the INSEE list's")));
+  EXPECT_THAT(c.warnings(), ::testing::Contains(HasSubstr("0340001S is a school of Hérault (34)")));
+  v1::Convention clean;
+  ASSERT_TRUE(Create(DraftRequest("30189"), &clean).ok());  // Nîmes, as the registry has it
+  EXPECT_THAT(clean.warnings(), ::testing::IsEmpty());
+  v1::ListConventionsRequest list;
+  list.set_with_warnings(true);
+  v1::ListConventionsResponse with_warnings;
+  {
+    grpc::ClientContext list_ctx;
+    Auth(list_ctx);
+    ASSERT_TRUE(stub_->ListConventions(&list_ctx, list, &with_warnings).ok());
+  }
+  ASSERT_EQ(with_warnings.conventions_size(), 1);
+  EXPECT_EQ(with_warnings.conventions(0).name(), c.name());
+
+  v1::AddSchoolRequest add;
+  add.set_convention(c.name());
+  add.set_request_id(NextRequestId());
+  add.mutable_school()->set_uai("0180001D");
+  add.mutable_school()->set_name("ECOLE DU CHER");
+  add.mutable_school()->set_type(v1::SCHOOL_TYPE_PRIMAIRE);
+  grpc::ClientContext ctx;
+  Auth(ctx);
+  st = stub_->AddSchool(&ctx, add, &c);
+  ASSERT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(st), ElementsAre("school.uai"));
+}
+
 TEST_F(ConventionServiceTest, SchoolsChangeInDraftAndByAmendmentOnceActive) {
   v1::Convention c;
   ASSERT_TRUE(Create(DraftRequest("30227"), &c).ok());

@@ -102,6 +102,10 @@ TEST_F(EntctlTest, ConventionsTimelineAndHistory) {
   EXPECT_THAT(r.out, HasSubstr("2021-11-03  in force"));
   EXPECT_THAT(r.out, HasSubstr("0300673U"));
   EXPECT_THAT(r.out, HasSubstr("warning: end date 2022-09-01 is outside the school year"));
+  EXPECT_THAT(r.out, HasSubstr("checked against the INSEE list: @etalab/decoupage-administratif"));
+  r = Entctl(TestPrincipals::kSupport, "conventions list --with-warnings");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("conventions/30227-2021: warning: end date 2022-09-01"));
   r = Entctl(TestPrincipals::kSupport, "convention events conventions/30227-2021");
   EXPECT_THAT(r.out, HasSubstr("ACTIVATED"));
   r = Entctl(TestPrincipals::kSupport, "--output json convention show conventions/30227-2021");

@@ -267,6 +267,41 @@ TEST_P(ReleaseFixtureTest, AppealDeadlineIsStoredAsTheOldReleaseShowedIt) {
   EXPECT_THAT(c.deliberation().appeal_deadline().explanation(), ::testing::HasSubstr("franc"));
 }
 
+// A convention stored before the registry checks that fails one is served,
+// with the finding as a warning, and found by ListConventions(with_warnings).
+TEST_P(ReleaseFixtureTest, StoredConventionsFailingANewCheckGetAWarning) {
+  // Alès's draft, as if recorded with its neighbour's SIREN (a valid one).
+  ASSERT_TRUE(testing::Execute(conventions_db(),
+                               "UPDATE conventions SET body = json_set(body, '$.commune.siren', "
+                               "'213000086') WHERE id = '30007-2022'").ok());
+  Start();
+  cv1::Convention ales = Get("conventions/30007-2022");
+  EXPECT_EQ(ales.state(), cv1::Convention::STATE_DRAFT);
+  EXPECT_TRUE(ales.registry_version().empty()) << "recorded before the checks";
+  EXPECT_THAT(ales.warnings(), ::testing::Contains(::testing::AllOf(
+                                   ::testing::HasSubstr("213000086 is not the SIREN of Alès"),
+                                   ::testing::HasSubstr("recorded before the check"))));
+  cv1::ListConventionsRequest list;
+  list.set_with_warnings(true);
+  list.set_page_size(1);
+  std::vector<std::string> names;
+  int pages = 0;
+  do {
+    cv1::ListConventionsResponse page;
+    ASSERT_TRUE(stub_->ListConventions(As("support-dev").get(), list, &page).ok());
+    for (const auto& c : page.conventions()) {
+      EXPECT_GT(c.warnings_size(), 0) << c.name();
+      names.push_back(c.name());
+    }
+    list.set_page_token(page.next_page_token());
+    ASSERT_LT(++pages, 10);
+  } while (!list.page_token().empty());
+  // Saint-Ambroix has the seed's two warnings, Montpellier its own (signed
+  // without a deliberation), Alès the SIREN.
+  EXPECT_THAT(names, ::testing::ElementsAre("conventions/30007-2022", "conventions/30227-2021",
+                                            "conventions/34172-2022"));
+}
+
 // A retry of the old release's IssueTitre (its request log holds a reference)
 // still answers with its titre.
 TEST_P(ReleaseFixtureTest, OldStoredAnswersStillReplay) {

@@ -7,7 +7,7 @@ namespace ent::testing {
 
 const CommuneRegistry& Communes() {
   static const CommuneRegistry* const registry = [] {
-    auto loaded = CommuneRegistry::Load(std::string(ENT_SOURCE_DIR) + "/data/communes.csv");
+    auto loaded = CommuneRegistry::Load(std::string(ENT_SOURCE_DIR) + "/reference-data/communes.csv");
     if (!loaded.ok()) {
       std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
       std::abort();
@@ -20,7 +20,7 @@ const CommuneRegistry& Communes() {
 void SetCommune(ent::convention::v1::Convention* c, const std::string& insee) {
   const CommuneEntry* e = Communes().Find(insee);
   if (e == nullptr) {
-    std::fprintf(stderr, "no commune %s in data/communes.csv\n", insee.c_str());
+    std::fprintf(stderr, "no commune %s in reference-data/communes.csv\n", insee.c_str());
     std::abort();
   }
   c->mutable_commune()->set_insee_code(e->insee_code);

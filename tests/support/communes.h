@@ -1,4 +1,4 @@
-// The INSEE commune list the services check against (data/communes.csv), for
+// The INSEE commune list the services check against (reference-data/communes.csv), for
 // tests that create conventions of real communes.
 #ifndef ENT_TESTS_SUPPORT_COMMUNES_H_
 #define ENT_TESTS_SUPPORT_COMMUNES_H_
