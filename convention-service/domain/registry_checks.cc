@@ -40,6 +40,12 @@ std::vector<RegistryFinding> CheckAgainstRegistries(const Convention& c, const R
   std::vector<RegistryFinding> out;
   if (ref.communes == nullptr || ref.academie == nullptr) return out;
   const Academie& academie = *ref.academie;
+  if (!c.academie.name.empty() && FoldCommuneName(c.academie.name) != FoldCommuneName(academie.name)) {
+    out.push_back({"academie.name",
+                   absl::StrCat("'", c.academie.name, "' is not the académie this service serves: ",
+                                academie.name),
+                   false});
+  }
   const CommuneEntry* commune = ref.communes->Find(c.commune.insee_code);
   if (commune == nullptr) {
     out.push_back({"commune.insee_code",
@@ -89,6 +95,16 @@ void ValidateAgainstRegistries(const Convention& c, const ReferenceData& ref,
   for (const RegistryFinding& f : CheckAgainstRegistries(c, ref)) {
     if (f.refused) v.Add(absl::StrCat(prefix, ".", f.field), f.message);
   }
+}
+
+void FillAcademieParty(Convention& draft, const ReferenceData& ref) {
+  const Party& p = draft.academie;
+  if (ref.academie == nullptr || !p.name.empty() || !p.address.empty() ||
+      !p.representative.empty() || !p.capacity.empty()) {
+    return;
+  }
+  draft.academie = Party{ref.academie->name, ref.academie->address, ref.academie->representative,
+                         ref.academie->capacity};
 }
 
 void ValidateSchoolAgainstRegistries(const School& school, const ReferenceData& ref,

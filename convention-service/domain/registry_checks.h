@@ -30,12 +30,17 @@ struct RegistryFinding {
 // Refused: an INSEE code not in the list; a SIREN other than the commune's
 // own; a commune, or a school (by its UAI's département), outside the
 // académie. Warnings: a commune name other than the list's; a school in
-// another of the académie's départements than its commune's.
+// another of the académie's départements than its commune's; an académie
+// party named otherwise than the configured académie.
 std::vector<RegistryFinding> CheckAgainstRegistries(const Convention& c, const ReferenceData& ref);
 
 // The refusals of CheckAgainstRegistries as field violations under `prefix`.
 void ValidateAgainstRegistries(const Convention& c, const ReferenceData& ref,
                                const std::string& prefix, FieldViolations& v);
+
+// The académie party of a draft that gives none: the configured académie's
+// name, address, representative and capacity.
+void FillAcademieParty(Convention& draft, const ReferenceData& ref);
 
 // A school added by amendment: refused outside the académie.
 void ValidateSchoolAgainstRegistries(const School& school, const ReferenceData& ref,

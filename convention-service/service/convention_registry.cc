@@ -94,6 +94,7 @@ void ConventionRegistry::Change(RequestContext ctx, std::string id, std::string 
 
 void ConventionRegistry::Create(RequestContext ctx, Convention draft, std::string id,
                                 ConventionCallback done) {
+  FillAcademieParty(draft, reference_);
   FieldViolations v;
   ValidateTerms(draft, "convention", v);
   // The registries are asked about identifiers that are well-formed.

@@ -130,6 +130,19 @@ TEST(RegistryChecks, ASchoolAcrossABorderIsAWarningInsideTheAcademieAndRefusedOu
   EXPECT_EQ(v.violations()[0].first, "school.uai");
 }
 
+TEST(RegistryChecks, TheAcademiePartyComesFromTheConfigurationWhenNoneIsGiven) {
+  Convention c = Of("30227");
+  FillAcademieParty(c, Ref());
+  EXPECT_EQ(c.academie.name, "Académie de Montpellier");
+  EXPECT_EQ(c.academie.representative, "Sophie Béjean");
+  EXPECT_THAT(Warnings(c), IsEmpty());
+  c.academie.name = "Académie de Toulouse";
+  FillAcademieParty(c, Ref());  // given: kept as it is
+  EXPECT_EQ(c.academie.name, "Académie de Toulouse");
+  EXPECT_THAT(Warnings(c), ElementsAre("academie.name: 'Académie de Toulouse' is not the académie "
+                                       "this service serves: Académie de Montpellier"));
+}
+
 // A convention stored before the checks is read, with what they find as
 // warnings; nothing is refused on reading.
 TEST(RegistryChecks, AStoredConventionThatFailsACheckGetsItAsAWarning) {
