@@ -24,7 +24,8 @@ void TitreRow(Table& t, const v1::Titre& x) {
 }
 
 Table TitreTable() {
-  return Table({"TITRE", "INSEE", "DEBTOR", "YEAR", "KIND", "ISSUED", "TOTAL", "BALANCE", "STATE"});
+  return Table({"TITRE", "INSEE", "DEBTOR", "YEAR", "KIND", "ISSUED", "TOTAL", "BALANCE", "STATE"},
+               "no titres");
 }
 
 int PrintTitre(Client& client, const grpc::Status& st, const v1::Titre& x) {
@@ -84,7 +85,7 @@ int TitreIssue(Client& client, Args& args) {
   v1::IssueTitreRequest req;
   ENTCTL_TRY(convention, args.Next("CONVENTION"));
   ENTCTL_TRY(year, args.Required("school-year"));
-  req.set_convention(convention);
+  req.set_convention(internal::ConventionName(convention));
   req.set_school_year(year);
   if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Titre out;
@@ -95,7 +96,7 @@ int TitreShow(Client& client, Args& args) {
   ENTCTL_TRY(name, args.Next("TITRE (titres/YYYY-NNNNNN)"));
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
   v1::GetTitreRequest req;
-  req.set_name(name.rfind("titres/", 0) == 0 ? name : "titres/" + name);
+  req.set_name(internal::TitreName(name));
   v1::Titre out;
   return PrintTitre(client, client.billing().GetTitre(client.Context().get(), req, &out), out);
 }
@@ -148,7 +149,7 @@ int Campaign(Client& client, Args& args) {
 int Payment(Client& client, Args& args) {
   v1::RecordPaymentRequest req;
   ENTCTL_TRY(titre, args.Next("TITRE"));
-  req.set_titre(titre.rfind("titres/", 0) == 0 ? titre : "titres/" + titre);
+  req.set_titre(internal::TitreName(titre));
   ENTCTL_TRY(amount, args.Int("amount-cents", 0));
   ENTCTL_TRY(date, args.RequiredDate("date"));
   ENTCTL_TRY(reference, args.Required("reference"));
@@ -167,7 +168,7 @@ int Payment(Client& client, Args& args) {
 int Correction(Client& client, Args& args) {
   v1::CreateCorrectionRequest req;
   ENTCTL_TRY(titre, args.Next("TITRE"));
-  req.set_titre(titre.rfind("titres/", 0) == 0 ? titre : "titres/" + titre);
+  req.set_titre(internal::TitreName(titre));
   ENTCTL_TRY(kind, args.Required("kind"));
   const int k = ParseEnum(v1::Correction::Kind_descriptor(), "KIND_", kind);
   if (k < 0) return internal::UsageError(absl::InvalidArgumentError("--kind: reduction or annulation"));

@@ -5,6 +5,7 @@
 #include <google/protobuf/descriptor.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "entctl/output.h"
 
 namespace ent::entctl::internal {
@@ -33,6 +34,32 @@ int ParseEnum(const google::protobuf::EnumDescriptor* type, const std::string& p
 int UsageError(const absl::Status& status) {
   std::fprintf(stderr, "entctl: %s\n", std::string(status.message()).c_str());
   return 2;
+}
+
+void AnnounceRequestId(const std::string& request_id) {
+  std::fprintf(stderr, "request id %s (a retry with --request-id %s cannot act twice)\n",
+               request_id.c_str(), request_id.c_str());
+}
+
+std::string ConventionName(const std::string& text) {
+  return absl::StartsWith(text, "conventions/") ? text : "conventions/" + text;
+}
+
+std::string DisputeName(const std::string& text) {
+  std::string name = ConventionName(text);
+  const size_t slash = name.find('/', std::string("conventions/").size());
+  if (slash != std::string::npos && name.find("/disputes/") == std::string::npos) {
+    name.insert(slash, "/disputes");  // conventions/X/1 → conventions/X/disputes/1
+  }
+  return name;
+}
+
+std::string TitreName(const std::string& text) {
+  return absl::StartsWith(text, "titres/") ? text : "titres/" + text;
+}
+
+std::string TimerName(const std::string& text) {
+  return absl::StartsWith(text, "timers/") ? text : "timers/" + text;
 }
 
 google::type::Date ToDate(CivilDate d) {

@@ -36,11 +36,25 @@ google::type::Date ToDate(CivilDate d);
 int UsageError(const absl::Status& status);
 // For a mutating request: its request id (--request-id or a fresh one), then
 // the check that no flag was left unread.
+// Says on stderr which request id a mutating command sends, so that a retry
+// after a timeout (--request-id ID) cannot act twice.
+void AnnounceRequestId(const std::string& request_id);
 template <typename Request>
 absl::Status Mutating(const Args& args, Request& req) {
   req.set_request_id(args.Get("request-id", Client::RequestId()));
-  return args.CheckAllUsed();
+  absl::Status st = args.CheckAllUsed();
+  if (st.ok()) AnnounceRequestId(req.request_id());
+  return st;
 }
+
+// Resource names as people write them, made whole (the service checks them):
+// "30227-2021" → "conventions/30227-2021"; "30227-2021/1" and
+// "30227-2021/disputes/1" → "conventions/30227-2021/disputes/1";
+// "2021-000001" → "titres/2021-000001"; "12" → "timers/12".
+std::string ConventionName(const std::string& text);
+std::string DisputeName(const std::string& text);
+std::string TitreName(const std::string& text);
+std::string TimerName(const std::string& text);
 }  // namespace internal
 
 // `auto var = value of expr`, or a usage error (exit code 2).

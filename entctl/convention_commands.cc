@@ -70,7 +70,8 @@ int List(Client& client, Args& args) {
     req.set_page_token(page.next_page_token());
   } while (!req.page_token().empty());
   return Done(client, grpc::Status::OK, all, [&] {
-    Table t({"NAME", "INSEE", "COMMUNE", "YEAR", "STATE", "EFFECTIVE", "END", "SCHOOLS"});
+    Table t({"NAME", "INSEE", "COMMUNE", "YEAR", "STATE", "EFFECTIVE", "END", "SCHOOLS"},
+            req.with_warnings() ? "no convention with warnings" : "no conventions");
     for (const auto& c : all.conventions()) PrintConventionRow(t, c);
     std::printf("%s", t.Render().c_str());
     if (req.with_warnings()) {
@@ -83,7 +84,8 @@ int List(Client& client, Args& args) {
 
 // The convention's timeline: deliberation, signatures, effect, disputes, end.
 int Show(Client& client, Args& args) {
-  ENTCTL_TRY(name, args.Next("NAME (conventions/{id})"));
+  ENTCTL_TRY(given, args.Next("NAME (conventions/{id} or {id})"));
+  const std::string name = internal::ConventionName(given);
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
   v1::GetConventionRequest req;
   req.set_name(name);
@@ -173,7 +175,8 @@ int Create(Client& client, Args& args) {
 
 int Sign(Client& client, Args& args) {
   v1::SignConventionRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::ConventionName(given);
   req.set_name(name);
   ENTCTL_TRY(party, args.Required("party"));
   const int p = ParseEnum(v1::PartyRole_descriptor(), "PARTY_ROLE_", party);
@@ -195,7 +198,8 @@ int Sign(Client& client, Args& args) {
 
 int Deliberation(Client& client, Args& args) {
   v1::RecordDeliberationRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::ConventionName(given);
   req.set_name(name);
   ENTCTL_TRY(file, args.Required("file"));
   ENTCTL_TRY(text, ReadJsonInto(file, req.mutable_deliberation()));
@@ -207,7 +211,8 @@ int Deliberation(Client& client, Args& args) {
 
 int AddSchool(Client& client, Args& args) {
   v1::AddSchoolRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::ConventionName(given);
   req.set_convention(name);
   ENTCTL_TRY(uai, args.Required("uai"));
   ENTCTL_TRY(school, args.Required("name"));
@@ -227,7 +232,8 @@ int AddSchool(Client& client, Args& args) {
 
 int RemoveSchool(Client& client, Args& args) {
   v1::RemoveSchoolRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::ConventionName(given);
   req.set_convention(name);
   ENTCTL_TRY(uai, args.Required("uai"));
   req.set_uai(uai);
@@ -241,7 +247,8 @@ int RemoveSchool(Client& client, Args& args) {
 
 int Renew(Client& client, Args& args) {
   v1::RenewConventionRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::ConventionName(given);
   req.set_name(name);
   ENTCTL_TRY(end, args.OptionalDate("end-date"));
   if (end) *req.mutable_end_date() = ToDate(*end);
@@ -253,7 +260,8 @@ int Renew(Client& client, Args& args) {
 
 int Update(Client& client, Args& args) {
   v1::UpdateConventionRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::ConventionName(given);
   req.mutable_convention()->set_name(name);
   ENTCTL_TRY(end, args.OptionalDate("end-date"));
   if (end) {
@@ -316,7 +324,8 @@ int Watch(Client& client, Args& args) {
 
 int Cancel(Client& client, Args& args) {
   v1::CancelConventionRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::ConventionName(given);
   req.set_name(name);
   req.set_reason(args.Get("reason"));
   req.set_etag(args.Get("etag"));
@@ -326,7 +335,8 @@ int Cancel(Client& client, Args& args) {
 }
 
 int Events(Client& client, Args& args) {
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::ConventionName(given);
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
   v1::ListConventionEventsRequest req;
   req.set_parent(name);
@@ -340,7 +350,7 @@ int Events(Client& client, Args& args) {
     req.set_page_token(page.next_page_token());
   } while (!req.page_token().empty());
   return Done(client, grpc::Status::OK, all, [&] {
-    Table t({"#", "TIME", "BY", "EVENT", "DESCRIPTION"});
+    Table t({"#", "TIME", "BY", "EVENT", "DESCRIPTION"}, "no events");
     for (const auto& e : all.events()) {
       t.Add({absl::StrCat(e.sequence()), Time(e.time()), e.actor(),
              EnumName(v1::ConventionEvent::Type_Name(e.type()), "TYPE_"), e.description()});
@@ -368,7 +378,8 @@ int Deadlines(Client& client, Args& args) {
     now = absl::FromUnixSeconds(time.now().seconds());
   }
   return Done(client, grpc::Status::OK, all, [&] {
-    Table t({"LAST DAY", "DAYS LEFT", "KIND", "SUBJECT", "HOW IT WAS COMPUTED"});
+    Table t({"LAST DAY", "DAYS LEFT", "KIND", "SUBJECT", "HOW IT WAS COMPUTED"},
+            "no pending deadlines");
     for (const auto& d : all.deadlines()) {
       const absl::Time expires = absl::FromUnixSeconds(d.deadline().expires_at().seconds());
       const int64_t days = static_cast<int64_t>(std::floor(absl::ToDoubleHours(expires - now) / 24));
@@ -406,7 +417,7 @@ int Deadline(Client& client, Args& args) {
   out.set_explanation(d.explanation);
   return Done(client, grpc::Status::OK, out, [&] {
     std::printf("last day %s (expires %s)\n%s\n", FormatIsoDate(d.last_day).c_str(),
-                absl::FormatTime("%Y-%m-%d %H:%M %Z", d.expires_at, ParisTimeZone()).c_str(),
+                ParisTime(d.expires_at).c_str(),
                 d.explanation.c_str());
   });
 }
@@ -416,8 +427,7 @@ int ClockGet(Client& client, Args& args) {
   ent::testing::v1::GetTimeResponse resp;
   grpc::Status st = client.clock().GetTime(client.Context().get(), ent::testing::v1::GetTimeRequest(), &resp);
   return Done(client, st, resp, [&] {
-    std::printf("%s\n", absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::FromUnixSeconds(resp.now().seconds()),
-                                         ParisTimeZone()).c_str());
+    std::printf("%s\n", ParisTime(absl::FromUnixSeconds(resp.now().seconds()), /*seconds=*/true).c_str());
   });
 }
 
@@ -466,8 +476,7 @@ int ClockAdvance(Client& client, Args& args) {
   if (st.ok()) FollowOnBilling(client, resp);
   return Done(client, st, resp, [&] {
     std::printf("now %s; %d timer(s) fired\n",
-                absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::FromUnixSeconds(resp.now().seconds()),
-                                 ParisTimeZone()).c_str(),
+                ParisTime(absl::FromUnixSeconds(resp.now().seconds()), /*seconds=*/true).c_str(),
                 resp.timers_fired());
   });
 }
@@ -489,8 +498,7 @@ int ClockSet(Client& client, Args& args) {
   if (st.ok()) FollowOnBilling(client, resp);
   return Done(client, st, resp, [&] {
     std::printf("now %s; %d timer(s) fired\n",
-                absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::FromUnixSeconds(resp.now().seconds()),
-                                 ParisTimeZone()).c_str(),
+                ParisTime(absl::FromUnixSeconds(resp.now().seconds()), /*seconds=*/true).c_str(),
                 resp.timers_fired());
   });
 }
@@ -506,7 +514,8 @@ int Outbox(Client& client, Args& args) {
   v1::ListOutboxMessagesResponse resp;
   grpc::Status st = client.conventions().ListOutboxMessages(client.Context().get(), req, &resp);
   return Done(client, st, resp, [&] {
-    Table t({"ID", "TOPIC", "CONVENTION", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"});
+    Table t({"ID", "TOPIC", "CONVENTION", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"},
+            "no outbox messages in that state");
     bool blocked = false;
     for (const auto& m : resp.messages()) {
       std::string next = m.has_next_attempt_time() ? Time(m.next_attempt_time()) : "";
@@ -525,7 +534,7 @@ int Outbox(Client& client, Args& args) {
 }
 
 void PrintTimers(const google::protobuf::RepeatedPtrField<v1::Timer>& timers) {
-  Table t({"TIMER", "KIND", "SUBJECT", "DUE", "ATTEMPTS", "LAST ERROR"});
+  Table t({"TIMER", "KIND", "SUBJECT", "DUE", "ATTEMPTS", "LAST ERROR"}, "no timers");
   for (const auto& timer : timers) {
     t.Add({timer.name(), timer.kind(), timer.subject(), Time(timer.due_time()),
            absl::StrCat(timer.attempts()), timer.last_error()});
@@ -578,7 +587,8 @@ int OutboxRetry(Client& client, Args& args) {
 
 int TimerRetry(Client& client, Args& args) {
   v1::RetryTimerRequest req;
-  ENTCTL_TRY(name, args.Next("TIMER"));
+  ENTCTL_TRY(given, args.Next("TIMER"));
+  const std::string name = internal::TimerName(given);
   req.set_name(absl::StartsWith(name, "timers/") ? name : "timers/" + name);
   if (auto st = internal::Mutating(args, req); !st.ok()) return internal::UsageError(st);
   v1::Timer timer;

@@ -47,7 +47,8 @@ absl::StatusOr<v1::PartyRole> Party(Args& args) {
 
 int Open(Client& client, Args& args) {
   v1::OpenDisputeRequest req;
-  ENTCTL_TRY(convention, args.Next("CONVENTION"));
+  ENTCTL_TRY(given_convention, args.Next("CONVENTION"));
+  const std::string convention = internal::ConventionName(given_convention);
   req.set_parent(convention);
   ENTCTL_TRY(party, Party(args));
   ENTCTL_TRY(grievances, args.Required("grievances"));
@@ -66,7 +67,8 @@ int Open(Client& client, Args& args) {
 }
 
 int Show(Client& client, Args& args) {
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::DisputeName(given);
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
   v1::GetDisputeRequest req;
   req.set_name(name);
@@ -76,7 +78,8 @@ int Show(Client& client, Args& args) {
 
 int List(Client& client, Args& args) {
   v1::ListDisputesRequest req;
-  req.set_parent(args.Get("convention", "conventions/-"));
+  req.set_parent(args.Has("convention") ? internal::ConventionName(args.Get("convention"))
+                                        : "conventions/-");
   if (args.Has("state")) {
     const int s = ParseEnum(v1::Dispute::State_descriptor(), "STATE_", args.Get("state"));
     if (s < 0) return internal::UsageError(absl::InvalidArgumentError("--state: unknown dispute state"));
@@ -89,7 +92,7 @@ int List(Client& client, Args& args) {
   v1::ListDisputesResponse resp;
   grpc::Status st = client.conventions().ListDisputes(client.Context().get(), req, &resp);
   return Done(client, st, resp, [&] {
-    Table t({"NAME", "STATE", "PARTY", "NOTICE SENT", "CONCILIATION DUE"});
+    Table t({"NAME", "STATE", "PARTY", "NOTICE SENT", "CONCILIATION DUE"}, "no disputes");
     for (const auto& d : resp.disputes()) {
       t.Add({d.name(), EnumName(v1::Dispute::State_Name(d.state()), "STATE_"),
              EnumName(v1::PartyRole_Name(d.party()), "PARTY_ROLE_"), Date(d.notice_sent_date()),
@@ -101,7 +104,8 @@ int List(Client& client, Args& args) {
 
 int Conciliation(Client& client, Args& args) {
   v1::RecordConciliationRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::DisputeName(given);
   req.set_name(name);
   ENTCTL_TRY(date, args.RequiredDate("date"));
   ENTCTL_TRY(outcome, args.Required("outcome"));
@@ -118,7 +122,8 @@ int Conciliation(Client& client, Args& args) {
 
 int Terminate(Client& client, Args& args) {
   v1::SendTerminationNoticeRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::DisputeName(given);
   req.set_name(name);
   ENTCTL_TRY(party, Party(args));
   ENTCTL_TRY(reasons, args.Required("reasons"));
@@ -137,7 +142,8 @@ int Terminate(Client& client, Args& args) {
 
 int Withdraw(Client& client, Args& args) {
   v1::WithdrawDisputeRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::DisputeName(given);
   req.set_name(name);
   req.set_reason(args.Get("reason"));
   req.set_etag(args.Get("etag"));
@@ -148,7 +154,8 @@ int Withdraw(Client& client, Args& args) {
 
 int Correct(Client& client, Args& args) {
   v1::CorrectDisputeDateRequest req;
-  ENTCTL_TRY(name, args.Next("NAME"));
+  ENTCTL_TRY(given, args.Next("NAME"));
+  const std::string name = internal::DisputeName(given);
   req.set_name(name);
   ENTCTL_TRY(field, args.Required("field"));
   const int f = ParseEnum(v1::DisputeDateField_descriptor(), "DISPUTE_DATE_FIELD_", field);

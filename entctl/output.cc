@@ -1,5 +1,7 @@
 #include "entctl/output.h"
 
+#include "common/clock.h"
+
 #include <cstdio>
 
 #include <google/protobuf/util/json_util.h>
@@ -43,6 +45,7 @@ const char* CodeName(grpc::StatusCode code) {
 }  // namespace
 
 std::string Table::Render() const {
+  if (rows_.size() == 1 && !when_empty_.empty()) return when_empty_ + "\n";
   std::vector<size_t> widths;
   for (const auto& row : rows_) {
     for (size_t i = 0; i < row.size(); ++i) {
@@ -67,16 +70,22 @@ std::string Date(const google::type::Date& d) {
   return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
 }
 
+std::string ParisTime(absl::Time t, bool seconds) {
+  return absl::FormatTime(seconds ? "%Y-%m-%d %H:%M:%S %Ez" : "%Y-%m-%d %H:%M %Ez", t,
+                          ParisTimeZone());
+}
+
 std::string Time(const google::protobuf::Timestamp& t) {
-  if (t.seconds() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::FromUnixSeconds(t.seconds()),
-                          absl::UTCTimeZone());
+  if (t.seconds() == 0 && t.nanos() == 0) return "-";
+  return ParisTime(absl::FromUnixSeconds(t.seconds()));
 }
 
 std::string Euros(int64_t cents) {
   const bool negative = cents < 0;
   const int64_t a = negative ? -cents : cents;
-  return absl::StrFormat("%s%d.%02d €", negative ? "-" : "", a / 100, a % 100);
+  std::string units = absl::StrCat(a / 100);
+  for (int i = static_cast<int>(units.size()) - 3; i > 0; i -= 3) units.insert(i, " ");
+  return absl::StrFormat("%s%s,%02d €", negative ? "-" : "", units, a % 100);
 }
 
 std::string EnumName(const std::string& full, const std::string& prefix) {

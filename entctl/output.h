@@ -10,24 +10,33 @@
 #include <google/protobuf/timestamp.pb.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/time/time.h"
 #include "google/type/date.pb.h"
 
 namespace ent::entctl {
 
-// Columns padded to their widest cell.
+// Columns padded to their widest cell. A table with no row renders as
+// `when_empty` (e.g. "no pending deadlines") when given, not a bare header.
 class Table {
  public:
-  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  explicit Table(std::vector<std::string> header, std::string when_empty = "")
+      : when_empty_(std::move(when_empty)) {
+    rows_.push_back(std::move(header));
+  }
   void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   std::string Render() const;
 
  private:
   std::vector<std::vector<std::string>> rows_;
+  std::string when_empty_;
 };
 
 std::string Date(const google::type::Date& d);       // "2022-05-02", or "-" when unset
-std::string Time(const google::protobuf::Timestamp& t);  // "2022-05-27 22:00 UTC"
-std::string Euros(int64_t cents);                      // "100.00 €"
+// Instants in Europe/Paris with their offset: "2022-05-27 00:00 +02:00"
+// ("-" when unset); with seconds: "2022-05-27 00:00:00 +02:00".
+std::string Time(const google::protobuf::Timestamp& t);
+std::string ParisTime(absl::Time t, bool seconds = false);
+std::string Euros(int64_t cents);                      // "1 234,56 €" (French form)
 // A proto enum value without its prefix: STATE_ACTIVE → ACTIVE.
 std::string EnumName(const std::string& full, const std::string& prefix);
 

@@ -107,6 +107,18 @@ absl::Status CheckPayment(const TitreAccount& account, const Payment& p, CivilDa
   if (account.state() == TitreState::kCancelled) {
     return absl::FailedPreconditionError(absl::StrCat(account.titre.Name(), " is cancelled"));
   }
+  // The same transfer recorded twice (a retry without the request id) must
+  // not count twice: a reference is recorded once per titre.
+  for (const Payment& earlier : account.payments) {
+    if (earlier.reference == p.reference) {
+      return FailedPreconditionOn(
+          "payment.reference",
+          absl::StrCat("'", p.reference, "' is already recorded on ", account.titre.Name(),
+                       " (payment ", earlier.id, " of ", FormatEuros(earlier.amount_cents),
+                       " received ", FormatIsoDate(earlier.received_date),
+                       "): a second payment needs its own reference"));
+    }
+  }
   if (p.amount_cents > account.balance_cents()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "overpayment refused: ", account.titre.Name(), " has a balance of ",

@@ -298,13 +298,15 @@ TEST_F(BillingTest, PaymentsAndCorrectionsNeverOverpayNorRefund) {
   ASSERT_TRUE(Notify("convention.activated", "k1", ActivatedPayload("conventions/c1", "30227", 2)).ok());
   bv1::Titre t;
   ASSERT_TRUE(Issue("conventions/c1", "2021-2022", &t).ok());
-  auto pay = [&](int64_t cents) {
+  int transfers = 0;
+  auto pay = [&](int64_t cents, std::string reference = "") {
     bv1::RecordPaymentRequest req;
     req.set_titre(t.name());
     req.set_request_id(NextId());
     req.mutable_payment()->set_amount_cents(cents);
     *req.mutable_payment()->mutable_received_date() = Date(2021, 11, 20);
-    req.mutable_payment()->set_reference("VIR-2021-1120");
+    if (reference.empty()) reference = "VIR-2021-1120-" + std::to_string(++transfers);
+    req.mutable_payment()->set_reference(reference);
     bv1::Payment out;
     return stub_->RecordPayment(As(TestPrincipals::kFinance).get(), req, &out);
   };
@@ -319,8 +321,13 @@ TEST_F(BillingTest, PaymentsAndCorrectionsNeverOverpayNorRefund) {
     bv1::Correction out;
     return stub_->CreateCorrection(As(TestPrincipals::kFinance).get(), req, &out);
   };
-  ASSERT_TRUE(pay(4000).ok());
-  grpc::Status st = pay(7000);
+  ASSERT_TRUE(pay(4000, "VIR-2021-1120").ok());
+  // The same transfer entered again (a new request id, so not a retry):
+  // refused, naming the payment already recorded.
+  grpc::Status st = pay(4000, "VIR-2021-1120");
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(st.error_message(), HasSubstr("'VIR-2021-1120' is already recorded on titres/2021-000001"));
+  st = pay(7000);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(st.error_message(), HasSubstr("overpayment refused"));
   EXPECT_EQ(correct(bv1::Correction::KIND_ANNULATION, 0).error_code(),

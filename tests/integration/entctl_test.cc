@@ -129,8 +129,23 @@ TEST_F(EntctlTest, DisputeDeadlinesAndClock) {
   r = Entctl(TestPrincipals::kRectorat, "clock advance 33d");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("1 timer(s) fired"));
+  EXPECT_THAT(r.out, HasSubstr("now 2022-05-03 10:00:00 +02:00"));  // Paris, with the offset
   r = Entctl(TestPrincipals::kSupport, "dispute show conventions/30227-2021/disputes/1");
   EXPECT_THAT(r.out, HasSubstr("CONCILIATION_LAPSED"));
+  // The names people write: "30227-2021/1" for the dispute, "30227-2021" for the convention.
+  r = Entctl(TestPrincipals::kSupport, "dispute show 30227-2021/1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("CONCILIATION_LAPSED"));
+  r = Entctl(TestPrincipals::kSupport, "disputes list --convention 30227-2021");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("conventions/30227-2021/disputes/1"));
+  r = Entctl(TestPrincipals::kSupport, "deadlines");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("2022-09-01"));  // the expiry and reminder remain
+  r = Entctl(TestPrincipals::kSupport, "outbox list --state dead");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("no outbox messages in that state"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("ATTEMPTS")));
   // Errors: the service's (exit 1, with the rule) and the command line's (exit 2).
   r = Entctl(TestPrincipals::kSupport,
              "dispute conciliation conventions/30227-2021/disputes/1 --date 2022-04-20 --outcome failed");
@@ -152,7 +167,7 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   Outcome r = Entctl(TestPrincipals::kFinance,
                  "tariff set 2021-2022 --price-cents 5000 --legal-basis 'Convention ENT-école, art. 5'");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("50.00 €"));
+  EXPECT_THAT(r.out, HasSubstr("50,00 €"));
   // The activation notice reaches billing through the outbox.
   for (int i = 0; i < 250; ++i) {
     r = Entctl(TestPrincipals::kFinance, "titre issue conventions/30227-2021 --school-year 2021-2022");
@@ -161,7 +176,7 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   }
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("titre de perception 2021-000001"));
-  EXPECT_THAT(r.out, HasSubstr("total 100.00 € TTC"));
+  EXPECT_THAT(r.out, HasSubstr("total 100,00 € TTC"));
   EXPECT_THAT(r.out, HasSubstr("TVA non applicable"));
   r = Entctl(TestPrincipals::kFinance,
              "payment record 2021-000001 --amount-cents 20000 --date 2021-11-20 --reference VIR1");
@@ -172,7 +187,7 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   r = Entctl(TestPrincipals::kSupport, "statement 30227");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("balance 60.00 €"));
+  EXPECT_THAT(r.out, HasSubstr("balance 60,00 €"));
   EXPECT_THAT(r.out, HasSubstr("PARTIALLY_PAID"));
   r = Entctl(TestPrincipals::kFinance, "numbering check 2021");
   EXPECT_THAT(r.out, HasSubstr("1 titre(s), last number 2021-000001, 0 gap(s), 0 duplicate(s)"));

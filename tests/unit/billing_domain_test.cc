@@ -90,9 +90,19 @@ TEST(BillingDomain, PaymentsNeverOverpayAndDatesAreCheckedAgainstTheTitre) {
             absl::StatusCode::kFailedPrecondition);  // before the titre was issued
   a.payments.push_back({1, 4000, D(2021, 11, 20), "VIR"});
   EXPECT_EQ(a.state(), TitreState::kPartiallyPaid);
-  const absl::Status over = CheckPayment(a, {0, 6001, D(2021, 11, 20), "VIR"}, D(2021, 11, 20));
+  const absl::Status over = CheckPayment(a, {0, 6001, D(2021, 11, 20), "VIR 2"}, D(2021, 11, 20));
   EXPECT_THAT(std::string(over.message()), HasSubstr("overpayment refused"));
-  EXPECT_TRUE(CheckPayment(a, {0, 6000, D(2021, 11, 20), "VIR"}, D(2021, 11, 20)).ok());
+  EXPECT_TRUE(CheckPayment(a, {0, 6000, D(2021, 11, 20), "VIR 2"}, D(2021, 11, 20)).ok());
+}
+
+TEST(BillingDomain, APaymentReferenceIsRecordedOncePerTitre) {
+  TitreAccount a = Account();
+  a.payments.push_back({1, 4000, D(2021, 11, 20), "VIR-2021-1120"});
+  const absl::Status twice = CheckPayment(a, {0, 4000, D(2021, 11, 20), "VIR-2021-1120"}, D(2021, 11, 21));
+  EXPECT_EQ(twice.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(twice.message()),
+              HasSubstr("'VIR-2021-1120' is already recorded on titres/2021-000001 (payment 1 of 40.00 €"));
+  EXPECT_TRUE(CheckPayment(a, {0, 4000, D(2021, 11, 20), "VIR-2021-1121"}, D(2021, 11, 21)).ok());
 }
 
 TEST(BillingDomain, CorrectionsReduceOrAnnulButNeverRefund) {
