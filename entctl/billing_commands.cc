@@ -103,7 +103,8 @@ int TitreShow(Client& client, Args& args) {
 
 int TitresList(Client& client, Args& args) {
   v1::ListTitresRequest req;
-  req.set_commune_insee_code(args.Get("commune"));
+  ENTCTL_TRY(commune, internal::ResolveCommune(args.Get("commune")));
+  req.set_commune_insee_code(commune);
   req.set_school_year(args.Get("school-year"));
   if (args.Has("state")) {
     const int s = ParseEnum(v1::Titre::State_descriptor(), "STATE_", args.Get("state"));
@@ -191,7 +192,8 @@ int Correction(Client& client, Args& args) {
 }
 
 int StatementCmd(Client& client, Args& args) {
-  ENTCTL_TRY(insee, args.Next("INSEE code"));
+  ENTCTL_TRY(given, args.Next("COMMUNE (INSEE code or name)"));
+  ENTCTL_TRY(insee, internal::ResolveCommune(given));
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
   v1::GetStatementRequest req;
   req.set_commune_insee_code(insee);

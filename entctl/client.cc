@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -112,6 +113,12 @@ absl::StatusOr<Settings> LoadSettings(const Args& args) {
     return absl::InvalidArgumentError("--output: expected text or json");
   }
   s.json = output == "json";
+  std::string timeout = "30";
+  pick("timeout", "ENT_TIMEOUT", timeout);
+  if (!absl::SimpleAtoi(timeout, &s.timeout_seconds) || s.timeout_seconds < 1 ||
+      s.timeout_seconds > 3600) {
+    return absl::InvalidArgumentError("--timeout: seconds to wait for a call, 1 to 3600");
+  }
   if (!s.token.empty()) {
     if (auto st = CheckToken(s.token, "--token"); !st.ok()) return st;
   } else if (!token_file.empty()) {

@@ -1,11 +1,18 @@
 #include "entctl/commands.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include <google/protobuf/descriptor.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/grpc/server_runner.h"
+#include "common/identifiers.h"
+#include "common/registry/academie.h"
+#include "common/registry/commune_registry.h"
 #include "entctl/output.h"
 
 namespace ent::entctl::internal {
@@ -60,6 +67,36 @@ std::string TitreName(const std::string& text) {
 
 std::string TimerName(const std::string& text) {
   return absl::StartsWith(text, "timers/") ? text : "timers/" + text;
+}
+
+absl::StatusOr<std::string> ResolveCommune(const std::string& text) {
+  if (text.empty()) return text;
+  if (auto insee = NormalizeInseeCode(text); insee.ok()) return *insee;
+  const char* file = std::getenv("ENT_COMMUNES_FILE");
+  static const auto* const registry = new absl::StatusOr<std::unique_ptr<CommuneRegistry>>(
+      CommuneRegistry::Load(file != nullptr ? file : InstalledDataPath("communes.csv")));
+  if (!registry->ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--commune: '", text, "' is not an INSEE code, and the commune list to look it up is "
+        "unavailable (", registry->status().message(), "); give the INSEE code"));
+  }
+  const std::vector<const CommuneEntry*> found = (**registry)->FindByName(text);
+  if (found.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--commune: no commune named '", text, "' in the INSEE list; give its name as INSEE "
+        "writes it or its INSEE code"));
+  }
+  if (found.size() > 1) {
+    std::vector<std::string> choices;
+    for (const CommuneEntry* e : found) {
+      choices.push_back(absl::StrCat(e->insee_code, " (", e->name, ", ",
+                                     DepartementName(e->departement), ", ", e->departement, ")"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("--commune: '", text, "' names ", found.size(),
+                                                   " communes: ", absl::StrJoin(choices, "; "),
+                                                   "; give the INSEE code"));
+  }
+  return found[0]->insee_code;
 }
 
 google::type::Date ToDate(CivilDate d) {

@@ -55,6 +55,12 @@ std::string ConventionName(const std::string& text);
 std::string DisputeName(const std::string& text);
 std::string TitreName(const std::string& text);
 std::string TimerName(const std::string& text);
+
+// A commune given by INSEE code ("30227") or by name ("Saint-Ambroix",
+// "saint ambroix"), looked up in the INSEE list shipped beside entctl
+// (../share/ent/communes.csv, or $ENT_COMMUNES_FILE). An ambiguous name is an
+// error listing the choices; empty stays empty.
+absl::StatusOr<std::string> ResolveCommune(const std::string& text);
 }  // namespace internal
 
 // `auto var = value of expr`, or a usage error (exit code 2).

@@ -47,7 +47,8 @@ void PrintConventionRow(Table& t, const v1::Convention& c) {
 
 int List(Client& client, Args& args) {
   v1::ListConventionsRequest req;
-  req.set_commune_insee_code(args.Get("commune"));
+  ENTCTL_TRY(commune, internal::ResolveCommune(args.Get("commune")));
+  req.set_commune_insee_code(commune);
   req.set_school_year(args.Get("school-year"));
   if (args.Has("state")) {
     const int state = ParseEnum(v1::Convention::State_descriptor(), "STATE_", args.Get("state"));

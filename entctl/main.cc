@@ -15,13 +15,17 @@ void Usage(const ent::entctl::Commands& commands) {
   std::printf(
       "usage: entctl [options] COMMAND [arguments]\n\n"
       "options (also from the environment ENT_CONVENTION_ENDPOINT, ENT_BILLING_ENDPOINT, ENT_TOKEN,\n"
-      "ENT_TOKEN_FILE, ENT_CA_FILE, ENT_CERT_FILE, ENT_KEY_FILE, ENT_OUTPUT, or a config file of\n"
+      "ENT_TOKEN_FILE, ENT_CA_FILE, ENT_CERT_FILE, ENT_KEY_FILE, ENT_OUTPUT, ENT_TIMEOUT, or a config file of\n"
       "'key = value' lines, --config or ~/.config/entctl/config):\n"
       "  --convention-endpoint HOST:PORT   default 127.0.0.1:50051\n"
       "  --billing-endpoint HOST:PORT      default 127.0.0.1:50052\n"
       "  --token TOKEN | --token-file PATH bearer token\n"
       "  --ca-file PATH [--cert-file PATH --key-file PATH]   TLS (mutual TLS with a client certificate)\n"
-      "  --output text|json                json: protobuf's JSON mapping, for scripts\n\n"
+      "  --output text|json                json: protobuf's JSON mapping, for scripts\n"
+      "  --timeout SECONDS                 how long to wait for each call, default 30\n"
+      "  --request-id ID                   (mutating commands) retry a command safely with its id\n"
+      "names may be short: 30227-2021, 30227-2021/1 (a dispute), 2021-000001 (a titre), 12 (a timer);\n"
+      "--commune takes an INSEE code or a name (Saint-Ambroix: the choices when ambiguous)\n\n"
       "commands:\n");
   for (const auto& [name, command] : commands) std::printf("  %s\n", command.usage.c_str());
   std::printf("\nexit codes: 0 success, 1 the service refused or failed, 2 a command-line mistake\n");

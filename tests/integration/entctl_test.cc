@@ -103,6 +103,15 @@ TEST_F(EntctlTest, ConventionsTimelineAndHistory) {
   EXPECT_THAT(r.out, HasSubstr("0300673U"));
   EXPECT_THAT(r.out, HasSubstr("warning: end date 2022-09-01 is outside the school year"));
   EXPECT_THAT(r.out, HasSubstr("checked against the INSEE list: @etalab/decoupage-administratif"));
+  // Communes by name, from the INSEE list shipped beside entctl.
+  r = Entctl(TestPrincipals::kSupport, "conventions list --commune 'Saint-Ambroix'");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("18198 (Saint-Ambroix, Cher, 18); 30227 (Saint-Ambroix, Gard, 30)"));
+  r = Entctl(TestPrincipals::kSupport, "conventions list --commune 'nimes'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("no conventions"));
+  r = Entctl(TestPrincipals::kSupport, "statement 'Saint-Ambroix'");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
   r = Entctl(TestPrincipals::kSupport, "conventions list --with-warnings");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("conventions/30227-2021: warning: end date 2022-09-01"));
@@ -183,8 +192,19 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("overpayment refused"));
   r = Entctl(TestPrincipals::kFinance,
-             "payment record 2021-000001 --amount-cents 4000 --date 2021-11-20 --reference VIR1");
+             "payment record 2021-000001 --amount-cents 4000 --date 2021-11-20 --reference VIR1 "
+             "--request-id pay-vir1");
   EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("request id pay-vir1 (a retry with --request-id pay-vir1 cannot act twice)"));
+  // The retry after a timeout acts once; the same transfer entered anew is refused.
+  r = Entctl(TestPrincipals::kFinance,
+             "payment record 2021-000001 --amount-cents 4000 --date 2021-11-20 --reference VIR1 "
+             "--request-id pay-vir1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = Entctl(TestPrincipals::kFinance,
+             "payment record 2021-000001 --amount-cents 4000 --date 2021-11-20 --reference VIR1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("'VIR1' is already recorded on titres/2021-000001"));
   r = Entctl(TestPrincipals::kSupport, "statement 30227");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("balance 60,00 €"));
