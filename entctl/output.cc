@@ -103,13 +103,20 @@ void PrintJson(const google::protobuf::Message& m) {
 }
 
 int PrintError(const grpc::Status& status) {
-  std::fprintf(stderr, "entctl: %s: %s\n", CodeName(status.error_code()),
-               status.error_message().c_str());
   const absl::Status detailed = FromGrpcStatus(status);
-  for (const auto& [field, description] : FieldViolationsOf(detailed)) {
+  const auto fields = FieldViolationsOf(detailed);
+  const auto preconditions = PreconditionViolationsOf(detailed);
+  if (fields.empty() && preconditions.empty()) {
+    std::fprintf(stderr, "entctl: %s: %s\n", CodeName(status.error_code()),
+                 status.error_message().c_str());
+  } else {
+    // The message repeats the violations: each is printed once, on its line.
+    std::fprintf(stderr, "entctl: %s:\n", CodeName(status.error_code()));
+  }
+  for (const auto& [field, description] : fields) {
     std::fprintf(stderr, "  %s: %s\n", field.c_str(), description.c_str());
   }
-  for (const auto& [subject, description] : PreconditionViolationsOf(detailed)) {
+  for (const auto& [subject, description] : preconditions) {
     std::fprintf(stderr, "  %s: %s\n", subject.c_str(), description.c_str());
   }
   if (const std::string reason = ErrorReasonOf(detailed); !reason.empty()) {

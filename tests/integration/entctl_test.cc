@@ -260,7 +260,9 @@ TEST_F(EntctlTest, TimersListAndRetry) {
   EXPECT_THAT(r.out, HasSubstr("timers/9999 does not exist"));
   r = Entctl(TestPrincipals::kSupport, "timer retry timers/+1");
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("invalid argument: name: must be timers/{id}"));
+  // The violation, once, on its own line.
+  EXPECT_THAT(r.out, HasSubstr("invalid argument:\n  name: must be timers/{id}"));
+  EXPECT_EQ(r.out.find("must be timers/{id}"), r.out.rfind("must be timers/{id}"));
   r = Entctl(TestPrincipals::kSupport, "outbox retry 999");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("outbox message 999 does not exist"));
