@@ -376,7 +376,13 @@ void Ledger::GetStatement(const Principal& caller, const std::string& insee,
 }
 
 void Ledger::CheckNumbering(const Principal& caller, int year, Callback<NumberingReport> done) {
-  if (auto st = AuthorizeBilling(caller, BillingAction::kManage); !st.ok()) return done(st);
+  // A read of every commune's numbers: for those who read all titres.
+  if (auto st = AuthorizeBilling(caller, BillingAction::kReadTitres); !st.ok()) return done(st);
+  if (caller.role == Role::kCommunePortal) {
+    return done(absl::PermissionDeniedError(absl::StrCat(
+        "principal '", caller.name, "' (commune portal) may not read the numbering report: it "
+        "covers every commune's titres")));
+  }
   store_.ReadValueAsync<NumberingReport>(
       [year](BillingReader& r) -> absl::StatusOr<NumberingReport> {
         ENT_ASSIGN_OR_RETURN(std::vector<int64_t> used, r.SequencesOf(year));

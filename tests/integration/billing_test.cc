@@ -432,8 +432,9 @@ TEST_F(BillingTest, ConcurrentIssuingAndACampaignKeepNumberingGapless) {
 }
 
 // Every billing RPC × every role × own/other commune, with the exact code
-// (DESIGN §3.6): finance manages; rectorat, support and finance read titres
-// and statements, portals their own commune's; only the outbox notifies.
+// (DESIGN §3.6): finance manages; rectorat, support and finance read titres,
+// statements and the numbering report, portals their own commune's titres
+// and statement; only the outbox notifies.
 TEST_F(BillingTest, EveryRpcForEveryRoleOnOwnAndOtherCommune) {
   ASSERT_TRUE(SetTariff(5000).ok());
   int serial = 0;
@@ -533,7 +534,8 @@ TEST_F(BillingTest, EveryRpcForEveryRoleOnOwnAndOtherCommune) {
          bv1::Statement out;
          return stub_->GetStatement(c, r, &out);
        }},
-      {"CheckNumbering", true, false, false, false,
+      // A read of every commune's numbers: the readers of all titres.
+      {"CheckNumbering", true, true, false, false,
        [&](grpc::ClientContext* c, const std::string&) {
          bv1::CheckNumberingRequest r;
          r.set_year(2021);
