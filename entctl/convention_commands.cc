@@ -423,10 +423,20 @@ int Deadline(Client& client, Args& args) {
   });
 }
 
+// A clock call to a service on the real clock (no ClockService): say so.
+grpc::Status ExplainRealClock(grpc::Status st) {
+  if (st.error_code() != grpc::StatusCode::UNIMPLEMENTED) return st;
+  return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                      "convention-service runs on the real clock, which no command moves: the "
+                      "clock commands work on a simulated clock (./deploy/run.sh --demo, or the "
+                      "service's --clock=simulated:<instant>); `date` gives the real time");
+}
+
 int ClockGet(Client& client, Args& args) {
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
   ent::testing::v1::GetTimeResponse resp;
-  grpc::Status st = client.clock().GetTime(client.Context().get(), ent::testing::v1::GetTimeRequest(), &resp);
+  grpc::Status st = ExplainRealClock(
+      client.clock().GetTime(client.Context().get(), ent::testing::v1::GetTimeRequest(), &resp));
   return Done(client, st, resp, [&] {
     std::printf("%s\n", ParisTime(absl::FromUnixSeconds(resp.now().seconds()), /*seconds=*/true).c_str());
   });
@@ -473,7 +483,7 @@ int ClockAdvance(Client& client, Args& args) {
   ent::testing::v1::GetTimeResponse resp;
   auto ctx = client.Context();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
-  grpc::Status st = client.clock().AdvanceClock(ctx.get(), req, &resp);
+  grpc::Status st = ExplainRealClock(client.clock().AdvanceClock(ctx.get(), req, &resp));
   if (st.ok()) FollowOnBilling(client, resp);
   return Done(client, st, resp, [&] {
     std::printf("now %s; %d timer(s) fired\n",
@@ -483,11 +493,19 @@ int ClockAdvance(Client& client, Args& args) {
 }
 
 int ClockSet(Client& client, Args& args) {
-  ENTCTL_TRY(text, args.Next("INSTANT (RFC 3339, e.g. 2022-05-03T00:00:00+02:00)"));
+  ENTCTL_TRY(text, args.Next("INSTANT (2022-05-03, 2022-05-03T10:00 or RFC 3339)"));
   absl::Time t;
   std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err)) {
-    return internal::UsageError(absl::InvalidArgumentError("INSTANT: " + err));
+  absl::CivilSecond civil;
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &err)) {
+    // an instant with its offset
+  } else if (absl::ParseLenientCivilTime(text, &civil)) {
+    // a date (its 00:00) or a date and time, in Paris
+    t = absl::FromCivil(civil, ParisTimeZone());
+  } else {
+    return internal::UsageError(absl::InvalidArgumentError(absl::StrCat(
+        "INSTANT: '", text, "' is not a date (2022-05-03, midnight in Paris), a Paris date and time "
+        "(2022-05-03T10:00) or an RFC 3339 instant (2022-05-03T10:00:00+02:00)")));
   }
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
   ent::testing::v1::SetTimeRequest req;
@@ -495,7 +513,7 @@ int ClockSet(Client& client, Args& args) {
   ent::testing::v1::GetTimeResponse resp;
   auto ctx = client.Context();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
-  grpc::Status st = client.clock().SetTime(ctx.get(), req, &resp);
+  grpc::Status st = ExplainRealClock(client.clock().SetTime(ctx.get(), req, &resp));
   if (st.ok()) FollowOnBilling(client, resp);
   return Done(client, st, resp, [&] {
     std::printf("now %s; %d timer(s) fired\n",

@@ -122,6 +122,30 @@ TEST_F(EntctlTest, ConventionsTimelineAndHistory) {
   EXPECT_THAT(r.out, HasSubstr("\"state\": \"STATE_ACTIVE\""));
 }
 
+// The clock takes a date or a Paris date and time; on the real clock the
+// clock commands explain where the clock moves.
+TEST_F(EntctlTest, ClockTakesDatesAndExplainsTheRealClock) {
+  Outcome r = Entctl(TestPrincipals::kRectorat, "clock set 2022-06-01");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("now 2022-06-01 00:00:00 +02:00"));
+  r = Entctl(TestPrincipals::kRectorat, "clock set 2022-06-02T10:30");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("now 2022-06-02 10:30:00 +02:00"));
+  r = Entctl(TestPrincipals::kRectorat, "clock set 'le 3 juin'");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("is not a date (2022-05-03, midnight in Paris)"));
+
+  testing::TempDir real_dir;
+  testing::ServiceProcess real(testing::BinaryPath("convention-service/ent-convention-service"),
+                               real_dir.path(), {"--principals=" + principals_.path()});
+  ASSERT_TRUE(real.Start().ok());
+  r = EntctlWith(absl::StrCat("--convention-endpoint ", real.address(), " --token-file ",
+                              conventions_dir_.path(), "/", TestPrincipals::kSupport,
+                              ".token clock get"));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("runs on the real clock, which no command moves"));
+}
+
 TEST_F(EntctlTest, DisputeDeadlinesAndClock) {
   LoadSaintAmbroix();
   Outcome r = Entctl(TestPrincipals::kRectorat, "clock set 2022-03-31T10:00:00+02:00");
