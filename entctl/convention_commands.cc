@@ -121,25 +121,35 @@ int Show(Client& client, Args& args) {
   }
   if (c.has_effective_date()) t.Add({Date(c.effective_date()), "in force"});
   for (const auto& d : disputes.disputes()) {
-    t.Add({Date(d.notice_sent_date()), absl::StrCat(d.name(), ": formal notice from the ",
+    // Each line names its dispute: the timeline is in date order, so lines of
+    // two disputes may interleave.
+    const std::string which = absl::StrCat("dispute ", d.name().substr(d.name().rfind('/') + 1));
+    t.Add({Date(d.notice_sent_date()), absl::StrCat(which, ": formal notice from the ",
                                                    EnumName(v1::PartyRole_Name(d.party()), "PARTY_ROLE_"),
                                                    " (", EnumName(v1::Dispute::State_Name(d.state()), "STATE_"), ")")});
     t.Add({Date(d.conciliation_deadline().last_day()),
-           absl::StrCat("  conciliation deadline: ", d.conciliation_deadline().explanation())});
+           absl::StrCat(which, ": conciliation deadline: ", d.conciliation_deadline().explanation())});
     if (d.has_conciliation()) {
       t.Add({Date(d.conciliation().meeting_date()),
-             absl::StrCat("  conciliation ",
+             absl::StrCat(which, ": conciliation ",
                           EnumName(v1::ConciliationOutcome_Name(d.conciliation().outcome()),
                                    "CONCILIATION_OUTCOME_"))});
     }
     if (d.has_termination()) {
-      t.Add({Date(d.termination().sent_date()), "  termination notice sent"});
+      t.Add({Date(d.termination().sent_date()), absl::StrCat(which, ": termination notice sent")});
       t.Add({Date(d.termination().effective_deadline().last_day()),
-             absl::StrCat("  termination effective: ", d.termination().effective_deadline().explanation())});
+             absl::StrCat(which, ": termination effective: ",
+                          d.termination().effective_deadline().explanation())});
     }
   }
-  if (c.has_last_day_in_force()) t.Add({Date(c.last_day_in_force()), "last day in force"});
-  t.Add({Date(c.end_date()), "end date (Article 3)"});
+  if (c.has_last_day_in_force()) {
+    t.Add({Date(c.last_day_in_force()), "last day in force"});
+    t.Add({Date(c.end_date()), absl::StrCat("end date (Article 3), superseded: it ended on ",
+                                            Date(c.last_day_in_force()))});
+  } else {
+    t.Add({Date(c.end_date()), "end date (Article 3)"});
+  }
+  t.SortBy(0);  // acts in date order
   std::printf("%s", t.Render().c_str());
   std::printf("\nschools\n");
   Table schools({"UAI", "NAME", "TYPE", "ENROLLED"});

@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <google/protobuf/util/json_util.h>
@@ -63,6 +64,13 @@ std::string Table::Render() const {
     out += line + "\n";
   }
   return out;
+}
+
+void Table::SortBy(size_t column) {
+  std::stable_sort(rows_.begin() + 1, rows_.end(),
+                   [column](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+                     return (column < a.size() ? a[column] : "") < (column < b.size() ? b[column] : "");
+                   });
 }
 
 std::string Date(const google::type::Date& d) {

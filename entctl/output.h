@@ -24,6 +24,9 @@ class Table {
     rows_.push_back(std::move(header));
   }
   void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  // Orders the rows (not the header) by `column`, keeping the order of equal
+  // cells: ISO dates sort as dates.
+  void SortBy(size_t column);
   std::string Render() const;
 
  private:

@@ -100,6 +100,17 @@ TEST_F(EntctlTest, ConventionsTimelineAndHistory) {
   EXPECT_THAT(r.out, HasSubstr("2021-10-29  deliberation enforceable"));
   EXPECT_THAT(r.out, HasSubstr("2021-12-30  last day to challenge it"));
   EXPECT_THAT(r.out, HasSubstr("2021-11-03  in force"));
+  // Acts in date order: the académie signed (11 October) before the council
+  // met (27 October); the deliberation became enforceable, then the commune
+  // signed and it took effect.
+  const size_t signed_academie = r.out.find("2021-10-11  signed by the ACADEMIE");
+  const size_t deliberation = r.out.find("2021-10-27  deliberation n°");
+  const size_t enforceable = r.out.find("2021-10-29  deliberation enforceable");
+  const size_t in_force = r.out.find("2021-11-03  in force");
+  ASSERT_NE(signed_academie, std::string::npos) << r.out;
+  EXPECT_LT(signed_academie, deliberation);
+  EXPECT_LT(deliberation, enforceable);
+  EXPECT_LT(enforceable, in_force);
   EXPECT_THAT(r.out, HasSubstr("0300673U"));
   EXPECT_THAT(r.out, HasSubstr("warning: end date 2022-09-01 is outside the school year"));
   EXPECT_THAT(r.out, HasSubstr("checked against the INSEE list: @etalab/decoupage-administratif"));
@@ -172,9 +183,19 @@ TEST_F(EntctlTest, DisputeDeadlinesAndClock) {
   r = Entctl(TestPrincipals::kSupport, "disputes list --convention 30227-2021");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("conventions/30227-2021/disputes/1"));
-  r = Entctl(TestPrincipals::kSupport, "deadlines");
+  // The conciliation lapsed: the commune sends its termination letter; 15 days
+  // later the convention ends, and its timeline says the end date was superseded.
+  r = Entctl(TestPrincipals::kSupport,
+             "dispute terminate 30227-2021/1 --party commune --reasons 'service non rendu' "
+             "--letter-ref 'LRAR 2B' --sent 2022-05-03");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("2022-09-01"));  // the expiry and reminder remain
+  r = Entctl(TestPrincipals::kRectorat, "clock advance 20d");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = Entctl(TestPrincipals::kSupport, "convention show 30227-2021");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("TERMINATED"));
+  EXPECT_THAT(r.out, HasSubstr("end date (Article 3), superseded: it ended on 2022-05-"));
+  EXPECT_THAT(r.out, HasSubstr("dispute 1: termination effective"));
   r = Entctl(TestPrincipals::kSupport, "outbox list --state dead");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("no outbox messages in that state"));
