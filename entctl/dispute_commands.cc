@@ -13,6 +13,41 @@ using internal::Done;
 using internal::ParseEnum;
 using internal::ToDate;
 
+// What happened, and what may be done next (Article 8).
+std::string NextStep(const v1::Dispute& d) {
+  const std::string short_name = d.name().substr(std::string("conventions/").size());
+  const std::string conciliation_due = Date(d.conciliation_deadline().last_day());
+  switch (d.state()) {
+    case v1::Dispute::STATE_AWAITING_CONCILIATION:
+      return absl::StrCat("next: hold the conciliation and record its outcome by ", conciliation_due,
+                          " (entctl dispute conciliation ", short_name,
+                          " --date D --outcome resolved|failed); without one it lapses when that "
+                          "day ends");
+    case v1::Dispute::STATE_CONCILIATION_FAILED:
+    case v1::Dispute::STATE_CONCILIATION_LAPSED:
+      return absl::StrCat(
+          d.state() == v1::Dispute::STATE_CONCILIATION_LAPSED
+              ? absl::StrCat("lapsed: no conciliation was recorded by ", conciliation_due)
+              : std::string("the conciliation failed"),
+          "; next: either party may send its termination letter (entctl dispute terminate ",
+          short_name, " --party P --reasons R --letter-ref L --sent D); the convention ends 15 "
+          "days after it is sent");
+    case v1::Dispute::STATE_TERMINATING:
+      return absl::StrCat("terminating: the convention ends when ",
+                          Date(d.termination().effective_deadline().last_day()),
+                          " ends; nothing more to do (withdraw the dispute to stop it)");
+    case v1::Dispute::STATE_TERMINATED:
+      return absl::StrCat("terminated: the convention ended on ",
+                          Date(d.termination().effective_deadline().last_day()));
+    case v1::Dispute::STATE_RESOLVED:
+      return "resolved at the conciliation: closed";
+    case v1::Dispute::STATE_WITHDRAWN:
+      return "withdrawn: closed";
+    default:
+      return "";
+  }
+}
+
 int PrintDispute(Client& client, const grpc::Status& st, const v1::Dispute& d) {
   return Done(client, st, d, [&] {
     std::printf("%s  %s, formal notice from the %s sent %s (%s)\n", d.name().c_str(),
@@ -34,6 +69,7 @@ int PrintDispute(Client& client, const grpc::Status& st, const v1::Dispute& d) {
                   Date(d.termination().effective_deadline().last_day()).c_str(),
                   d.termination().effective_deadline().explanation().c_str());
     }
+    std::printf("%s\n", NextStep(d).c_str());
   });
 }
 

@@ -180,6 +180,9 @@ TEST_F(EntctlTest, DisputeDeadlinesAndClock) {
   r = Entctl(TestPrincipals::kSupport, "dispute show 30227-2021/1");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("CONCILIATION_LAPSED"));
+  EXPECT_THAT(r.out, HasSubstr("lapsed: no conciliation was recorded by 2022-05-02; next: either "
+                               "party may send its termination letter (entctl dispute terminate "
+                               "30227-2021/disputes/1"));
   r = Entctl(TestPrincipals::kSupport, "disputes list --convention 30227-2021");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("conventions/30227-2021/disputes/1"));
@@ -196,6 +199,8 @@ TEST_F(EntctlTest, DisputeDeadlinesAndClock) {
   EXPECT_THAT(r.out, HasSubstr("TERMINATED"));
   EXPECT_THAT(r.out, HasSubstr("end date (Article 3), superseded: it ended on 2022-05-"));
   EXPECT_THAT(r.out, HasSubstr("dispute 1: termination effective"));
+  r = Entctl(TestPrincipals::kSupport, "dispute show 30227-2021/1");
+  EXPECT_THAT(r.out, HasSubstr("terminated: the convention ended on 2022-05-"));
   r = Entctl(TestPrincipals::kSupport, "outbox list --state dead");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("no outbox messages in that state"));
