@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
           if (target > clock.Now()) clock.Set(target);
           return 0;
         },
-        **principals);
+        **principals, ent::SimulatedClockPath(*flags));
     services.push_back({clock_handler.get(), "ent.testing.v1.ClockService"});
   }
 

@@ -1,14 +1,13 @@
 #include "common/clock.h"
 
-#include "absl/strings/strip.h"
-
-#include "absl/strings/str_cat.h"
-
-#include "absl/strings/match.h"
-
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 namespace ent {
@@ -74,6 +73,36 @@ absl::StatusOr<ServiceClock> MakeServiceClock(const std::string& flag) {
     out.clock = std::make_unique<RealClock>();
   }
   return out;
+}
+
+}  // namespace ent
+
+namespace ent {
+
+std::optional<absl::Time> ReadSimulatedInstant(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return std::nullopt;
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(absl::StripAsciiWhitespace(line)), &t,
+                       &error)) {
+    return std::nullopt;
+  }
+  return t;
+}
+
+absl::Status WriteSimulatedInstant(const std::string& path, absl::Time t) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone()) << "\n";
+    if (!out.flush()) return absl::UnavailableError("cannot write " + temporary);
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError("cannot replace " + path);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace ent

@@ -63,6 +63,12 @@ struct ServiceClock {
 };
 absl::StatusOr<ServiceClock> MakeServiceClock(const std::string& flag);
 
+// A simulated clock kept across restarts: the instant it was last moved to,
+// in a file (RFC 3339, one line). Read returns nullopt when the file is
+// absent or unreadable; Write replaces it atomically (write, then rename).
+std::optional<absl::Time> ReadSimulatedInstant(const std::string& path);
+absl::Status WriteSimulatedInstant(const std::string& path, absl::Time t);
+
 }  // namespace ent
 
 #endif  // ENT_COMMON_CLOCK_H_

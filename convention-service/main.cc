@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
         [&engine](ent::ManualClock& clock, absl::Time target) {
           return engine.AdvanceTo(clock, target);
         },
-        **principals);
+        **principals, ent::SimulatedClockPath(*flags));
     services.push_back({clock_handler.get(), "ent.testing.v1.ClockService"});
     std::fprintf(stderr, "simulated clock from %s; ent.testing.v1.ClockService is served\n",
                  absl::FormatTime(absl::RFC3339_sec, simulated->Now(), ent::ParisTimeZone()).c_str());

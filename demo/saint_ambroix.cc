@@ -1,5 +1,7 @@
 #include "demo/saint_ambroix.h"
 
+#include "absl/time/civil_time.h"
+
 namespace ent::demo {
 namespace {
 
@@ -89,6 +91,44 @@ v1::SignConventionRequest SaintAmbroixCommuneSignature() {
   s->set_capacity("Maire");
   s->set_place("Saint-Ambroix");
   return req;
+}
+
+CurrentYearRequests SaintAmbroixCurrentYear(int year, int month, int day) {
+  const absl::CivilDay today(year, month, day);
+  const int first = static_cast<int>(month >= 9 ? year : year - 1);
+  auto set = [](google::type::Date* d, absl::CivilDay c) {
+    SetDate(d, static_cast<int>(c.year()), c.month(), c.day());
+  };
+  CurrentYearRequests r;
+  r.school_year = std::to_string(first) + "-" + std::to_string(first + 1);
+  const std::string id = std::string("30227-") + std::to_string(first);
+  r.create = SaintAmbroixCreate();
+  r.create.set_convention_id(id);
+  r.create.set_request_id("seed-" + id + "-create");
+  r.create.mutable_convention()->set_school_year(r.school_year);
+  SetDate(r.create.mutable_convention()->mutable_end_date(), first + 1, 8, 31);
+  r.create.mutable_convention()->set_renews(std::string("conventions/") + kSaintAmbroixId);
+
+  r.deliberation = SaintAmbroixDeliberation();
+  r.deliberation.set_name("conventions/" + id);
+  r.deliberation.set_request_id("seed-" + id + "-deliberation");
+  auto* d = r.deliberation.mutable_deliberation();
+  d->set_number(std::to_string(first) + "-100");
+  set(d->mutable_session_date(), today - 30);
+  set(d->mutable_transmitted_date(), today - 28);
+  set(d->mutable_posted_date(), today - 28);
+  d->set_acknowledgement_id("030-21300217-" + std::to_string(first) + "100-DE");
+  SetDate(d->mutable_stated_end_date(), first + 1, 8, 31);
+
+  r.academie = SaintAmbroixAcademieSignature();
+  r.academie.set_name("conventions/" + id);
+  r.academie.set_request_id("seed-" + id + "-sign-academie");
+  set(r.academie.mutable_signature()->mutable_date(), today - 26);
+  r.commune = SaintAmbroixCommuneSignature();
+  r.commune.set_name("conventions/" + id);
+  r.commune.set_request_id("seed-" + id + "-sign-commune");
+  set(r.commune.mutable_signature()->mutable_date(), today - 20);
+  return r;
 }
 
 }  // namespace ent::demo

@@ -1,26 +1,45 @@
 #!/usr/bin/env bash
-# The run command: installs what is missing, builds, starts billing-service and
-# convention-service (embedded SQLite databases under ${ENT_DATA_DIR:-./data})
-# with local development credentials, loads the Saint-Ambroix 2021-2022
-# convention from the seed document, and keeps both running until Ctrl-C.
-# A second start reuses the data.
+# The run command: installs what is missing, builds what it runs, starts
+# billing-service and convention-service (embedded SQLite databases under
+# ${ENT_DATA_DIR:-./data}) with local development credentials, loads the
+# Saint-Ambroix 2021-2022 convention from the seed document (and, on the real
+# clock, its renewal for the school year in progress), and keeps both running
+# until Ctrl-C. A second start reuses the data.
 #
-#   ./deploy/run.sh          real time (the 2021 convention has long expired)
-#   ./deploy/run.sh --demo   simulated time from 3 November 2021, 18:00 (data in ./data-demo):
-#                            walk the timeline with `entctl clock advance`
+#   ./deploy/run.sh                  real time: the 2021 convention (long expired) and its renewal
+#                                    for the current school year, in force, with pending deadlines
+#   ./deploy/run.sh --demo           simulated time from 3 November 2021, 18:00 (data in ./data-demo):
+#                                    walk the timeline with `entctl clock advance`; a restart resumes
+#                                    the clock where it stopped
+#   ./deploy/run.sh --demo --reset   the demo from the start again (deletes ./data-demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEMO=0
-[ "${1:-}" = "--demo" ] && DEMO=1
+RESET=0
+for arg in "$@"; do
+  case "$arg" in
+    --demo) DEMO=1 ;;
+    --reset) RESET=1 ;;
+    *) echo "usage: $0 [--demo [--reset]]" >&2; exit 2 ;;
+  esac
+done
 if [ -z "${ENT_SKIP_BUILD:-}" ]; then  # the run-command test sets it: the build is already there
   ./deploy/install-deps.sh
-  ./deploy/build.sh
+  if [ ! -x "${ENT_BUILD_DIR:-build}/convention-service/ent-convention-service" ]; then
+    echo "first build: the two services, entctl and the seed loader (several minutes on 2 cores;"
+    echo "later runs rebuild only what changed)..."
+  fi
+  ./deploy/build.sh ent-convention-service ent-billing-service entctl ent-demo-seed
 fi
 
 BUILD_DIR="${ENT_BUILD_DIR:-build}"
 if [ "$DEMO" = 1 ]; then
   DATA_DIR="${ENT_DATA_DIR:-$PWD/data-demo}"
   CLOCK_FLAG="--clock=simulated:2021-11-03T18:00:00+01:00"
+  if [ "$RESET" = 1 ] && [ -d "$DATA_DIR" ]; then
+    echo "--reset: deleting $DATA_DIR, the demo starts again on 3 November 2021"
+    rm -rf "$DATA_DIR"
+  fi
 else
   DATA_DIR="${ENT_DATA_DIR:-$PWD/data}"
   CLOCK_FLAG="--clock=real"
@@ -73,8 +92,10 @@ PORT=$(cat "$DATA_DIR/convention/port")
 echo "convention-service is serving on $HOST:$PORT (data: $DATA_DIR/convention/convention.db)"
 echo "billing-service    is serving on $BILLING_HOST (data: $DATA_DIR/billing/billing.db)"
 echo
+SEED_FLAGS=()
+[ "$DEMO" = 1 ] || SEED_FLAGS+=(--current-year)
 ENT_TOKEN=$(cat "$CREDENTIALS/rectorat-dev.token") ENT_FINANCE_TOKEN=$(cat "$CREDENTIALS/finance-dev.token") \
-  "$BUILD_DIR/demo/ent-demo-seed" "$HOST:$PORT" "$BILLING_HOST"
+  "$BUILD_DIR/demo/ent-demo-seed" "${SEED_FLAGS[@]}" "$HOST:$PORT" "$BILLING_HOST"
 cat > "$DATA_DIR/entctl.conf" <<CONF
 # entctl settings for this run (entctl --config $DATA_DIR/entctl.conf ...)
 convention-endpoint = $HOST:$PORT
@@ -93,14 +114,17 @@ Development credentials (bearer tokens in files; entctl takes --token-file):
 Try (support staff):
   alias entctl="$ENTCTL --token-file $CREDENTIALS/support-dev.token"
   entctl conventions list
-  entctl convention show conventions/30227-2021
-  entctl convention events conventions/30227-2021
+  entctl convention show 30227-2021
+  entctl convention events 30227-2021
+  entctl deadlines
   entctl deadline --from 2022-03-31 --months 1
 TXT
 if [ "$DEMO" = 1 ]; then
+NOW=$($ENTCTL --token-file "$CREDENTIALS/support-dev.token" clock get 2>/dev/null || echo "?")
 cat <<TXT
 
-Live the timeline (simulated clock, now 3 November 2021 18:00):
+Live the timeline (simulated clock, now $NOW; it resumes where it stopped across restarts,
+./deploy/run.sh --demo --reset starts again on 3 November 2021 18:00):
   F="$ENTCTL --token-file $CREDENTIALS/finance-dev.token"
   \$F titre show 2021-000001                                          # 2 schools x 50 € = 100.00 € TTC
   \$F payment record 2021-000001 --amount-cents 4000 --date 2021-11-03 --reference VIR-1

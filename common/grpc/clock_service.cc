@@ -1,5 +1,7 @@
 #include "common/grpc/clock_service.h"
 
+#include <cstdio>
+
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -8,6 +10,7 @@
 #include "common/field_violations.h"
 #include "common/grpc/call_auth.h"
 #include "common/grpc/status_conversion.h"
+#include "common/log_sink.h"
 #include "common/proto_time.h"
 
 namespace ent {
@@ -39,8 +42,12 @@ absl::Status AuthorizeMove(const grpc::ServerContextBase& ctx, const PrincipalRe
 }  // namespace
 
 ClockServiceHandler::ClockServiceHandler(ManualClock& clock, Advance advance,
-                                         const PrincipalRegistry& principals)
-    : clock_(clock), advance_(std::move(advance)), principals_(principals) {
+                                         const PrincipalRegistry& principals,
+                                         std::string persist_path)
+    : clock_(clock),
+      advance_(std::move(advance)),
+      principals_(principals),
+      persist_path_(std::move(persist_path)) {
   const std::string kService = tv1::ClockService::service_full_name();
   CheckParsing(kService, "GetTime", this, &ClockServiceHandler::GetTime);
   CheckParsing(kService, "AdvanceClock", this, &ClockServiceHandler::AdvanceClock);
@@ -114,6 +121,13 @@ void ClockServiceHandler::AdvanceLoop() {
     if (fired.ok()) {
       SetNow(clock_.Now(), next.resp);
       next.resp->set_timers_fired(*fired);
+      if (!persist_path_.empty()) {
+        // Best effort: a restart that misses it starts from --clock's instant.
+        if (auto st = WriteSimulatedInstant(persist_path_, clock_.Now()); !st.ok()) {
+          std::fprintf(stderr, "%s level=warn event=simulated_clock_not_saved error=%s\n",
+                       FormatLogTime(absl::Now()).c_str(), std::string(st.message()).c_str());
+        }
+      }
     }
     next.reactor->Finish(ToGrpcStatus(fired.status()));
   }

@@ -27,7 +27,10 @@ class ClockServiceHandler final
   // fired on the way. Blocking; runs on the handler's own thread.
   using Advance = std::function<absl::StatusOr<int>(ManualClock& clock, absl::Time target)>;
 
-  ClockServiceHandler(ManualClock& clock, Advance advance, const PrincipalRegistry& principals);
+  // `persist_path`, when not empty: the file each move records the clock's new
+  // instant in (WriteSimulatedInstant), so that a restart resumes from it.
+  ClockServiceHandler(ManualClock& clock, Advance advance, const PrincipalRegistry& principals,
+                      std::string persist_path = "");
   // Finishes the advances still queued, then stops its thread.
   ~ClockServiceHandler() override;
 
@@ -57,6 +60,7 @@ class ClockServiceHandler final
   ManualClock& clock_;
   const Advance advance_;
   const PrincipalRegistry& principals_;
+  const std::string persist_path_;
   absl::Mutex mu_;
   std::deque<Move> moves_ ABSL_GUARDED_BY(mu_);  // in arrival order
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -157,7 +157,22 @@ absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags) {
         absl::StrCat("cannot create --data-dir ", flags.data_dir, ": ", ec.message()));
   }
   ParisTimeZone();  // fails fast without tzdata
+  if (clock->simulated != nullptr) {
+    // A simulated clock never goes backwards, even over a restart.
+    const std::optional<absl::Time> saved = ReadSimulatedInstant(SimulatedClockPath(flags));
+    if (saved && *saved > clock->simulated->Now()) {
+      std::fprintf(stderr, "%s resuming the simulated clock at %s (where it stopped; --clock says %s)\n",
+                   FormatLogTime(absl::Now()).c_str(),
+                   absl::FormatTime(absl::RFC3339_sec, *saved, ParisTimeZone()).c_str(),
+                   absl::FormatTime(absl::RFC3339_sec, clock->simulated->Now(), ParisTimeZone()).c_str());
+      clock->simulated->Set(*saved);
+    }
+  }
   return clock;
+}
+
+std::string SimulatedClockPath(const ServerFlags& flags) {
+  return flags.data_dir + "/simulated-clock";
 }
 
 absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,

@@ -44,8 +44,13 @@ std::string InstalledDataPath(const std::string& name);
 // What both services check before opening their database, in this order:
 // the listen address is free (CheckCanListen), --clock parses, --data-dir
 // exists (created if need be), Europe/Paris loads (tzdata). Returns the
-// service's clock; the error says which step failed.
+// service's clock; the error says which step failed. A simulated clock
+// resumes from SimulatedClockPath when it was moved past --clock's instant
+// before a restart (it never goes backwards).
 absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags);
+
+// Where a service's ClockServiceHandler records its simulated clock.
+std::string SimulatedClockPath(const ServerFlags& flags);
 
 // Serves `services` until SIGTERM or SIGINT, then shuts down gracefully;
 // calls `on_reload` on SIGHUP. Returns an error if the server cannot start.

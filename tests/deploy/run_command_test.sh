@@ -6,13 +6,13 @@ set -euo pipefail
 SOURCE_DIR="$1"
 BUILD_DIR="$2"
 data=$(mktemp -d)
-log="$data/run.log"
-trap 'kill -INT "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+log=$(mktemp)  # outside the data, which --reset deletes
+trap 'kill -INT "$pid" 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
 
-start() {
+start() {  # extra run.sh arguments
   ENT_SKIP_BUILD=1 ENT_BUILD_DIR="$BUILD_DIR" ENT_DATA_DIR="$data" \
     ENT_CONVENTION_LISTEN=127.0.0.1:0 ENT_BILLING_LISTEN=127.0.0.1:0 \
-    setsid "$SOURCE_DIR/deploy/run.sh" --demo > "$log" 2>&1 &
+    setsid "$SOURCE_DIR/deploy/run.sh" --demo "$@" > "$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
     grep -q "Press Ctrl-C" "$log" 2>/dev/null && return 0
@@ -42,9 +42,17 @@ grep -q "loaded conventions/30227-2021" "$log" || { cat "$log"; echo "seed not l
 entctl conventions list | grep -q "conventions/30227-2021" || { echo "entctl could not list"; exit 1; }
 entctl convention show conventions/30227-2021 | grep -q "2021-11-03  in force" \
   || { echo "timeline missing"; exit 1; }
+grep -q "now 2021-11-03 18:00:00 +01:00" "$log" || { cat "$log"; echo "demo clock not at its start"; exit 1; }
+"$BUILD_DIR/entctl/entctl" --config "$data/entctl.conf" --token-file "$data/credentials/rectorat-dev.token" \
+  clock set 2022-03-31 > /dev/null
 stop
-start   # a second start reuses the data
+start   # a second start reuses the data, and the clock resumes where it stopped
 entctl convention events conventions/30227-2021 | grep -q "ACTIVATED" || { echo "data not reused"; exit 1; }
+grep -q "now 2022-03-31 00:00:00 +02:00" "$log" || { cat "$log"; echo "demo clock did not resume"; exit 1; }
 stop
-trap 'rm -rf "$data"' EXIT
-echo "run command: started, queried, stopped, restarted on the same data"
+start --reset   # the demo from the start again
+grep -q "the demo starts again on 3 November 2021" "$log" || { cat "$log"; echo "no reset"; exit 1; }
+grep -q "now 2021-11-03 18:00:00 +01:00" "$log" || { cat "$log"; echo "clock not reset"; exit 1; }
+stop
+trap 'rm -rf "$data" "$log"' EXIT
+echo "run command: started, queried, stopped, restarted on the same data (clock resumed), reset"

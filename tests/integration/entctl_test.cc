@@ -146,6 +146,13 @@ TEST_F(EntctlTest, ClockTakesDatesAndExplainsTheRealClock) {
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_THAT(r.out, HasSubstr("is not a date (2022-05-03, midnight in Paris)"));
 
+  // A restart resumes where the clock stopped: it never goes backwards.
+  conventions_->Stop();
+  ASSERT_TRUE(conventions_->Start().ok());
+  r = Entctl(TestPrincipals::kSupport, "clock get");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("2022-06-02 10:30:00 +02:00"));
+
   testing::TempDir real_dir;
   testing::ServiceProcess real(testing::BinaryPath("convention-service/ent-convention-service"),
                                real_dir.path(), {"--principals=" + principals_.path()});
