@@ -3,6 +3,8 @@
 #include "common/clock.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <cstdio>
 
 #include <google/protobuf/util/json_util.h>
@@ -105,10 +107,43 @@ void PrintJson(const google::protobuf::Message& m) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
+  // Every field, empty lists as [] included: one shape for scripts.
+  options.always_print_primitive_fields = true;
   google::protobuf::util::MessageToJsonString(m, &json, options);
   std::fwrite(json.data(), 1, json.size(), stdout);
   if (json.empty() || json.back() != '\n') std::fputc('\n', stdout);
 }
+
+namespace {
+
+// The service's messages name its methods ("set it first (SetTariff)"):
+// people at a terminal get the entctl command instead.
+std::string WithCommands(std::string message) {
+  static const std::pair<const char*, const char*> kCommands[] = {
+      {"SetTariff", "entctl tariff set"},         {"IssueTitre", "entctl titre issue"},
+      {"RetryTimer", "entctl timer retry"},       {"RetryOutboxMessage", "entctl outbox retry"},
+      {"RecordDeliberation", "entctl convention deliberation"},
+      {"SignConvention", "entctl convention sign"}, {"RenewConvention", "entctl convention renew"},
+      {"WithdrawDispute", "entctl dispute withdraw"}, {"RecordConciliation", "entctl dispute conciliation"},
+      {"ListTimers", "entctl timers list --failed"}, {"ListOutboxMessages", "entctl outbox list"},
+  };
+  for (const auto& [rpc, command] : kCommands) {
+    for (size_t at = message.find(rpc); at != std::string::npos; at = message.find(rpc, at)) {
+      const size_t end = at + std::strlen(rpc);
+      const bool word = (at == 0 || !std::isalnum(static_cast<unsigned char>(message[at - 1]))) &&
+                        (end == message.size() || !std::isalnum(static_cast<unsigned char>(message[end])));
+      if (!word) {
+        at = end;
+        continue;
+      }
+      message.replace(at, end - at, command);
+      at += std::strlen(command);
+    }
+  }
+  return message;
+}
+
+}  // namespace
 
 int PrintError(const grpc::Status& status) {
   const absl::Status detailed = FromGrpcStatus(status);
@@ -116,16 +151,16 @@ int PrintError(const grpc::Status& status) {
   const auto preconditions = PreconditionViolationsOf(detailed);
   if (fields.empty() && preconditions.empty()) {
     std::fprintf(stderr, "entctl: %s: %s\n", CodeName(status.error_code()),
-                 status.error_message().c_str());
+                 WithCommands(status.error_message()).c_str());
   } else {
     // The message repeats the violations: each is printed once, on its line.
     std::fprintf(stderr, "entctl: %s:\n", CodeName(status.error_code()));
   }
   for (const auto& [field, description] : fields) {
-    std::fprintf(stderr, "  %s: %s\n", field.c_str(), description.c_str());
+    std::fprintf(stderr, "  %s: %s\n", field.c_str(), WithCommands(description).c_str());
   }
   for (const auto& [subject, description] : preconditions) {
-    std::fprintf(stderr, "  %s: %s\n", subject.c_str(), description.c_str());
+    std::fprintf(stderr, "  %s: %s\n", subject.c_str(), WithCommands(description).c_str());
   }
   if (const std::string reason = ErrorReasonOf(detailed); !reason.empty()) {
     std::fprintf(stderr, "  reason: %s\n", reason.c_str());

@@ -230,8 +230,16 @@ TEST_F(EntctlTest, DisputeDeadlinesAndClock) {
 
 TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   LoadSaintAmbroix();
-  Outcome r = Entctl(TestPrincipals::kFinance,
-                 "tariff set 2021-2022 --price-cents 5000 --legal-basis 'Convention ENT-école, art. 5'");
+  // The service's message names the entctl command to run, not its RPC.
+  Outcome r = Entctl(TestPrincipals::kFinance, "titre issue 30227-2021 --school-year 2021-2022");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("set it first (entctl tariff set)"));
+  // An empty list in JSON is [] (every field is printed, one shape for scripts).
+  r = Entctl(TestPrincipals::kFinance, "--output json titres list --commune 34172");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("\"titres\": []"));
+  r = Entctl(TestPrincipals::kFinance,
+             "tariff set 2021-2022 --price-cents 5000 --legal-basis 'Convention ENT-école, art. 5'");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("50,00 €"));
   // The activation notice reaches billing through the outbox.
