@@ -8,26 +8,30 @@
 #include "entctl/args.h"
 #include "entctl/client.h"
 #include "entctl/commands.h"
+#include "entctl/docs.h"
 
 namespace {
 
+// The global options, as Usage and the manual page print them.
+const char kOptions[] =
+    "options (also from the environment ENT_CONVENTION_ENDPOINT, ENT_BILLING_ENDPOINT, ENT_TOKEN,\n"
+    "ENT_TOKEN_FILE, ENT_CA_FILE, ENT_CERT_FILE, ENT_KEY_FILE, ENT_OUTPUT, ENT_TIMEOUT, or a config file of\n"
+    "'key = value' lines, --config or ~/.config/entctl/config):\n"
+    "  --convention-endpoint HOST:PORT   default 127.0.0.1:50051\n"
+    "  --billing-endpoint HOST:PORT      default 127.0.0.1:50052\n"
+    "  --token TOKEN | --token-file PATH bearer token\n"
+    "  --ca-file PATH [--cert-file PATH --key-file PATH]   TLS (mutual TLS with a client certificate)\n"
+    "  --output text|json                json: protobuf's JSON mapping, for scripts\n"
+    "  --timeout SECONDS                 how long to wait for each call, default 30\n"
+    "  --request-id ID                   (mutating commands) retry a command safely with its id\n"
+    "names may be short: 30227-2021, 30227-2021/1 (a dispute), 2021-000001 (a titre), 12 (a timer);\n"
+    "--commune takes an INSEE code or a name (Saint-Ambroix: the choices when ambiguous)\n";
+
 void Usage(const ent::entctl::Commands& commands) {
-  std::printf(
-      "usage: entctl [options] COMMAND [arguments]\n\n"
-      "options (also from the environment ENT_CONVENTION_ENDPOINT, ENT_BILLING_ENDPOINT, ENT_TOKEN,\n"
-      "ENT_TOKEN_FILE, ENT_CA_FILE, ENT_CERT_FILE, ENT_KEY_FILE, ENT_OUTPUT, ENT_TIMEOUT, or a config file of\n"
-      "'key = value' lines, --config or ~/.config/entctl/config):\n"
-      "  --convention-endpoint HOST:PORT   default 127.0.0.1:50051\n"
-      "  --billing-endpoint HOST:PORT      default 127.0.0.1:50052\n"
-      "  --token TOKEN | --token-file PATH bearer token\n"
-      "  --ca-file PATH [--cert-file PATH --key-file PATH]   TLS (mutual TLS with a client certificate)\n"
-      "  --output text|json                json: protobuf's JSON mapping, for scripts\n"
-      "  --timeout SECONDS                 how long to wait for each call, default 30\n"
-      "  --request-id ID                   (mutating commands) retry a command safely with its id\n"
-      "names may be short: 30227-2021, 30227-2021/1 (a dispute), 2021-000001 (a titre), 12 (a timer);\n"
-      "--commune takes an INSEE code or a name (Saint-Ambroix: the choices when ambiguous)\n\n"
-      "commands:\n");
+  std::printf("usage: entctl [options] COMMAND [arguments]\n\n%s\ncommands:\n", kOptions);
   for (const auto& [name, command] : commands) std::printf("  %s\n", command.usage.c_str());
+  std::printf("  completion bash                   bash completion: source <(entctl completion bash)\n"
+              "  man                               the manual page: entctl man > entctl.1\n");
   std::printf("\nexit codes: 0 success, 1 the service refused or failed, 2 a command-line mistake\n");
 }
 
@@ -97,6 +101,15 @@ int main(int argc, char** argv) {
   if (words.empty()) {
     Usage(commands);
     return help ? 0 : 2;
+  }
+  // Generated from the same definitions as the help.
+  if (words.size() == 2 && words[0] == "completion" && words[1] == "bash") {
+    std::printf("%s", ent::entctl::BashCompletion(commands).c_str());
+    return 0;
+  }
+  if (words.size() == 1 && words[0] == "man") {
+    std::printf("%s", ent::entctl::ManPage(commands, kOptions).c_str());
+    return 0;
   }
   // One-word commands ("deadlines", "statement") or "noun verb".
   const ent::entctl::Command* command = nullptr;

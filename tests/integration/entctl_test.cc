@@ -164,6 +164,40 @@ TEST_F(EntctlTest, ClockTakesDatesAndExplainsTheRealClock) {
   EXPECT_THAT(r.out, HasSubstr("runs on the real clock, which no command moves"));
 }
 
+// Completion and the manual come from the command definitions: every command
+// is in both, and bash completes nouns, verbs and a command's flags.
+TEST_F(EntctlTest, CompletionAndManualCoverEveryCommand) {
+  const std::string entctl = testing::BinaryPath("entctl/entctl");
+  auto run = [](const std::string& line) {
+    Outcome r;
+    FILE* p = popen((line + " 2>&1").c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+    r.exit_code = WEXITSTATUS(pclose(p));
+    return r;
+  };
+  Outcome r = run(absl::StrCat(
+      "bash -c 'source <(", entctl, " completion bash) && "
+      "COMP_WORDS=(entctl disp); COMP_CWORD=1; _entctl; echo \"nouns: ${COMPREPLY[*]}\"; "
+      "COMP_WORDS=(entctl dispute te); COMP_CWORD=2; _entctl; echo \"verbs: ${COMPREPLY[*]}\"; "
+      "COMP_WORDS=(entctl dispute terminate x --le); COMP_CWORD=4; _entctl; "
+      "echo \"flags: ${COMPREPLY[*]}\"'"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("nouns: dispute disputes"));
+  EXPECT_THAT(r.out, HasSubstr("verbs: terminate"));
+  EXPECT_THAT(r.out, HasSubstr("flags: --letter-ref"));
+  r = run(entctl + " man");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, ::testing::StartsWith(".TH ENTCTL 1"));
+  for (const char* command : {"conventions list", "dispute terminate", "titre issue", "timer retry",
+                              "outbox retry", "payment record", "clock set"}) {
+    EXPECT_THAT(r.out, HasSubstr(absl::StrCat(".B ", command))) << command;
+  }
+  r = run(entctl + " help");
+  EXPECT_THAT(r.out, HasSubstr("completion bash"));
+}
+
 TEST_F(EntctlTest, DisputeDeadlinesAndClock) {
   LoadSaintAmbroix();
   Outcome r = Entctl(TestPrincipals::kRectorat, "clock set 2022-03-31T10:00:00+02:00");
