@@ -126,7 +126,7 @@ cat <<TXT
 Live the timeline (simulated clock, now $NOW; it resumes where it stopped across restarts,
 ./deploy/run.sh --demo --reset starts again on 3 November 2021 18:00):
   F="$ENTCTL --token-file $CREDENTIALS/finance-dev.token"
-  \$F titre show 2021-000001                                          # 2 schools x 50 € = 100.00 € TTC
+  \$F titre show 2021-000001                                          # 2 schools x 50 € = 100,00 € TTC
   \$F payment record 2021-000001 --amount-cents 4000 --date 2021-11-03 --reference VIR-1
   entctl clock set 2022-03-31T10:00:00+02:00 --token-file $CREDENTIALS/rectorat-dev.token
   entctl dispute open conventions/30227-2021 --party commune --grievances "comptes non activés" \\

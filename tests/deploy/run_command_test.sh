@@ -53,6 +53,24 @@ stop
 start --reset   # the demo from the start again
 grep -q "the demo starts again on 3 November 2021" "$log" || { cat "$log"; echo "no reset"; exit 1; }
 grep -q "now 2021-11-03 18:00:00 +01:00" "$log" || { cat "$log"; echo "clock not reset"; exit 1; }
+
+# The walkthrough exactly as run.sh printed it (the alias, then each command),
+# run in order, every step succeeding, each with the output it promises.
+walk="$(mktemp)"
+{
+  echo "shopt -s expand_aliases"
+  grep -m1 '^  alias entctl=' "$log" | sed 's/^  //'
+  awk '/^Live the timeline/ {on = 1; skip = 2} on && skip > 0 {skip--; next} on && /^$/ {exit} on' "$log" |
+    sed 's/^  //'
+} > "$walk"
+grep -q "dispute terminate" "$walk" || { cat "$log"; echo "no walkthrough printed"; exit 1; }
+out="$(cd "$SOURCE_DIR" && bash -e -o pipefail "$walk" 2>&1)" || { echo "$out"; echo "a walkthrough step failed"; exit 1; }
+rm -f "$walk"
+for expected in "titre de perception 2021-000001" "100,00 €" "conciliation due by 2022-05-02" \
+                "timer(s) fired" "termination notice sent 2022-05-11" "now 2022-05-28 10:00:00 +02:00" \
+                "TERMINATED" "superseded: it ended on 2022-05-27" "balance 60,00 €"; do
+  grep -qF "$expected" <<<"$out" || { echo "$out"; echo "the walkthrough did not show: $expected"; exit 1; }
+done
 stop
 trap 'rm -rf "$data" "$log"' EXIT
-echo "run command: started, queried, stopped, restarted on the same data (clock resumed), reset"
+echo "run command: started, queried, stopped, restarted on the same data (clock resumed), reset, walked through"
