@@ -108,7 +108,7 @@ int TitresList(Client& client, Args& args) {
   req.set_school_year(args.Get("school-year"));
   if (args.Has("state")) {
     const int s = ParseEnum(v1::Titre::State_descriptor(), "STATE_", args.Get("state"));
-    if (s < 0) return internal::UsageError(absl::InvalidArgumentError("--state: unknown titre state"));
+    if (s < 0) return internal::UsageError(absl::InvalidArgumentError(absl::StrCat("--state: '", args.Get("state"), "' is not a titre state: ", internal::EnumChoices(v1::Titre::State_descriptor(), "STATE_"))));
     req.set_state(static_cast<v1::Titre::State>(s));
   }
   req.set_page_size(1000);

@@ -38,6 +38,22 @@ int ParseEnum(const google::protobuf::EnumDescriptor* type, const std::string& p
   return v == nullptr || v->number() == 0 ? -1 : v->number();
 }
 
+std::string EnumChoices(const google::protobuf::EnumDescriptor* type, const std::string& prefix) {
+  std::vector<std::string> values;
+  for (int i = 0; i < type->value_count(); ++i) {
+    if (type->value(i)->number() == 0) continue;
+    std::string name = absl::AsciiStrToLower(type->value(i)->name().substr(prefix.size()));
+    for (char& c : name) {
+      if (c == '_') c = '-';
+    }
+    values.push_back(std::move(name));
+  }
+  if (values.size() < 2) return absl::StrJoin(values, "");
+  const std::string last = values.back();
+  values.pop_back();
+  return absl::StrCat(absl::StrJoin(values, ", "), " or ", last);
+}
+
 int UsageError(const absl::Status& status) {
   std::fprintf(stderr, "entctl: %s\n", std::string(status.message()).c_str());
   return 2;

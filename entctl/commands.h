@@ -31,6 +31,9 @@ int Done(const Client& client, const grpc::Status& status, const google::protobu
 // PARTY_ROLE_COMMUNE); -1 when unknown.
 int ParseEnum(const google::protobuf::EnumDescriptor* type, const std::string& prefix,
               const std::string& value);
+// The values of an enum as entctl takes them: "draft, signing, active ... or
+// cancelled" (lower case, '-' for '_', without the prefix and the zero value).
+std::string EnumChoices(const google::protobuf::EnumDescriptor* type, const std::string& prefix);
 google::type::Date ToDate(CivilDate d);
 // A command-line mistake: prints it and returns 2.
 int UsageError(const absl::Status& status);

@@ -52,7 +52,7 @@ int List(Client& client, Args& args) {
   req.set_school_year(args.Get("school-year"));
   if (args.Has("state")) {
     const int state = ParseEnum(v1::Convention::State_descriptor(), "STATE_", args.Get("state"));
-    if (state < 0) return internal::UsageError(absl::InvalidArgumentError("--state: unknown state"));
+    if (state < 0) return internal::UsageError(absl::InvalidArgumentError(absl::StrCat("--state: '", args.Get("state"), "' is not a convention state: ", internal::EnumChoices(v1::Convention::State_descriptor(), "STATE_"))));
     req.set_state(static_cast<v1::Convention::State>(state));
   }
   if (args.Has("with-warnings")) {

@@ -118,7 +118,7 @@ int List(Client& client, Args& args) {
                                         : "conventions/-");
   if (args.Has("state")) {
     const int s = ParseEnum(v1::Dispute::State_descriptor(), "STATE_", args.Get("state"));
-    if (s < 0) return internal::UsageError(absl::InvalidArgumentError("--state: unknown dispute state"));
+    if (s < 0) return internal::UsageError(absl::InvalidArgumentError(absl::StrCat("--state: '", args.Get("state"), "' is not a dispute state: ", internal::EnumChoices(v1::Dispute::State_descriptor(), "STATE_"))));
     req.set_state(static_cast<v1::Dispute::State>(s));
   }
   ENTCTL_TRY(before, args.OptionalDate("deadline-before"));

@@ -328,6 +328,13 @@ TEST_F(EntctlTest, HelpForEveryLevelAndSuggestionsForTypos) {
     EXPECT_EQ(r.exit_code, 0) << help << "\n" << r.out;
     EXPECT_THAT(r.out, HasSubstr("usage: entctl")) << help;
   }
+  // An enum value that is not one lists the allowed ones, as entctl takes them.
+  Outcome states = Entctl(TestPrincipals::kSupport, "conventions list --state expird");
+  EXPECT_EQ(states.exit_code, 2) << states.out;
+  EXPECT_THAT(states.out, HasSubstr("'expird' is not a convention state: draft, signing, active, "
+                                    "terminating, terminated, expired or cancelled"));
+  states = Entctl(TestPrincipals::kSupport, "disputes list --state awaiting-conciliation");
+  EXPECT_EQ(states.exit_code, 0) << states.out;
   Outcome r = EntctlWith("help dispute");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("dispute open CONVENTION"));
