@@ -310,7 +310,7 @@ int Watch(Client& client, Args& args) {
   v1::WatchConventionEventsRequest req;
   ENTCTL_TRY(after, args.Int("after", 0));
   req.set_after_sequence(after);
-  req.set_convention(args.Get("convention"));
+  if (args.Has("convention")) req.set_convention(internal::ConventionName(args.Get("convention")));
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
   grpc::ClientContext ctx;
   if (!client.settings().token.empty()) {
