@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
+#include "common/grpc/admin_service.h"
 #include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
 #include "common/registry/academie.h"
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]] "
-                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] "
+                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] "
                  "[--communes=CSV] [--academie=TEXTPROTO]\n");
     return 2;
   }
@@ -141,6 +142,9 @@ int main(int argc, char** argv) {
                                             (*store)->outbox_store(),
                                             **principals, absl::Seconds(max_stream_seconds));
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
+  ent::AdminServiceHandler admin((*store)->database(),
+                                 {flags->backup_dir, "convention", flags->backup_keep}, **principals);
+  services.push_back({&admin, "ent.admin.v1.AdminService"});
   std::unique_ptr<ent::ClockServiceHandler> clock_handler;
   if (simulated != nullptr) {
     // Moving the clock fires every timer due on the way, each at its instant.

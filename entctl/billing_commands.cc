@@ -1,9 +1,11 @@
 // entctl commands for billing: tariffs, titres, campaigns, payments,
-// corrections, statements, numbering.
+// corrections, statements, numbering; and the online backup of both services.
+#include <chrono>
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "entctl/commands.h"
 #include "entctl/output.h"
 
@@ -240,6 +242,45 @@ int Numbering(Client& client, Args& args) {
 
 }  // namespace
 
+// "1.2 MB".
+std::string Bytes(int64_t n) {
+  if (n < 1024) return absl::StrCat(n, " bytes");
+  if (n < 1024 * 1024) return absl::StrFormat("%.1f KB", n / 1024.0);
+  return absl::StrFormat("%.1f MB", n / (1024.0 * 1024.0));
+}
+
+// Backs up both databases while they serve; prints where each copy went.
+int AdminBackup(Client& client, Args& args) {
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  int exit_code = 0;
+  for (const bool billing : {false, true}) {
+    ent::admin::v1::Backup backup;
+    auto ctx = client.Context();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(30));  // large databases
+    const grpc::Status st =
+        client.admin(billing).CreateBackup(ctx.get(), ent::admin::v1::CreateBackupRequest(), &backup);
+    const char* service = billing ? "billing-service" : "convention-service";
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s: ", service);
+      exit_code = PrintError(st);
+      continue;
+    }
+    if (client.settings().json) {
+      PrintJson(backup);
+      continue;
+    }
+    std::printf("%s: %s (%s, schema %d, integrity %s)\n", service, backup.path().c_str(),
+                Bytes(backup.size_bytes()).c_str(), backup.schema_version(),
+                backup.integrity().c_str());
+    for (const auto& old : backup.deleted()) std::printf("  deleted the older %s\n", old.c_str());
+  }
+  if (exit_code == 0 && !client.settings().json) {
+    std::printf("restore: stop the service, copy the file to its data directory as its database "
+                "(convention.db or billing.db, with no -wal or -shm beside it), start it\n");
+  }
+  return exit_code;
+}
+
 void AddBillingCommands(Commands& c) {
   c["tariff set"] = {TariffSet, "tariff set YEAR --price-cents N --legal-basis B [--vat TEXT]"};
   c["tariff show"] = {TariffShow, "tariff show YEAR"};
@@ -251,6 +292,7 @@ void AddBillingCommands(Commands& c) {
   c["correction create"] = {Correction, "correction create TITRE --kind reduction|annulation [--amount-cents N] --reason R --justification J"};
   c["statement"] = {StatementCmd, "statement INSEE               a commune's titres, payments, corrections, balance"};
   c["numbering check"] = {Numbering, "numbering check YEAR"};
+  c["admin backup"] = {AdminBackup, "admin backup                  online backup of both databases (support staff)"};
 }
 
 }  // namespace ent::entctl

@@ -199,4 +199,13 @@ ent::testing::v1::ClockService::Stub& Client::billing_clock() {
   return *billing_clock_;
 }
 
+ent::admin::v1::AdminService::Stub& Client::admin(bool billing) {
+  auto& stub = admin_[billing ? 1 : 0];
+  if (!stub) {
+    stub = ent::admin::v1::AdminService::NewStub(
+        Channel(billing ? settings_.billing_endpoint : settings_.convention_endpoint));
+  }
+  return *stub;
+}
+
 }  // namespace ent::entctl

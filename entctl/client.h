@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "ent/admin/v1/admin_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "entctl/args.h"
 
@@ -57,6 +58,8 @@ class Client {
   ent::testing::v1::ClockService::Stub& clock();
   // billing-service's ClockService (served only on a simulated clock).
   ent::testing::v1::ClockService::Stub& billing_clock();
+  // The operations service of convention-service, or of billing-service.
+  ent::admin::v1::AdminService::Stub& admin(bool billing);
 
  private:
   std::shared_ptr<grpc::Channel> Channel(const std::string& endpoint) const;
@@ -66,6 +69,7 @@ class Client {
   std::unique_ptr<ent::billing::v1::BillingService::Stub> billing_;
   std::unique_ptr<ent::testing::v1::ClockService::Stub> clock_;
   std::unique_ptr<ent::testing::v1::ClockService::Stub> billing_clock_;
+  std::unique_ptr<ent::admin::v1::AdminService::Stub> admin_[2];
 };
 
 }  // namespace ent::entctl

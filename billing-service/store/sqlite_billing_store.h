@@ -22,6 +22,8 @@ class SqliteBillingStore final : public BillingStore {
              std::function<void(absl::Status)> done) override;
   void Read(const std::function<void(BillingReader&)>& work) override;
   void ReadAsync(std::function<void(BillingReader&)> work) override;
+  // The database itself, for operations (online backups).
+  sqlite::Database& database() { return *db_; }
 
  private:
   explicit SqliteBillingStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}

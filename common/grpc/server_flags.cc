@@ -61,12 +61,20 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
           flags.prune_interval_seconds < 1 || flags.prune_interval_seconds > 7 * 86400) {
         return absl::InvalidArgumentError("--prune-interval-seconds: expected 1 to 604800");
       }
+    } else if (name == "backup-dir") {
+      flags.backup_dir = value;
+    } else if (name == "backup-keep") {
+      if (!absl::SimpleAtoi(value, &flags.backup_keep) || flags.backup_keep < 1 ||
+          flags.backup_keep > 1000) {
+        return absl::InvalidArgumentError("--backup-keep: expected 1 to 1000 backups");
+      }
     } else if (std::find(extra_names.begin(), extra_names.end(), name) != extra_names.end()) {
       flags.extra[name] = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
   }
+  if (flags.backup_dir.empty()) flags.backup_dir = flags.data_dir + "/backups";
   if (flags.principals.empty()) {
     return absl::InvalidArgumentError(
         "--principals=PATH is required: the file listing who may call the service "

@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
+
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -151,6 +153,52 @@ std::string Statement::ColumnText(int col) const {
 
 bool Statement::ColumnIsNull(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+
+absl::StatusOr<std::string> Connection::BackupTo(const std::string& path) {
+  const std::string partial = path + ".partial";
+  std::remove(partial.c_str());
+  sqlite3* copy = nullptr;
+  int rc = sqlite3_open_v2(partial.c_str(), &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                           nullptr);
+  auto fail = [&](absl::Status st) {
+    sqlite3_close(copy);
+    std::remove(partial.c_str());
+    return st;
+  };
+  if (rc != SQLITE_OK) {
+    return fail(absl::UnavailableError(absl::StrCat("cannot create ", partial, ": ", sqlite3_errstr(rc))));
+  }
+  sqlite3_backup* backup = sqlite3_backup_init(copy, "main", db_, "main");
+  if (backup == nullptr) {
+    return fail(absl::InternalError(absl::StrCat("backup: ", sqlite3_errmsg(copy))));
+  }
+  rc = sqlite3_backup_step(backup, -1);  // every page, from one snapshot
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) {
+    return fail(absl::UnavailableError(absl::StrCat("backup to ", partial, ": ", sqlite3_errstr(rc))));
+  }
+  std::string integrity;
+  sqlite3_stmt* check = nullptr;
+  if (sqlite3_prepare_v2(copy, "PRAGMA integrity_check", -1, &check, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(check) == SQLITE_ROW) {
+      if (!integrity.empty()) integrity += "; ";
+      integrity += reinterpret_cast<const char*>(sqlite3_column_text(check, 0));
+    }
+  }
+  sqlite3_finalize(check);
+  if (integrity != "ok") {
+    return fail(absl::InternalError(absl::StrCat("the backup failed its integrity check: ", integrity)));
+  }
+  if (sqlite3_close(copy) != SQLITE_OK) {
+    copy = nullptr;
+    return fail(absl::UnavailableError(absl::StrCat("cannot close ", partial)));
+  }
+  copy = nullptr;
+  if (std::rename(partial.c_str(), path.c_str()) != 0) {
+    return fail(absl::UnavailableError(absl::StrCat("cannot rename ", partial, " to ", path)));
+  }
+  return integrity;
 }
 
 absl::Status ApplyMigrations(Connection& conn, const std::vector<Migration>& migrations) {

@@ -79,6 +79,13 @@ class Connection {
   // Returns the cached prepared statement for `sql`, preparing it on first use.
   absl::StatusOr<Statement> Prepare(absl::string_view sql);
 
+  // Copies the database, as this connection sees it (its read transaction's
+  // snapshot, if one is open), to a new file at `path` with SQLite's online
+  // backup API, then checks the copy (PRAGMA integrity_check). The copy is
+  // written beside `path` and renamed into place only when complete and
+  // sound. Returns the copy's integrity check result ("ok").
+  absl::StatusOr<std::string> BackupTo(const std::string& path);
+
   int64_t LastInsertRowId() const;
   int Changes() const;
   bool InTransaction() const;

@@ -26,6 +26,8 @@ class SqliteConventionStore final : public ConventionStore {
   void Read(const std::function<void(ConventionReader&)>& work) override;
   void ReadAsync(std::function<void(ConventionReader&)> work) override;
   workflow::OutboxStore& outbox_store() override { return *outbox_store_; }
+  // The database itself, for operations (online backups).
+  sqlite::Database& database() { return *db_; }
 
  private:
   SqliteConventionStore() : cache_(kCacheCapacity) {}

@@ -6,10 +6,11 @@ SOURCE_DIR="$1"
 BUILD_DIR="$2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for unit in "$SOURCE_DIR"/deploy/systemd/*.service; do
-  name=$(basename "$unit" .service)   # ent-convention-service
-  service=${name#ent-}                # convention-service
-  sed "s|/opt/ent-conventions/bin|$BUILD_DIR/$service|" "$unit" > "$tmp/$(basename "$unit")"
+for unit in "$SOURCE_DIR"/deploy/systemd/*.service "$SOURCE_DIR"/deploy/systemd/*.timer; do
+  sed -e "s|/opt/ent-conventions/bin/ent-convention-service|$BUILD_DIR/convention-service/ent-convention-service|" \
+      -e "s|/opt/ent-conventions/bin/ent-billing-service|$BUILD_DIR/billing-service/ent-billing-service|" \
+      -e "s|/opt/ent-conventions/bin/entctl|$BUILD_DIR/entctl/entctl|" \
+      "$unit" > "$tmp/$(basename "$unit")"
 done
-systemd-analyze verify --man=no "$tmp"/*.service
+systemd-analyze verify --man=no "$tmp"/*.service "$tmp"/*.timer
 echo "systemd units verified: $(ls "$tmp" | tr '\n' ' ')"

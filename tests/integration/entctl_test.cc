@@ -308,6 +308,15 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("balance 60,00 €"));
   EXPECT_THAT(r.out, HasSubstr("PARTIALLY_PAID"));
+  // An online backup of both databases, by support staff only.
+  r = Entctl(TestPrincipals::kSupport, "admin backup");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("convention-service: " + conventions_dir_.path() + "/backups/convention-"));
+  EXPECT_THAT(r.out, HasSubstr("billing-service: " + billing_dir_.path() + "/backups/billing-"));
+  EXPECT_THAT(r.out, HasSubstr("integrity ok"));
+  r = Entctl(TestPrincipals::kFinance, "admin backup");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("may not create backups"));
   r = Entctl(TestPrincipals::kFinance, "numbering check 2021");
   EXPECT_THAT(r.out, HasSubstr("1 titre(s), last number 2021-000001, 0 gap(s), 0 duplicate(s)"));
   r = Entctl(TestPrincipals::kSupport, "campaign run 2021-2022");

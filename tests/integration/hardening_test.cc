@@ -16,6 +16,7 @@
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/raw_grpc.h"
+#include "ent/admin/v1/admin_service.grpc.pb.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
@@ -77,6 +78,9 @@ class HardeningTest : public ::testing::Test {
     add("ent.billing.v1.BillingService", billing_.get());
     add("ent.testing.v1.ClockService", convention_.get());
     add("ent.testing.v1.ClockService", billing_.get());
+    ent::admin::v1::Backup::descriptor();  // links (and so registers) admin_service.proto
+    add(ent::admin::v1::AdminService::service_full_name(), convention_.get());
+    add(ent::admin::v1::AdminService::service_full_name(), billing_.get());
     return out;
   }
 
@@ -114,7 +118,7 @@ TEST_F(HardeningTest, UnparseableBodyIsInvalidArgumentOnEveryMethod) {
   StartBoth();
   int checked = 0;
   const auto methods = AllMethods();
-  EXPECT_EQ(methods.size(), 24u + 11u + 3u + 3u);
+  EXPECT_EQ(methods.size(), 24u + 11u + 3u + 3u + 1u + 1u);
   for (const auto& [method, process] : methods) {
     // Random bytes: a field with wire type 7, which does not exist.
     // Invalid UTF-8 in the first string field of the request, when it has one.

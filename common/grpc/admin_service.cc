@@ -1,0 +1,99 @@
+#include "common/grpc/admin_service.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/grpc/call_auth.h"
+#include "common/grpc/handler_support.h"
+#include "common/proto_time.h"
+
+namespace ent {
+namespace {
+
+namespace av1 = ::ent::admin::v1;
+
+// Deletes the oldest backups of `prefix` in `dir` beyond `keep` (names sort
+// by time); returns their paths.
+std::vector<std::string> Rotate(const std::string& dir, const std::string& prefix, int keep) {
+  std::vector<std::string> backups;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, prefix + "-") && absl::EndsWith(name, ".db")) {
+      backups.push_back(entry.path().string());
+    }
+  }
+  std::sort(backups.begin(), backups.end());
+  std::vector<std::string> deleted;
+  while (static_cast<int>(backups.size()) > keep) {
+    if (std::filesystem::remove(backups.front(), ec)) deleted.push_back(backups.front());
+    backups.erase(backups.begin());
+  }
+  return deleted;
+}
+
+}  // namespace
+
+AdminServiceHandler::AdminServiceHandler(sqlite::Database& db, Options options,
+                                         const PrincipalRegistry& principals)
+    : db_(db), options_(std::move(options)), principals_(principals) {
+  const std::string kService = av1::AdminService::service_full_name();
+  CheckParsing(kService, "CreateBackup", this, &AdminServiceHandler::CreateBackup);
+  VerifyAllParseChecked(kService);
+}
+
+grpc::ServerUnaryReactor* AdminServiceHandler::CreateBackup(grpc::CallbackServerContext* ctx,
+                                                            const av1::CreateBackupRequest*,
+                                                            av1::Backup* resp) {
+  absl::StatusOr<Principal> caller = AuthenticateCall(*ctx, principals_);
+  if (!caller.ok()) return FinishNow(ctx, caller.status());
+  if (caller->role != Role::kSupportStaff) {
+    return FinishNow(ctx, absl::PermissionDeniedError(absl::StrCat(
+                              "principal '", caller->name, "' (", RoleName(caller->role),
+                              ") may not create backups: support staff operate the services")));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options_.backup_dir, ec);
+  if (ec) {
+    return FinishNow(ctx, absl::UnavailableError(absl::StrCat(
+                              "cannot create the backup directory ", options_.backup_dir, ": ",
+                              ec.message())));
+  }
+  const absl::Time now = absl::Now();  // real time: a backup is an operation, not an act
+  const std::string path = std::filesystem::absolute(std::filesystem::path(options_.backup_dir) /
+                                                     absl::StrCat(options_.file_prefix, "-",
+                                                                  absl::FormatTime("%Y%m%dT%H%M%E6SZ", now,
+                                                                                   absl::UTCTimeZone()),
+                                                                  ".db"))
+                               .string();
+  auto* reactor = ctx->DefaultReactor();
+  db_.ReadAsync([this, reactor, resp, path, now](sqlite::Connection& conn) {
+    absl::Status status;
+    int64_t version = 0;
+    if (auto stmt = conn.Prepare("PRAGMA user_version"); stmt.ok() && stmt->Step().value_or(false)) {
+      version = stmt->ColumnInt64(0);
+    }
+    absl::StatusOr<std::string> integrity = conn.BackupTo(path);
+    if (integrity.ok()) {
+      std::error_code size_error;
+      resp->set_path(path);
+      resp->set_size_bytes(static_cast<int64_t>(std::filesystem::file_size(path, size_error)));
+      TimeToProto(now, resp->mutable_create_time());
+      resp->set_schema_version(static_cast<int32_t>(version));
+      resp->set_integrity(*integrity);
+      for (std::string& deleted : Rotate(options_.backup_dir, options_.file_prefix, options_.keep)) {
+        resp->add_deleted(std::move(deleted));
+      }
+    } else {
+      status = integrity.status();
+    }
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  return reactor;
+}
+
+}  // namespace ent
