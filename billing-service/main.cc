@@ -9,6 +9,7 @@
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
 #include "common/grpc/admin_service.h"
+#include "common/metrics/metrics.h"
 #include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
 #include "common/retention.h"
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT] [--retention-days=N] "
-                 "[--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N]\n");
+                 "[--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT]\n");
     return 2;
   }
   auto service_clock = ent::PrepareToServe(*flags);
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
   ent::billing::Ledger ledger(**store, *clock, texts);
   ent::billing::BillingHandler handler(ledger, **principals);
   std::vector<ent::ServedService> services = {{&handler, "ent.billing.v1.BillingService"}};
+  ent::Metrics::Instance().ObserveDatabase((*store)->database(), "billing", db_path);
+  if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
   ent::AdminServiceHandler admin((*store)->database(),
                                  {flags->backup_dir, "billing", flags->backup_keep}, **principals);
   services.push_back({&admin, "ent.admin.v1.AdminService"});

@@ -11,6 +11,7 @@
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
 #include "common/grpc/admin_service.h"
+#include "common/metrics/metrics.h"
 #include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
 #include "common/registry/academie.h"
@@ -26,6 +27,7 @@
 #include "workflow/calendar/legal_calendar.h"
 #include "workflow/outbox/outbox_dispatcher.h"
 #include "workflow/timers/timer_engine.h"
+#include "workflow/workflow_metrics.h"
 
 namespace {
 
@@ -60,7 +62,7 @@ int main(int argc, char** argv) {
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]] "
-                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] "
+                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] "
                  "[--communes=CSV] [--academie=TEXTPROTO]\n");
     return 2;
   }
@@ -142,6 +144,9 @@ int main(int argc, char** argv) {
                                             (*store)->outbox_store(),
                                             **principals, absl::Seconds(max_stream_seconds));
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
+  ent::Metrics::Instance().ObserveDatabase((*store)->database(), "convention", db_path);
+  ent::Metrics::Instance().AddCollectable(ent::workflow::WorkflowCollector((*store)->database(), *clock));
+  if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
   ent::AdminServiceHandler admin((*store)->database(),
                                  {flags->backup_dir, "convention", flags->backup_keep}, **principals);
   services.push_back({&admin, "ent.admin.v1.AdminService"});

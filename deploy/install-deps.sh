@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev libsqlite3-dev sqlite3 libssl-dev openssl nlohmann-json3-dev tzdata
   libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev llvm
+  prometheus-cpp-dev prometheus
 )
 
 missing=()

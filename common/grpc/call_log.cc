@@ -1,6 +1,8 @@
 #include "common/grpc/call_log.h"
 
 #include "common/log_sink.h"
+#include "common/metrics/metrics.h"
+#include "common/grpc/status_conversion.h"
 #include "common/resource_names.h"
 
 #include <cstdio>
@@ -22,7 +24,9 @@ using grpc::experimental::InterceptionHookPoints;
 class CallLogInterceptor final : public grpc::experimental::Interceptor {
  public:
   explicit CallLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : info_(info), start_(absl::Now()) {}
+      : info_(info), start_(absl::Now()), type_(TypeName(info->type())) {
+    Metrics::Instance().RpcStarted(info_->method(), type_);
+  }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
@@ -47,6 +51,8 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
           static_cast<int>(status.error_code()), absl::ToDoubleMilliseconds(now - start_),
           request_id_.empty() ? "-" : request_id_);
       LogSink::Instance().Append(line);
+      Metrics::Instance().RpcHandled(info_->method(), type_, GrpcCodeName(status.error_code()),
+                                     now - start_);
     }
     methods->Proceed();
   }
@@ -54,8 +60,19 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
  private:
   bool OwnMethod() const { return absl::StartsWith(info_->method(), "/ent."); }
 
+  // go-grpc-prometheus's grpc_type values.
+  static const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
+    switch (type) {
+      case grpc::experimental::ServerRpcInfo::Type::UNARY: return "unary";
+      case grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING: return "server_stream";
+      case grpc::experimental::ServerRpcInfo::Type::CLIENT_STREAMING: return "client_stream";
+      default: return "bidi_stream";
+    }
+  }
+
   grpc::experimental::ServerRpcInfo* info_;
   absl::Time start_;
+  std::string type_;
   std::string request_id_;
 };
 

@@ -61,6 +61,8 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
           flags.prune_interval_seconds < 1 || flags.prune_interval_seconds > 7 * 86400) {
         return absl::InvalidArgumentError("--prune-interval-seconds: expected 1 to 604800");
       }
+    } else if (name == "metrics-listen") {
+      flags.metrics_listen = value;
     } else if (name == "backup-dir") {
       flags.backup_dir = value;
     } else if (name == "backup-keep") {

@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "common/grpc/call_log.h"
 #include "common/log_sink.h"
+#include "common/metrics/metrics.h"
 #include "common/grpc/parse_checked.h"
 
 namespace ent {
@@ -169,6 +170,20 @@ absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags) {
     }
   }
   return clock;
+}
+
+absl::Status ServeMetrics(const ServerFlags& flags) {
+  if (flags.metrics_listen.empty()) return absl::OkStatus();
+  absl::StatusOr<int> port = Metrics::Instance().Serve(flags.metrics_listen);
+  if (!port.ok()) return port.status();
+  std::fprintf(stderr, "metrics on http://%s:%d/metrics\n",
+               flags.metrics_listen.substr(0, flags.metrics_listen.rfind(':')).c_str(), *port);
+  if (!flags.port_file.empty()) {
+    const std::string path = flags.port_file + ".metrics";
+    std::ofstream(path + ".tmp") << *port << "\n";
+    std::rename((path + ".tmp").c_str(), path.c_str());
+  }
+  return absl::OkStatus();
 }
 
 std::string SimulatedClockPath(const ServerFlags& flags) {

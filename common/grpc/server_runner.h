@@ -49,6 +49,10 @@ std::string InstalledDataPath(const std::string& name);
 // before a restart (it never goes backwards).
 absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags);
 
+// Serves the process's metrics on --metrics-listen when it is set (and
+// writes the bound port to <--port-file>.metrics when there is one).
+absl::Status ServeMetrics(const ServerFlags& flags);
+
 // Where a service's ClockServiceHandler records its simulated clock.
 std::string SimulatedClockPath(const ServerFlags& flags);
 

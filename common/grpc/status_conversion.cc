@@ -31,4 +31,14 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return out;
 }
 
+const char* GrpcCodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {
+      "OK",           "Canceled",          "Unknown",       "InvalidArgument", "DeadlineExceeded",
+      "NotFound",     "AlreadyExists",     "PermissionDenied", "ResourceExhausted",
+      "FailedPrecondition", "Aborted",     "OutOfRange",    "Unimplemented",   "Internal",
+      "Unavailable",  "DataLoss",          "Unauthenticated"};
+  const int n = static_cast<int>(code);
+  return n >= 0 && n < static_cast<int>(sizeof(kNames) / sizeof(kNames[0])) ? kNames[n] : "Unknown";
+}
+
 }  // namespace ent

@@ -15,6 +15,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // The reverse, keeping the details as payloads (used by clients and tests).
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// The code's name as gRPC's Go implementation spells it ("OK",
+// "InvalidArgument", "FailedPrecondition"), as metrics label it.
+const char* GrpcCodeName(grpc::StatusCode code);
+
 }  // namespace ent
 
 #endif  // ENT_COMMON_GRPC_STATUS_CONVERSION_H_

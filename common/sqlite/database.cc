@@ -1,5 +1,7 @@
 #include "common/sqlite/database.h"
 
+#include "absl/time/clock.h"
+
 #include <exception>
 
 #include "absl/strings/str_cat.h"
@@ -110,6 +112,11 @@ void Database::ReadNow(const ReadWork& work) {
   free_inline_.push_back(conn);
 }
 
+size_t Database::queued_writes() {
+  absl::MutexLock lock(&mu_);
+  return writes_.size();
+}
+
 int Database::inline_connections() {
   absl::MutexLock lock(&pool_mu_);
   return static_cast<int>(inline_conns_.size());
@@ -157,6 +164,7 @@ absl::Status RunGuarded(const Database::WriteWork& work, Connection& conn) {
 void Database::RunBatch(std::vector<WriteJob>& batch) {
   Connection& conn = *writer_conn_;
   std::vector<absl::Status> results(batch.size());
+  const absl::Time started = absl::Now();
   absl::Status txn = Run(conn, "BEGIN IMMEDIATE");
   if (txn.ok()) {
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -171,6 +179,7 @@ void Database::RunBatch(std::vector<WriteJob>& batch) {
     if (!txn.ok() && conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
   }
   if (after_batch_) after_batch_(txn.ok());
+  if (batch_observer_) batch_observer_(batch.size(), absl::Now() - started, txn.ok());
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < batch.size(); ++i) {
     completions_.push_back({std::move(batch[i].done), !txn.ok() ? txn : results[i]});

@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/sqlite/connection.h"
 
 namespace ent::sqlite {
@@ -72,8 +73,17 @@ class Database {
   // before the jobs' completions run. Set before the first Write.
   void SetAfterBatch(std::function<void(bool committed)> hook) { after_batch_ = std::move(hook); }
 
+  // Called on the writer thread after each batch: how many jobs it ran, how
+  // long the transaction took to be durable, whether it committed. For
+  // metrics; set before the first Write.
+  void SetBatchObserver(std::function<void(size_t jobs, absl::Duration took, bool committed)> observer) {
+    batch_observer_ = std::move(observer);
+  }
+
   // How many connections ReadNow has (for tests and metrics).
   int inline_connections();
+  // Write jobs waiting for the writer.
+  size_t queued_writes();
 
  private:
   struct WriteJob {
@@ -96,6 +106,7 @@ class Database {
   std::unique_ptr<Connection> writer_conn_;
   std::vector<std::unique_ptr<Connection>> reader_conns_;
   std::function<void(bool)> after_batch_;
+  std::function<void(size_t, absl::Duration, bool)> batch_observer_;
 
   absl::Mutex mu_;
   std::deque<WriteJob> writes_ ABSL_GUARDED_BY(mu_);

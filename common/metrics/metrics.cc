@@ -1,0 +1,143 @@
+#include "common/metrics/metrics.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace ent {
+namespace {
+
+// "/ent.convention.v1.ConventionService/GetConvention" → (service, method).
+std::pair<std::string, std::string> Split(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (path.empty() || slash == std::string::npos || slash == 0) return {"unknown", path};
+  return {path.substr(1, slash - 1), path.substr(slash + 1)};
+}
+
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+  static const auto* const buckets = new prometheus::Histogram::BucketBoundaries{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return *buckets;
+}
+
+}  // namespace
+
+Metrics& Metrics::Instance() {
+  static Metrics* const metrics = new Metrics();
+  return *metrics;
+}
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      started_(prometheus::BuildCounter()
+                   .Name("grpc_server_started_total")
+                   .Help("Total number of RPCs started on the server.")
+                   .Register(*registry_)),
+      handled_(prometheus::BuildCounter()
+                   .Name("grpc_server_handled_total")
+                   .Help("Total number of RPCs completed on the server, regardless of success or failure.")
+                   .Register(*registry_)),
+      handling_seconds_(prometheus::BuildHistogram()
+                            .Name("grpc_server_handling_seconds")
+                            .Help("Histogram of response latency (seconds) of gRPC that had been "
+                                  "application-level handled by the server.")
+                            .Register(*registry_)),
+      commit_seconds_(prometheus::BuildHistogram()
+                          .Name("ent_sqlite_commit_seconds")
+                          .Help("Time from BEGIN to a durable COMMIT of a group-commit batch.")
+                          .Register(*registry_)),
+      batch_jobs_(prometheus::BuildHistogram()
+                      .Name("ent_sqlite_batch_jobs")
+                      .Help("Write commands committed together in one group-commit batch.")
+                      .Register(*registry_)) {}
+
+void Metrics::RpcStarted(const std::string& method_path, const std::string& type) {
+  const auto [service, method] = Split(method_path);
+  started_.Add({{"grpc_service", service}, {"grpc_method", method}, {"grpc_type", type}}).Increment();
+}
+
+void Metrics::RpcHandled(const std::string& method_path, const std::string& type,
+                         const std::string& code, absl::Duration latency) {
+  const auto [service, method] = Split(method_path);
+  handled_.Add({{"grpc_service", service}, {"grpc_method", method}, {"grpc_type", type},
+                {"grpc_code", code}})
+      .Increment();
+  handling_seconds_
+      .Add({{"grpc_service", service}, {"grpc_method", method}, {"grpc_type", type}},
+           LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::ObserveDatabase(sqlite::Database& db, const std::string& database,
+                              const std::string& path) {
+  prometheus::Histogram& commit = commit_seconds_.Add({{"database", database}}, LatencyBuckets());
+  prometheus::Histogram& jobs = batch_jobs_.Add(
+      {{"database", database}},
+      prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
+  prometheus::Counter& failed = prometheus::BuildCounter()
+                                    .Name("ent_sqlite_batches_failed_total")
+                                    .Help("Group-commit batches that did not commit (disk errors).")
+                                    .Register(*registry_)
+                                    .Add({{"database", database}});
+  db.SetBatchObserver([&commit, &jobs, &failed](size_t n, absl::Duration took, bool committed) {
+    if (!committed) {
+      failed.Increment();
+      return;
+    }
+    commit.Observe(absl::ToDoubleSeconds(took));
+    jobs.Observe(static_cast<double>(n));
+  });
+  AddCollectable(std::make_shared<FunctionCollectable>([&db, database, path] {
+    std::error_code ec;
+    const auto size = [&ec](const std::string& file) {
+      const auto bytes = std::filesystem::file_size(file, ec);
+      return ec ? 0.0 : static_cast<double>(bytes);
+    };
+    return std::vector<prometheus::MetricFamily>{
+        GaugeFamily("ent_sqlite_write_queue_depth", "Write commands waiting for the writer.",
+                    {{{{"database", database}}, static_cast<double>(db.queued_writes())}}),
+        GaugeFamily("ent_sqlite_database_bytes", "Size of the database file.",
+                    {{{{"database", database}}, size(path)}}),
+        GaugeFamily("ent_sqlite_wal_bytes", "Size of the write-ahead log.",
+                    {{{{"database", database}}, size(path + "-wal")}}),
+    };
+  }));
+}
+
+void Metrics::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
+  collectables_.push_back(collectable);
+  if (exposer_) exposer_->RegisterCollectable(collectable);
+}
+
+absl::StatusOr<int> Metrics::Serve(const std::string& listen) {
+  if (exposer_) return absl::FailedPreconditionError("metrics are already served");
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(listen);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("--metrics-listen: cannot serve metrics on ", listen, ": ", e.what()));
+  }
+  exposer_->RegisterCollectable(registry_);
+  for (const auto& c : collectables_) exposer_->RegisterCollectable(c);
+  const std::vector<int> ports = exposer_->GetListeningPorts();
+  if (ports.empty()) return absl::UnavailableError("--metrics-listen: no port bound");
+  return ports[0];
+}
+
+prometheus::MetricFamily GaugeFamily(const std::string& name, const std::string& help,
+                                     const std::vector<std::pair<prometheus::Labels, double>>& values) {
+  prometheus::MetricFamily family;
+  family.name = name;
+  family.help = help;
+  family.type = prometheus::MetricType::Gauge;
+  for (const auto& [labels, value] : values) {
+    prometheus::ClientMetric metric;
+    for (const auto& [label, label_value] : labels) metric.label.push_back({label, label_value});
+    metric.gauge.value = value;
+    family.metric.push_back(std::move(metric));
+  }
+  return family;
+}
+
+}  // namespace ent

@@ -1,0 +1,25 @@
+// The workflow's metrics, read from its tables at each scrape (each query a
+// range of an index over the unfinished rows only, never the fired or
+// delivered history):
+//   ent_workflow_timers_pending{kind}, ent_workflow_timers_overdue,
+//   ent_workflow_timer_lag_seconds (how late the most overdue timer is),
+//   ent_workflow_timers_failed (parked), ent_outbox_pending, ent_outbox_dead,
+//   ent_outbox_oldest_pending_age_seconds.
+// "Now" is the host's clock (simulated in tests and demos).
+#ifndef ENT_WORKFLOW_WORKFLOW_METRICS_H_
+#define ENT_WORKFLOW_WORKFLOW_METRICS_H_
+
+#include <memory>
+
+#include <prometheus/collectable.h>
+
+#include "common/clock.h"
+#include "common/sqlite/database.h"
+
+namespace ent::workflow {
+
+std::shared_ptr<prometheus::Collectable> WorkflowCollector(sqlite::Database& db, const Clock& clock);
+
+}  // namespace ent::workflow
+
+#endif  // ENT_WORKFLOW_WORKFLOW_METRICS_H_
