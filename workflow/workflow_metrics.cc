@@ -10,13 +10,17 @@ std::shared_ptr<prometheus::Collectable> WorkflowCollector(sqlite::Database& db,
   return std::make_shared<FunctionCollectable>([&db, &clock] {
     const int64_t now_us = absl::ToUnixMicros(clock.Now());
     std::map<std::string, double> pending_by_kind;
+    std::map<std::string, double> next_due_by_kind;  // seconds from now (negative: overdue)
     double overdue = 0, lag_seconds = 0, failed = 0, outbox_pending = 0, outbox_dead = 0;
     double oldest_pending_age = 0;
     db.ReadNow([&](sqlite::Connection& conn) {
-      if (auto s = conn.Prepare("SELECT kind, count(*) FROM workflow_timers WHERE state = 0 "
-                                "GROUP BY kind");
+      if (auto s = conn.Prepare("SELECT kind, count(*), min(due_us) FROM workflow_timers "
+                                "WHERE state = 0 GROUP BY kind");
           s.ok()) {
-        while (s->Step().value_or(false)) pending_by_kind[s->ColumnText(0)] = s->ColumnInt64(1);
+        while (s->Step().value_or(false)) {
+          pending_by_kind[s->ColumnText(0)] = static_cast<double>(s->ColumnInt64(1));
+          next_due_by_kind[s->ColumnText(0)] = (s->ColumnInt64(2) - now_us) / 1e6;
+        }
       }
       if (auto s = conn.Prepare("SELECT count(*), min(next_us) FROM workflow_timers "
                                 "WHERE state = 0 AND next_us <= ?1");
@@ -43,10 +47,15 @@ std::shared_ptr<prometheus::Collectable> WorkflowCollector(sqlite::Database& db,
         }
       }
     });
-    std::vector<std::pair<prometheus::Labels, double>> pending;
+    std::vector<std::pair<prometheus::Labels, double>> pending, next_due;
     for (const auto& [kind, n] : pending_by_kind) pending.push_back({{{"kind", kind}}, n});
+    for (const auto& [kind, seconds] : next_due_by_kind) next_due.push_back({{{"kind", kind}}, seconds});
     return std::vector<prometheus::MetricFamily>{
         GaugeFamily("ent_workflow_timers_pending", "Durable timers waiting to fire, by kind.", pending),
+        GaugeFamily("ent_workflow_next_due_seconds",
+                    "Seconds until the soonest pending timer of each kind falls due (a legal "
+                    "deadline for dispute.* kinds); negative when overdue.",
+                    next_due),
         GaugeFamily("ent_workflow_timers_overdue", "Pending timers whose time has come.", {{{}, overdue}}),
         GaugeFamily("ent_workflow_timer_lag_seconds",
                     "How late the most overdue pending timer is (0 when none is).", {{{}, lag_seconds}}),

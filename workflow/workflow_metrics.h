@@ -1,7 +1,8 @@
 // The workflow's metrics, read from its tables at each scrape (each query a
 // range of an index over the unfinished rows only, never the fired or
 // delivered history):
-//   ent_workflow_timers_pending{kind}, ent_workflow_timers_overdue,
+//   ent_workflow_timers_pending{kind}, ent_workflow_next_due_seconds{kind},
+//   ent_workflow_timers_overdue,
 //   ent_workflow_timer_lag_seconds (how late the most overdue timer is),
 //   ent_workflow_timers_failed (parked), ent_outbox_pending, ent_outbox_dead,
 //   ent_outbox_oldest_pending_age_seconds.

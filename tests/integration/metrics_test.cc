@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/http_get.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
@@ -49,6 +50,7 @@ class MetricsTest : public ::testing::Test {
     const std::string config = prometheus_dir_.path() + "/prometheus.yml";
     std::ofstream out(config);
     out << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        << "rule_files:\n  - " << ENT_SOURCE_DIR << "/deploy/prometheus/alerts.yml\n"
         << "scrape_configs:\n  - job_name: ent\n    static_configs:\n      - targets: [";
     for (size_t i = 0; i < targets.size(); ++i) out << (i ? ", " : "") << "'" << targets[i] << "'";
     out << "]\n";
@@ -159,6 +161,45 @@ TEST_F(MetricsTest, PrometheusScrapesBothServicesAndSeesWhatHappened) {
   EXPECT_EQ(Query("ent_outbox_pending", 0), 0);
   EXPECT_GE(Query("ent_sqlite_commit_seconds_count{database=\"convention\"}", 4).value_or(0), 4);
   EXPECT_GE(Query("ent_sqlite_batch_jobs_count{database=\"billing\"}", 1).value_or(0), 1);
+
+  // An alert of deploy/prometheus/alerts.yml fires in this Prometheus: a
+  // dispute's conciliation deadline (2022-05-02, ends 2022-05-03 00:00 Paris)
+  // comes within 48 hours of the simulated clock.
+  auto clock_service = ent::testing::v1::ClockService::NewStub(conventions.Channel());
+  auto set_time = [&](int64_t seconds) {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kRectorat);
+    ent::testing::v1::SetTimeRequest req;
+    req.mutable_time()->set_seconds(seconds);
+    ent::testing::v1::GetTimeResponse resp;
+    ASSERT_TRUE(clock_service->SetTime(&ctx, req, &resp).ok());
+  };
+  set_time(1648713600);  // 2022-03-31T10:00:00+02:00
+  {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kSupport);
+    cv1::OpenDisputeRequest open;
+    open.set_parent(c.name());
+    open.set_request_id("metrics-dispute");
+    open.mutable_dispute()->set_party(cv1::PARTY_ROLE_COMMUNE);
+    open.mutable_dispute()->set_grievances("comptes non activés");
+    open.mutable_dispute()->set_notice_reference("LRAR 1A 234");
+    open.mutable_dispute()->mutable_notice_sent_date()->set_year(2022);
+    open.mutable_dispute()->mutable_notice_sent_date()->set_month(3);
+    open.mutable_dispute()->mutable_notice_sent_date()->set_day(31);
+    cv1::Dispute d;
+    const grpc::Status st = stub->OpenDispute(&ctx, open, &d);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+  // A month ahead (beyond the alert's 48 hours).
+  EXPECT_GT(Query("ent_workflow_next_due_seconds{kind=\"dispute.conciliation_deadline\"}", 172800)
+                .value_or(0),
+            30 * 86400);
+  set_time(1651395600);  // 2022-05-01T11:00:00+02:00: 37 hours before the deadline ends
+  EXPECT_EQ(Query("ALERTS{alertname=\"EntLegalDeadlineWithin48h\",alertstate=\"firing\","
+                  "kind=\"dispute.conciliation_deadline\"}",
+                  1),
+            1);
 }
 
 }  // namespace
