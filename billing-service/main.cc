@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT] [--retention-days=N] "
-                 "[--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT]\n");
+                 "[--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N]\n");
     return 2;
   }
   auto service_clock = ent::PrepareToServe(*flags);
@@ -83,8 +83,9 @@ int main(int argc, char** argv) {
       });
   pruner.Start();
 
-  auto served =
-      ent::ServeUntilSignal(*flags, services, ent::ReloadPrincipalsOnSignal(**principals));
+  auto served = ent::ServeUntilSignal(
+      *flags, services, ent::ReloadPrincipalsOnSignal(**principals),
+      {{"ent.billing.v1.BillingService", ent::DatabaseWritableProbe((*store)->database())}});
   pruner.Stop();
   if (!served.ok()) return Fail(served.ToString());
   return 0;

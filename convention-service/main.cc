@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   auto flags = ent::ParseServerFlags(
       argc, argv,
       {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "max-stream-seconds",
-       "communes", "academie"});
+       "communes", "academie", "timer-stuck-seconds"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]] "
-                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] "
+                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N] [--timer-stuck-seconds=N] "
                  "[--communes=CSV] [--academie=TEXTPROTO]\n");
     return 2;
   }
@@ -174,10 +174,24 @@ int main(int argc, char** argv) {
   pruner.Start();
 
   auto reload_principals = ent::ReloadPrincipalsOnSignal(**principals);
-  auto served = ent::ServeUntilSignal(*flags, services, [&] {
-    reload_principals();
-    handler.PrincipalsReloaded();
-  });
+  // Health: the database takes a durable write; the timer engine keeps up.
+  int64_t timer_stuck_seconds = 300;
+  if (flags->extra.count("timer-stuck-seconds") &&
+      (!absl::SimpleAtoi(flags->extra["timer-stuck-seconds"], &timer_stuck_seconds) ||
+       timer_stuck_seconds < 1)) {
+    return Fail("--timer-stuck-seconds: expected a number of seconds (1 or more)");
+  }
+  std::vector<ent::HealthCheck> checks = {
+      {"ent.convention.v1.ConventionService", ent::DatabaseWritableProbe((*store)->database())},
+      {"ent.workflow", ent::workflow::TimerEngineProbe((*store)->database(), *clock,
+                                                        absl::Seconds(timer_stuck_seconds))}};
+  auto served = ent::ServeUntilSignal(
+      *flags, services,
+      [&] {
+        reload_principals();
+        handler.PrincipalsReloaded();
+      },
+      std::move(checks));
   pruner.Stop();
   engine.Stop();
   if (dispatcher_thread) dispatcher_thread->Stop();

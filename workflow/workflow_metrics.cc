@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/metrics/metrics.h"
 
 namespace ent::workflow {
@@ -68,6 +70,31 @@ std::shared_ptr<prometheus::Collectable> WorkflowCollector(sqlite::Database& db,
                     "Age of the oldest notice not delivered yet (0 when none).", {{{}, oldest_pending_age}}),
     };
   });
+}
+
+std::function<absl::Status()> TimerEngineProbe(sqlite::Database& db, const Clock& clock,
+                                               absl::Duration limit) {
+  auto overdue_since = std::make_shared<absl::Time>(absl::InfiniteFuture());
+  return [&db, &clock, limit, overdue_since]() -> absl::Status {
+    int64_t overdue = 0;
+    const int64_t now_us = absl::ToUnixMicros(clock.Now());
+    db.ReadNow([&](sqlite::Connection& conn) {
+      auto s = conn.Prepare("SELECT count(*) FROM workflow_timers WHERE state = 0 AND next_us <= ?1");
+      if (!s.ok()) return;
+      s->Bind(1, now_us);
+      if (s->Step().value_or(false)) overdue = s->ColumnInt64(0);
+    });
+    if (overdue == 0) {
+      *overdue_since = absl::InfiniteFuture();
+      return absl::OkStatus();
+    }
+    const absl::Time now = absl::Now();
+    if (*overdue_since == absl::InfiniteFuture()) *overdue_since = now;
+    if (now - *overdue_since <= limit) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrCat(
+        overdue, " timer(s) due and not fired for ", absl::FormatDuration(now - *overdue_since),
+        ": the timer engine is stuck (see the log; entctl timers list --failed)"));
+  };
 }
 
 }  // namespace ent::workflow

@@ -10,16 +10,26 @@
 #ifndef ENT_WORKFLOW_WORKFLOW_METRICS_H_
 #define ENT_WORKFLOW_WORKFLOW_METRICS_H_
 
+#include <functional>
 #include <memory>
 
 #include <prometheus/collectable.h>
 
+#include "absl/status/status.h"
 #include "common/clock.h"
 #include "common/sqlite/database.h"
 
 namespace ent::workflow {
 
 std::shared_ptr<prometheus::Collectable> WorkflowCollector(sqlite::Database& db, const Clock& clock);
+
+// The health probe of the workflow ("ent.workflow"): fails while some
+// pending timer has been due (on the host's clock) and unfired for longer
+// than `limit` of real time — the engine is stuck (a failing disk, a
+// crashing effect loop); a timer retried on its backoff or parked is not due.
+// Call from one thread (the health monitor's).
+std::function<absl::Status()> TimerEngineProbe(sqlite::Database& db, const Clock& clock,
+                                               absl::Duration limit);
 
 }  // namespace ent::workflow
 

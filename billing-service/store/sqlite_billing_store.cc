@@ -158,7 +158,9 @@ INSERT INTO record_formats VALUES
   ('titres', 'body', 'ent.billing.storage.v1.TitreBodyRecord'),
   ('request_log', 'answer', 'ent.billing.storage.v1.StoredAnswerRecord (text: a reference, release fbf17cd)');
 )sql",
-                        ReencodeLegacyRecords)};
+                        ReencodeLegacyRecords),
+      // 4: the row the health probe rewrites (a durable write each interval).
+      "CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_us INTEGER NOT NULL);"};
   return *migrations;
 }
 

@@ -61,6 +61,11 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
           flags.prune_interval_seconds < 1 || flags.prune_interval_seconds > 7 * 86400) {
         return absl::InvalidArgumentError("--prune-interval-seconds: expected 1 to 604800");
       }
+    } else if (name == "health-interval-seconds") {
+      if (!absl::SimpleAtoi(value, &flags.health_interval_seconds) ||
+          flags.health_interval_seconds < 1 || flags.health_interval_seconds > 3600) {
+        return absl::InvalidArgumentError("--health-interval-seconds: expected 1 to 3600");
+      }
     } else if (name == "metrics-listen") {
       flags.metrics_listen = value;
     } else if (name == "backup-dir") {

@@ -37,6 +37,7 @@ struct ServerFlags {
   int max_message_bytes = 1 << 20;
   int retention_days = 30;
   int prune_interval_seconds = 3600;
+  int health_interval_seconds = 5;  // how often the health probes run
   std::string metrics_listen;  // HOST:PORT of /metrics; empty: no metrics served
   std::string backup_dir;  // default: <data-dir>/backups
   int backup_keep = 7;     // backups kept by CreateBackup

@@ -190,8 +190,22 @@ std::string SimulatedClockPath(const ServerFlags& flags) {
   return flags.data_dir + "/simulated-clock";
 }
 
+std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db) {
+  return [&db] {
+    return db.WriteSync([](sqlite::Connection& conn) {
+      auto stmt = conn.Prepare(
+          "INSERT INTO health_probe (id, at_us) VALUES (1, ?1) "
+          "ON CONFLICT (id) DO UPDATE SET at_us = ?1");
+      if (!stmt.ok()) return stmt.status();
+      stmt->Bind(1, absl::ToUnixMicros(absl::Now()));
+      return stmt->Run();
+    });
+  };
+}
+
 absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,
-                              const std::function<void()>& on_reload) {
+                              const std::function<void()>& on_reload,
+                              std::vector<HealthCheck> checks) {
   QuietProtobufParseLogs();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -219,6 +233,9 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<Served
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(true);
   for (const auto& s : services) health->SetServingStatus(s.health_name, true);
+  for (const auto& c : checks) health->SetServingStatus(c.name, true);
+  HealthMonitor monitor(std::move(checks), absl::Seconds(flags.health_interval_seconds));
+  monitor.Start(health);
 
   if (!flags.port_file.empty()) {
     if (auto st = WritePortFile(flags.port_file, port); !st.ok()) {
@@ -240,6 +257,7 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<Served
     on_reload();
   }
   std::fprintf(stderr, "signal %d: draining for up to %d s\n", signal_number, flags.drain_seconds);
+  monitor.Stop();
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(flags.drain_seconds));
   server->Wait();

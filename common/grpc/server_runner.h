@@ -16,7 +16,9 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/auth/principal_registry.h"
+#include "common/grpc/health_monitor.h"
 #include "common/grpc/server_flags.h"
+#include "common/sqlite/database.h"
 
 namespace ent {
 
@@ -58,8 +60,15 @@ std::string SimulatedClockPath(const ServerFlags& flags);
 
 // Serves `services` until SIGTERM or SIGINT, then shuts down gracefully;
 // calls `on_reload` on SIGHUP. Returns an error if the server cannot start.
+// `checks`: the subsystems whose health is probed (HealthMonitor); each
+// starts SERVING.
 absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,
-                              const std::function<void()>& on_reload);
+                              const std::function<void()>& on_reload,
+                              std::vector<HealthCheck> checks = {});
+
+// The probe that the database takes a durable write now (a full or failing
+// disk, a read-only file): one row of `health_probe` rewritten.
+std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db);
 
 // The SIGHUP action of a service: reload its principals, keeping the current
 // ones when the file is bad, and say so in the log.

@@ -15,6 +15,7 @@
 #include "common/grpc/status_conversion.h"
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/raw_grpc.h"
 #include "tests/support/proto_dates.h"
 #include "tests/support/communes.h"
@@ -26,6 +27,7 @@ namespace ent::convention {
 namespace {
 
 namespace v1 = ::ent::convention::v1;
+namespace v1testing = ::ent::testing::v1;
 using testing::Date;
 using testing::Iso;
 using testing::Utc;
@@ -661,6 +663,78 @@ TEST_F(ConventionServiceTest, DiskFaultsAnswerUnavailableLoseNothingAndRecover) 
       EXPECT_EQ(Get(name, &out).error_code(), grpc::StatusCode::NOT_FOUND) << name;
     }
   }
+}
+
+// Health that means something: a database that cannot be written makes the
+// service NOT_SERVING (and the overall status too) until it can again; timers
+// due and not fired beyond --timer-stuck-seconds make ent.workflow
+// NOT_SERVING until they fire.
+TEST_F(ConventionServiceTest, HealthSaysWhenTheDatabaseCannotBeWrittenOrTheTimersAreStuck) {
+  service_->Stop();
+  const std::string fault = dir_.path() + "/fault";
+  setenv("ENT_SQLITE_FAULT_FILE", fault.c_str(), 1);
+  testing::ServiceProcess monitored(
+      testing::BinaryPath("convention-service/ent-convention-service"), dir_.path(),
+      {"--principals=" + principals_.path(), std::string("--clock=") + kClock,
+       "--health-interval-seconds=1", "--timer-stuck-seconds=1"});
+  ASSERT_TRUE(monitored.Start().ok());
+  unsetenv("ENT_SQLITE_FAULT_FILE");
+  stub_ = v1::ConventionService::NewStub(monitored.Channel());
+  // {status: SERVING} is 08 01, NOT_SERVING 08 02.
+  auto status = [&](const std::string& name) {
+    std::string response;
+    const grpc::Status st = testing::RawExchange(monitored.Channel(), "/grpc.health.v1.Health/Check",
+                                                 name.empty() ? "" : testing::EncodeStringField(1, name),
+                                                 &response);
+    return st.ok() ? response : "error: " + st.error_message();
+  };
+  const std::string kServing("\x08\x01", 2), kNotServing("\x08\x02", 2);
+  // Waits (a deadlock detector, not a timing bound) for `name` to say `want`.
+  auto becomes = [&](const std::string& name, const std::string& want) {
+    for (int i = 0; i < 600; ++i) {
+      if (status(name) == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  v1::Convention c;
+  ASSERT_TRUE(Create(DraftRequest("30227"), &c).ok());
+  Activate(c.name(), Date(2021, 10, 11), Date(2021, 11, 3));  // expiry due 2022-09-02 00:00
+  EXPECT_EQ(status("ent.convention.v1.ConventionService"), kServing);
+  EXPECT_EQ(status("ent.workflow"), kServing);
+  EXPECT_EQ(status(""), kServing);
+
+  std::ofstream(fault) << "sync";  // every fsync fails from now on
+  EXPECT_TRUE(becomes("ent.convention.v1.ConventionService", kNotServing));
+  EXPECT_EQ(status(""), kNotServing);
+  // Time passes the expiry, which cannot be written: the timer stays due.
+  auto clock = v1testing::ClockService::NewStub(monitored.Channel());
+  {
+    grpc::ClientContext ctx;
+    Auth(ctx);
+    v1testing::SetTimeRequest req;
+    req.mutable_time()->set_seconds(1662112800);  // 2022-09-02T12:00:00+02:00
+    v1testing::GetTimeResponse resp;
+    EXPECT_EQ(clock->SetTime(&ctx, req, &resp).error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+  EXPECT_TRUE(becomes("ent.workflow", kNotServing));
+
+  std::filesystem::remove(fault);  // the disk is back
+  EXPECT_TRUE(becomes("ent.convention.v1.ConventionService", kServing));
+  {
+    grpc::ClientContext ctx;
+    Auth(ctx);
+    v1testing::SetTimeRequest req;
+    req.mutable_time()->set_seconds(1662112800);  // the same instant: fires what is due
+    v1testing::GetTimeResponse resp;
+    const grpc::Status st = clock->SetTime(&ctx, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+  }
+  EXPECT_TRUE(becomes("ent.workflow", kServing));
+  EXPECT_TRUE(becomes("", kServing));
+  v1::Convention expired;
+  ASSERT_TRUE(Get(c.name(), &expired).ok());
+  EXPECT_EQ(expired.state(), v1::Convention::STATE_EXPIRED);
 }
 
 TEST_F(ConventionServiceTest, GracefulRestartKeepsDataAndRetriesStillAnswer) {
