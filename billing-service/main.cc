@@ -12,12 +12,14 @@
 #include "common/metrics/metrics.h"
 #include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
+#include "common/log_sink.h"
 #include "common/retention.h"
 
 namespace {
 
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "ent-billing-service: %s\n", message.c_str());
+  ent::LogLine("error", "start_failed").Add("service", "billing-service").Add("error", message).Write();
+  ent::LogSink::Instance().Flush();
   return 1;
 }
 
@@ -84,7 +86,7 @@ int main(int argc, char** argv) {
   pruner.Start();
 
   auto served = ent::ServeUntilSignal(
-      *flags, services, ent::ReloadPrincipalsOnSignal(**principals),
+      *flags, **principals, services, ent::ReloadPrincipalsOnSignal(**principals),
       {{"ent.billing.v1.BillingService", ent::DatabaseWritableProbe((*store)->database())}});
   pruner.Stop();
   if (!served.ok()) return Fail(served.ToString());

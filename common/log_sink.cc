@@ -1,5 +1,9 @@
 #include "common/log_sink.h"
 
+#include <nlohmann/json.hpp>
+
+#include "absl/time/clock.h"
+
 #include <cstdio>
 
 #include "absl/time/clock.h"
@@ -77,5 +81,38 @@ bool LogRateLimiter::Allow(int64_t* suppressed) {
   suppressed_ = 0;
   return true;
 }
+
+struct LogLine::Fields {
+  nlohmann::ordered_json object;
+};
+
+LogLine::LogLine(absl::string_view level, absl::string_view event) : fields_(new Fields) {
+  fields_->object["time"] = FormatLogTime(absl::Now());
+  fields_->object["level"] = std::string(level);
+  fields_->object["event"] = std::string(event);
+}
+
+LogLine::~LogLine() { delete fields_; }
+
+LogLine& LogLine::Add(absl::string_view key, absl::string_view value) {
+  fields_->object[std::string(key)] = std::string(value);
+  return *this;
+}
+
+LogLine& LogLine::Add(absl::string_view key, int64_t value) {
+  fields_->object[std::string(key)] = value;
+  return *this;
+}
+
+LogLine& LogLine::Add(absl::string_view key, double value) {
+  fields_->object[std::string(key)] = value;
+  return *this;
+}
+
+std::string LogLine::Json() const {
+  return fields_->object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+void LogLine::Write() const { LogSink::Instance().Append(Json()); }
 
 }  // namespace ent

@@ -36,8 +36,33 @@ class LogSink {
   std::thread thread_;
 };
 
-// The timestamp that starts every log line: UTC, milliseconds, RFC 3339.
+// The timestamp of every log line: UTC, milliseconds, RFC 3339.
 std::string FormatLogTime(absl::Time t);
+
+// One structured log line: a JSON object on one line (journald, log shippers
+// and `jq` read it), {"time": ..., "level": ..., "event": ..., fields...}.
+// Strings are escaped by the JSON encoder (invalid UTF-8 replaced); callers
+// bound what they echo (QuoteInput). Write() hands it to the LogSink.
+class LogLine {
+ public:
+  // `level`: "debug", "info", "warn", "error".
+  LogLine(absl::string_view level, absl::string_view event);
+  ~LogLine();
+  LogLine& Add(absl::string_view key, absl::string_view value);
+  LogLine& Add(absl::string_view key, const char* value) { return Add(key, absl::string_view(value)); }
+  LogLine& Add(absl::string_view key, const std::string& value) { return Add(key, absl::string_view(value)); }
+  LogLine& Add(absl::string_view key, int64_t value);
+  LogLine& Add(absl::string_view key, int value) { return Add(key, static_cast<int64_t>(value)); }
+  LogLine& Add(absl::string_view key, double value);
+  // The line, newline included.
+  std::string Json() const;
+  // Appends it to the process's LogSink (written within 100 ms).
+  void Write() const;
+
+ private:
+  struct Fields;
+  Fields* fields_;
+};
 
 // Lets at most `burst` lines through per `window`, so that a flood of bad
 // requests or a long outage cannot fill the disk; counts what it held back.

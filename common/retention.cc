@@ -41,10 +41,11 @@ void RetentionPruner::Loop() {
   while (true) {
     absl::StatusOr<int64_t> pruned = PruneNow();
     if (!pruned.ok() || *pruned > 0) {
-      LogSink::Instance().Append(absl::StrCat(
-          FormatLogTime(absl::Now()), pruned.ok() ? " level=info event=retention_pruned rows="
-                                                  : " level=warn event=retention_failed error=",
-          pruned.ok() ? absl::StrCat(*pruned) : pruned.status().ToString(), "\n"));
+      if (pruned.ok()) {
+        LogLine("info", "retention_pruned").Add("rows", *pruned).Write();
+      } else {
+        LogLine("warn", "retention_failed").Add("error", pruned.status().ToString()).Write();
+      }
     }
     absl::MutexLock lock(&mu_);
     if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_)) return;

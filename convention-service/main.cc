@@ -14,6 +14,7 @@
 #include "common/metrics/metrics.h"
 #include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
+#include "common/log_sink.h"
 #include "common/registry/academie.h"
 #include "common/registry/commune_registry.h"
 #include "common/retention.h"
@@ -42,7 +43,8 @@ absl::StatusOr<std::string> ReadToken(const std::string& path) {
 }
 
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "ent-convention-service: %s\n", message.c_str());
+  ent::LogLine("error", "start_failed").Add("service", "convention-service").Add("error", message).Write();
+  ent::LogSink::Instance().Flush();
   return 1;
 }
 
@@ -85,8 +87,10 @@ int main(int argc, char** argv) {
                                         : ent::InstalledDataPath("academie.textproto");
   auto academie = ent::LoadAcademie(academie_path);
   if (!academie.ok()) return Fail("--academie: " + academie.status().ToString());
-  std::fprintf(stderr, "ent-convention-service: %s; communes: %s\n", academie->Describe().c_str(),
-               (*communes)->version().c_str());
+  ent::LogLine("info", "registries_loaded")
+      .Add("academie", academie->Describe())
+      .Add("communes", (*communes)->version())
+      .Write();
 
   std::unique_ptr<ent::Clock> clock = std::move(service_clock->clock);
   ent::ManualClock* simulated = service_clock->simulated;
@@ -160,8 +164,9 @@ int main(int argc, char** argv) {
         },
         **principals, ent::SimulatedClockPath(*flags));
     services.push_back({clock_handler.get(), "ent.testing.v1.ClockService"});
-    std::fprintf(stderr, "simulated clock from %s; ent.testing.v1.ClockService is served\n",
-                 absl::FormatTime(absl::RFC3339_sec, simulated->Now(), ent::ParisTimeZone()).c_str());
+    ent::LogLine("info", "simulated_clock")
+        .Add("now", absl::FormatTime(absl::RFC3339_sec, simulated->Now(), ent::ParisTimeZone()))
+        .Write();
   }
 
   // Retention: stored answers, fired timers and delivered notices (the history stays).
@@ -186,7 +191,7 @@ int main(int argc, char** argv) {
       {"ent.workflow", ent::workflow::TimerEngineProbe((*store)->database(), *clock,
                                                         absl::Seconds(timer_stuck_seconds))}};
   auto served = ent::ServeUntilSignal(
-      *flags, services,
+      *flags, **principals, services,
       [&] {
         reload_principals();
         handler.PrincipalsReloaded();

@@ -9,6 +9,7 @@
 #include <string>
 
 #include <google/protobuf/descriptor.h>
+#include <grpcpp/server_context.h>
 #include <google/protobuf/message.h>
 
 #include "absl/strings/match.h"
@@ -23,8 +24,8 @@ using grpc::experimental::InterceptionHookPoints;
 
 class CallLogInterceptor final : public grpc::experimental::Interceptor {
  public:
-  explicit CallLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : info_(info), start_(absl::Now()), type_(TypeName(info->type())) {
+  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, const PrincipalRegistry& principals)
+      : info_(info), principals_(principals), start_(absl::Now()), type_(TypeName(info->type())) {
     Metrics::Instance().RpcStarted(info_->method(), type_);
   }
 
@@ -45,12 +46,14 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       const absl::Time now = absl::Now();
-      std::string line = absl::StrFormat(
-          "%s call method=%s code=%d latency_ms=%.3f request_id=%s\n",
-          FormatLogTime(now), info_->method(),
-          static_cast<int>(status.error_code()), absl::ToDoubleMilliseconds(now - start_),
-          request_id_.empty() ? "-" : request_id_);
-      LogSink::Instance().Append(line);
+      LogLine("info", "call")
+          .Add("method", info_->method())
+          .Add("code", GrpcCodeName(status.error_code()))
+          .Add("latency_ms", absl::ToDoubleMilliseconds(now - start_))
+          .Add("principal", PrincipalName())
+          .Add("request_id", request_id_.empty() ? "-" : request_id_)
+          .Add("peer", info_->server_context()->peer())
+          .Write();
       Metrics::Instance().RpcHandled(info_->method(), type_, GrpcCodeName(status.error_code()),
                                      now - start_);
     }
@@ -59,6 +62,16 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
 
  private:
   bool OwnMethod() const { return absl::StartsWith(info_->method(), "/ent."); }
+
+  // The caller's principal name, from its bearer token ("-" without one).
+  std::string PrincipalName() const {
+    const auto& metadata = info_->server_context()->client_metadata();
+    auto it = metadata.find("authorization");
+    if (it == metadata.end()) return "-";
+    absl::StatusOr<Principal> p =
+        principals_.Authenticate(absl::string_view(it->second.data(), it->second.size()));
+    return p.ok() ? p->name : "-";
+  }
 
   // go-grpc-prometheus's grpc_type values.
   static const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
@@ -71,6 +84,7 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
   }
 
   grpc::experimental::ServerRpcInfo* info_;
+  const PrincipalRegistry& principals_;
   absl::Time start_;
   std::string type_;
   std::string request_id_;
@@ -80,7 +94,7 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
 
 grpc::experimental::Interceptor* CallLogInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new CallLogInterceptor(info);
+  return new CallLogInterceptor(info, principals_);
 }
 
 }  // namespace ent

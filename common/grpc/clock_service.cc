@@ -124,8 +124,7 @@ void ClockServiceHandler::AdvanceLoop() {
       if (!persist_path_.empty()) {
         // Best effort: a restart that misses it starts from --clock's instant.
         if (auto st = WriteSimulatedInstant(persist_path_, clock_.Now()); !st.ok()) {
-          std::fprintf(stderr, "%s level=warn event=simulated_clock_not_saved error=%s\n",
-                       FormatLogTime(absl::Now()).c_str(), std::string(st.message()).c_str());
+          LogLine("warn", "simulated_clock_not_saved").Add("error", std::string(st.message())).Write();
         }
       }
     }

@@ -43,13 +43,10 @@ void HealthMonitor::ProbeAll() {
     if (st.ok() == healthy_[i]) continue;
     healthy_[i] = st.ok();
     health_->SetServingStatus(checks_[i].name, st.ok());
-    const std::string line =
-        st.ok() ? absl::StrCat(FormatLogTime(absl::Now()), " level=info event=health_serving subsystem=",
-                               checks_[i].name, "\n")
-                : absl::StrCat(FormatLogTime(absl::Now()),
-                               " level=error event=health_not_serving subsystem=", checks_[i].name,
-                               " error=", QuoteInput(std::string(st.message()), 300), "\n");
-    std::fputs(line.c_str(), stderr);
+    LogLine line(st.ok() ? "info" : "error", st.ok() ? "health_serving" : "health_not_serving");
+    line.Add("subsystem", checks_[i].name);
+    if (!st.ok()) line.Add("error", QuoteInput(std::string(st.message()), 300));
+    line.Write();
   }
   health_->SetServingStatus(all);
 }

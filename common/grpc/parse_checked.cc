@@ -20,10 +20,10 @@ void LogUnparseableRequest(const std::string& method, const grpc::Status& parse_
   static LogRateLimiter* const limiter = new LogRateLimiter(10, absl::Minutes(1));
   int64_t suppressed = 0;
   if (!limiter->Allow(&suppressed)) return;
-  LogSink::Instance().Append(absl::StrCat(
-      "level=warn event=unparseable_request method=", method,
-      " error=", QuoteInput(parse_error.error_message()),
-      suppressed > 0 ? absl::StrCat(" suppressed_since_last=", suppressed) : "", "\n"));
+  LogLine line("warn", "unparseable_request");
+  line.Add("method", method).Add("error", QuoteInput(parse_error.error_message()));
+  if (suppressed > 0) line.Add("suppressed_since_last", suppressed);
+  line.Write();
 }
 
 namespace {
@@ -37,10 +37,10 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* filename, int lin
   static LogRateLimiter* const limiter = new LogRateLimiter(20, absl::Minutes(1));
   int64_t suppressed = 0;
   if (!limiter->Allow(&suppressed)) return;
-  LogSink::Instance().Append(absl::StrCat(
-      "level=", level >= google::protobuf::LOGLEVEL_ERROR ? "error" : "warn",
-      " event=protobuf file=", filename, ":", line, " message=", QuoteInput(message, 300),
-      suppressed > 0 ? absl::StrCat(" suppressed_since_last=", suppressed) : "", "\n"));
+  LogLine out(level >= google::protobuf::LOGLEVEL_ERROR ? "error" : "warn", "protobuf");
+  out.Add("file", absl::StrCat(filename, ":", line)).Add("message", QuoteInput(message, 300));
+  if (suppressed > 0) out.Add("suppressed_since_last", suppressed);
+  out.Write();
 }
 
 }  // namespace

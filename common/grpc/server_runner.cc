@@ -56,8 +56,10 @@ absl::Status WritePortFile(const std::string& path, int port) {
 std::function<void()> ReloadPrincipalsOnSignal(PrincipalRegistry& principals) {
   return [&principals] {
     absl::Status reloaded = principals.Reload();
-    std::fprintf(stderr, "principals reload: %s (%zu principals in force)\n",
-                 reloaded.ok() ? "ok" : reloaded.ToString().c_str(), principals.size());
+    LogLine line(reloaded.ok() ? "info" : "error", "principals_reloaded");
+    line.Add("in_force", static_cast<int64_t>(principals.size()));
+    if (!reloaded.ok()) line.Add("error", reloaded.ToString());
+    line.Write();
   };
 }
 
@@ -162,10 +164,10 @@ absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags) {
     // A simulated clock never goes backwards, even over a restart.
     const std::optional<absl::Time> saved = ReadSimulatedInstant(SimulatedClockPath(flags));
     if (saved && *saved > clock->simulated->Now()) {
-      std::fprintf(stderr, "%s resuming the simulated clock at %s (where it stopped; --clock says %s)\n",
-                   FormatLogTime(absl::Now()).c_str(),
-                   absl::FormatTime(absl::RFC3339_sec, *saved, ParisTimeZone()).c_str(),
-                   absl::FormatTime(absl::RFC3339_sec, clock->simulated->Now(), ParisTimeZone()).c_str());
+      LogLine("info", "simulated_clock_resumed")
+          .Add("now", absl::FormatTime(absl::RFC3339_sec, *saved, ParisTimeZone()))
+          .Add("clock_flag", absl::FormatTime(absl::RFC3339_sec, clock->simulated->Now(), ParisTimeZone()))
+          .Write();
       clock->simulated->Set(*saved);
     }
   }
@@ -176,8 +178,10 @@ absl::Status ServeMetrics(const ServerFlags& flags) {
   if (flags.metrics_listen.empty()) return absl::OkStatus();
   absl::StatusOr<int> port = Metrics::Instance().Serve(flags.metrics_listen);
   if (!port.ok()) return port.status();
-  std::fprintf(stderr, "metrics on http://%s:%d/metrics\n",
-               flags.metrics_listen.substr(0, flags.metrics_listen.rfind(':')).c_str(), *port);
+  LogLine("info", "metrics_serving")
+      .Add("url", absl::StrCat("http://", flags.metrics_listen.substr(0, flags.metrics_listen.rfind(':')),
+                               ":", *port, "/metrics"))
+      .Write();
   if (!flags.port_file.empty()) {
     const std::string path = flags.port_file + ".metrics";
     std::ofstream(path + ".tmp") << *port << "\n";
@@ -203,7 +207,8 @@ std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db) {
   };
 }
 
-absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,
+absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry& principals,
+                              const std::vector<ServedService>& services,
                               const std::function<void()>& on_reload,
                               std::vector<HealthCheck> checks) {
   QuietProtobufParseLogs();
@@ -221,7 +226,7 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<Served
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   for (const auto& s : services) builder.RegisterService(s.service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
+  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>(principals));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -243,11 +248,14 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<Served
       return st;
     }
   }
-  std::fprintf(stderr, "serving on port %d (listen=%s, data-dir=%s, %s)\n", port,
-               flags.listen.c_str(), flags.data_dir.c_str(),
-               flags.tls_cert.empty()          ? "plaintext"
-               : flags.tls_require_client_cert ? "mutual TLS"
-                                               : "TLS");
+  LogLine("info", "serving")
+      .Add("port", port)
+      .Add("listen", flags.listen)
+      .Add("data_dir", flags.data_dir)
+      .Add("transport", flags.tls_cert.empty()          ? "plaintext"
+                        : flags.tls_require_client_cert ? "mutual TLS"
+                                                        : "TLS")
+      .Write();
 
   sigset_t set = TerminationSignals();
   int signal_number = 0;
@@ -256,13 +264,13 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<Served
     if (signal_number != SIGHUP) break;
     on_reload();
   }
-  std::fprintf(stderr, "signal %d: draining for up to %d s\n", signal_number, flags.drain_seconds);
+  LogLine("info", "draining").Add("signal", signal_number).Add("drain_seconds", flags.drain_seconds).Write();
   monitor.Stop();
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(flags.drain_seconds));
   server->Wait();
+  LogLine("info", "stopped").Write();
   LogSink::Instance().Flush();
-  std::fprintf(stderr, "stopped\n");
   return absl::OkStatus();
 }
 

@@ -62,7 +62,9 @@ std::string SimulatedClockPath(const ServerFlags& flags);
 // calls `on_reload` on SIGHUP. Returns an error if the server cannot start.
 // `checks`: the subsystems whose health is probed (HealthMonitor); each
 // starts SERVING.
-absl::Status ServeUntilSignal(const ServerFlags& flags, const std::vector<ServedService>& services,
+// `principals` names the caller of each call in the call log.
+absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry& principals,
+                              const std::vector<ServedService>& services,
                               const std::function<void()>& on_reload,
                               std::vector<HealthCheck> checks = {});
 

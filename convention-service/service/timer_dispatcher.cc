@@ -84,14 +84,13 @@ void TimerDispatcher::LogFailure(const workflow::TimerRecord& timer, const absl:
   // A parked timer is always logged; failed attempts at most 10 a minute.
   int64_t suppressed = 0;
   if (!parked && !failure_log_.Allow(&suppressed)) return;
-  LogSink::Instance().Append(absl::StrCat(
-      FormatLogTime(absl::Now()),
-      parked ? " level=error event=timer_parked" : " level=warn event=timer_attempt_failed",
-      " timer=timers/", timer.id, " kind=", QuoteInput(timer.spec.kind, 64),
-      " subject=", QuoteInput(timer.spec.subject, 100), " attempt=", timer.attempts + 1,
-      parked ? "" : absl::StrCat(" retry_at=", FormatLogTime(retry_at)),
-      " error=", QuoteInput(error.ToString(), 300),
-      suppressed > 0 ? absl::StrCat(" suppressed_since_last=", suppressed) : "", "\n"));
+  LogLine line(parked ? "error" : "warn", parked ? "timer_parked" : "timer_attempt_failed");
+  line.Add("timer", absl::StrCat("timers/", timer.id)).Add("kind", QuoteInput(timer.spec.kind, 64))
+      .Add("subject", QuoteInput(timer.spec.subject, 100)).Add("attempt", timer.attempts + 1);
+  if (!parked) line.Add("retry_at", FormatLogTime(retry_at));
+  line.Add("error", QuoteInput(error.ToString(), 300));
+  if (suppressed > 0) line.Add("suppressed_since_last", suppressed);
+  line.Write();
 }
 
 absl::StatusOr<std::vector<workflow::TimerRecord>> TimerDispatcher::ListFailed(
@@ -120,6 +119,7 @@ void TimerDispatcher::Retry(const Principal& caller, const std::string& request_
 absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl::Time now,
                                                                            int limit) {
   workflow::TimerEngine::FireResult result;
+  std::vector<workflow::TimerRecord> fired_timers;  // logged once committed
   bool changed_timers = false;
   bool queued_notices = false;
   absl::Notification committed;
@@ -127,6 +127,7 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
   runner_.store().Write(
       [&](ConventionWriter& w) -> absl::Status {
         result = {};
+        fired_timers.clear();
         changed_timers = queued_notices = false;
         ENT_ASSIGN_OR_RETURN(std::vector<workflow::TimerRecord> due, w.timers().Due(now, limit));
         for (const auto& timer : due) {
@@ -141,6 +142,7 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
           });
           if (fired.ok()) {
             ++result.fired;
+            fired_timers.push_back(timer);
             changed_timers = changed_timers || timers;
             queued_notices = queued_notices || notices;
             continue;
@@ -162,6 +164,11 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
       });
   committed.WaitForNotification();
   if (!status.ok()) return status;
+  for (const workflow::TimerRecord& t : fired_timers) {
+    LogLine("info", "timer_fired").Add("timer", absl::StrCat("timers/", t.id))
+        .Add("kind", t.spec.kind).Add("subject", t.spec.subject)
+        .Add("due", FormatLogTime(t.spec.due)).Write();
+  }
   if (result.fired > 0) runner_.Committed(changed_timers, queued_notices);
   return result;
 }

@@ -794,12 +794,12 @@ TEST_F(BillingWithConventionsTest, NoticesWaitForBillingAndArriveExactlyOnce) {
   EXPECT_FALSE(pending.messages(0).last_error().empty());
   // The failed attempts are in the log (rate-limited), with the error.
   std::string log;
-  for (int i = 0; i < 100 && log.find("event=outbox_attempt_failed") == std::string::npos; ++i) {
+  for (int i = 0; i < 100 && log.find("\"event\":\"outbox_attempt_failed\"") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::ifstream in(conventions_->log_path());
     log.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  EXPECT_NE(log.find("event=outbox_attempt_failed"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"event\":\"outbox_attempt_failed\""), std::string::npos) << log;
 
   StartBilling(address);  // back, on the same address
   ASSERT_TRUE(OutboxDrained());

@@ -11,6 +11,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+
 #include "demo/saint_ambroix.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
@@ -329,6 +332,32 @@ TEST_F(HardeningTest, UnknownEnumValuesAreInvalidArgumentOnEveryMethod) {
   }
 }
 
+// Log lines are written within the sink's flush interval (100 ms): a SIGKILL
+// loses none of the calls answered before that.
+TEST_F(HardeningTest, ASigkillLosesNoLogLineOlderThanTheFlushInterval) {
+  StartBoth();
+  auto conventions = cv1::ConventionService::NewStub(convention_->Channel());
+  for (int i = 0; i < 20; ++i) {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kSupport);
+    cv1::GetConventionRequest req;
+    req.set_name(absl::StrCat("conventions/logged-", i));
+    cv1::Convention out;
+    EXPECT_EQ(conventions->GetConvention(&ctx, req, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // five flush intervals
+  convention_->Kill();
+  const std::string log = ReadAll(convention_->log_path());
+  int calls = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    if (absl::StrContains(line, "\"method\":\"/ent.convention.v1.ConventionService/GetConvention\"") &&
+        absl::StrContains(line, "\"code\":\"NotFound\"")) {
+      ++calls;
+    }
+  }
+  EXPECT_EQ(calls, 20) << log;
+}
+
 TEST_F(HardeningTest, LogLinesAreBoundedAndEscaped) {
   StartBoth();
   auto conventions = cv1::ConventionService::NewStub(convention_->Channel());
@@ -347,7 +376,17 @@ TEST_F(HardeningTest, LogLinesAreBoundedAndEscaped) {
   const std::string log = ReadAll(convention_->log_path());
   EXPECT_THAT(log, Not(HasSubstr("\n2026-01-01T00:00:00.000Z call method=/forged")));
   EXPECT_LT(log.size(), 20000u);
-  EXPECT_THAT(log, HasSubstr("request_id='x\\x0a2026"));
+  // One JSON object per line: the forged newline is escaped inside its field.
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::StartsWith(line, "{\"time\":\"") && absl::EndsWith(line, "}")) << line;
+  }
+  EXPECT_THAT(log, HasSubstr("\"request_id\":\"'x\\\\x0a2026"));
+  // Each call names its caller (never the token) and its peer.
+  EXPECT_THAT(log, HasSubstr("\"code\":\"Unauthenticated\",\"latency_ms\""));
+  EXPECT_THAT(log, HasSubstr("\"principal\":\"-\""));
+  EXPECT_THAT(log, HasSubstr("\"principal\":\"" + std::string(TestPrincipals::kRectorat) + "\""));
+  EXPECT_THAT(log, HasSubstr("\"peer\":\"ipv4:127.0.0.1:"));
+  EXPECT_THAT(log, Not(HasSubstr(principals_.Token(TestPrincipals::kRectorat))));
 }
 
 TEST_F(HardeningTest, OnlyRectoratAndSupportMoveASimulatedClock) {

@@ -39,12 +39,13 @@ void OutboxDispatcher::LogFailure(const OutboxMessage& m, const DeliveryOutcome&
   // outage of billing-service fails every message at every backoff).
   int64_t suppressed = 0;
   if (!o.dead && !failure_log_.Allow(&suppressed)) return;
-  LogSink::Instance().Append(absl::StrCat(
-      FormatLogTime(absl::Now()), o.dead ? " level=error event=outbox_dead" : " level=warn event=outbox_attempt_failed",
-      " id=", m.id, " topic=", m.topic, " key=", QuoteInput(m.key, 100),
-      " attempt=", m.attempts + 1, o.dead ? "" : absl::StrCat(" retry_in_s=",
-      absl::ToInt64Seconds(o.next_attempt - o.at)), " error=", QuoteInput(o.error, 300),
-      suppressed > 0 ? absl::StrCat(" suppressed_since_last=", suppressed) : "", "\n"));
+  LogLine line(o.dead ? "error" : "warn", o.dead ? "outbox_dead" : "outbox_attempt_failed");
+  line.Add("id", m.id).Add("topic", m.topic).Add("key", QuoteInput(m.key, 100))
+      .Add("attempt", m.attempts + 1);
+  if (!o.dead) line.Add("retry_in_s", absl::ToInt64Seconds(o.next_attempt - o.at));
+  line.Add("error", QuoteInput(o.error, 300));
+  if (suppressed > 0) line.Add("suppressed_since_last", suppressed);
+  line.Write();
 }
 
 absl::StatusOr<int> OutboxDispatcher::DeliverOnce() {
@@ -61,6 +62,8 @@ absl::StatusOr<int> OutboxDispatcher::DeliverOnce() {
     o.delivered = st.ok();
     if (st.ok()) {
       ++delivered;
+      LogLine("info", "notice_delivered").Add("id", m.id).Add("topic", m.topic)
+          .Add("key", QuoteInput(m.key, 100)).Add("attempt", m.attempts + 1).Write();
     } else {
       o.error = st.ToString();
       o.dead = m.attempts + 1 >= options_.max_attempts;
@@ -85,7 +88,7 @@ void OutboxDispatcher::Loop() {
     absl::StatusOr<int> delivered = DeliverOnce();
     absl::Duration wait = options_.max_sleep;
     if (!delivered.ok()) {
-      std::fprintf(stderr, "outbox: %s\n", delivered.status().ToString().c_str());
+      LogLine("error", "outbox_failed").Add("error", delivered.status().ToString()).Write();
     } else {
       auto next = store_.NextAttempt();
       if (next.ok() && next->has_value()) {

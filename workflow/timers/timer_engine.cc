@@ -1,5 +1,7 @@
 #include "workflow/timers/timer_engine.h"
 
+#include "common/log_sink.h"
+
 #include <cstdio>
 
 namespace ent::workflow {
@@ -57,7 +59,8 @@ void TimerEngine::Loop() {
     absl::StatusOr<FireResult> r = FireAllDue(clock_.Now());
     absl::Duration wait = absl::InfiniteDuration();
     if (!r.ok()) {
-      std::fprintf(stderr, "timer engine: %s; retrying\n", r.status().ToString().c_str());
+      LogLine("error", "timer_engine_failed").Add("error", r.status().ToString())
+          .Add("retry_in_s", absl::ToInt64Seconds(options_.retry_after_error)).Write();
       wait = options_.retry_after_error;
     } else if (r->next_due && !options_.simulated) {
       wait = std::max(absl::ZeroDuration(), *r->next_due - clock_.Now());
