@@ -6,6 +6,7 @@
 #include "billing-service/grpc/billing_handler.h"
 #include "billing-service/service/ledger.h"
 #include "billing-service/store/sqlite_billing_store.h"
+#include "billing-service/store/store_metrics.h"
 #include "common/auth/principal_registry.h"
 #include "common/clock.h"
 #include "common/grpc/admin_service.h"
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   ent::billing::BillingHandler handler(ledger, **principals);
   std::vector<ent::ServedService> services = {{&handler, "ent.billing.v1.BillingService"}};
   ent::Metrics::Instance().ObserveDatabase((*store)->database(), "billing", db_path);
+  ent::Metrics::Instance().AddCollectable(ent::billing::BillingTotalsCollector((*store)->database()));
   if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
   ent::AdminServiceHandler admin((*store)->database(),
                                  {flags->backup_dir, "billing", flags->backup_keep}, **principals);

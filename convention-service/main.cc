@@ -25,6 +25,7 @@
 #include "convention-service/service/dispute_registry.h"
 #include "convention-service/service/timer_dispatcher.h"
 #include "convention-service/store/sqlite_convention_store.h"
+#include "convention-service/store/store_metrics.h"
 #include "workflow/calendar/legal_calendar.h"
 #include "workflow/outbox/outbox_dispatcher.h"
 #include "workflow/timers/timer_engine.h"
@@ -150,6 +151,7 @@ int main(int argc, char** argv) {
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
   ent::Metrics::Instance().ObserveDatabase((*store)->database(), "convention", db_path);
   ent::Metrics::Instance().AddCollectable(ent::workflow::WorkflowCollector((*store)->database(), *clock));
+  ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector((*store)->database()));
   if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
   ent::AdminServiceHandler admin((*store)->database(),
                                  {flags->backup_dir, "convention", flags->backup_keep}, **principals);

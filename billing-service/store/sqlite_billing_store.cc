@@ -160,7 +160,38 @@ INSERT INTO record_formats VALUES
 )sql",
                         ReencodeLegacyRecords),
       // 4: the row the health probe rewrites (a durable write each interval).
-      "CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_us INTEGER NOT NULL);"};
+      "CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_us INTEGER NOT NULL);",
+      // 5: amounts per school year kept as titres, payments and corrections
+      // are inserted (they never change), so that metrics read a few rows.
+      R"sql(
+CREATE TABLE billing_totals (
+  school_year     TEXT PRIMARY KEY,
+  titres          INTEGER NOT NULL,
+  issued_cents    INTEGER NOT NULL,
+  paid_cents      INTEGER NOT NULL,
+  corrected_cents INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO billing_totals SELECT school_year, count(*), sum(total_cents), 0, 0 FROM titres GROUP BY school_year;
+UPDATE billing_totals SET
+  paid_cents = COALESCE((SELECT sum(p.amount_cents) FROM payments p JOIN titres t
+                         ON t.year = p.year AND t.sequence = p.sequence
+                         WHERE t.school_year = billing_totals.school_year), 0),
+  corrected_cents = COALESCE((SELECT sum(c.amount_cents) FROM corrections c JOIN titres t
+                              ON t.year = c.year AND t.sequence = c.sequence
+                              WHERE t.school_year = billing_totals.school_year), 0);
+CREATE TRIGGER titres_totalled AFTER INSERT ON titres BEGIN
+  INSERT INTO billing_totals VALUES (NEW.school_year, 1, NEW.total_cents, 0, 0)
+    ON CONFLICT (school_year) DO UPDATE SET titres = titres + 1, issued_cents = issued_cents + NEW.total_cents;
+END;
+CREATE TRIGGER payments_totalled AFTER INSERT ON payments BEGIN
+  UPDATE billing_totals SET paid_cents = paid_cents + NEW.amount_cents
+    WHERE school_year = (SELECT school_year FROM titres WHERE year = NEW.year AND sequence = NEW.sequence);
+END;
+CREATE TRIGGER corrections_totalled AFTER INSERT ON corrections BEGIN
+  UPDATE billing_totals SET corrected_cents = corrected_cents + NEW.amount_cents
+    WHERE school_year = (SELECT school_year FROM titres WHERE year = NEW.year AND sequence = NEW.sequence);
+END;
+)sql"};
   return *migrations;
 }
 

@@ -184,6 +184,38 @@ CREATE UNIQUE INDEX disputes_one_open ON disputes (convention_id)
                         ReencodeLegacyRecords),
       // 6: the row the health probe rewrites (a durable write each interval).
       "CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_us INTEGER NOT NULL);",
+      // 7: conventions and disputes counted by state as they change, so that
+      // metrics read a few rows per scrape, never the tables.
+      R"sql(
+CREATE TABLE state_counts (
+  entity TEXT NOT NULL,     -- 'convention' or 'dispute'
+  state  INTEGER NOT NULL,
+  n      INTEGER NOT NULL,
+  PRIMARY KEY (entity, state)
+) WITHOUT ROWID;
+INSERT INTO state_counts SELECT 'convention', state, count(*) FROM conventions GROUP BY state;
+INSERT INTO state_counts SELECT 'dispute', state, count(*) FROM disputes GROUP BY state;
+CREATE TRIGGER conventions_counted_insert AFTER INSERT ON conventions BEGIN
+  INSERT INTO state_counts VALUES ('convention', NEW.state, 1)
+    ON CONFLICT (entity, state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER conventions_counted_update AFTER UPDATE OF state ON conventions
+  WHEN OLD.state != NEW.state BEGIN
+  UPDATE state_counts SET n = n - 1 WHERE entity = 'convention' AND state = OLD.state;
+  INSERT INTO state_counts VALUES ('convention', NEW.state, 1)
+    ON CONFLICT (entity, state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER disputes_counted_insert AFTER INSERT ON disputes BEGIN
+  INSERT INTO state_counts VALUES ('dispute', NEW.state, 1)
+    ON CONFLICT (entity, state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER disputes_counted_update AFTER UPDATE OF state ON disputes
+  WHEN OLD.state != NEW.state BEGIN
+  UPDATE state_counts SET n = n - 1 WHERE entity = 'dispute' AND state = OLD.state;
+  INSERT INTO state_counts VALUES ('dispute', NEW.state, 1)
+    ON CONFLICT (entity, state) DO UPDATE SET n = n + 1;
+END;
+)sql",
   };
   return *migrations;
 }

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "demo/saint_ambroix.h"
+#include "ent/billing/v1/billing_service.grpc.pb.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/http_get.h"
@@ -137,6 +138,48 @@ TEST_F(MetricsTest, PrometheusScrapesBothServicesAndSeesWhatHappened) {
     cv1::Convention out;
     ASSERT_EQ(stub->GetConvention(&ctx, missing, &out).error_code(), grpc::StatusCode::NOT_FOUND);
   }
+  // Billing: the tariff, the titre once the notice has arrived, a payment.
+  auto bill = ent::billing::v1::BillingService::NewStub(billing.Channel());
+  {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kFinance);
+    ent::billing::v1::SetTariffRequest tariff;
+    tariff.set_request_id("metrics-tariff");
+    tariff.mutable_tariff()->set_school_year("2021-2022");
+    tariff.mutable_tariff()->set_unit_price_cents(5000);
+    tariff.mutable_tariff()->set_legal_basis("art. 5");
+    ent::billing::v1::Tariff out;
+    ASSERT_TRUE(bill->SetTariff(&ctx, tariff, &out).ok());
+  }
+  ent::billing::v1::Titre titre;
+  grpc::Status issued;
+  for (int i = 0; i < 200; ++i) {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kFinance);
+    ent::billing::v1::IssueTitreRequest issue;
+    issue.set_convention(c.name());
+    issue.set_school_year("2021-2022");
+    issue.set_request_id("metrics-issue");
+    issued = bill->IssueTitre(&ctx, issue, &titre);
+    if (issued.error_code() != grpc::StatusCode::FAILED_PRECONDITION) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(issued.ok()) << issued.error_message();
+  {
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kFinance);
+    ent::billing::v1::RecordPaymentRequest pay;
+    pay.set_titre(titre.name());
+    pay.set_request_id("metrics-pay");
+    pay.mutable_payment()->set_amount_cents(4000);
+    pay.mutable_payment()->mutable_received_date()->set_year(2021);
+    pay.mutable_payment()->mutable_received_date()->set_month(11);
+    pay.mutable_payment()->mutable_received_date()->set_day(3);
+    pay.mutable_payment()->set_reference("VIR-1");
+    ent::billing::v1::Payment out;
+    ASSERT_TRUE(bill->RecordPayment(&ctx, pay, &out).ok());
+  }
+
   // The text format, straight from the service.
   absl::StatusOr<std::string> text = testing::HttpGet(convention_metrics, "/metrics");
   ASSERT_TRUE(text.ok()) << text.status();
@@ -159,6 +202,11 @@ TEST_F(MetricsTest, PrometheusScrapesBothServicesAndSeesWhatHappened) {
                   1),
             1);
   EXPECT_EQ(Query("ent_outbox_pending", 0), 0);
+  // Business gauges, from the counts the stores keep.
+  EXPECT_EQ(Query("ent_conventions{state=\"active\"}", 1), 1);
+  EXPECT_EQ(Query("ent_titres_issued{school_year=\"2021-2022\"}", 1), 1);
+  EXPECT_EQ(Query("ent_titres_issued_euros{school_year=\"2021-2022\"}", 100), 100);
+  EXPECT_EQ(Query("ent_titres_outstanding_euros{school_year=\"2021-2022\"}", 60), 60);
   EXPECT_GE(Query("ent_sqlite_commit_seconds_count{database=\"convention\"}", 4).value_or(0), 4);
   EXPECT_GE(Query("ent_sqlite_batch_jobs_count{database=\"billing\"}", 1).value_or(0), 1);
 

@@ -185,6 +185,26 @@ TEST_P(ReleaseFixtureTest, OldDatabasesTakeNewWritesAndTimersFire) {
   bv1::Payment payment;
   st = billing_stub_->RecordPayment(As("finance-dev").get(), pay, &payment);
   ASSERT_TRUE(st.ok()) << st.error_message();
+
+  // The counts the metrics read, backfilled by the migrations and kept by
+  // triggers through these writes, agree with the tables.
+  conventions_->Stop();
+  billing_->Stop();
+  EXPECT_EQ(*testing::QueryInt(conventions_db(),
+                               "SELECT count(*) FROM (SELECT 'convention' e, state, count(*) c FROM "
+                               "conventions GROUP BY state UNION ALL SELECT 'dispute', state, count(*) "
+                               "FROM disputes GROUP BY state) t LEFT JOIN state_counts s ON s.entity = "
+                               "t.e AND s.state = t.state WHERE s.n IS NOT t.c"),
+            0);
+  EXPECT_EQ(*testing::QueryInt(conventions_db(), "SELECT sum(n) FROM state_counts WHERE entity = 'convention'"),
+            *testing::QueryInt(conventions_db(), "SELECT count(*) FROM conventions"));
+  EXPECT_EQ(*testing::QueryInt(billing_db(),
+                               "SELECT count(*) FROM (SELECT t.school_year y, count(*) n, sum(total_cents) i "
+                               "FROM titres t GROUP BY t.school_year) a LEFT JOIN billing_totals b ON "
+                               "b.school_year = a.y WHERE b.titres IS NOT a.n OR b.issued_cents IS NOT a.i"),
+            0);
+  EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT sum(paid_cents) FROM billing_totals"),
+            *testing::QueryInt(billing_db(), "SELECT sum(amount_cents) FROM payments"));
 }
 
 // A notice the old release queued but had not delivered (its own JSON) is
@@ -247,8 +267,8 @@ TEST_P(ReleaseFixtureTest, OldRecordsAreReencodedOnceAndGuardsRestored) {
   EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM titres WHERE typeof(body) != 'blob'"), 0);
   // Old stored answers are references, kept as they were.
   EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM request_log WHERE typeof(answer) = 'text'"), 2);
-  EXPECT_EQ(*testing::QueryInt(conventions_db(), "PRAGMA user_version"), 6);
-  EXPECT_EQ(*testing::QueryInt(billing_db(), "PRAGMA user_version"), 4);
+  EXPECT_EQ(*testing::QueryInt(conventions_db(), "PRAGMA user_version"), 7);
+  EXPECT_EQ(*testing::QueryInt(billing_db(), "PRAGMA user_version"), 5);
   EXPECT_EQ(*testing::QueryText(conventions_db(), "SELECT message FROM record_formats WHERE "
                                                   "table_name = 'conventions'"),
             "ent.convention.storage.v1.ConventionRecord");
