@@ -50,7 +50,25 @@ Metrics::Metrics()
       batch_jobs_(prometheus::BuildHistogram()
                       .Name("ent_sqlite_batch_jobs")
                       .Help("Write commands committed together in one group-commit batch.")
-                      .Register(*registry_)) {}
+                      .Register(*registry_)),
+      timer_lag_(prometheus::BuildHistogram()
+                     .Name("ent_workflow_timer_fire_lag_seconds")
+                     .Help("From a timer's due instant to the commit of its firing (service clock).")
+                     .Register(*registry_)),
+      notice_attempts_(prometheus::BuildCounter()
+                           .Name("ent_outbox_delivery_attempts_total")
+                           .Help("Delivery attempts of outbox notices to billing-service, by outcome.")
+                           .Register(*registry_)) {}
+
+void Metrics::TimerFired(const std::string& kind, absl::Duration lag) {
+  static const auto* const buckets = new prometheus::Histogram::BucketBoundaries{
+      0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 86400};
+  timer_lag_.Add({{"kind", kind}}, *buckets).Observe(absl::ToDoubleSeconds(lag));
+}
+
+void Metrics::NoticeAttempt(const std::string& outcome) {
+  notice_attempts_.Add({{"outcome", outcome}}).Increment();
+}
 
 void Metrics::RpcStarted(const std::string& method_path, const std::string& type) {
   const auto [service, method] = Split(method_path);

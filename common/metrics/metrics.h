@@ -43,6 +43,11 @@ class Metrics {
   // commits, batch sizes, queue depth, file sizes.
   void ObserveDatabase(sqlite::Database& db, const std::string& database, const std::string& path);
 
+  // A timer fired `lag` after it fell due (on the service's clock).
+  void TimerFired(const std::string& kind, absl::Duration lag);
+  // A delivery attempt of an outbox notice: "delivered", "failed" or "dead".
+  void NoticeAttempt(const std::string& outcome);
+
   // Adds metrics computed at each scrape.
   void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable);
 
@@ -60,6 +65,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& handling_seconds_;
   prometheus::Family<prometheus::Histogram>& commit_seconds_;
   prometheus::Family<prometheus::Histogram>& batch_jobs_;
+  prometheus::Family<prometheus::Histogram>& timer_lag_;
+  prometheus::Family<prometheus::Counter>& notice_attempts_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };

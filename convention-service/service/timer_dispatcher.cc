@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "common/idempotency.h"
 #include "common/log_sink.h"
+#include "common/metrics/metrics.h"
 #include "common/resource_names.h"
 #include "common/status_macros.h"
 #include "convention-service/domain/lifecycle.h"
@@ -165,6 +166,7 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
   committed.WaitForNotification();
   if (!status.ok()) return status;
   for (const workflow::TimerRecord& t : fired_timers) {
+    Metrics::Instance().TimerFired(t.spec.kind, now - t.spec.due);
     LogLine("info", "timer_fired").Add("timer", absl::StrCat("timers/", t.id))
         .Add("kind", t.spec.kind).Add("subject", t.spec.subject)
         .Add("due", FormatLogTime(t.spec.due)).Write();

@@ -202,6 +202,7 @@ TEST_F(MetricsTest, PrometheusScrapesBothServicesAndSeesWhatHappened) {
                   1),
             1);
   EXPECT_EQ(Query("ent_outbox_pending", 0), 0);
+  EXPECT_GE(Query("ent_outbox_delivery_attempts_total{outcome=\"delivered\"}", 1).value_or(0), 1);
   // Business gauges, from the counts the stores keep.
   EXPECT_EQ(Query("ent_conventions{state=\"active\"}", 1), 1);
   EXPECT_EQ(Query("ent_titres_issued{school_year=\"2021-2022\"}", 1), 1);
@@ -248,6 +249,11 @@ TEST_F(MetricsTest, PrometheusScrapesBothServicesAndSeesWhatHappened) {
                   "kind=\"dispute.conciliation_deadline\"}",
                   1),
             1);
+  // Past the deadline the conciliation lapses: the timer fires, and its lag
+  // from due instant to commit is observed.
+  set_time(1651532400);  // 2022-05-03T01:00:00+02:00
+  EXPECT_EQ(Query("ent_workflow_timer_fire_lag_seconds_count{kind=\"dispute.conciliation_deadline\"}", 1), 1);
+  EXPECT_EQ(Query("ent_disputes{state=\"conciliation_lapsed\"}", 1), 1);
 }
 
 }  // namespace

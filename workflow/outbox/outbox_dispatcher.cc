@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log_sink.h"
+#include "common/metrics/metrics.h"
 #include "common/resource_names.h"
 
 namespace ent::workflow {
@@ -62,12 +63,14 @@ absl::StatusOr<int> OutboxDispatcher::DeliverOnce() {
     o.delivered = st.ok();
     if (st.ok()) {
       ++delivered;
+      Metrics::Instance().NoticeAttempt("delivered");
       LogLine("info", "notice_delivered").Add("id", m.id).Add("topic", m.topic)
           .Add("key", QuoteInput(m.key, 100)).Add("attempt", m.attempts + 1).Write();
     } else {
       o.error = st.ToString();
       o.dead = m.attempts + 1 >= options_.max_attempts;
       o.next_attempt = o.at + Backoff(m.attempts + 1);
+      Metrics::Instance().NoticeAttempt(o.dead ? "dead" : "failed");
       LogFailure(m, o);
     }
     outcomes.push_back(std::move(o));
