@@ -55,11 +55,14 @@ class EntctlTest : public ::testing::Test {
   }
   // Runs entctl against both services with `arguments` as they are.
   Outcome EntctlWith(const std::string& arguments) {
-    const std::string line = absl::StrCat(
-        testing::BinaryPath("entctl/entctl"), " --convention-endpoint ", conventions_->address(),
-        " --billing-endpoint ", billing_->address(), " ", arguments, " 2>&1");
+    return Shell(absl::StrCat(testing::BinaryPath("entctl/entctl"), " --convention-endpoint ",
+                              conventions_->address(), " --billing-endpoint ", billing_->address(),
+                              " ", arguments));
+  }
+  // Runs a shell command line; its stdout and stderr, and its exit code.
+  static Outcome Shell(const std::string& line) {
     Outcome r;
-    FILE* p = popen(line.c_str(), "r");
+    FILE* p = popen((line + " 2>&1").c_str(), "r");
     char buf[4096];
     size_t n;
     while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
@@ -168,16 +171,7 @@ TEST_F(EntctlTest, ClockTakesDatesAndExplainsTheRealClock) {
 // is in both, and bash completes nouns, verbs and a command's flags.
 TEST_F(EntctlTest, CompletionAndManualCoverEveryCommand) {
   const std::string entctl = testing::BinaryPath("entctl/entctl");
-  auto run = [](const std::string& line) {
-    Outcome r;
-    FILE* p = popen((line + " 2>&1").c_str(), "r");
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-    r.exit_code = WEXITSTATUS(pclose(p));
-    return r;
-  };
-  Outcome r = run(absl::StrCat(
+  Outcome r = Shell(absl::StrCat(
       "bash -c 'source <(", entctl, " completion bash) && "
       "COMP_WORDS=(entctl disp); COMP_CWORD=1; _entctl; echo \"nouns: ${COMPREPLY[*]}\"; "
       "COMP_WORDS=(entctl dispute te); COMP_CWORD=2; _entctl; echo \"verbs: ${COMPREPLY[*]}\"; "
@@ -187,14 +181,14 @@ TEST_F(EntctlTest, CompletionAndManualCoverEveryCommand) {
   EXPECT_THAT(r.out, HasSubstr("nouns: dispute disputes"));
   EXPECT_THAT(r.out, HasSubstr("verbs: terminate"));
   EXPECT_THAT(r.out, HasSubstr("flags: --letter-ref"));
-  r = run(entctl + " man");
+  r = Shell(entctl + " man");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, ::testing::StartsWith(".TH ENTCTL 1"));
   for (const char* command : {"conventions list", "dispute terminate", "titre issue", "timer retry",
                               "outbox retry", "payment record", "clock set"}) {
     EXPECT_THAT(r.out, HasSubstr(absl::StrCat(".B ", command))) << command;
   }
-  r = run(entctl + " help");
+  r = Shell(entctl + " help");
   EXPECT_THAT(r.out, HasSubstr("completion bash"));
 }
 
