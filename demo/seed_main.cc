@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -103,19 +104,20 @@ static bool Load(v1::ConventionService::Stub& api, const v1::CreateConventionReq
          Check("SignConvention (commune)", api.SignConvention(Context().get(), commune, out));
 }
 
-// The convention as it is now: a convention whose end has passed is shown
-// once its expiry has fired (timers fire as soon as they are due).
+// The convention as it is now. Given `today`, an ACTIVE convention whose end
+// is before it is shown once its expiry has fired (timers fire as soon as
+// they are due); without it, the first answer is shown.
 static v1::Convention Current(v1::ConventionService::Stub& api, const std::string& name,
-                              const std::string& today) {
+                              const std::optional<std::string>& today) {
   v1::Convention c;
   for (int attempt = 0; attempt < 100; ++attempt) {
     v1::GetConventionRequest req;
     req.set_name(name);
-    if (!api.GetConvention(Context().get(), req, &c).ok()) break;
+    if (!api.GetConvention(Context().get(), req, &c).ok() || !today) break;
     char end[16];
     std::snprintf(end, sizeof(end), "%04d-%02d-%02d", c.end_date().year(), c.end_date().month(),
                   c.end_date().day());
-    if (c.state() != v1::Convention::STATE_ACTIVE || std::string(end) >= today) break;
+    if (c.state() != v1::Convention::STATE_ACTIVE || std::string(end) >= *today) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return c;
@@ -161,7 +163,8 @@ int main(int argc, char** argv) {
 
   const std::string today_text = ent::FormatIsoDate(today);
   for (const auto& [year, name] : to_bill) {
-    const v1::Convention c = Current(*api, name, current_year ? today_text : "0000-00-00");
+    const v1::Convention c =
+        Current(*api, name, current_year ? std::optional(today_text) : std::nullopt);
     std::printf("loaded %s: %s, school year %s, now %s, in force from %04d-%02d-%02d to "
                 "%04d-%02d-%02d, %d schools\n",
                 c.name().c_str(), c.commune().party().name().c_str(), c.school_year().c_str(),

@@ -200,12 +200,13 @@ ent::testing::v1::ClockService::Stub& Client::billing_clock() {
 }
 
 ent::admin::v1::AdminService::Stub& Client::admin(bool billing) {
-  auto& stub = admin_[billing ? 1 : 0];
-  if (!stub) {
-    stub = ent::admin::v1::AdminService::NewStub(
+  // Created on first use, like the other clients: one per service.
+  auto& client = admin_[billing ? 1 : 0];
+  if (!client) {
+    client = ent::admin::v1::AdminService::NewStub(
         Channel(billing ? settings_.billing_endpoint : settings_.convention_endpoint));
   }
-  return *stub;
+  return *client;
 }
 
 }  // namespace ent::entctl

@@ -433,9 +433,12 @@ int Deadline(Client& client, Args& args) {
   });
 }
 
-// A clock call to a service on the real clock (no ClockService): say so.
+// A service on the real clock does not serve ent.testing.v1.ClockService, so
+// gRPC answers a clock call with the status for an unserved method; entctl
+// says what that means instead. Any other status passes through.
 grpc::Status ExplainRealClock(grpc::Status st) {
-  if (st.error_code() != grpc::StatusCode::UNIMPLEMENTED) return st;
+  const bool clock_not_served = st.error_code() == grpc::StatusCode::UNIMPLEMENTED;
+  if (!clock_not_served) return st;
   return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                       "convention-service runs on the real clock, which no command moves: the "
                       "clock commands work on a simulated clock (./deploy/run.sh --demo, or the "
