@@ -10,6 +10,7 @@ PACKAGES=(
   libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev llvm
   prometheus-cpp-dev prometheus
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
 )
 
 missing=()
