@@ -70,14 +70,15 @@ void ToProto(const Titre& t, const Correction& c, v1::Correction* out) {
   DateToProto(c.date, out->mutable_date());
 }
 
+void ToProto(const TitreAccount& a, v1::StatementEntry* out) {
+  ToProto(a, out->mutable_titre());
+  for (const Payment& p : a.payments) ToProto(a.titre, p, out->add_payments());
+  for (const Correction& c : a.corrections) ToProto(a.titre, c, out->add_corrections());
+}
+
 void ToProto(const Statement& s, v1::Statement* out) {
   out->set_commune_insee_code(s.commune_insee);
-  for (const TitreAccount& a : s.titres) {
-    auto* e = out->add_entries();
-    ToProto(a, e->mutable_titre());
-    for (const Payment& p : a.payments) ToProto(a.titre, p, e->add_payments());
-    for (const Correction& c : a.corrections) ToProto(a.titre, c, e->add_corrections());
-  }
+  for (const TitreAccount& a : s.titres) ToProto(a, out->add_entries());
   out->set_total_cents(s.total_cents);
   out->set_corrected_cents(s.corrected_cents);
   out->set_paid_cents(s.paid_cents);

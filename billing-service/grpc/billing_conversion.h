@@ -16,6 +16,8 @@ absl::StatusOr<ConventionChange> ChangeFromProto(const v1::ConventionNotice& n);
 void ToProto(const TitreAccount& a, v1::Titre* out);
 void ToProto(const Titre& t, const Payment& p, v1::Payment* out);
 void ToProto(const Titre& t, const Correction& c, v1::Correction* out);
+// A titre with its payments and corrections.
+void ToProto(const TitreAccount& a, v1::StatementEntry* out);
 void ToProto(const Statement& s, v1::Statement* out);
 
 }  // namespace ent::billing

@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "billing-service/documents/titre_document.h"
 #include "common/field_violations.h"
 #include "common/grpc/call_auth.h"
 #include "common/grpc/enum_values.h"
@@ -46,6 +47,7 @@ BillingHandler::BillingHandler(Ledger& ledger, const PrincipalRegistry& principa
   CheckParsing(kService, "GetTariff", this, &BillingHandler::GetTariff);
   CheckParsing(kService, "IssueTitre", this, &BillingHandler::IssueTitre);
   CheckParsing(kService, "GetTitre", this, &BillingHandler::GetTitre);
+  CheckParsing(kService, "GetTitreDocument", this, &BillingHandler::GetTitreDocument);
   CheckParsing(kService, "ListTitres", this, &BillingHandler::ListTitres);
   CheckParsing(kService, "RunBillingCampaign", this, &BillingHandler::RunBillingCampaign);
   CheckParsing(kService, "RecordPayment", this, &BillingHandler::RecordPayment);
@@ -109,6 +111,20 @@ grpc::ServerUnaryReactor* BillingHandler::GetTitre(grpc::CallbackServerContext* 
   auto a = ledger_.GetTitre(caller, number.first, number.second);
   if (a.ok()) ToProto(*a, resp);
   return FinishNow(ctx, a.status());
+}
+
+grpc::ServerUnaryReactor* BillingHandler::GetTitreDocument(
+    grpc::CallbackServerContext* ctx, const v1::GetTitreDocumentRequest* req,
+    ent::document::v1::Document* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  ENT_VALUE_OR_FINISH(number, ParseTitreName(req->name(), "name"));
+  auto a = ledger_.GetTitre(caller, number.first, number.second);
+  if (!a.ok()) return FinishNow(ctx, a.status());
+  v1::StatementEntry entry;
+  ToProto(*a, &entry);
+  auto document = RenderTitreDocument(entry);
+  if (document.ok()) *resp = std::move(*document);
+  return FinishNow(ctx, document.status());
 }
 
 grpc::ServerUnaryReactor* BillingHandler::ListTitres(grpc::CallbackServerContext* ctx,

@@ -23,6 +23,9 @@ class BillingHandler final : public ParseChecked<v1::BillingService::CallbackSer
                                        const v1::IssueTitreRequest* req, v1::Titre* resp) override;
   grpc::ServerUnaryReactor* GetTitre(grpc::CallbackServerContext* ctx,
                                      const v1::GetTitreRequest* req, v1::Titre* resp) override;
+  grpc::ServerUnaryReactor* GetTitreDocument(grpc::CallbackServerContext* ctx,
+                                             const v1::GetTitreDocumentRequest* req,
+                                             ent::document::v1::Document* resp) override;
   grpc::ServerUnaryReactor* ListTitres(grpc::CallbackServerContext* ctx,
                                        const v1::ListTitresRequest* req,
                                        v1::ListTitresResponse* resp) override;

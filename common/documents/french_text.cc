@@ -126,4 +126,18 @@ std::string FrenchDateWithWeekday(CivilDate d) {
   return absl::StrCat(FrenchWeekday(d), " ", FrenchDate(d));
 }
 
+std::optional<CivilDate> CivilDateOf(const google::type::Date& d) {
+  return MakeDate(d.year(), d.month(), d.day());
+}
+
+std::string FrenchDate(const google::type::Date& d) {
+  const auto c = CivilDateOf(d);
+  return c ? FrenchDate(*c) : "-";
+}
+
+std::string FrenchDateWithWeekday(const google::type::Date& d) {
+  const auto c = CivilDateOf(d);
+  return c ? FrenchDateWithWeekday(*c) : "-";
+}
+
 }  // namespace ent::documents

@@ -5,9 +5,11 @@
 #define ENT_COMMON_DOCUMENTS_FRENCH_TEXT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/civil_date.h"
+#include "google/type/date.pb.h"
 
 namespace ent::documents {
 
@@ -31,6 +33,12 @@ std::string FrenchDate(CivilDate d);
 std::string FrenchDateWithWeekday(CivilDate d);
 // "lundi".
 std::string FrenchWeekday(CivilDate d);
+
+// A date of the API: nullopt when unset or impossible.
+std::optional<CivilDate> CivilDateOf(const google::type::Date& d);
+// As above; "-" when unset or impossible.
+std::string FrenchDate(const google::type::Date& d);
+std::string FrenchDateWithWeekday(const google::type::Date& d);
 
 }  // namespace ent::documents
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 
 namespace ent::documents {
 namespace {
@@ -30,12 +31,7 @@ constexpr char kParisTimeZone[] =
     "END:VTIMEZONE\r\n";
 
 std::string ParisLocal(absl::Time t) {
-  static const absl::TimeZone* paris = [] {
-    auto* tz = new absl::TimeZone;
-    if (!absl::LoadTimeZone(kTimeZone, tz)) *tz = absl::FixedTimeZone(3600);
-    return tz;
-  }();
-  return absl::FormatTime("%Y%m%dT%H%M%S", t, *paris);
+  return absl::FormatTime("%Y%m%dT%H%M%S", t, ParisTimeZone());
 }
 
 std::string Utc(absl::Time t) { return absl::FormatTime("%Y%m%dT%H%M%SZ", t, absl::UTCTimeZone()); }

@@ -76,6 +76,9 @@ class Renderer {
     cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
     cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
     pango_cairo_context_set_font_options(context_.get(), options);
+    // Cairo's PDF units are points: sizes in points are then exact (Pango
+    // assumes 96 dpi otherwise, a third larger).
+    pango_cairo_context_set_resolution(context_.get(), 72);
     cairo_font_options_destroy(options);
     pango_cairo_update_context(cr_, context_.get());
   }

@@ -62,7 +62,14 @@ absl::StatusOr<Academie> LoadAcademie(const std::string& path) {
   if (proto.departements().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": at least one departements is required"));
   }
+  if (proto.participation_per_school_cents() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": participation_per_school_cents must not be negative"));
+  }
   Academie a{proto.name(), proto.address(), proto.representative(), proto.capacity(), {}};
+  if (proto.participation_per_school_cents() > 0) {
+    a.participation_per_school_cents = proto.participation_per_school_cents();
+  }
   for (const std::string& d : proto.departements()) {
     if (DepartementName(d).empty()) {
       return absl::InvalidArgumentError(absl::StrCat(

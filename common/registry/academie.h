@@ -4,6 +4,7 @@
 #ifndef ENT_COMMON_REGISTRY_ACADEMIE_H_
 #define ENT_COMMON_REGISTRY_ACADEMIE_H_
 
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -18,6 +19,7 @@ struct Academie {
   std::string representative;
   std::string capacity;
   std::set<std::string> departements;  // "11", "30", "2A", "971"
+  int64_t participation_per_school_cents = 5000;  // Article 5, TTC
 
   bool Serves(absl::string_view departement) const {
     return departements.count(std::string(departement)) > 0;

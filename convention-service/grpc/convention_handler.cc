@@ -26,6 +26,9 @@ ConventionHandler::ConventionHandler(ConventionRegistry& registry, DisputeRegist
   const std::string kService = v1::ConventionService::service_full_name();
   CheckParsing(kService, "CreateConvention", this, &ConventionHandler::CreateConvention);
   CheckParsing(kService, "GetConvention", this, &ConventionHandler::GetConvention);
+  CheckParsing(kService, "GetConventionDocument", this, &ConventionHandler::GetConventionDocument);
+  CheckParsing(kService, "GetDisputeLetter", this, &ConventionHandler::GetDisputeLetter);
+  CheckParsing(kService, "ExportDeadlineCalendar", this, &ConventionHandler::ExportDeadlineCalendar);
   CheckParsing(kService, "ListConventions", this, &ConventionHandler::ListConventions);
   CheckParsing(kService, "UpdateConvention", this, &ConventionHandler::UpdateConvention);
   CheckParsing(kService, "CancelConvention", this, &ConventionHandler::CancelConvention);

@@ -32,6 +32,15 @@ class ConventionHandler final : public ParseChecked<v1::ConventionService::Callb
   grpc::ServerUnaryReactor* GetConvention(grpc::CallbackServerContext* ctx,
                                           const v1::GetConventionRequest* req,
                                           v1::Convention* resp) override;
+  grpc::ServerUnaryReactor* GetConventionDocument(grpc::CallbackServerContext* ctx,
+                                                  const v1::GetConventionDocumentRequest* req,
+                                                  ent::document::v1::Document* resp) override;
+  grpc::ServerUnaryReactor* GetDisputeLetter(grpc::CallbackServerContext* ctx,
+                                             const v1::GetDisputeLetterRequest* req,
+                                             ent::document::v1::Document* resp) override;
+  grpc::ServerUnaryReactor* ExportDeadlineCalendar(grpc::CallbackServerContext* ctx,
+                                                   const v1::ExportDeadlineCalendarRequest* req,
+                                                   ent::document::v1::Document* resp) override;
   grpc::ServerUnaryReactor* ListConventions(grpc::CallbackServerContext* ctx,
                                             const v1::ListConventionsRequest* req,
                                             v1::ListConventionsResponse* resp) override;

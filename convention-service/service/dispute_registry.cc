@@ -228,4 +228,22 @@ absl::StatusOr<std::vector<workflow::TimerRecord>> DisputeRegistry::ListDeadline
       });
 }
 
+absl::StatusOr<std::vector<workflow::TimerRecord>> DisputeRegistry::AllDeadlines(
+    const Principal& caller, const std::string& insee) {
+  if (!insee.empty()) {
+    if (auto st = AuthorizeOnCommune(caller, Action::kRead, insee); !st.ok()) return st;
+  }
+  std::vector<workflow::TimerRecord> all;
+  std::pair<absl::Time, int64_t> after{absl::InfinitePast(), 0};
+  constexpr int kPage = 1000;
+  for (;;) {
+    ENT_ASSIGN_OR_RETURN(std::vector<workflow::TimerRecord> page, ListDeadlines(caller, after, kPage));
+    if (!page.empty()) after = {page.back().spec.due, page.back().id};
+    for (workflow::TimerRecord& t : page) {
+      if (insee.empty() || t.spec.commune == insee) all.push_back(std::move(t));
+    }
+    if (static_cast<int>(page.size()) < kPage) return all;
+  }
+}
+
 }  // namespace ent::convention

@@ -45,6 +45,14 @@ class DisputeRegistry {
   // portals see only their communes'.
   absl::StatusOr<std::vector<workflow::TimerRecord>> ListDeadlines(
       const Principal& caller, std::pair<absl::Time, int64_t> after, int limit);
+  // Every pending deadline (of `insee` only, when not empty), soonest first;
+  // commune portals see only their communes' (PERMISSION_DENIED for another's).
+  absl::StatusOr<std::vector<workflow::TimerRecord>> AllDeadlines(const Principal& caller,
+                                                                  const std::string& insee);
+
+  // The legal calendar the deadlines are computed with, and the service's clock.
+  const workflow::LegalCalendar& calendar() const { return calendar_; }
+  absl::Time Now() const { return runner_.clock().Now(); }
 
  private:
   // Changes the dispute (and its convention) at `now`, the command's instant.

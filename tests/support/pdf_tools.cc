@@ -54,7 +54,7 @@ absl::StatusOr<std::string> Run(const std::string& command) {
 absl::StatusOr<std::string> PdfText(const std::string& bytes) {
   TempPdf pdf(bytes);
   if (!pdf.ok()) return absl::InternalError("cannot write the PDF to /tmp");
-  auto text = Run(absl::StrCat("pdftotext -enc UTF-8 -layout ", pdf.path(), " - 2>&1"));
+  auto text = Run(absl::StrCat("pdftotext -enc UTF-8 -raw ", pdf.path(), " - 2>&1"));
   if (!text.ok()) return text.status();
   std::string collapsed;
   for (absl::string_view word : absl::StrSplit(*text, absl::ByAnyChar(" \n\f\t"), absl::SkipEmpty())) {

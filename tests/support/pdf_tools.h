@@ -1,5 +1,5 @@
 // Reading back the documents the services produce, with poppler-utils:
-// the text of a PDF (pdftotext -layout), its pages as PNG for a person to look
+// the text of a PDF (pdftotext -raw: in the order it is drawn, a table cell's lines together), its pages as PNG for a person to look
 // at (pdftoppm), and its page count (pdfinfo).
 #ifndef ENT_TESTS_SUPPORT_PDF_TOOLS_H_
 #define ENT_TESTS_SUPPORT_PDF_TOOLS_H_
@@ -10,7 +10,7 @@
 
 namespace ent::testing {
 
-// The text of the PDF `bytes`, lines as laid out; runs of spaces and line
+// The text of the PDF `bytes`, in drawing order; runs of spaces and line
 // breaks collapsed to one space, so a phrase can be searched whatever the
 // line breaking.
 absl::StatusOr<std::string> PdfText(const std::string& bytes);
