@@ -10,6 +10,11 @@ absl::StatusOr<Args> Args::Parse(int argc, char** argv, const std::set<std::stri
   Args args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "-o") {  // the file a document is written to: -o FILE is --out FILE
+      if (i + 1 >= argc) return absl::InvalidArgumentError("-o needs a file name");
+      args.flags_["out"] = argv[++i];
+      continue;
+    }
     if (a.rfind("--", 0) != 0 || a == "--") {
       args.positional_.push_back(a);
       continue;

@@ -103,6 +103,17 @@ int TitreShow(Client& client, Args& args) {
   return PrintTitre(client, client.billing().GetTitre(client.Context().get(), req, &out), out);
 }
 
+int TitrePdf(Client& client, Args& args) {
+  ENTCTL_TRY(name, args.Next("TITRE (titres/YYYY-NNNNNN)"));
+  const std::string out = args.Get("out");
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::GetTitreDocumentRequest req;
+  req.set_name(internal::TitreName(name));
+  ent::document::v1::Document doc;
+  return internal::SaveDocument(
+      client, client.billing().GetTitreDocument(client.Context().get(), req, &doc), doc, out);
+}
+
 int TitresList(Client& client, Args& args) {
   v1::ListTitresRequest req;
   ENTCTL_TRY(commune, internal::ResolveCommune(args.Get("commune")));
@@ -286,6 +297,7 @@ void AddBillingCommands(Commands& c) {
   c["tariff show"] = {TariffShow, "tariff show YEAR"};
   c["titre issue"] = {TitreIssue, "titre issue CONVENTION --school-year Y"};
   c["titre show"] = {TitreShow, "titre show TITRE"};
+  c["titre pdf"] = {TitrePdf, "titre pdf TITRE [-o FILE]       the titre as the PDF sent to the commune"};
   c["titres list"] = {TitresList, "titres list [--commune INSEE] [--school-year Y] [--state S]"};
   c["campaign run"] = {Campaign, "campaign run YEAR"};
   c["payment record"] = {Payment, "payment record TITRE --amount-cents N --date D --reference R"};

@@ -1,5 +1,7 @@
 #include "entctl/commands.h"
 
+#include <fstream>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -57,6 +59,27 @@ std::string EnumChoices(const google::protobuf::EnumDescriptor* type, const std:
 int UsageError(const absl::Status& status) {
   std::fprintf(stderr, "entctl: %s\n", std::string(status.message()).c_str());
   return 2;
+}
+
+int SaveDocument(const Client& client, const grpc::Status& status,
+                 const ent::document::v1::Document& document, const std::string& out) {
+  if (!status.ok()) return PrintError(status);
+  const std::string path = out.empty() ? document.filename() : out;
+  if (path == "-") {
+    std::fwrite(document.content().data(), 1, document.content().size(), stdout);
+    return 0;
+  }
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file.write(document.content().data(), static_cast<std::streamsize>(document.content().size()));
+  file.close();
+  if (!file) return PrintError(absl::StrCat("cannot write ", path));
+  ent::document::v1::Document summary = document;
+  summary.clear_content();
+  summary.set_filename(path);
+  return Done(client, grpc::Status::OK, summary, [&] {
+    std::printf("wrote %s: %s (%s, %zu bytes)\n", path.c_str(), document.title().c_str(),
+                document.media_type().c_str(), document.content().size());
+  });
 }
 
 void AnnounceRequestId(const std::string& request_id) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "ent/document/v1/document.pb.h"
 #include "entctl/args.h"
 #include "entctl/client.h"
 
@@ -37,6 +38,12 @@ std::string EnumChoices(const google::protobuf::EnumDescriptor* type, const std:
 google::type::Date ToDate(CivilDate d);
 // A command-line mistake: prints it and returns 2.
 int UsageError(const absl::Status& status);
+// Writes a document the service produced to `-o FILE` (`--out`; "-" is
+// stdout), by default to its own file name in the current directory, and
+// says what was written (with --output json: its title, media type, file and
+// size as JSON, not its bytes).
+int SaveDocument(const Client& client, const grpc::Status& status,
+                 const ent::document::v1::Document& document, const std::string& out);
 // For a mutating request: its request id (--request-id or a fresh one), then
 // the check that no flag was left unread.
 // Says on stderr which request id a mutating command sends, so that a retry

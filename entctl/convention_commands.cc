@@ -370,7 +370,36 @@ int Events(Client& client, Args& args) {
   });
 }
 
+int ConventionPdf(Client& client, Args& args) {
+  ENTCTL_TRY(name, args.Next("NAME (conventions/ID)"));
+  const std::string out = args.Get("out");
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::GetConventionDocumentRequest req;
+  req.set_name(internal::ConventionName(name));
+  ent::document::v1::Document doc;
+  return internal::SaveDocument(
+      client, client.conventions().GetConventionDocument(client.Context().get(), req, &doc), doc,
+      out);
+}
+
+// The pending deadlines as an iCalendar file, to import into a calendar.
+int DeadlinesCalendar(Client& client, Args& args) {
+  v1::ExportDeadlineCalendarRequest req;
+  ENTCTL_TRY(commune, internal::ResolveCommune(args.Get("commune")));
+  req.set_commune_insee_code(commune);
+  const std::string out = args.Get("out");
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  ent::document::v1::Document doc;
+  return internal::SaveDocument(
+      client, client.conventions().ExportDeadlineCalendar(client.Context().get(), req, &doc), doc,
+      out);
+}
+
 int Deadlines(Client& client, Args& args) {
+  if (args.Has("ics")) {
+    args.Get("ics");
+    return DeadlinesCalendar(client, args);
+  }
   if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
   v1::ListDeadlinesRequest req;
   req.set_page_size(1000);
@@ -647,7 +676,8 @@ void AddConventionCommands(Commands& c) {
   c["convention cancel"] = {Cancel, "convention cancel NAME [--reason R]"};
   c["events watch"] = {Watch, "events watch [--convention NAME] [--after SEQUENCE]   follow the history live"};
   c["convention events"] = {Events, "convention events NAME       the history"};
-  c["deadlines"] = {Deadlines, "deadlines                     every pending deadline, soonest first"};
+  c["deadlines"] = {Deadlines, "deadlines [--ics [--commune INSEE] [-o FILE]]   every pending deadline, soonest first; --ics: as an iCalendar file"};
+  c["convention pdf"] = {ConventionPdf, "convention pdf NAME [-o FILE]  the convention with its annex, signatures and amendments (PDF)"};
   c["deadline"] = {Deadline, "deadline --from D (--days N | --months N [--franc]) [--alsace-moselle]"};
   c["clock get"] = {ClockGet, "clock get                     (simulated clock only)"};
   c["clock advance"] = {ClockAdvance, "clock advance DURATION        e.g. 30d, 12h (fires due timers)"};

@@ -102,6 +102,28 @@ int Open(Client& client, Args& args) {
   return PrintDispute(client, client.conventions().OpenDispute(client.Context().get(), req, &out), out);
 }
 
+int Letter(Client& client, Args& args) {
+  ENTCTL_TRY(given, args.Next("NAME"));
+  ENTCTL_TRY(kind_text, args.Required("kind"));
+  const std::string out = args.Get("out");
+  if (auto st = args.CheckAllUsed(); !st.ok()) return internal::UsageError(st);
+  v1::GetDisputeLetterRequest req;
+  req.set_name(internal::DisputeName(given));
+  if (kind_text == "notice") {
+    req.set_kind(v1::DISPUTE_LETTER_KIND_NOTICE);
+  } else if (kind_text == "termination") {
+    req.set_kind(v1::DISPUTE_LETTER_KIND_TERMINATION);
+  } else if (kind_text == "conciliation") {
+    req.set_kind(v1::DISPUTE_LETTER_KIND_CONCILIATION_RECORD);
+  } else {
+    return internal::UsageError(absl::InvalidArgumentError(absl::StrCat(
+        "--kind: '", kind_text, "' is not a letter: notice, termination or conciliation")));
+  }
+  ent::document::v1::Document doc;
+  return internal::SaveDocument(
+      client, client.conventions().GetDisputeLetter(client.Context().get(), req, &doc), doc, out);
+}
+
 int Show(Client& client, Args& args) {
   ENTCTL_TRY(given, args.Next("NAME"));
   const std::string name = internal::DisputeName(given);
@@ -214,6 +236,7 @@ int Correct(Client& client, Args& args) {
 void AddDisputeCommands(Commands& c) {
   c["dispute open"] = {Open, "dispute open CONVENTION --party P --grievances G --notice-ref R --sent D [--acknowledged D]"};
   c["dispute show"] = {Show, "dispute show NAME"};
+  c["dispute letter"] = {Letter, "dispute letter NAME --kind notice|termination|conciliation [-o FILE]   the Article 8 letter or record (PDF)"};
   c["disputes list"] = {List, "disputes list [--convention NAME] [--state S] [--deadline-before D]"};
   c["dispute conciliation"] = {Conciliation, "dispute conciliation NAME --date D --outcome resolved|failed [--notes N]"};
   c["dispute terminate"] = {Terminate, "dispute terminate NAME --party P --reasons R --letter-ref L --sent D"};

@@ -24,6 +24,8 @@ const char kOptions[] =
     "  --output text|json                json: protobuf's JSON mapping, for scripts\n"
     "  --timeout SECONDS                 how long to wait for each call, default 30\n"
     "  --request-id ID                   (mutating commands) retry a command safely with its id\n"
+    "  -o FILE | --out FILE              (pdf, letter, deadlines --ics) where the document is written;\n"
+    "                                    default: its own file name here; - for stdout\n"
     "names may be short: 30227-2021, 30227-2021/1 (a dispute), 2021-000001 (a titre), 12 (a timer);\n"
     "--commune takes an INSEE code or a name (Saint-Ambroix: the choices when ambiguous)\n";
 
@@ -85,7 +87,7 @@ int main(int argc, char** argv) {
   ent::entctl::AddDisputeCommands(commands);
   ent::entctl::AddBillingCommands(commands);
 
-  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle", "failed", "help", "with-warnings"});
+  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle", "failed", "help", "with-warnings", "ics"});
   if (!args.ok()) return ent::entctl::internal::UsageError(args.status());
   std::vector<std::string> words = args->positional();
   bool help = args->Has("help") || std::find(words.begin(), words.end(), "-h") != words.end();

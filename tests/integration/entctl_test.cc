@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "tests/support/pdf_tools.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
@@ -321,6 +322,70 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   EXPECT_THAT(r.out, HasSubstr("school_year: must be YYYY-YYYY"));
   r = Entctl(TestPrincipals::kFinance, "titre issue conventions/30227-2021 --schol-year 2021-2022");
   EXPECT_EQ(r.exit_code, 2);
+}
+
+// The documents: written to -o FILE (or under their own name), read back.
+TEST_F(EntctlTest, DocumentsAreWrittenToFiles) {
+  LoadSaintAmbroix();
+  Outcome r = Entctl(TestPrincipals::kFinance,
+                     "tariff set 2021-2022 --price-cents 5000 --legal-basis 'Convention ENT-école, art. 5'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (int i = 0; i < 250; ++i) {
+    r = Entctl(TestPrincipals::kFinance, "titre issue 30227-2021 --school-year 2021-2022");
+    if (r.exit_code == 0) break;
+    usleep(20000);
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string dir = conventions_dir_.path();
+  r = Entctl(TestPrincipals::kSupport, "titre pdf 2021-000001 -o " + dir + "/titre.pdf");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("wrote " + dir + "/titre.pdf: Titre de perception n° 2021-000001 (application/pdf, "));
+  std::ifstream titre(dir + "/titre.pdf", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(titre)), std::istreambuf_iterator<char>());
+  auto text = testing::PdfText(bytes);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_THAT(*text, HasSubstr("cent euros (100,00 €)"));
+
+  r = Entctl(TestPrincipals::kRectorat, "clock set 2022-03-31T10:00:00+02:00");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = Entctl(TestPrincipals::kSupport,
+             "dispute open 30227-2021 --party commune --grievances 'comptes non activés' "
+             "--notice-ref 'LRAR 1A' --sent 2022-03-31");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // Without -o: the document's own name, in the current directory.
+  r = Shell(absl::StrCat("cd ", dir, " && ", testing::BinaryPath("entctl/entctl"),
+                         " --convention-endpoint ", conventions_->address(), " --token-file ", dir,
+                         "/", TestPrincipals::kSupport, ".token dispute letter 30227-2021/1 --kind notice"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("wrote mise-en-demeure-30227-2021-litige-1.pdf"));
+  std::ifstream notice(dir + "/mise-en-demeure-30227-2021-litige-1.pdf", std::ios::binary);
+  const std::string notice_bytes((std::istreambuf_iterator<char>(notice)), std::istreambuf_iterator<char>());
+  text = testing::PdfText(notice_bytes);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_THAT(*text, HasSubstr("au plus tard le lundi 2 mai 2022"));
+  r = Entctl(TestPrincipals::kSupport, "dispute letter 30227-2021/1 --kind termination -o " + dir + "/t.pdf");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("no termination letter"));
+  r = Entctl(TestPrincipals::kSupport, "dispute letter 30227-2021/1 --kind avis");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("--kind: 'avis' is not a letter: notice, termination or conciliation"));
+  r = Entctl(TestPrincipals::kPortal34172, "convention pdf 30227-2021 -o " + dir + "/c.pdf");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("permission denied"));
+  r = Entctl(TestPrincipals::kRectorat, "convention pdf 30227-2021 -o " + dir + "/c.pdf");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  // The deadlines as a calendar: to a file, or to stdout with -o -.
+  r = Entctl(TestPrincipals::kSupport, "deadlines --ics --commune Saint-Ambroix -o -");
+  EXPECT_EQ(r.exit_code, 2) << r.out;  // two communes are named Saint-Ambroix: which one?
+  EXPECT_THAT(r.out, HasSubstr("30227"));
+  r = Entctl(TestPrincipals::kSupport, "deadlines --ics --commune 30227 -o -");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("BEGIN:VCALENDAR"));
+  EXPECT_THAT(r.out, HasSubstr("DTSTART;TZID=Europe/Paris:20220502T000000"));
+  r = Entctl(TestPrincipals::kSupport, "--output json deadlines --ics -o " + dir + "/d.ics");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("\"media_type\": \"text/calendar\""));
+  EXPECT_THAT(r.out, HasSubstr("\"filename\": \"" + dir + "/d.ics\""));
 }
 
 // Help everywhere: --help, -h and "help" at the top, for a noun and for a
