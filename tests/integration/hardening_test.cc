@@ -121,7 +121,7 @@ TEST_F(HardeningTest, UnparseableBodyIsInvalidArgumentOnEveryMethod) {
   StartBoth();
   int checked = 0;
   const auto methods = AllMethods();
-  EXPECT_EQ(methods.size(), 24u + 11u + 3u + 3u + 1u + 1u);
+  EXPECT_EQ(methods.size(), 27u + 12u + 3u + 3u + 1u + 1u);
   for (const auto& [method, process] : methods) {
     // Random bytes: a field with wire type 7, which does not exist.
     // Invalid UTF-8 in the first string field of the request, when it has one.
@@ -287,6 +287,14 @@ TEST_F(HardeningTest, UnknownEnumValuesAreInvalidArgumentOnEveryMethod) {
          r.set_field(static_cast<cv1::DisputeDateField>(unknown));
          cv1::Dispute out;
          return conventions->CorrectDisputeDate(&ctx, r, &out);
+       }},
+      {TestPrincipals::kSupport, "kind",
+       [&](grpc::ClientContext& ctx) {
+         cv1::GetDisputeLetterRequest r;
+         r.set_name("conventions/30227-2021/disputes/1");
+         r.set_kind(static_cast<cv1::DisputeLetterKind>(unknown));
+         ent::document::v1::Document out;
+         return conventions->GetDisputeLetter(&ctx, r, &out);
        }},
       {TestPrincipals::kRectorat, "signature.party",
        [&](grpc::ClientContext& ctx) {
