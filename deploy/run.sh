@@ -118,6 +118,9 @@ Try (support staff):
   entctl convention events 30227-2021
   entctl deadlines
   entctl deadline --from 2022-03-31 --months 1
+  entctl convention pdf 30227-2021 -o /tmp/convention.pdf            # the printed documents (PDF)
+  entctl titre pdf 2021-000001 -o /tmp/titre.pdf
+  entctl deadlines --ics -o /tmp/echeances.ics                       # for a calendar
 TXT
 if [ "$DEMO" = 1 ]; then
 NOW=$($ENTCTL --token-file "$CREDENTIALS/support-dev.token" clock get 2>/dev/null || echo "?")
@@ -132,10 +135,12 @@ Live the timeline (simulated clock, now $NOW; it resumes where it stopped across
   entctl dispute open conventions/30227-2021 --party commune --grievances "comptes non activés" \\
       --notice-ref "LRAR 1A 234" --sent 2022-03-31
   entctl deadlines                                                   # conciliation due 2022-05-02, and why
+  entctl dispute letter 30227-2021/1 --kind notice -o /tmp/mise-en-demeure.pdf
   entctl clock advance 33d --token-file $CREDENTIALS/rectorat-dev.token   # the conciliation lapses
   entctl clock set 2022-05-11T10:00:00+02:00 --token-file $CREDENTIALS/rectorat-dev.token
   entctl dispute terminate conventions/30227-2021/disputes/1 --party commune --reasons "engagements non respectés" \\
       --letter-ref "LRAR 1A 235" --sent 2022-05-11
+  entctl dispute letter 30227-2021/1 --kind termination -o /tmp/resiliation.pdf   # effective 27 mai 2022
   entctl clock advance 17d --token-file $CREDENTIALS/rectorat-dev.token   # TERMINATED from 2022-05-28 00:00
   entctl convention show conventions/30227-2021
   \$F statement 30227                                                  # the titre stays due

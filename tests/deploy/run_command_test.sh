@@ -68,7 +68,8 @@ out="$(cd "$SOURCE_DIR" && bash -e -o pipefail "$walk" 2>&1)" || { echo "$out"; 
 rm -f "$walk"
 for expected in "titre de perception 2021-000001" "100,00 €" "conciliation due by 2022-05-02" \
                 "timer(s) fired" "termination notice sent 2022-05-11" "now 2022-05-28 10:00:00 +02:00" \
-                "TERMINATED" "superseded: it ended on 2022-05-27" "balance 60,00 €"; do
+                "TERMINATED" "superseded: it ended on 2022-05-27" "balance 60,00 €" \
+                "wrote /tmp/mise-en-demeure.pdf: Mise en demeure" "wrote /tmp/resiliation.pdf: Lettre de résiliation"; do
   grep -qF "$expected" <<<"$out" || { echo "$out"; echo "the walkthrough did not show: $expected"; exit 1; }
 done
 stop
