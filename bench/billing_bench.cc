@@ -71,11 +71,11 @@ int CampaignBench(int communes_wanted) {
   const absl::Time load_start = absl::Now();
   std::atomic<int64_t> next{0};
   ent::bench::LoadResult load = ent::bench::RunClosedLoop(
-      32, absl::Minutes(10), [&](int64_t, std::function<void(bool)> done) {
+      32, absl::Minutes(10), [&](int64_t, ent::bench::Done done) {
         const int64_t i = next.fetch_add(1);
         if (i >= static_cast<int64_t>(communes.size())) {
           // Nothing left: finish this worker by completing without a call.
-          done(true);
+          done(true, "");
           return;
         }
         struct Call {
@@ -89,7 +89,7 @@ int CampaignBench(int communes_wanted) {
         call->req.set_idempotency_key(absl::StrCat("conventions/", communes[i].insee, "-2025/activated"));
         call->req.set_payload(Payload(communes[i], static_cast<int>(i)));
         api->async()->NotifyConventionChange(&call->ctx, &call->req, &call->resp,
-                                              [call, done](grpc::Status st) { done(st.ok()); });
+                                              [call, done](grpc::Status st) { done(st.ok(), st.error_message()); });
       },
       [&] { return next.load() >= static_cast<int64_t>(communes.size()); });
   std::printf("loaded %zu conventions in %.1f s (%lld errors)\n", communes.size(),

@@ -1,235 +1,708 @@
-// convention_bench: throughput and latency of convention-service, as ratios
-// against baselines measured in the same run on the same machine:
-//  - reads: authenticated GetConvention on the real service vs a bare gRPC echo server
-//    (this binary re-run with --serve-echo, a separate process like the
-//    service) returning a message of the same size (DESIGN §7: ≥ 75 %, p99 < 5 ms
-//    at 32 concurrent calls);
-//  - writes: durable CreateConvention vs raw one-row SQLite transactions with
-//    the same durability (WAL, synchronous=FULL) (DESIGN §7: ratio ≥ 1).
-// Usage: convention_bench [--seconds=N] [--concurrency=N]
+// convention_bench: convention-service on the product path, as ratios against
+// ceilings measured in the same run on the same machine (bench/README.md):
+//  - reads: authenticated GetConvention (one key, then the national set's
+//    34,969 distinct keys) vs ent-echo-server, linked like the services;
+//    server CPU per call from /proc;
+//  - tail: open loop at 80 % of the echo's measured capacity, latency from
+//    each call's intended send time;
+//  - cold: the service restarted (start-up time), every key read once;
+//  - list: ListConventions paging through the nation;
+//  - writes: durable CreateConvention vs raw SQLite transactions writing the
+//    same rows, one create per transaction and batched at the service's own
+//    mean group size;
+//  - slow disk: the same with every fsync 1 ms slower (test VFS), both sides;
+//  - watch: 100 and 1,000 WatchConventionEvents streams under write load.
+// Each measure is taken over --rounds interleaved rounds: median, min, max.
+// Any failed RPC makes the run invalid (exit 1).
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <filesystem>
+#include <map>
 #include <memory>
+#include <random>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/echo_reply.h"
 #include "bench/load.h"
-#include "common/sqlite/connection.h"
-#include "demo/saint_ambroix.h"
+#include "bench/machine.h"
+#include "bench/national.h"
+#include "bench/proc_stats.h"
+#include "bench/raw_writes.h"
+#include "bench/report.h"
+#include "bench/rpc.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "tests/support/http_get.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
 namespace v1 = ::ent::convention::v1;
-using ent::bench::Describe;
+using ent::bench::CallAsync;
+using ent::bench::Done;
 using ent::bench::LoadResult;
-using ent::bench::RunClosedLoop;
+using ent::bench::Report;
+using ent::testing::ServiceProcess;
+using ent::testing::TestPrincipals;
 
 namespace {
 
-// The baseline: answers GetConvention with a fixed message, nothing else.
-class EchoService final : public v1::ConventionService::CallbackService {
+struct Options {
+  int rounds = 5;
+  double seconds = 3;
+  int concurrency = 32;
+  bool pin = false;
+  int conventions = 0;  // 0: the whole national list
+  std::string json;
+  bool allow_tmpfs = false;
+  std::set<std::string> phases = {"reads", "tail", "cold", "list", "writes", "slowdisk", "watch"};
+  int slow_fsync_us = 1000;
+  int slow_concurrency = 256;
+  std::vector<int> watchers = {100, 1000};
+};
+
+constexpr char kUsage[] =
+    "usage: convention_bench [--rounds=N] [--seconds=S] [--concurrency=N] [--pin]\n"
+    "         [--conventions=N] [--phases=reads,tail,cold,list,writes,slowdisk,watch]\n"
+    "         [--slow-fsync-us=N] [--slow-concurrency=N] [--watchers=100,1000]\n"
+    "         [--json=FILE] [--allow-tmpfs]\n";
+
+std::string SelfPath() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+// The sum and count of a histogram's samples in a /metrics page, for the
+// series whose labels contain `label`.
+std::pair<double, double> HistogramSumCount(const std::string& page, const std::string& name,
+                                            const std::string& label) {
+  double sum = 0, count = 0;
+  for (absl::string_view line : absl::StrSplit(page, '\n')) {
+    if (line.empty() || line[0] == '#' || !absl::StrContains(line, label)) continue;
+    const size_t space = line.rfind(' ');
+    if (space == absl::string_view::npos) continue;
+    double value = 0;
+    if (!absl::SimpleAtod(line.substr(space + 1), &value)) continue;
+    if (absl::StartsWith(line, name + "_sum")) sum = value;
+    if (absl::StartsWith(line, name + "_count")) count = value;
+  }
+  return {sum, count};
+}
+
+// A WatchConventionEvents stream that records, for each event, how long after
+// its recording it arrived.
+class Watcher : public grpc::ClientReadReactor<v1::ConventionEvent> {
  public:
-  explicit EchoService(v1::Convention reply) : reply_(std::move(reply)) {}
-  grpc::ServerUnaryReactor* GetConvention(grpc::CallbackServerContext* ctx,
-                                          const v1::GetConventionRequest*,
-                                          v1::Convention* resp) override {
-    *resp = reply_;
-    auto* reactor = ctx->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
+  Watcher(v1::ConventionService::Stub& stub, const std::string& token, const std::string& convention,
+          int64_t after, std::atomic<bool>* recording)
+      : recording_(recording) {
+    ctx_.AddMetadata("authorization", token);
+    req_.set_convention(convention);
+    req_.set_after_sequence(after);
+    stub.async()->WatchConventionEvents(&ctx_, &req_, this);
+    StartRead(&event_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if (recording_->load()) {
+      const absl::Time recorded =
+          absl::FromUnixSeconds(event_.time().seconds()) + absl::Nanoseconds(event_.time().nanos());
+      absl::MutexLock lock(&mu_);
+      latencies_ms_.push_back(absl::ToDoubleMilliseconds(absl::Now() - recorded));
+    }
+    StartRead(&event_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    status_ = status;
+    done_.Notify();
+  }
+  void Stop() {
+    ctx_.TryCancel();
+    done_.WaitForNotification();
+  }
+  std::vector<double> TakeLatencies() {
+    absl::MutexLock lock(&mu_);
+    return std::move(latencies_ms_);
+  }
+  bool failed() const { return done_.HasBeenNotified() && status_.error_code() != grpc::StatusCode::CANCELLED; }
+
+ private:
+  std::atomic<bool>* recording_;
+  grpc::ClientContext ctx_;
+  v1::WatchConventionEventsRequest req_;
+  v1::ConventionEvent event_;
+  absl::Mutex mu_;
+  std::vector<double> latencies_ms_ ABSL_GUARDED_BY(mu_);
+  grpc::Status status_;
+  absl::Notification done_;
+};
+
+class Bench {
+ public:
+  explicit Bench(Options opt)
+      : opt_(std::move(opt)), principals_(dir_.path()), report_("convention_bench") {
+    token_ = "Bearer " + principals_.Token(TestPrincipals::kRectorat);
+  }
+
+  int Run() {
+    machine_ = ent::bench::ProbeMachine(dir_.path());
+    if (ent::bench::FsyncIsFree(machine_) && !opt_.allow_tmpfs) {
+      std::fprintf(stderr, "convention_bench: %s is on %s, where fsync costs nothing: durable "
+                   "writes would be meaningless (TMPDIR elsewhere, or --allow-tmpfs)\n",
+                   dir_.path().c_str(), machine_.fs_type.c_str());
+      return 2;
+    }
+    std::printf("machine: %s\n", ent::bench::Describe(machine_).c_str());
+    if (opt_.pin) {
+      if (machine_.cores < 2) {
+        std::fprintf(stderr, "--pin needs 2 CPUs\n");
+        return 2;
+      }
+      PinOrWarn(0, {1}, "the load generator");
+    }
+    communes_ = ent::bench::NationalCommunes(opt_.conventions);
+    academie_ = ent::bench::WriteNationalAcademie(dir_.path(), communes_);
+    if (!StartService(0)) return 1;
+    if (!LoadDataset()) return 1;
+    echo_ = std::make_unique<ServiceProcess>(ent::testing::BinaryPath("bench/ent-echo-server"),
+                                             echo_dir_.path());
+    if (auto st = echo_->Start(); !st.ok()) return Fatal(st.ToString());
+    if (opt_.pin) PinOrWarn(echo_->pid(), {0}, "the echo server");
+    echo_stub_ = v1::ConventionService::NewStub(echo_->Channel());
+
+    if (Has("reads") || Has("tail")) Reads();
+    if (Has("tail")) Tail();
+    if (Has("list")) List();
+    if (Has("writes")) Writes();
+    if (Has("watch")) Watch();
+    if (Has("cold")) Cold();
+    if (Has("slowdisk")) SlowDisk();
+    echo_->Stop();
+    service_->Stop();
+
+    const std::string settings = absl::StrFormat(
+        "%d rounds of %.1f s, %d calls in flight, %zu conventions%s", opt_.rounds, opt_.seconds,
+        opt_.concurrency, names_.size(), opt_.pin ? ", server on CPU 0, client on CPU 1" : ", unpinned");
+    report_.Print(machine_, settings);
+    if (!opt_.json.empty()) {
+      if (auto st = report_.WriteJson(opt_.json, machine_, settings); !st.ok()) return Fatal(st.ToString());
+    }
+    return report_.ok() ? 0 : 1;
   }
 
  private:
-  const v1::Convention reply_;
+  bool Has(const std::string& phase) const { return opt_.phases.count(phase) > 0; }
+
+  int Fatal(const std::string& why) {
+    std::fprintf(stderr, "convention_bench: %s\n", why.c_str());
+    return 1;
+  }
+
+  void PinOrWarn(pid_t pid, const std::vector<int>& cpus, const char* what) {
+    if (auto st = ent::bench::Pin(pid, cpus); !st.ok()) {
+      std::fprintf(stderr, "warning: could not pin %s: %s\n", what, st.ToString().c_str());
+    }
+  }
+
+  // A phase's calls must all succeed: otherwise the run is invalid.
+  void CheckErrors(const char* phase, const LoadResult& r) {
+    if (r.errors > 0) {
+      report_.Fail(absl::StrCat(phase, ": ", r.errors, " failed call(s), the first: ", r.first_error));
+    }
+  }
+
+  bool StartService(int fsync_delay_us) {
+    service_ = std::make_unique<ServiceProcess>(
+        ent::testing::BinaryPath("convention-service/ent-convention-service"), dir_.path(),
+        std::vector<std::string>{"--principals=" + principals_.path(), "--academie=" + academie_,
+                                 "--metrics-listen=127.0.0.1:0"});
+    if (fsync_delay_us > 0) service_->SetEnv("ENT_SQLITE_SYNC_DELAY_US", absl::StrCat(fsync_delay_us));
+    const absl::Time begin = absl::Now();
+    if (auto st = service_->Start(); !st.ok()) {
+      Fatal(st.ToString());
+      return false;
+    }
+    last_start_seconds_ = absl::ToDoubleSeconds(absl::Now() - begin);
+    if (opt_.pin) PinOrWarn(service_->pid(), {0}, "the service");
+    stub_ = v1::ConventionService::NewStub(service_->Channel());
+    return true;
+  }
+
+  // The national set: one draft convention per commune.
+  bool LoadDataset() {
+    const int n = static_cast<int>(communes_.size());
+    std::atomic<int> started{0};
+    const absl::Time begin = absl::Now();
+    LoadResult r = ent::bench::RunClosedLoop(
+        64, absl::Hours(1),
+        [&](int64_t i, Done done) {
+          started++;
+          if (i >= n) return done(true, "");
+          CallAsync<v1::Convention>(
+              token_, ent::bench::CreateFor(communes_[i], static_cast<int>(i), "2025-2026"),
+              [this](auto* c, auto* q, auto* p, auto cb) {
+                stub_->async()->CreateConvention(c, q, p, std::move(cb));
+              },
+              done);
+        },
+        [&] { return started.load() >= n; });
+    if (r.errors > 0) {
+      Fatal(absl::StrCat("loading the national set: ", r.errors, " failed, the first: ", r.first_error));
+      return false;
+    }
+    for (const auto& c : communes_) names_.push_back(absl::StrCat("conventions/", c.insee, "-2025"));
+    std::printf("loaded %d conventions in %.1f s\n", n, absl::ToDoubleSeconds(absl::Now() - begin));
+    return true;
+  }
+
+  // GetConvention calls, on `stub`, closed loop; `distinct`: uniform random
+  // keys over the national set, else the first one.
+  LoadResult Gets(v1::ConventionService::Stub& stub, bool distinct, absl::Duration d) {
+    auto rng = std::make_shared<std::atomic<uint64_t>>(0x9E3779B97F4A7C15ull);
+    return ent::bench::RunClosedLoop(opt_.concurrency, d, [&, rng](int64_t, Done done) {
+      v1::GetConventionRequest req;
+      req.set_name(distinct ? names_[RandomIndex(*rng)] : names_[0]);
+      CallAsync<v1::Convention>(token_, std::move(req),
+                                [&stub](auto* c, auto* q, auto* p, auto cb) {
+                                  stub.async()->GetConvention(c, q, p, std::move(cb));
+                                },
+                                done);
+    });
+  }
+
+  size_t RandomIndex(std::atomic<uint64_t>& state) {
+    // splitmix64 over an atomic counter: distinct, uniform, lock-free.
+    uint64_t z = state.fetch_add(0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return static_cast<size_t>((z ^ (z >> 31)) % names_.size());
+  }
+
+  // A load against `process`, with its CPU time per call.
+  struct Measured {
+    LoadResult load;
+    double cpu_us_per_call = 0;
+  };
+  Measured WithCpu(const ServiceProcess& process, const std::function<LoadResult()>& run) {
+    const int64_t before = ent::bench::CpuMicros(process.pid());
+    Measured m{run()};
+    const int64_t after = ent::bench::CpuMicros(process.pid());
+    if (m.load.calls > 0) m.cpu_us_per_call = static_cast<double>(after - before) / m.load.calls;
+    return m;
+  }
+
+  void Reads() {
+    const absl::Duration d = absl::Seconds(opt_.seconds);
+    Gets(*echo_stub_, false, absl::Seconds(1));  // warm-up
+    Gets(*stub_, false, absl::Seconds(1));
+    Gets(*stub_, true, absl::Seconds(2));
+    std::vector<double> hot, distinct, cpu, cpu_distinct, echo_rates;
+    double echo_cpu = 0, get_cpu = 0, get_rate = 0, distinct_rate = 0, p99 = 0;
+    for (int round = 0; round < opt_.rounds; ++round) {
+      Measured e = WithCpu(*echo_, [&] { return Gets(*echo_stub_, false, d); });
+      Measured g = WithCpu(*service_, [&] { return Gets(*stub_, false, d); });
+      Measured k = WithCpu(*service_, [&] { return Gets(*stub_, true, d); });
+      for (auto* m : {&e, &g, &k}) CheckErrors("reads", m->load);
+      std::printf("reads round %d: echo %s\n                GetConvention %s\n                distinct keys %s\n",
+                  round + 1, Describe(e.load).c_str(), Describe(g.load).c_str(),
+                  Describe(k.load).c_str());
+      echo_rates.push_back(e.load.rate());
+      hot.push_back(g.load.rate() / e.load.rate());
+      distinct.push_back(k.load.rate() / e.load.rate());
+      if (e.cpu_us_per_call > 0) {
+        cpu.push_back(g.cpu_us_per_call / e.cpu_us_per_call);
+        cpu_distinct.push_back(k.cpu_us_per_call / e.cpu_us_per_call);
+      }
+      echo_cpu = e.cpu_us_per_call;
+      get_cpu = g.cpu_us_per_call;
+      get_rate = g.load.rate();
+      distinct_rate = k.load.rate();
+      p99 = std::max(p99, g.load.p99_ms);
+    }
+    echo_capacity_ = ent::bench::Summarize(echo_rates).median;
+    report_.AtLeast("reads", "GetConvention / echo, one key", hot, "×", 0.80,
+                    absl::StrFormat("echo %.0f/s, Get %.0f/s; worst p99 %.2f ms", echo_capacity_,
+                                    get_rate, p99));
+    report_.AtMost("reads", "server CPU per call, GetConvention / echo", cpu, "×", 1.4,
+                   absl::StrFormat("%.1f µs vs %.1f µs", get_cpu, echo_cpu));
+    report_.AtLeast("reads", absl::StrFormat("GetConvention / echo, %zu distinct keys", names_.size()),
+                    distinct, "×", 0.70, absl::StrFormat("%.0f/s", distinct_rate));
+    report_.Info("reads", "server CPU per call, distinct keys / echo", cpu_distinct, "×", "");
+  }
+
+  void Tail() {
+    if (echo_capacity_ <= 0) return;
+    const double rate = 0.8 * echo_capacity_;
+    const absl::Duration d = absl::Seconds(opt_.seconds);
+    std::vector<double> p99, p999, echo_p99;
+    LoadResult last;
+    for (int round = 0; round < opt_.rounds; ++round) {
+      auto rng = std::make_shared<std::atomic<uint64_t>>(round + 1);
+      auto open = [&](v1::ConventionService::Stub& stub) {
+        return ent::bench::RunOpenLoop(rate, d, [&, rng](int64_t, Done done) {
+          v1::GetConventionRequest req;
+          req.set_name(names_[RandomIndex(*rng)]);
+          CallAsync<v1::Convention>(token_, std::move(req),
+                                    [&stub](auto* c, auto* q, auto* p, auto cb) {
+                                      stub.async()->GetConvention(c, q, p, std::move(cb));
+                                    },
+                                    done);
+        });
+      };
+      LoadResult e = open(*echo_stub_);
+      LoadResult g = open(*stub_);
+      CheckErrors("tail (echo)", e);
+      CheckErrors("tail", g);
+      std::printf("tail round %d at %.0f/s: echo %s\n                         Get  %s\n", round + 1,
+                  rate, Describe(e).c_str(), Describe(g).c_str());
+      p99.push_back(g.p99_ms);
+      p999.push_back(g.p999_ms);
+      echo_p99.push_back(e.p99_ms);
+      last = g;
+    }
+    const std::string at = absl::StrFormat("open loop at %.0f/s (80 %% of echo), distinct keys", rate);
+    report_.AtMost("tail", "GetConvention p99, " + at, p99, "ms", 5, absl::StrFormat("p50 %.2f ms, max %.1f ms", last.p50_ms, last.max_ms));
+    report_.AtMost("tail", "GetConvention p99.9", p999, "ms", 20, "");
+    report_.Info("tail", "echo p99 at the same rate", echo_p99, "ms", "");
+  }
+
+  void List() {
+    std::vector<double> seconds;
+    int64_t listed = 0;
+    for (int round = 0; round < opt_.rounds; ++round) {
+      const absl::Time begin = absl::Now();
+      v1::ListConventionsRequest req;
+      req.set_page_size(1000);
+      listed = 0;
+      int pages = 0;
+      do {
+        grpc::ClientContext ctx;
+        ctx.AddMetadata("authorization", token_);
+        v1::ListConventionsResponse page;
+        grpc::Status st = stub_->ListConventions(&ctx, req, &page);
+        if (!st.ok()) {
+          report_.Fail("list: " + st.error_message());
+          return;
+        }
+        listed += page.conventions_size();
+        ++pages;
+        req.set_page_token(page.next_page_token());
+      } while (!req.page_token().empty());
+      seconds.push_back(absl::ToDoubleSeconds(absl::Now() - begin));
+      std::printf("list round %d: %lld conventions in %d pages, %.2f s\n", round + 1,
+                  static_cast<long long>(listed), pages, seconds.back());
+    }
+    if (listed < static_cast<int64_t>(names_.size())) {
+      report_.Fail(absl::StrCat("list: ", listed, " conventions listed of ", names_.size()));
+    }
+    report_.AtMost("list", "ListConventions through the nation (pages of 1000)", seconds, "s", 2,
+                   absl::StrFormat("%lld conventions", static_cast<long long>(listed)));
+  }
+
+  // CreateConvention, closed loop at `concurrency`: new drafts of the
+  // national communes for a later school year.
+  LoadResult Creates(int concurrency, absl::Duration d) {
+    const int round = ++create_rounds_;
+    return ent::bench::RunClosedLoop(concurrency, d, [&, round](int64_t i, Done done) {
+      const size_t k = static_cast<size_t>(i) % communes_.size();
+      auto req = ent::bench::CreateFor(communes_[k], static_cast<int>(k), "2026-2027",
+                                       absl::StrCat("-w", round, "-", i));
+      CallAsync<v1::Convention>(token_, std::move(req),
+                                [this](auto* c, auto* q, auto* p, auto cb) {
+                                  stub_->async()->CreateConvention(c, q, p, std::move(cb));
+                                },
+                                done);
+    });
+  }
+
+  // The service's mean number of commands per group commit since `before`.
+  std::pair<double, double> BatchStats() {
+    std::ifstream in(dir_.path() + "/port.metrics");
+    int port = 0;
+    if (!(in >> port)) return {0, 0};
+    auto page = ent::testing::HttpGet(port, "/metrics");
+    if (!page.ok()) return {0, 0};
+    return HistogramSumCount(*page, "ent_sqlite_batch_jobs", "database=\"convention\"");
+  }
+
+  // Raw SQLite in its own process (pinned like the service), with the
+  // service's rows; creates per second.
+  double RawWrites(int batch, int fsync_delay_us) {
+    const std::string raw_db = absl::StrCat(dir_.path(), "/raw-", ++raw_runs_, ".db");
+    std::string command = absl::StrCat(
+        fsync_delay_us > 0 ? absl::StrCat("ENT_SQLITE_SYNC_DELAY_US=", fsync_delay_us, " ") : "",
+        opt_.pin ? "taskset -c 0 " : "", SelfPath(), " --raw-writes --from=", dir_.path(),
+        "/convention.db --to=", raw_db, " --batch=", batch, " --seconds=", opt_.seconds);
+    FILE* p = popen(command.c_str(), "r");
+    if (p == nullptr) return 0;
+    char buf[256] = {0};
+    std::string out;
+    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    const int rc = pclose(p);
+    double creates = 0;
+    if (rc != 0 || !absl::SimpleAtod(absl::StripAsciiWhitespace(out), &creates)) {
+      report_.Fail(absl::StrCat("raw writes: ", command, " failed: ", out));
+      return 0;
+    }
+    std::remove(raw_db.c_str());
+    std::remove((raw_db + "-wal").c_str());
+    std::remove((raw_db + "-shm").c_str());
+    return creates;
+  }
+
+  void Writes() {
+    const absl::Duration d = absl::Seconds(opt_.seconds);
+    Creates(opt_.concurrency, absl::Seconds(1));  // warm-up
+    std::vector<double> vs_one, vs_batched, groups;
+    double create_rate = 0, one = 0, batched = 0, p99 = 0;
+    for (int round = 0; round < opt_.rounds; ++round) {
+      const auto before = BatchStats();
+      LoadResult w = Creates(opt_.concurrency, d);
+      const auto after = BatchStats();
+      CheckErrors("writes", w);
+      const double group = after.second > before.second
+                               ? (after.first - before.first) / (after.second - before.second)
+                               : 1;
+      one = RawWrites(1, 0);
+      batched = RawWrites(std::max(1, static_cast<int>(group + 0.5)), 0);
+      std::printf("writes round %d: CreateConvention %s\n"
+                  "                mean group %.1f; raw one-row %.0f/s, raw batched %.0f/s\n",
+                  round + 1, Describe(w).c_str(), group, one, batched);
+      if (one > 0) vs_one.push_back(w.rate() / one);
+      if (batched > 0) vs_batched.push_back(w.rate() / batched);
+      groups.push_back(group);
+      create_rate = w.rate();
+      p99 = std::max(p99, w.p99_ms);
+    }
+    report_.AtLeast("writes", "CreateConvention / raw one-row transactions", vs_one, "×", 1.5,
+                    absl::StrFormat("%.0f/s vs %.0f/s; worst p99 %.1f ms", create_rate, one, p99));
+    report_.AtLeast("writes", "CreateConvention / raw batched (the service's group size)", vs_batched,
+                    "×", 0.5, absl::StrFormat("raw batched %.0f/s", batched));
+    report_.Info("writes", "mean group commit size", groups, "creates", "");
+  }
+
+  void SlowDisk() {
+    service_->Stop();
+    if (!StartService(opt_.slow_fsync_us)) return;
+    const absl::Duration d = absl::Seconds(opt_.seconds);
+    Creates(opt_.slow_concurrency, absl::Seconds(1));  // warm-up
+    std::vector<double> ratios;
+    double create_rate = 0, one = 0;
+    for (int round = 0; round < opt_.rounds; ++round) {
+      LoadResult w = Creates(opt_.slow_concurrency, d);
+      CheckErrors("slow disk", w);
+      one = RawWrites(1, opt_.slow_fsync_us);
+      std::printf("slow disk round %d (fsync +%d µs): CreateConvention at %d in flight %s\n"
+                  "                raw one-row %.0f/s\n",
+                  round + 1, opt_.slow_fsync_us, opt_.slow_concurrency, Describe(w).c_str(), one);
+      if (one > 0) ratios.push_back(w.rate() / one);
+      create_rate = w.rate();
+    }
+    report_.AtLeast("writes",
+                    absl::StrFormat("with fsync +%d µs: CreateConvention (%d in flight) / raw one-row",
+                                    opt_.slow_fsync_us, opt_.slow_concurrency),
+                    ratios, "×", 10, absl::StrFormat("%.0f/s vs %.0f/s", create_rate, one));
+    service_->Stop();
+    StartService(0);
+  }
+
+  void Cold() {
+    service_->Stop();
+    if (!StartService(0)) return;
+    const double start_seconds = last_start_seconds_;
+    const int64_t rss_start = ent::bench::RssKib(service_->pid());
+    std::atomic<size_t> next{0};
+    const absl::Time begin = absl::Now();
+    LoadResult r = ent::bench::RunClosedLoop(
+        opt_.concurrency, absl::Hours(1),
+        [&](int64_t, Done done) {
+          const size_t i = next++;
+          if (i >= names_.size()) return done(true, "");
+          v1::GetConventionRequest req;
+          req.set_name(names_[i]);
+          CallAsync<v1::Convention>(token_, std::move(req),
+                                    [this](auto* c, auto* q, auto* p, auto cb) {
+                                      stub_->async()->GetConvention(c, q, p, std::move(cb));
+                                    },
+                                    done);
+        },
+        [&] { return next.load() >= names_.size(); });
+    CheckErrors("cold", r);
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
+    const int64_t rss_read = ent::bench::RssKib(service_->pid());
+    std::printf("cold: started in %.2f s (RSS %lld KiB); every key read once: %.0f/s, RSS %lld KiB\n",
+                start_seconds, static_cast<long long>(rss_start), names_.size() / seconds,
+                static_cast<long long>(rss_read));
+    report_.Info("cold", "start-up, to serving", {start_seconds}, "s",
+                 absl::StrFormat("RSS %.0f MiB at start", rss_start / 1024.0));
+    report_.Info("cold", "first read of every key after a restart", {names_.size() / seconds}, "reads/s",
+                 absl::StrFormat("RSS %.0f MiB after", rss_read / 1024.0));
+  }
+
+  // UpdateConvention on the watched drafts, round robin: each write is one
+  // event for one watcher.
+  LoadResult Updates(int watched, absl::Duration d) {
+    auto flip = std::make_shared<std::atomic<int64_t>>(0);
+    return ent::bench::RunClosedLoop(opt_.concurrency, d, [&, flip, watched](int64_t i, Done done) {
+      v1::UpdateConventionRequest req;
+      req.mutable_convention()->set_name(names_[static_cast<size_t>(i) % watched]);
+      const int64_t n = flip->fetch_add(1);
+      auto* end = req.mutable_convention()->mutable_end_date();
+      end->set_year(2026);
+      end->set_month(8);
+      end->set_day(1 + static_cast<int>(n % 28));
+      req.mutable_update_mask()->add_paths("end_date");
+      req.set_request_id(absl::StrCat("upd-", update_requests_++));
+      CallAsync<v1::Convention>(token_, std::move(req),
+                                [this](auto* c, auto* q, auto* p, auto cb) {
+                                  stub_->async()->UpdateConvention(c, q, p, std::move(cb));
+                                },
+                                done);
+    });
+  }
+
+  void Watch() {
+    const absl::Duration d = absl::Seconds(opt_.seconds);
+    for (int count : opt_.watchers) {
+      const int watched = std::min<int>(count, static_cast<int>(names_.size()));
+      Updates(watched, absl::Seconds(1));  // warm-up
+      std::atomic<bool> recording{false};
+      std::vector<std::unique_ptr<Watcher>> watchers;
+      std::vector<double> ratios, p99s;
+      double without_rate = 0, with_rate = 0;
+      for (int round = 0; round < opt_.rounds; ++round) {
+        LoadResult without = Updates(watched, d);
+        CheckErrors("watch (no watchers)", without);
+        if (watchers.empty()) {
+          // Each watcher follows one convention (as a portal would), its
+          // history first.
+          for (int w = 0; w < count; ++w) {
+            watchers.push_back(std::make_unique<Watcher>(*stub_, token_, names_[w % watched], 0,
+                                                         &recording));
+          }
+          absl::SleepFor(absl::Seconds(2));  // streams open, history replayed
+        }
+        recording = true;
+        LoadResult with = Updates(watched, d);
+        recording = false;
+        CheckErrors("watch", with);
+        std::vector<double> latencies;
+        for (auto& w : watchers) {
+          auto l = w->TakeLatencies();
+          latencies.insert(latencies.end(), l.begin(), l.end());
+        }
+        std::sort(latencies.begin(), latencies.end());
+        const double p99 = latencies.empty() ? 0 : latencies[latencies.size() * 99 / 100];
+        std::printf("watch %d round %d: updates without %s\n                    with %s\n"
+                    "                    %zu deliveries, p99 %.1f ms\n",
+                    count, round + 1, Describe(without).c_str(), Describe(with).c_str(),
+                    latencies.size(), p99);
+        if (without.rate() > 0) ratios.push_back(with.rate() / without.rate());
+        if (latencies.empty()) report_.Fail(absl::StrCat("watch ", count, ": no event delivered"));
+        p99s.push_back(p99);
+        without_rate = without.rate();
+        with_rate = with.rate();
+      }
+      for (auto& w : watchers) {
+        if (w->failed()) report_.Fail(absl::StrCat("watch ", count, ": a stream failed"));
+        w->Stop();
+      }
+      report_.AtLeast("watch", absl::StrFormat("writes with %d watchers / without", count), ratios, "×",
+                      0.8, absl::StrFormat("%.0f/s vs %.0f/s", with_rate, without_rate));
+      report_.AtMost("watch", absl::StrFormat("delivery p99, %d watchers", count), p99s, "ms", 50, "");
+    }
+  }
+
+  Options opt_;
+  ent::testing::TempDir dir_, echo_dir_;
+  TestPrincipals principals_;
+  std::string token_;
+  std::string academie_;
+  Report report_;
+  ent::bench::Machine machine_;
+  std::vector<ent::bench::NationalCommune> communes_;
+  std::vector<std::string> names_;
+  std::unique_ptr<ServiceProcess> service_, echo_;
+  std::unique_ptr<v1::ConventionService::Stub> stub_, echo_stub_;
+  double echo_capacity_ = 0;
+  double last_start_seconds_ = 0;
+  int create_rounds_ = 0;
+  int raw_runs_ = 0;
+  std::atomic<int64_t> update_requests_{0};
 };
 
-// The message the echo server returns: the Saint-Ambroix convention as the
-// service returns it after creation.
-v1::Convention EchoReply() {
-  v1::Convention reply = ent::demo::SaintAmbroixCreate().convention();
-  reply.set_name(std::string("conventions/") + ent::demo::kSaintAmbroixId);
-  reply.set_state(v1::Convention::STATE_DRAFT);
-  reply.set_etag("1");
-  reply.add_warnings("end date 2022-09-01 is outside the school year 2021-2022 (2021-09-01 to 2022-08-31)");
-  reply.mutable_create_time()->set_seconds(1764000000);
-  reply.mutable_update_time()->set_seconds(1764000000);
-  return reply;
-}
-
-// --serve-echo mode: serve the echo baseline until SIGTERM, with the same
-// --listen/--port-file flags as the services.
-int ServeEcho(int argc, char** argv) {
-  std::string listen = "127.0.0.1:0", port_file;
+// --raw-writes mode: the raw SQLite ceiling, in its own process.
+int RawWritesMain(int argc, char** argv) {
+  std::string from, to;
+  int batch = 1;
+  double seconds = 3;
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
-    if (absl::ConsumePrefix(&arg, "--listen=")) listen = std::string(arg);
-    if (absl::ConsumePrefix(&arg, "--port-file=")) port_file = std::string(arg);
+    if (absl::ConsumePrefix(&arg, "--from=")) from = std::string(arg);
+    if (absl::ConsumePrefix(&arg, "--to=")) to = std::string(arg);
+    if (absl::ConsumePrefix(&arg, "--batch=") && !absl::SimpleAtoi(arg, &batch)) return 2;
+    if (absl::ConsumePrefix(&arg, "--seconds=") && !absl::SimpleAtod(arg, &seconds)) return 2;
   }
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  EchoService echo(EchoReply());
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&echo);
-  auto server = builder.BuildAndStart();
-  if (server == nullptr) return 1;
-  {
-    std::ofstream out(port_file + ".tmp");
-    out << port << "\n";
+  auto r = ent::bench::RunRawWrites(from, to, batch, absl::Seconds(seconds));
+  if (!r.ok()) {
+    std::printf("%s\n", r.status().ToString().c_str());
+    return 1;
   }
-  std::rename((port_file + ".tmp").c_str(), port_file.c_str());
-  int sig = 0;
-  sigwait(&set, &sig);
-  server->Shutdown();
+  std::printf("%.1f\n", r->creates_per_second);
   return 0;
-}
-
-LoadResult LoadGets(v1::ConventionService::Stub& api, const std::string& token, int concurrency,
-                    absl::Duration d) {
-  return RunClosedLoop(concurrency, d, [&api, &token](int64_t, std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      v1::GetConventionRequest req;
-      v1::Convention resp;
-    };
-    auto call = std::make_shared<Call>();
-    call->req.set_name(std::string("conventions/") + ent::demo::kSaintAmbroixId);
-    call->ctx.AddMetadata("authorization", token);
-    api.async()->GetConvention(&call->ctx, &call->req, &call->resp,
-                                [call, done](grpc::Status st) { done(st.ok()); });
-  });
-}
-
-LoadResult LoadCreates(v1::ConventionService::Stub& api, const std::string& token,
-                       int concurrency, absl::Duration d, const std::string& prefix) {
-  return RunClosedLoop(concurrency, d, [&api, &token, prefix](int64_t i,
-                                                               std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      v1::CreateConventionRequest req;
-      v1::Convention resp;
-    };
-    auto call = std::make_shared<Call>();
-    call->req = ent::demo::SaintAmbroixCreate();
-    call->req.set_convention_id(absl::StrCat(prefix, i));
-    call->req.set_request_id(absl::StrCat(prefix, "req-", i));
-    call->ctx.AddMetadata("authorization", token);
-    api.async()->CreateConvention(&call->ctx, &call->req, &call->resp,
-                                   [call, done](grpc::Status st) { done(st.ok()); });
-  });
-}
-
-// Raw SQLite: one-row autocommit INSERTs, WAL + synchronous=FULL, one thread.
-double RawSqliteTransactionsPerSecond(const std::string& path, absl::Duration d) {
-  auto conn = ent::sqlite::Connection::Open(path, ent::sqlite::Connection::Mode::kReadWrite);
-  if (!conn.ok()) return 0;
-  (*conn)->Exec("CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)").IgnoreError();
-  const std::string payload(600, 'x');  // about the size of a convention body
-  int64_t n = 0;
-  const absl::Time begin = absl::Now();
-  const absl::Time end = begin + d;
-  while (absl::Now() < end) {
-    auto stmt = (*conn)->Prepare("INSERT INTO t (v) VALUES (?1)");
-    if (!stmt.ok()) return 0;
-    stmt->Bind(1, payload);
-    if (!stmt->Run().ok()) return 0;
-    ++n;
-  }
-  return n / absl::ToDoubleSeconds(absl::Now() - begin);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
   for (int i = 1; i < argc; ++i) {
-    if (absl::string_view(argv[i]) == "--serve-echo") return ServeEcho(argc, argv);
+    if (absl::string_view(argv[i]) == "--raw-writes") return RawWritesMain(argc, argv);
   }
-  int seconds = 3;
-  int concurrency = 32;
+  Options opt;
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
-    if (absl::ConsumePrefix(&arg, "--seconds=") && absl::SimpleAtoi(arg, &seconds)) continue;
-    if (absl::ConsumePrefix(&arg, "--concurrency=") && absl::SimpleAtoi(arg, &concurrency)) continue;
-    std::fprintf(stderr, "usage: convention_bench [--seconds=N] [--concurrency=N]\n");
-    return 2;
+    bool ok = true;
+    if (absl::ConsumePrefix(&arg, "--rounds=")) ok = absl::SimpleAtoi(arg, &opt.rounds) && opt.rounds > 0;
+    else if (absl::ConsumePrefix(&arg, "--seconds=")) ok = absl::SimpleAtod(arg, &opt.seconds) && opt.seconds > 0;
+    else if (absl::ConsumePrefix(&arg, "--concurrency=")) ok = absl::SimpleAtoi(arg, &opt.concurrency) && opt.concurrency > 0;
+    else if (absl::ConsumePrefix(&arg, "--conventions=")) ok = absl::SimpleAtoi(arg, &opt.conventions) && opt.conventions > 0;
+    else if (absl::ConsumePrefix(&arg, "--slow-fsync-us=")) ok = absl::SimpleAtoi(arg, &opt.slow_fsync_us) && opt.slow_fsync_us > 0;
+    else if (absl::ConsumePrefix(&arg, "--slow-concurrency=")) ok = absl::SimpleAtoi(arg, &opt.slow_concurrency) && opt.slow_concurrency > 0;
+    else if (absl::ConsumePrefix(&arg, "--json=")) opt.json = std::string(arg);
+    else if (absl::ConsumePrefix(&arg, "--phases=")) {
+      opt.phases.clear();
+      for (absl::string_view p : absl::StrSplit(arg, ',')) opt.phases.emplace(p);
+    } else if (absl::ConsumePrefix(&arg, "--watchers=")) {
+      opt.watchers.clear();
+      for (absl::string_view w : absl::StrSplit(arg, ',')) {
+        int n = 0;
+        ok = ok && absl::SimpleAtoi(w, &n) && n > 0;
+        opt.watchers.push_back(n);
+      }
+    } else if (arg == "--pin") opt.pin = true;
+    else if (arg == "--allow-tmpfs") opt.allow_tmpfs = true;
+    else ok = false;
+    if (!ok) {
+      std::fprintf(stderr, "convention_bench: bad argument '%s'\n%s", argv[i], kUsage);
+      return 2;
+    }
   }
-  const absl::Duration d = absl::Seconds(seconds);
-  ent::testing::TempDir dir;
-
-  ent::testing::TestPrincipals principals(dir.path());
-  const std::string token =
-      "Bearer " + principals.Token(ent::testing::TestPrincipals::kRectorat);
-  ent::testing::ServiceProcess service(
-      ent::testing::BinaryPath("convention-service/ent-convention-service"), dir.path(),
-      {"--principals=" + principals.path()});
-  if (auto st = service.Start(); !st.ok()) {
-    std::fprintf(stderr, "%s\n", st.ToString().c_str());
-    return 1;
-  }
-  auto api = v1::ConventionService::NewStub(service.Channel());
-  v1::Convention reply;
-  {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", token);
-    if (!api->CreateConvention(&ctx, ent::demo::SaintAmbroixCreate(), &reply).ok()) return 1;
-  }
-
-  ent::testing::TempDir echo_dir;
-  ent::testing::ServiceProcess echo_server("/proc/self/exe", echo_dir.path(), {"--serve-echo"});
-  if (auto st = echo_server.Start(); !st.ok()) {
-    std::fprintf(stderr, "%s\n", st.ToString().c_str());
-    return 1;
-  }
-  auto echo_stub = v1::ConventionService::NewStub(echo_server.Channel());
-  std::printf("response sizes: GetConvention %zu bytes, echo %zu bytes\n", reply.ByteSizeLong(),
-              EchoReply().ByteSizeLong());
-
-  std::printf("convention_bench: %d s per phase, %d concurrent calls, %u hardware threads\n\n",
-              seconds, concurrency, std::thread::hardware_concurrency());
-
-  // Reads: warm up both, then alternate twice and compare the sums.
-  LoadGets(*echo_stub, token, concurrency, absl::Milliseconds(500));
-  LoadGets(*api, token, concurrency, absl::Milliseconds(500));
-  LoadResult echo_total, get_total;
-  double worst_get_p99 = 0;
-  for (int round = 0; round < 2; ++round) {
-    LoadResult e = LoadGets(*echo_stub, token, concurrency, d);
-    LoadResult g = LoadGets(*api, token, concurrency, d);
-    std::printf("reads  round %d  echo baseline  %s\n", round + 1, Describe(e).c_str());
-    std::printf("reads  round %d  GetConvention  %s\n", round + 1, Describe(g).c_str());
-    echo_total.calls += e.calls;
-    echo_total.seconds += e.seconds;
-    get_total.calls += g.calls;
-    get_total.seconds += g.seconds;
-    worst_get_p99 = std::max(worst_get_p99, g.p99_ms);
-  }
-  const double read_ratio = get_total.rate() / echo_total.rate();
-  std::printf("reads: GetConvention / echo = %.2f (bar: >= 0.75); worst p99 %.3f ms (bar: < 5 ms)\n\n",
-              read_ratio, worst_get_p99);
-
-  // Writes.
-  const double raw = RawSqliteTransactionsPerSecond(dir.path() + "/raw.db", d);
-  LoadResult w = LoadCreates(*api, token, concurrency, d, "bench-");
-  std::printf("writes raw SQLite one-row transactions (WAL, synchronous=FULL)  %9.0f tx/s\n", raw);
-  std::printf("writes CreateConvention                                           %s\n",
-              Describe(w).c_str());
-  std::printf("writes: CreateConvention / raw SQLite transactions = %.2f (bar: >= 1.0)\n",
-              w.rate() / raw);
-
-  echo_server.Stop();
-  service.Stop();
-  return 0;
+  return Bench(std::move(opt)).Run();
 }

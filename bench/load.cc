@@ -12,15 +12,51 @@
 namespace ent::bench {
 namespace {
 
-struct State {
+// Latencies and errors of the calls of one run.
+struct Samples {
+  absl::Mutex mu;
+  std::vector<double> latencies_ms ABSL_GUARDED_BY(mu);
+  int64_t errors ABSL_GUARDED_BY(mu) = 0;
+  std::string first_error ABSL_GUARDED_BY(mu);
+
+  void Record(bool ok, const std::string& error, double ms) {
+    absl::MutexLock lock(&mu);
+    if (ok) {
+      latencies_ms.push_back(ms);
+    } else {
+      if (errors++ == 0) first_error = error;
+    }
+  }
+
+  LoadResult Result(absl::Duration elapsed) {
+    LoadResult r;
+    absl::MutexLock lock(&mu);
+    auto& lat = latencies_ms;
+    r.calls = static_cast<int64_t>(lat.size());
+    r.errors = errors;
+    r.first_error = first_error;
+    r.seconds = absl::ToDoubleSeconds(elapsed);
+    if (!lat.empty()) {
+      std::sort(lat.begin(), lat.end());
+      auto at = [&lat](size_t per_mille) {
+        return lat[std::min(lat.size() - 1, lat.size() * per_mille / 1000)];
+      };
+      r.p50_ms = at(500);
+      r.p99_ms = at(990);
+      r.p999_ms = at(999);
+      r.max_ms = lat.back();
+    }
+    return r;
+  }
+};
+
+struct ClosedLoop {
   const StartCall* start_call;
   std::function<bool()> finished;
   absl::Time deadline;
   std::atomic<int64_t> next{0};
-  std::atomic<int64_t> errors{0};
   std::atomic<int> active{0};
-  absl::Mutex mu;
-  std::vector<double> latencies_ms ABSL_GUARDED_BY(mu);
+  Samples samples;
   absl::Notification all_done;
 
   void Launch() {
@@ -30,13 +66,9 @@ struct State {
     }
     const int64_t i = next.fetch_add(1);
     const absl::Time started = absl::Now();
-    (*start_call)(i, [this, started](bool ok) {
+    (*start_call)(i, [this, started](bool ok, const std::string& error) {
       const absl::Time now = absl::Now();
-      if (!ok) errors++;
-      {
-        absl::MutexLock lock(&mu);
-        latencies_ms.push_back(absl::ToDoubleMilliseconds(now - started));
-      }
+      samples.Record(ok, error, absl::ToDoubleMilliseconds(now - started));
       if (now < deadline) {
         Launch();
       } else if (active.fetch_sub(1) == 1) {
@@ -50,7 +82,7 @@ struct State {
 
 LoadResult RunClosedLoop(int concurrency, absl::Duration duration, const StartCall& start_call,
                          std::function<bool()> finished) {
-  auto state = std::make_unique<State>();
+  auto state = std::make_unique<ClosedLoop>();
   state->start_call = &start_call;
   state->finished = std::move(finished);
   const absl::Time begin = absl::Now();
@@ -58,25 +90,46 @@ LoadResult RunClosedLoop(int concurrency, absl::Duration duration, const StartCa
   state->active = concurrency;
   for (int i = 0; i < concurrency; ++i) state->Launch();
   state->all_done.WaitForNotification();
-  const absl::Time end = absl::Now();
+  return state->samples.Result(absl::Now() - begin);
+}
 
-  LoadResult r;
-  absl::MutexLock lock(&state->mu);
-  auto& lat = state->latencies_ms;
-  r.calls = static_cast<int64_t>(lat.size());
-  r.errors = state->errors.load();
-  r.seconds = absl::ToDoubleSeconds(end - begin);
-  if (!lat.empty()) {
-    std::sort(lat.begin(), lat.end());
-    r.p50_ms = lat[lat.size() / 2];
-    r.p99_ms = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
+LoadResult RunOpenLoop(double rate, absl::Duration duration, const StartCall& start_call,
+                       int max_in_flight) {
+  auto samples = std::make_shared<Samples>();
+  auto in_flight = std::make_shared<std::atomic<int>>(0);
+  auto all_done = std::make_shared<absl::Notification>();
+  auto sending = std::make_shared<std::atomic<bool>>(true);
+  const absl::Time begin = absl::Now();
+  const absl::Duration interval = absl::Seconds(1) / rate;
+  const int64_t total = static_cast<int64_t>(absl::ToDoubleSeconds(duration) * rate);
+  for (int64_t i = 0; i < total; ++i) {
+    const absl::Time intended = begin + interval * i;
+    const absl::Duration wait = intended - absl::Now();
+    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    if (in_flight->load() >= max_in_flight) {
+      samples->Record(false, "too many calls in flight (the target fell behind)", 0);
+      continue;
+    }
+    in_flight->fetch_add(1);
+    start_call(i, [samples, in_flight, all_done, sending, intended](bool ok,
+                                                                     const std::string& error) {
+      samples->Record(ok, error, absl::ToDoubleMilliseconds(absl::Now() - intended));
+      if (in_flight->fetch_sub(1) == 1 && !sending->load()) all_done->Notify();
+    });
   }
-  return r;
+  sending->store(false);
+  if (in_flight->load() > 0) {
+    // The last completion may have run before `sending` was cleared: poll.
+    while (in_flight->load() > 0 && !all_done->WaitForNotificationWithTimeout(absl::Milliseconds(10))) {
+    }
+  }
+  return samples->Result(absl::Now() - begin);
 }
 
 std::string Describe(const LoadResult& r) {
-  return absl::StrFormat("%9.0f calls/s  p50 %6.3f ms  p99 %6.3f ms  (%d calls, %d errors)",
-                         r.rate(), r.p50_ms, r.p99_ms, r.calls, r.errors);
+  return absl::StrFormat(
+      "%9.0f calls/s  p50 %7.3f  p99 %7.3f  p99.9 %7.3f  max %8.3f ms  (%d calls, %d errors)",
+      r.rate(), r.p50_ms, r.p99_ms, r.p999_ms, r.max_ms, r.calls, r.errors);
 }
 
 }  // namespace ent::bench

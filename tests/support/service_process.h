@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ class ServiceProcess {
   // Sends `signal` (e.g. SIGHUP) without waiting.
   void Signal(int signal);
   bool running() const { return pid_ > 0; }
+  // The process id while it runs (for /proc: CPU time, memory, pinning).
+  pid_t pid() const { return pid_; }
+  // An environment variable the process gets on its next Start() (e.g.
+  // ENT_SQLITE_SYNC_DELAY_US for a simulated slow disk).
+  void SetEnv(const std::string& name, const std::string& value) { env_.emplace_back(name, value); }
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::shared_ptr<grpc::Channel> Channel() const;
@@ -53,6 +59,7 @@ class ServiceProcess {
   std::string data_dir_;
   std::vector<std::string> extra_args_;
   std::string listen_;
+  std::vector<std::pair<std::string, std::string>> env_;
   std::string log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
