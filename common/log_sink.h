@@ -41,7 +41,8 @@ std::string FormatLogTime(absl::Time t);
 
 // One structured log line: a JSON object on one line (journald, log shippers
 // and `jq` read it), {"time": ..., "level": ..., "event": ..., fields...}.
-// Strings are escaped by the JSON encoder (invalid UTF-8 replaced); callers
+// Strings are escaped as JSON strings as they are added (control characters
+// escaped, invalid UTF-8 replaced by U+FFFD; keys are the callers' literals); callers
 // bound what they echo (QuoteInput). Write() hands it to the LogSink.
 class LogLine {
  public:

@@ -43,7 +43,9 @@ absl::Status CheckCanListen(const std::string& listen);
 // build tree, /opt/ent-conventions/share/ent when installed).
 std::string InstalledDataPath(const std::string& name);
 
-// What both services check before opening their database, in this order:
+// What both services check before opening their database, in this order
+// (having first turned Abseil's Mutex deadlock detection off outside the
+// sanitizer builds):
 // the listen address is free (CheckCanListen), --clock parses, --data-dir
 // exists (created if need be), Europe/Paris loads (tzdata). Returns the
 // service's clock; the error says which step failed. A simulated clock
