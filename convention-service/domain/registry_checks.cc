@@ -40,7 +40,9 @@ std::vector<RegistryFinding> CheckAgainstRegistries(const Convention& c, const R
   std::vector<RegistryFinding> out;
   if (ref.communes == nullptr || ref.academie == nullptr) return out;
   const Academie& academie = *ref.academie;
-  if (!c.academie.name.empty() && FoldCommuneName(c.academie.name) != FoldCommuneName(academie.name)) {
+  // (Exact equality first: the common case, checked on every read, without folding.)
+  if (!c.academie.name.empty() && c.academie.name != academie.name &&
+      FoldCommuneName(c.academie.name) != FoldCommuneName(academie.name)) {
     out.push_back({"academie.name",
                    absl::StrCat("'", c.academie.name, "' is not the académie this service serves: ",
                                 academie.name),
@@ -65,8 +67,10 @@ std::vector<RegistryFinding> CheckAgainstRegistries(const Convention& c, const R
                                   academie.Describe()),
                      true});
     }
-    if (!c.commune.party.name.empty() &&
-        BareName(c.commune.party.name) != FoldCommuneName(commune->name)) {
+    const std::string& party_name = c.commune.party.name;
+    const bool exact = absl::StartsWith(party_name, "Commune de ") &&
+                       absl::string_view(party_name).substr(11) == commune->name;
+    if (!party_name.empty() && !exact && BareName(party_name) != FoldCommuneName(commune->name)) {
       out.push_back({"commune.party.name",
                      absl::StrCat("the commune's name '", c.commune.party.name,
                                   "' differs from the INSEE list's: ", Place(*commune)),
