@@ -3,6 +3,7 @@
 #include <fstream>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "bench/communes.h"
@@ -15,7 +16,7 @@ std::vector<NationalCommune> NationalCommunes(int limit) {
   for (const Commune& c : LoadCommunes(std::string(ENT_SOURCE_DIR) + "/reference-data/communes.csv",
                                        limit > 0 ? limit : 1 << 30)) {
     NationalCommune n{c.insee, c.name, c.siren, c.insee.substr(0, 2)};
-    if (c.insee.rfind("97", 0) == 0) n.departement = c.insee.substr(0, 3);
+    if (c.insee.rfind("97", 0) == 0 || c.insee.rfind("98", 0) == 0) n.departement = c.insee.substr(0, 3);
     out.push_back(std::move(n));
   }
   return out;
@@ -46,11 +47,16 @@ std::string WriteNationalAcademie(const std::string& dir,
   return path;
 }
 
+std::string ConventionIdOf(const NationalCommune& c, const std::string& school_year,
+                           const std::string& suffix) {
+  return absl::AsciiStrToLower(absl::StrCat(c.insee, "-", school_year.substr(0, 4), suffix));
+}
+
 ent::convention::v1::CreateConventionRequest CreateFor(const NationalCommune& k, int index,
                                                        const std::string& school_year,
                                                        const std::string& suffix) {
   auto create = ent::demo::SaintAmbroixCreate();
-  create.set_convention_id(absl::StrCat(k.insee, "-", school_year.substr(0, 4), suffix));
+  create.set_convention_id(ConventionIdOf(k, school_year, suffix));
   create.set_request_id(absl::StrCat("create-", k.insee, "-", school_year, suffix));
   auto* c = create.mutable_convention();
   c->set_school_year(school_year);

@@ -29,8 +29,12 @@ std::string UaiOf(const NationalCommune& c, int n);
 std::string WriteNationalAcademie(const std::string& dir,
                                   const std::vector<NationalCommune>& communes);
 
+// "{insee}-{first year}{suffix}", lower case (2a004-2025).
+std::string ConventionIdOf(const NationalCommune& c, const std::string& school_year,
+                           const std::string& suffix = "");
+
 // A draft convention for the commune (1-3 schools, by the commune's rank
-// `index`), id "{insee}-{first year}{suffix}".
+// `index`), id ConventionIdOf.
 ent::convention::v1::CreateConventionRequest CreateFor(const NationalCommune& c, int index,
                                                        const std::string& school_year,
                                                        const std::string& suffix = "");

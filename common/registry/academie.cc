@@ -39,7 +39,11 @@ absl::string_view DepartementName(absl::string_view code) {
       {"87", "Haute-Vienne"}, {"88", "Vosges"}, {"89", "Yonne"}, {"90", "Territoire de Belfort"},
       {"91", "Essonne"}, {"92", "Hauts-de-Seine"}, {"93", "Seine-Saint-Denis"},
       {"94", "Val-de-Marne"}, {"95", "Val-d'Oise"}, {"971", "Guadeloupe"}, {"972", "Martinique"},
-      {"973", "Guyane"}, {"974", "La Réunion"}, {"976", "Mayotte"}};
+      {"973", "Guyane"}, {"974", "La Réunion"}, {"976", "Mayotte"},
+      // The collectivités d'outre-mer of the INSEE list, by the code it gives them.
+      {"975", "Saint-Pierre-et-Miquelon"}, {"977", "Saint-Barthélemy"}, {"978", "Saint-Martin"},
+      {"984", "Terres australes et antarctiques françaises"}, {"986", "Wallis-et-Futuna"},
+      {"987", "Polynésie française"}, {"988", "Nouvelle-Calédonie"}, {"989", "Île de Clipperton"}};
   auto it = kNames->find(code);
   return it == kNames->end() ? absl::string_view() : absl::string_view(it->second);
 }

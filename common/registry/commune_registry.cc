@@ -97,7 +97,7 @@ std::string DepartementOfUai(absl::string_view uai) {
   const absl::string_view prefix = uai.substr(0, 3);
   if (prefix == "620") return "2A";
   if (prefix == "720") return "2B";
-  if (absl::StartsWith(prefix, "97")) return std::string(prefix);
+  if (absl::StartsWith(prefix, "97") || absl::StartsWith(prefix, "98")) return std::string(prefix);
   if (prefix[0] == '0' && absl::ascii_isdigit(prefix[1]) && absl::ascii_isdigit(prefix[2])) {
     return std::string(prefix.substr(1));
   }

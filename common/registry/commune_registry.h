@@ -53,7 +53,8 @@ class CommuneRegistry {
 };
 
 // The département of a school from its UAI: "0300673U" → "30",
-// "6200001A" → "2A", "7200001B" → "2B", "9710001A" → "971"; empty if the
+// "6200001A" → "2A", "7200001B" → "2B", "9710001A" → "971" (overseas, 97x and
+// 98x: the first three digits); empty if the
 // prefix is none of these.
 std::string DepartementOfUai(absl::string_view uai);
 
