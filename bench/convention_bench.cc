@@ -465,14 +465,22 @@ class Bench {
     });
   }
 
-  // The service's mean number of commands per group commit since `before`.
-  std::pair<double, double> BatchStats() {
+  // The service's group commits so far: commands and batches, seconds to a
+  // durable COMMIT and commits (from its /metrics).
+  struct BatchCounters {
+    double jobs = 0, batches = 0, commit_seconds = 0, commits = 0;
+  };
+  BatchCounters BatchStats() {
     std::ifstream in(dir_.path() + "/port.metrics");
     int port = 0;
-    if (!(in >> port)) return {0, 0};
+    if (!(in >> port)) return {};
     auto page = ent::testing::HttpGet(port, "/metrics");
-    if (!page.ok()) return {0, 0};
-    return HistogramSumCount(*page, "ent_sqlite_batch_jobs", "database=\"convention\"");
+    if (!page.ok()) return {};
+    const auto [jobs, batches] =
+        HistogramSumCount(*page, "ent_sqlite_batch_jobs", "database=\"convention\"");
+    const auto [seconds, commits] =
+        HistogramSumCount(*page, "ent_sqlite_commit_seconds", "database=\"convention\"");
+    return {jobs, batches, seconds, commits};
   }
 
   // Raw SQLite in its own process (pinned like the service), with the
@@ -506,13 +514,23 @@ class Bench {
     std::vector<double> vs_one, vs_batched, groups;
     double create_rate = 0, one = 0, batched = 0, p99 = 0;
     for (int round = 0; round < opt_.rounds; ++round) {
-      const auto before = BatchStats();
+      const BatchCounters before = BatchStats();
+      const int64_t client_before = ent::bench::CpuMicros(getpid());
+      const int64_t service_before = ent::bench::CpuMicros(service_->pid());
       LoadResult w = Creates(opt_.concurrency, d);
-      const auto after = BatchStats();
+      const double client_cpu = (ent::bench::CpuMicros(getpid()) - client_before) / 1e6 / w.seconds;
+      const double service_cpu =
+          (ent::bench::CpuMicros(service_->pid()) - service_before) / 1e6 / w.seconds;
+      const BatchCounters after = BatchStats();
       CheckErrors("writes", w);
-      const double group = after.second > before.second
-                               ? (after.first - before.first) / (after.second - before.second)
-                               : 1;
+      const double batches = after.batches - before.batches;
+      const double group = batches > 0 ? (after.jobs - before.jobs) / batches : 1;
+      const double commit_ms = after.commits > before.commits
+                                   ? 1000 * (after.commit_seconds - before.commit_seconds) /
+                                         (after.commits - before.commits)
+                                   : 0;
+      std::printf("writes round %d: service CPU %.0f %%, client CPU %.0f %%, mean commit %.2f ms\n",
+                  round + 1, 100 * service_cpu, 100 * client_cpu, commit_ms);
       one = RawWrites(1, 0);
       batched = RawWrites(std::max(1, static_cast<int>(group + 0.5)), 0);
       std::printf("writes round %d: CreateConvention %s\n"

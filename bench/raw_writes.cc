@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -96,40 +97,39 @@ absl::StatusOr<RawWriteResult> RunRawWrites(const std::string& service_db, const
   sqlite::MaybeInstallTestVfs();  // ENT_SQLITE_SYNC_DELAY_US, as in the service
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(raw_db.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr);
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) return absl::InternalError(absl::StrCat("cannot open ", raw_db));
   // The service's settings (common/sqlite/connection.cc).
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+  for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                             "PRAGMA busy_timeout=5000"}) {
     if (auto st = Check(raw, sqlite3_exec(raw, pragma, nullptr, nullptr, nullptr), pragma); !st.ok()) {
       return st;
     }
   }
-  const std::string attach = absl::StrCat("ATTACH 'file:", service_db, "?mode=ro' AS src");
-  if (auto st = Check(raw, sqlite3_exec(raw, attach.c_str(), nullptr, nullptr, nullptr), attach);
-      !st.ok()) {
-    return st;
-  }
-  // The schema: tables first, then their indexes and triggers.
+  // The service's database as it is (same tables, indexes, triggers and
+  // rows, so that the raw writes land in B-trees of the same size), by the
+  // backup API from a read-only connection.
   {
-    auto schema = Prepare(raw,
-                          "SELECT sql FROM src.sqlite_master WHERE sql IS NOT NULL AND name NOT "
-                          "LIKE 'sqlite_%' ORDER BY type != 'table', rowid");
-    if (!schema.ok()) return schema.status();
-    std::vector<std::string> statements;
-    while (sqlite3_step(schema->get()) == SQLITE_ROW) {
-      statements.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(schema->get(), 0)));
+    sqlite3* src_raw = nullptr;
+    rc = sqlite3_open_v2(service_db.c_str(), &src_raw, SQLITE_OPEN_READONLY, nullptr);
+    Db src(src_raw);
+    if (rc != SQLITE_OK) return absl::InternalError(absl::StrCat("cannot open ", service_db));
+    sqlite3_backup* backup = sqlite3_backup_init(raw, "main", src_raw, "main");
+    if (backup == nullptr) return Check(raw, SQLITE_ERROR, "backup");
+    while ((rc = sqlite3_backup_step(backup, 4096)) == SQLITE_OK || rc == SQLITE_BUSY ||
+           rc == SQLITE_LOCKED) {
     }
-    for (const std::string& sql : statements) {
-      if (auto st = Check(raw, sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), sql);
-          !st.ok()) {
-        return st;
-      }
+    sqlite3_backup_finish(backup);
+    if (rc != SQLITE_DONE) return Check(raw, rc, "backup of the service's database");
+  }
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA cache_size=-65536"}) {
+    if (auto st = Check(raw, sqlite3_exec(raw, pragma, nullptr, nullptr, nullptr), pragma); !st.ok()) {
+      return st;
     }
   }
   // One create's rows.
-  auto convention = ReadRow(raw, "SELECT * FROM src.conventions ORDER BY id LIMIT 1", "");
+  auto convention = ReadRow(raw, "SELECT * FROM conventions ORDER BY id LIMIT 1", "");
   if (!convention.ok()) return convention.status();
   std::string id;
   for (size_t i = 0; i < (*convention)->columns.size(); ++i) {
@@ -137,11 +137,36 @@ absl::StatusOr<RawWriteResult> RunRawWrites(const std::string& service_db, const
       id = reinterpret_cast<const char*>(sqlite3_value_text((*convention)->values[i]));
     }
   }
-  auto event = ReadRow(raw, "SELECT * FROM src.convention_events WHERE convention_id = ?1 ORDER BY sequence LIMIT 1", id);
+  std::string template_insee, template_request;
+  for (size_t i = 0; i < (*convention)->columns.size(); ++i) {
+    if ((*convention)->columns[i] == "commune_insee") {
+      template_insee = reinterpret_cast<const char*>(sqlite3_value_text((*convention)->values[i]));
+    }
+  }
+  // The communes, in the order the service's creates cycle through them: the
+  // raw keys fall where the service's do (scattered by commune across every
+  // index), not appended at the end of each B-tree.
+  std::vector<std::string> communes;
+  {
+    auto list = Prepare(raw, "SELECT DISTINCT commune_insee FROM conventions ORDER BY commune_insee");
+    if (!list.ok()) return list.status();
+    while (sqlite3_step(list->get()) == SQLITE_ROW) {
+      communes.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(list->get(), 0)));
+    }
+  }
+  if (communes.empty()) return absl::NotFoundError("no convention in the service's database");
+  auto event = ReadRow(raw, "SELECT * FROM convention_events WHERE convention_id = ?1 ORDER BY sequence LIMIT 1", id);
   if (!event.ok()) return event.status();
-  auto answer = ReadRow(raw, "SELECT * FROM src.request_log WHERE response_kind = 'convention' LIMIT 1", "");
+  auto answer = ReadRow(raw, "SELECT * FROM request_log WHERE response_kind = 'convention' LIMIT 1", "");
   if (!answer.ok()) return answer.status();
-  sqlite3_exec(raw, "DETACH src", nullptr, nullptr, nullptr);
+  for (size_t i = 0; i < (*answer)->columns.size(); ++i) {
+    if ((*answer)->columns[i] == "request_id") {
+      template_request = reinterpret_cast<const char*>(sqlite3_value_text((*answer)->values[i]));
+    }
+  }
+  // A request id shaped like the service's: the template's with its commune
+  // replaced (ids are scoped by principal and name the commune).
+  const size_t insee_at = template_request.find(template_insee);
 
   auto insert_convention = Prepare(raw, InsertSql("conventions", **convention, ""));
   auto insert_event = Prepare(raw, InsertSql("convention_events", **event, "sequence"));
@@ -161,10 +186,14 @@ absl::StatusOr<RawWriteResult> RunRawWrites(const std::string& service_db, const
   while (absl::Now() - start < duration) {
     if (auto st = run(begin->get(), "BEGIN"); !st.ok()) return st;
     for (int b = 0; b < batch; ++b, ++creates) {
-      const std::string key = absl::StrCat("raw-", creates);
-      BindRow(insert_convention->get(), **convention, "", {{"id", key}});
-      BindRow(insert_event->get(), **event, "sequence", {{"convention_id", key}, {"request_id", key}});
-      BindRow(insert_answer->get(), **answer, "", {{"request_id", key}});
+      const std::string& insee = communes[static_cast<size_t>(creates) % communes.size()];
+      const std::string key = absl::StrCat(absl::AsciiStrToLower(insee), "-2027-raw-", creates);
+      std::string request = absl::StrCat(template_request, "-raw-", creates);
+      if (insee_at != std::string::npos) request.replace(insee_at, template_insee.size(), insee);
+      BindRow(insert_convention->get(), **convention, "", {{"id", key}, {"commune_insee", insee}});
+      BindRow(insert_event->get(), **event, "sequence",
+              {{"convention_id", key}, {"commune_insee", insee}, {"request_id", request}});
+      BindRow(insert_answer->get(), **answer, "", {{"request_id", request}});
       for (auto* s : {insert_convention->get(), insert_event->get(), insert_answer->get()}) {
         if (auto st = run(s, "INSERT"); !st.ok()) return st;
       }
