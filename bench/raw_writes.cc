@@ -123,7 +123,7 @@ absl::StatusOr<RawWriteResult> RunRawWrites(const std::string& service_db, const
     sqlite3_backup_finish(backup);
     if (rc != SQLITE_DONE) return Check(raw, rc, "backup of the service's database");
   }
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA cache_size=-65536"}) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL"}) {
     if (auto st = Check(raw, sqlite3_exec(raw, pragma, nullptr, nullptr, nullptr), pragma); !st.ok()) {
       return st;
     }

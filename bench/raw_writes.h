@@ -3,7 +3,7 @@
 // its stored answer, with every index and trigger of the service's schema),
 // copied from the service's own database — into a copy of that database, so
 // that they land in tables of the same size — with the same durability (WAL,
-// synchronous=FULL), page cache and test VFS (ENT_SQLITE_SYNC_DELAY_US: a slow
+// synchronous=FULL) and test VFS (ENT_SQLITE_SYNC_DELAY_US: a slow
 // disk). One create per transaction, or `batch` creates per transaction (the
 // service's mean group size: what group commit at best achieves).
 // Run as its own process (convention_bench --raw-writes …), like the service.

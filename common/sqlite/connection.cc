@@ -49,11 +49,8 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   sqlite3_busy_timeout(db, 5000);
   sqlite3_extended_result_codes(db, 1);
   if (mode == Mode::kReadWrite) {
-    // The writer keeps 64 MiB of pages (SQLite's default is 2 MiB): the
-    // indexes a command touches stay in memory rather than be read back
-    // from the OS on every batch.
     if (auto st = conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                             "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
+                             "PRAGMA foreign_keys=ON;");
         !st.ok()) {
       return st;
     }
