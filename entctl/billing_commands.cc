@@ -151,11 +151,20 @@ int Campaign(Client& client, Args& args) {
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
   grpc::Status st = client.billing().RunBillingCampaign(ctx.get(), req, &out);
   return Done(client, st, out, [&] {
-    std::printf("campaign %s: %d titre(s) issued for %s, %d convention(s) skipped\n", year.c_str(),
-                out.issued_size(), Euros(out.issued_total_cents()).c_str(), out.skipped_size());
+    std::printf("campaign %s: %lld titre(s) issued for %s, %lld convention(s) skipped\n",
+                year.c_str(), static_cast<long long>(out.issued_count()),
+                Euros(out.issued_total_cents()).c_str(), static_cast<long long>(out.skipped_count()));
     for (const auto& name : out.issued()) std::printf("  issued  %s\n", name.c_str());
+    if (out.issued_count() > out.issued_size()) {
+      std::printf("  … and %lld more (entctl titres list --school-year %s)\n",
+                  static_cast<long long>(out.issued_count() - out.issued_size()), year.c_str());
+    }
     for (const auto& s : out.skipped()) {
       std::printf("  skipped %s: %s\n", s.convention().c_str(), s.reason().c_str());
+    }
+    if (out.skipped_count() > out.skipped_size()) {
+      std::printf("  … and %lld more skipped\n",
+                  static_cast<long long>(out.skipped_count() - out.skipped_size()));
     }
   });
 }

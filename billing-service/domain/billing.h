@@ -154,11 +154,15 @@ struct TitreAccount {
   TitreState state() const;
 };
 
-// What a billing campaign for a school year did.
+// What a billing campaign for a school year did: how many titres it issued
+// and conventions it skipped, and the first of each (at most the request's
+// max_listed: the reply stays bounded whatever the size of the year).
 struct CampaignResult {
   std::vector<std::string> issued;                          // titre names
   std::vector<std::pair<std::string, std::string>> skipped;  // (convention, reason)
   int64_t issued_total_cents = 0;
+  int64_t issued_count = 0;
+  int64_t skipped_count = 0;
 };
 
 // Why `c` owes nothing (more) for `year`, or OK when a titre may be due.

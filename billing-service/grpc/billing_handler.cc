@@ -173,8 +173,12 @@ grpc::ServerUnaryReactor* BillingHandler::RunBillingCampaign(
     v1::RunBillingCampaignResponse* resp) {
   ENT_AUTHENTICATE_OR_FINISH(caller);
   ENT_VALUE_OR_FINISH(year, YearOf(req->school_year(), "school_year"));
+  if (req->max_listed() < 0 || req->max_listed() > 1000) {
+    return FinishNow(ctx, InvalidField("max_listed", "must be between 0 (the default, 100) and 1000"));
+  }
+  const int max_listed = req->max_listed() == 0 ? 100 : req->max_listed();
   auto* reactor = ctx->DefaultReactor();
-  ledger_.RunCampaign(ContextOf("RunBillingCampaign", *req, std::move(caller)), year,
+  ledger_.RunCampaign(ContextOf("RunBillingCampaign", *req, std::move(caller)), year, max_listed,
                       Reply<CampaignResult>(reactor, [resp](const CampaignResult& r) {
                         for (const auto& name : r.issued) resp->add_issued(name);
                         for (const auto& [convention, reason] : r.skipped) {
@@ -183,6 +187,8 @@ grpc::ServerUnaryReactor* BillingHandler::RunBillingCampaign(
                           s->set_reason(reason);
                         }
                         resp->set_issued_total_cents(r.issued_total_cents);
+                        resp->set_issued_count(r.issued_count);
+                        resp->set_skipped_count(r.skipped_count);
                       }));
   return reactor;
 }

@@ -234,44 +234,128 @@ void Ledger::IssueTitre(RequestContext ctx, std::string convention, SchoolYear y
       TitreFromLegacyAnswer, std::move(done));
 }
 
-void Ledger::RunCampaign(RequestContext ctx, SchoolYear year, Callback<CampaignResult> done) {
+// A campaign in progress: what its finished transactions did.
+struct Ledger::Campaign {
+  RequestContext ctx;
+  SchoolYear year{2000};
+  int max_listed = 100;
+  Tariff tariff;
+  std::string after;  // the last convention handled
+  CampaignResult result;
+  Callback<CampaignResult> done;
+};
+
+namespace {
+
+// The answer of a request recorded by an earlier release (JSON).
+absl::StatusOr<CampaignResult> LegacyCampaignAnswer(const std::string& text) {
+  try {
+    const json j = json::parse(text);
+    RequireIntegerNumbers(j);
+    CampaignResult r;
+    for (const json& n : j.at("issued")) r.issued.push_back(n);
+    for (const json& s : j.at("skipped")) r.skipped.emplace_back(s.at(0), s.at(1));
+    r.issued_total_cents = j.at("total");
+    r.issued_count = static_cast<int64_t>(r.issued.size());
+    r.skipped_count = static_cast<int64_t>(r.skipped.size());
+    return r;
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("corrupt campaign record: ", e.what()));
+  }
+}
+
+}  // namespace
+
+void Ledger::RunCampaign(RequestContext ctx, SchoolYear year, int max_listed,
+                         Callback<CampaignResult> done) {
   if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
-  Run<CampaignResult>(
-      std::move(ctx),
-      [this, year](BillingWriter& w, absl::Time now) -> absl::StatusOr<CampaignResult> {
-        ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(year));
+  if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) return done(st);
+  auto c = std::make_shared<Campaign>();
+  c->ctx = std::move(ctx);
+  c->year = year;
+  c->max_listed = max_listed;
+  c->done = std::move(done);
+  // First: a retry gets the first answer; otherwise the tariff must exist.
+  store_.WriteValue<std::optional<CampaignResult>>(
+      [this, c](BillingWriter& w) -> absl::StatusOr<std::optional<CampaignResult>> {
+        ENT_ASSIGN_OR_RETURN(auto prior, FindPriorRequest<RequestRecord>(
+                                             [&w](const std::string& key) { return w.FindRequest(key); },
+                                             c->ctx.caller.name, c->ctx.request_id, c->ctx.fingerprint));
+        if (prior && prior->legacy) return LegacyCampaignAnswer(prior->answer);
+        if (prior) {
+          CampaignResult first;
+          ENT_RETURN_IF_ERROR(DecodeAnswer(prior->answer, &first));
+          return first;
+        }
+        ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(c->year));
         if (!tariff) {
           return absl::FailedPreconditionError(
-              absl::StrCat("no tariff for ", year.ToString(), ": set it first (SetTariff)"));
+              absl::StrCat("no tariff for ", c->year.ToString(), ": set it first (SetTariff)"));
         }
-        ENT_ASSIGN_OR_RETURN(std::vector<BillableConvention> conventions, w.ConventionsOfYear(year));
-        CampaignResult result;
-        for (const BillableConvention& c : conventions) {
+        c->tariff = *tariff;
+        return std::optional<CampaignResult>();
+      },
+      [this, c](absl::StatusOr<std::optional<CampaignResult>> first) {
+        if (!first.ok()) return c->done(first.status());
+        if (*first) return c->done(std::move(**first));
+        NextCampaignChunk(c);
+      });
+}
+
+void Ledger::NextCampaignChunk(std::shared_ptr<Campaign> c) {
+  struct Chunk {
+    CampaignResult result;  // the campaign's, this chunk included
+    std::string after;
+    bool finished = false;
+  };
+  store_.WriteValue<Chunk>(
+      [this, c](BillingWriter& w) -> absl::StatusOr<Chunk> {
+        const absl::Time now = clock_.Now();
+        // Worked on a copy: a transaction that fails keeps nothing.
+        Chunk chunk{c->result, c->after, false};
+        ENT_ASSIGN_OR_RETURN(std::vector<BillableConvention> conventions,
+                             w.ConventionsOfYear(c->year, c->after, kCampaignChunk));
+        CampaignResult& r = chunk.result;
+        for (const BillableConvention& conv : conventions) {
           std::string why_not;
-          ENT_ASSIGN_OR_RETURN(std::optional<Titre> t, IssueDue(w, c, *tariff, now, &why_not));
+          ENT_ASSIGN_OR_RETURN(std::optional<Titre> t, IssueDue(w, conv, c->tariff, now, &why_not));
           if (t) {
-            result.issued.push_back(t->Name());
-            result.issued_total_cents += t->total_cents;
+            if (static_cast<int>(r.issued.size()) < c->max_listed) r.issued.push_back(t->Name());
+            ++r.issued_count;
+            r.issued_total_cents += t->total_cents;
           } else {
-            result.skipped.emplace_back(c.convention, why_not);
+            if (static_cast<int>(r.skipped.size()) < c->max_listed) {
+              r.skipped.emplace_back(conv.convention, why_not);
+            }
+            ++r.skipped_count;
           }
         }
-        return result;
-      },
-      [](BillingReader&, const std::string& text) -> absl::StatusOr<CampaignResult> {
-        try {
-          const json j = json::parse(text);
-          RequireIntegerNumbers(j);
-          CampaignResult r;
-          for (const json& n : j.at("issued")) r.issued.push_back(n);
-          for (const json& s : j.at("skipped")) r.skipped.emplace_back(s.at(0), s.at(1));
-          r.issued_total_cents = j.at("total");
-          return r;
-        } catch (const std::exception& e) {
-          return absl::InternalError(absl::StrCat("corrupt campaign record: ", e.what()));
+        if (!conventions.empty()) chunk.after = conventions.back().convention;
+        if (static_cast<int>(conventions.size()) < kCampaignChunk) {
+          // The last transaction stores the answer, unless a retry of the
+          // same request finished first: then its answer is the answer.
+          ENT_ASSIGN_OR_RETURN(auto prior, FindPriorRequest<RequestRecord>(
+                                               [&w](const std::string& key) { return w.FindRequest(key); },
+                                               c->ctx.caller.name, c->ctx.request_id,
+                                               c->ctx.fingerprint));
+          if (prior && !prior->legacy) {
+            ENT_RETURN_IF_ERROR(DecodeAnswer(prior->answer, &chunk.result));
+          } else {
+            ENT_RETURN_IF_ERROR(w.SaveRequest({ScopedRequestKey(c->ctx.caller.name, c->ctx.request_id),
+                                               c->ctx.fingerprint, EncodeAnswer(r)},
+                                              now));
+          }
+          chunk.finished = true;
         }
+        return chunk;
       },
-      std::move(done));
+      [this, c](absl::StatusOr<Chunk> chunk) {
+        if (!chunk.ok()) return c->done(chunk.status());
+        c->result = std::move(chunk->result);
+        c->after = std::move(chunk->after);
+        if (chunk->finished) return c->done(std::move(c->result));
+        NextCampaignChunk(c);
+      });
 }
 
 absl::StatusOr<TitreAccount> Ledger::GetTitre(const Principal& caller, int year, int64_t sequence) {

@@ -8,6 +8,7 @@
 #define ENT_BILLING_SERVICE_LEDGER_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,7 +60,11 @@ class Ledger {
   absl::StatusOr<Tariff> GetTariff(const Principal& caller, SchoolYear year);
   void IssueTitre(RequestContext ctx, std::string convention, SchoolYear year,
                   Callback<TitreAccount> done);
-  void RunCampaign(RequestContext ctx, SchoolYear year, Callback<CampaignResult> done);
+  // A school year's campaign, in transactions of kCampaignChunk conventions
+  // (other commands run between them); the answer lists at most `max_listed`
+  // titres and skipped conventions and is stored with the last transaction.
+  void RunCampaign(RequestContext ctx, SchoolYear year, int max_listed,
+                   Callback<CampaignResult> done);
   absl::StatusOr<TitreAccount> GetTitre(const Principal& caller, int year, int64_t sequence);
   absl::StatusOr<std::vector<TitreAccount>> ListTitres(const Principal& caller, TitreFilter filter,
                                                        std::pair<int, int64_t> after, int limit);
@@ -80,6 +85,10 @@ class Ledger {
               std::string payload, Callback<bool> done);
 
  private:
+  struct Campaign;
+  static constexpr int kCampaignChunk = 500;
+  void NextCampaignChunk(std::shared_ptr<Campaign> c);
+
   // Records the notice `idempotency_key` and applies `change` (or its error)
   // unless it was received before.
   void Apply(RequestContext ctx, std::string idempotency_key, std::string topic,

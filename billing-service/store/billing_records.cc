@@ -1,5 +1,7 @@
 #include "billing-service/store/billing_records.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 #include "common/stored_record.h"
@@ -250,6 +252,8 @@ std::string EncodeAnswer(const CampaignResult& result) {
     s->set_reason(reason);
   }
   out->set_issued_total_cents(result.issued_total_cents);
+  out->set_issued_count(result.issued_count);
+  out->set_skipped_count(result.skipped_count);
   return r.SerializeAsString();
 }
 
@@ -262,6 +266,9 @@ absl::Status DecodeAnswer(absl::string_view bytes, CampaignResult* out) {
     result.skipped.emplace_back(s.convention(), s.reason());
   }
   result.issued_total_cents = r->campaign().issued_total_cents();
+  // Records of earlier releases hold every name and no totals.
+  result.issued_count = std::max<int64_t>(r->campaign().issued_count(), result.issued.size());
+  result.skipped_count = std::max<int64_t>(r->campaign().skipped_count(), result.skipped.size());
   *out = std::move(result);
   return absl::OkStatus();
 }

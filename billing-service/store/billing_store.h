@@ -53,7 +53,11 @@ class BillingReader {
   virtual ~BillingReader() = default;
   virtual absl::StatusOr<std::optional<Tariff>> GetTariff(SchoolYear year) = 0;
   virtual absl::StatusOr<std::optional<BillableConvention>> GetConvention(const std::string& name) = 0;
-  virtual absl::StatusOr<std::vector<BillableConvention>> ConventionsOfYear(SchoolYear year) = 0;
+  // At most `limit` conventions of the school year after `after` (by name; ""
+  // for the first), in name order: a campaign walks the year in chunks.
+  virtual absl::StatusOr<std::vector<BillableConvention>> ConventionsOfYear(SchoolYear year,
+                                                                            const std::string& after,
+                                                                            int limit) = 0;
   virtual absl::StatusOr<std::optional<TitreAccount>> GetTitre(int year, int64_t sequence) = 0;
   // Titres of a convention for a school year, oldest first.
   virtual absl::StatusOr<std::vector<TitreAccount>> TitresOf(const std::string& convention,

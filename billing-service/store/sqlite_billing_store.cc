@@ -238,10 +238,13 @@ class SqliteTx final : public BillingWriter {
     return std::optional<BillableConvention>(std::move(c));
   }
 
-  absl::StatusOr<std::vector<BillableConvention>> ConventionsOfYear(SchoolYear year) override {
+  absl::StatusOr<std::vector<BillableConvention>> ConventionsOfYear(SchoolYear year,
+                                                                    const std::string& after,
+                                                                    int limit) override {
     ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT body FROM conventions WHERE "
-                                                  "school_year = ?1 ORDER BY convention"));
-    stmt.Bind(1, year.ToString());
+                                                  "school_year = ?1 AND convention > ?2 "
+                                                  "ORDER BY convention LIMIT ?3"));
+    stmt.Bind(1, year.ToString()).Bind(2, after).Bind(3, static_cast<int64_t>(limit));
     std::vector<BillableConvention> out;
     while (true) {
       ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -423,12 +423,58 @@ TEST_F(BillingTest, ConcurrentIssuingAndACampaignKeepNumberingGapless) {
   EXPECT_EQ(report.last_sequence(), kConventions);
   EXPECT_EQ(report.gaps_size(), 0);
   EXPECT_EQ(report.duplicates_size(), 0);
-  // Re-running the campaign issues nothing more.
+  // Re-running the campaign issues nothing more; the reply counts every
+  // convention and lists the first 100 (max_listed's default).
   campaign.set_request_id(NextId());
   ASSERT_TRUE(stub_->RunBillingCampaign(As(TestPrincipals::kFinance).get(), campaign, &result).ok());
   EXPECT_EQ(result.issued_size(), 0);
-  EXPECT_EQ(result.skipped_size(), kConventions);
+  EXPECT_EQ(result.issued_count(), 0);
+  EXPECT_EQ(result.skipped_count(), kConventions);
+  EXPECT_EQ(result.skipped_size(), 100);
   EXPECT_THAT(result.skipped(0).reason(), HasSubstr("already billed"));
+  campaign.set_request_id(NextId());
+  campaign.set_max_listed(1000);
+  ASSERT_TRUE(stub_->RunBillingCampaign(As(TestPrincipals::kFinance).get(), campaign, &result).ok());
+  EXPECT_EQ(result.skipped_size(), kConventions);
+  campaign.set_request_id(NextId());
+  campaign.set_max_listed(1001);
+  grpc::Status st = stub_->RunBillingCampaign(As(TestPrincipals::kFinance).get(), campaign, &result);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("max_listed"));
+}
+
+// A campaign larger than one transaction (500 conventions): every titre
+// issued once, numbered without gaps, counted; its retry answers as it did.
+TEST_F(BillingTest, CampaignRunsInChunksAndAnswersOnce) {
+  ASSERT_TRUE(SetTariff(5000).ok());
+  constexpr int kConventions = 1234;
+  for (int i = 0; i < kConventions; ++i) {
+    const std::string name = absl::StrCat("conventions/c", 10000 + i);
+    ASSERT_TRUE(Notify("convention.activated", name + "/activated",
+                       ActivatedPayload(name, std::to_string(30001 + i % 900), 1 + i % 3)).ok());
+  }
+  bv1::RunBillingCampaignRequest campaign;
+  campaign.set_school_year("2021-2022");
+  campaign.set_request_id(NextId());
+  campaign.set_max_listed(10);
+  bv1::RunBillingCampaignResponse result;
+  ASSERT_TRUE(stub_->RunBillingCampaign(As(TestPrincipals::kFinance).get(), campaign, &result).ok());
+  EXPECT_EQ(result.issued_count(), kConventions);
+  EXPECT_EQ(result.issued_size(), 10);
+  EXPECT_EQ(result.issued(0), "titres/2021-000001");
+  EXPECT_EQ(result.skipped_count(), 0);
+  int64_t expected_cents = 0;
+  for (int i = 0; i < kConventions; ++i) expected_cents += 5000 * (1 + i % 3);
+  EXPECT_EQ(result.issued_total_cents(), expected_cents);
+  const auto report = Numbering(2021);
+  EXPECT_EQ(report.count(), kConventions);
+  EXPECT_EQ(report.gaps_size(), 0);
+  EXPECT_EQ(report.duplicates_size(), 0);
+  // The retry gets the first answer (nothing re-run, nothing re-issued).
+  bv1::RunBillingCampaignResponse again;
+  ASSERT_TRUE(stub_->RunBillingCampaign(As(TestPrincipals::kFinance).get(), campaign, &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), result.SerializeAsString());
+  EXPECT_EQ(Numbering(2021).count(), kConventions);
 }
 
 // Every billing RPC × every role × own/other commune, with the exact code
