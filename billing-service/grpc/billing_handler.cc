@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "billing-service/documents/titre_document.h"
 #include "common/field_violations.h"
 #include "common/grpc/call_auth.h"
@@ -55,6 +56,7 @@ BillingHandler::BillingHandler(Ledger& ledger, const PrincipalRegistry& principa
   CheckParsing(kService, "GetStatement", this, &BillingHandler::GetStatement);
   CheckParsing(kService, "CheckNumbering", this, &BillingHandler::CheckNumbering);
   CheckParsing(kService, "NotifyConventionChange", this, &BillingHandler::NotifyConventionChange);
+  CheckParsing(kService, "NotifyConventionChanges", this, &BillingHandler::NotifyConventionChanges);
   VerifyAllParseChecked(kService);
 }
 
@@ -270,23 +272,61 @@ grpc::ServerUnaryReactor* BillingHandler::CheckNumbering(grpc::CallbackServerCon
   return reactor;
 }
 
+void BillingHandler::Notify(const Principal& caller, const v1::NotifyConventionChangeRequest& req,
+                            std::function<void(absl::StatusOr<bool>)> done) {
+  RequestContext rc{req.idempotency_key(), "", caller};
+  if (req.has_notice()) {
+    absl::StatusOr<ConventionChange> change = ChangeFromProto(req.notice());
+    if (!change.ok()) return done(change.status());
+    ledger_.Notify(std::move(rc), req.idempotency_key(), std::move(*change), std::move(done));
+  } else {  // written by an earlier release
+    ledger_.Notify(std::move(rc), req.topic(), req.idempotency_key(), req.payload(), std::move(done));
+  }
+}
+
 grpc::ServerUnaryReactor* BillingHandler::NotifyConventionChange(
     grpc::CallbackServerContext* ctx, const v1::NotifyConventionChangeRequest* req,
     v1::NotifyConventionChangeResponse* resp) {
   ENT_AUTHENTICATE_OR_FINISH(caller);
-  RequestContext rc{req->idempotency_key(), "", std::move(caller)};
   auto* reactor = ctx->DefaultReactor();
-  auto reply = Reply<bool>(reactor, [resp](bool applied) { resp->set_applied(applied); });
-  if (req->has_notice()) {
-    absl::StatusOr<ConventionChange> change = ChangeFromProto(req->notice());
-    if (!change.ok()) {
-      reply(change.status());
-      return reactor;
-    }
-    ledger_.Notify(std::move(rc), req->idempotency_key(), std::move(*change), std::move(reply));
-  } else {  // written by an earlier release
-    ledger_.Notify(std::move(rc), req->topic(), req->idempotency_key(), req->payload(),
-                   std::move(reply));
+  Notify(caller, *req, Reply<bool>(reactor, [resp](bool applied) { resp->set_applied(applied); }));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* BillingHandler::NotifyConventionChanges(
+    grpc::CallbackServerContext* ctx, const v1::NotifyConventionChangesRequest* req,
+    v1::NotifyConventionChangesResponse* resp) {
+  ENT_AUTHENTICATE_OR_FINISH(caller);
+  if (auto st = AuthorizeBilling(caller, BillingAction::kNotify); !st.ok()) return FinishNow(ctx, st);
+  if (req->notices_size() == 0 || req->notices_size() > 1000) {
+    return FinishNow(ctx, InvalidField("notices", absl::StrCat("must hold 1 to 1000 notices, got ",
+                                                               req->notices_size())));
+  }
+  // Each notice is its own command: submitted together, they are committed
+  // together by the store's group commit. The reply waits for all of them.
+  struct Pending {
+    std::atomic<int> left;
+    absl::Mutex mu;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->left = req->notices_size();
+  for (const auto& notice : req->notices()) {
+    auto* r = resp->add_results();
+    r->set_idempotency_key(notice.idempotency_key());
+  }
+  auto* reactor = ctx->DefaultReactor();
+  for (int i = 0; i < req->notices_size(); ++i) {
+    Notify(caller, req->notices(i), [reactor, resp, pending, i](absl::StatusOr<bool> applied) {
+      {
+        absl::MutexLock lock(&pending->mu);  // results are written from several threads
+        auto* r = resp->mutable_results(i);
+        r->set_applied(applied.ok() && *applied);
+        const grpc::Status st = ToGrpcStatus(applied.status());
+        r->mutable_status()->set_code(st.error_code());
+        r->mutable_status()->set_message(st.error_message());
+      }
+      if (pending->left.fetch_sub(1) == 1) reactor->Finish(grpc::Status::OK);
+    });
   }
   return reactor;
 }

@@ -47,8 +47,14 @@ class BillingHandler final : public ParseChecked<v1::BillingService::CallbackSer
   grpc::ServerUnaryReactor* NotifyConventionChange(
       grpc::CallbackServerContext* ctx, const v1::NotifyConventionChangeRequest* req,
       v1::NotifyConventionChangeResponse* resp) override;
+  grpc::ServerUnaryReactor* NotifyConventionChanges(grpc::CallbackServerContext* ctx,
+                                                    const v1::NotifyConventionChangesRequest* req,
+                                                    v1::NotifyConventionChangesResponse* resp) override;
 
  private:
+  // Applies one notice (typed, or as an earlier release wrote it).
+  void Notify(const Principal& caller, const v1::NotifyConventionChangeRequest& req,
+              std::function<void(absl::StatusOr<bool>)> done);
   const PrincipalRegistry& principals() const { return principals_; }
 
   Ledger& ledger_;

@@ -3,6 +3,7 @@
 #ifndef ENT_CONVENTION_GRPC_BILLING_NOTICE_SINK_H_
 #define ENT_CONVENTION_GRPC_BILLING_NOTICE_SINK_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -20,8 +21,13 @@ class BillingNoticeSink final : public workflow::OutboxSink {
         token_(std::move(token)) {}
 
   absl::Status Deliver(const workflow::OutboxMessage& message) override;
+  // One NotifyConventionChanges call; against a billing-service that does
+  // not have it yet (UNIMPLEMENTED), one NotifyConventionChange per message.
+  std::vector<absl::Status> DeliverBatch(const std::vector<workflow::OutboxMessage>& messages) override;
 
  private:
+  ent::billing::v1::NotifyConventionChangeRequest RequestOf(const workflow::OutboxMessage& message) const;
+  std::atomic<bool> batch_unimplemented_{false};
   std::unique_ptr<ent::billing::v1::BillingService::Stub> stub_;
   const std::string token_;
 };

@@ -443,6 +443,49 @@ TEST_F(BillingTest, ConcurrentIssuingAndACampaignKeepNumberingGapless) {
   EXPECT_THAT(st.error_message(), HasSubstr("max_listed"));
 }
 
+// The outbox's batches: each notice applied or refused on its own, in order,
+// repeats acknowledged without effect; only the internal service may send.
+TEST_F(BillingTest, NoticeBatchesAnswerEachNotice) {
+  bv1::NotifyConventionChangesRequest batch;
+  for (int i = 0; i < 3; ++i) {
+    auto* n = batch.add_notices();
+    const std::string name = absl::StrCat("conventions/b", i);
+    n->set_topic("convention.activated");
+    n->set_idempotency_key(name + "/activated");
+    n->set_payload(ActivatedPayload(name, std::to_string(30010 + i), 2));
+  }
+  auto* bad = batch.add_notices();
+  bad->set_topic("convention.activated");
+  bad->set_idempotency_key("conventions/bad/activated");
+  bad->set_payload("{not json");
+  *batch.add_notices() = batch.notices(0);  // a repeat
+  bv1::NotifyConventionChangesResponse out;
+  grpc::Status st = stub_->NotifyConventionChanges(As(TestPrincipals::kInternal).get(), batch, &out);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(out.results_size(), 5);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(out.results(i).idempotency_key(), batch.notices(i).idempotency_key());
+    EXPECT_EQ(out.results(i).status().code(), 0) << out.results(i).status().message();
+    EXPECT_TRUE(out.results(i).applied()) << i;
+  }
+  EXPECT_EQ(out.results(3).status().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_FALSE(out.results(3).applied());
+  EXPECT_EQ(out.results(4).status().code(), 0);
+  EXPECT_FALSE(out.results(4).applied()) << "a repeat changes nothing";
+  // The notices took effect: their titres can be issued.
+  ASSERT_TRUE(SetTariff(5000).ok());
+  bv1::Titre t;
+  EXPECT_TRUE(Issue("conventions/b2", "2021-2022", &t).ok());
+  EXPECT_EQ(t.total_cents(), 10000);
+  // Only the internal service; 1 to 1000 notices.
+  EXPECT_EQ(stub_->NotifyConventionChanges(As(TestPrincipals::kFinance).get(), batch, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  bv1::NotifyConventionChangesRequest empty;
+  st = stub_->NotifyConventionChanges(As(TestPrincipals::kInternal).get(), empty, &out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("notices"));
+}
+
 // A campaign larger than one transaction (500 conventions): every titre
 // issued once, numbered without gaps, counted; its retry answers as it did.
 TEST_F(BillingTest, CampaignRunsInChunksAndAnswersOnce) {

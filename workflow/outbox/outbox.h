@@ -91,6 +91,14 @@ class OutboxSink {
  public:
   virtual ~OutboxSink() = default;
   virtual absl::Status Deliver(const OutboxMessage& message) = 0;
+  // Several messages, of distinct keys, at once (one round trip, one write
+  // on the other side): one status per message, in order. By default, one
+  // Deliver after the other.
+  virtual std::vector<absl::Status> DeliverBatch(const std::vector<OutboxMessage>& messages) {
+    std::vector<absl::Status> out;
+    for (const OutboxMessage& m : messages) out.push_back(Deliver(m));
+    return out;
+  }
 };
 
 }  // namespace ent::workflow

@@ -55,8 +55,14 @@ absl::StatusOr<int> OutboxDispatcher::DeliverOnce() {
   if (!batch.ok()) return batch.status();
   std::vector<DeliveryOutcome> outcomes;
   int delivered = 0;
-  for (const OutboxMessage& m : *batch) {
-    const absl::Status st = sink_.Deliver(m);
+  // At most one message per key (Deliverable): the batch keeps per-key order.
+  const std::vector<absl::Status> statuses =
+      batch->empty() ? std::vector<absl::Status>() : sink_.DeliverBatch(*batch);
+  for (size_t i = 0; i < batch->size(); ++i) {
+    const OutboxMessage& m = (*batch)[i];
+    const absl::Status st = i < statuses.size()
+                                ? statuses[i]
+                                : absl::InternalError("the sink gave no status for this message");
     DeliveryOutcome o;
     o.id = m.id;
     o.at = clock_.Now();
