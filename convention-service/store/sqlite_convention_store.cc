@@ -216,6 +216,9 @@ CREATE TRIGGER disputes_counted_update AFTER UPDATE OF state ON disputes
     ON CONFLICT (entity, state) DO UPDATE SET n = n + 1;
 END;
 )sql",
+      // 8: the outbox finds its next batch in id order (a storm of notices no
+      // longer makes each batch read every pending one).
+      workflow::OutboxOrderMigrationSql(),
   };
   return *migrations;
 }

@@ -46,7 +46,7 @@ class OutboxTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     sqlite::Database::Options options;
     options.path = (dir_ / "o.db").string();
-    options.migrations = {OutboxSchemaSql()};
+    options.migrations = {OutboxSchemaSql(), OutboxOrderMigrationSql()};
     auto db = sqlite::Database::Open(options);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);

@@ -96,6 +96,9 @@ void OutboxDispatcher::Loop() {
     }
     absl::StatusOr<int> delivered = DeliverOnce();
     absl::Duration wait = options_.max_sleep;
+    if (delivered.ok() && *delivered >= options_.batch) {
+      continue;  // a full batch went through: there may be more at once
+    }
     if (!delivered.ok()) {
       LogLine("error", "outbox_failed").Add("error", delivered.status().ToString()).Write();
     } else {

@@ -75,13 +75,19 @@ absl::StatusOr<int64_t> SqliteOutboxWriter::Enqueue(const std::string& topic,
   return find.ColumnInt64(0);
 }
 
+const char* OutboxOrderMigrationSql() {
+  return "CREATE INDEX workflow_outbox_pending_order ON workflow_outbox (state, id);";
+}
+
 absl::StatusOr<std::vector<OutboxMessage>> SqliteOutboxStore::Deliverable(absl::Time now,
                                                                           int limit) {
   absl::StatusOr<std::vector<OutboxMessage>> result = absl::UnknownError("not run");
   db_.ReadNow([&](sqlite::Connection& conn) {
     auto stmt = conn.Prepare(absl::StrCat(
         "SELECT ", kColumns,
-        " FROM workflow_outbox WHERE state = 0 AND next_attempt_us <= ?1 AND id = "
+        // In id order on (state, id): the scan stops after `limit` messages.
+        " FROM workflow_outbox INDEXED BY workflow_outbox_pending_order"
+        " WHERE state = 0 AND next_attempt_us <= ?1 AND id = "
         "(SELECT MIN(p.id) FROM workflow_outbox p WHERE p.key = workflow_outbox.key AND "
         "p.state IN (0, 2)) "
         "ORDER BY id LIMIT ?2"));

@@ -11,6 +11,9 @@ namespace ent::workflow {
 
 // CREATE statements for the outbox table.
 const char* OutboxSchemaSql();
+// Migration adding the index Deliverable walks in id order (state, id), so
+// that finding the next batch reads a batch, not every pending message.
+const char* OutboxOrderMigrationSql();
 
 class SqliteOutboxWriter final : public OutboxWriter {
  public:
