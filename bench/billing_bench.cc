@@ -130,7 +130,8 @@ int TimerBench(int timers) {
   ent::sqlite::Database::Options options;
   options.path = dir.path() + "/timers.db";
   options.migrations = {ent::workflow::TimerSchemaSql(), ent::workflow::TimerFromDayMigrationSql(),
-                        ent::workflow::TimerAttemptsMigrationSql()};
+                        ent::workflow::TimerAttemptsMigrationSql(),
+                        ent::workflow::TimerPartialIndexesMigrationSql()};
   auto db = ent::sqlite::Database::Open(options);
   if (!db.ok()) return 1;
   const absl::Time base = absl::FromUnixSeconds(1700000000);

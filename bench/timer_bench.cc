@@ -294,7 +294,8 @@ void Lag(int timers, Report& report) {
   ent::sqlite::Database::Options options;
   options.path = dir.path() + "/timers.db";
   options.migrations = {ent::workflow::TimerSchemaSql(), ent::workflow::TimerFromDayMigrationSql(),
-                        ent::workflow::TimerAttemptsMigrationSql()};
+                        ent::workflow::TimerAttemptsMigrationSql(),
+                        ent::workflow::TimerPartialIndexesMigrationSql()};
   auto db = ent::sqlite::Database::Open(options);
   if (!db.ok()) {
     report.Fail("lag: " + db.status().ToString());

@@ -219,6 +219,9 @@ END;
       // 8: the outbox finds its next batch in id order (a storm of notices no
       // longer makes each batch read every pending one).
       workflow::OutboxOrderMigrationSql(),
+      // 9: timer indexes of pending timers only: firing one removes it from
+      // them (instead of moving it within four indexes).
+      workflow::TimerPartialIndexesMigrationSql(),
   };
   return *migrations;
 }

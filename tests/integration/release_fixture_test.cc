@@ -267,7 +267,7 @@ TEST_P(ReleaseFixtureTest, OldRecordsAreReencodedOnceAndGuardsRestored) {
   EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM titres WHERE typeof(body) != 'blob'"), 0);
   // Old stored answers are references, kept as they were.
   EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM request_log WHERE typeof(answer) = 'text'"), 2);
-  EXPECT_EQ(*testing::QueryInt(conventions_db(), "PRAGMA user_version"), 8);
+  EXPECT_EQ(*testing::QueryInt(conventions_db(), "PRAGMA user_version"), 9);
   EXPECT_EQ(*testing::QueryInt(billing_db(), "PRAGMA user_version"), 5);
   EXPECT_EQ(*testing::QueryText(conventions_db(), "SELECT message FROM record_formats WHERE "
                                                   "table_name = 'conventions'"),

@@ -27,7 +27,8 @@ class TimerEngineTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     sqlite::Database::Options options;
     options.path = (dir_ / "t.db").string();
-    options.migrations = {TimerSchemaSql(), TimerFromDayMigrationSql(), TimerAttemptsMigrationSql()};
+    options.migrations = {TimerSchemaSql(), TimerFromDayMigrationSql(), TimerAttemptsMigrationSql(),
+                          TimerPartialIndexesMigrationSql()};
     auto db = sqlite::Database::Open(options);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);

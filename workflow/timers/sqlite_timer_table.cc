@@ -75,6 +75,21 @@ CREATE INDEX workflow_timers_next ON workflow_timers (state, next_us, id);
 )sql";
 }
 
+const char* TimerPartialIndexesMigrationSql() {
+  return R"sql(
+DROP INDEX workflow_timers_pending;
+DROP INDEX workflow_timers_next;
+DROP INDEX workflow_timers_by_commune;
+DROP INDEX workflow_timers_subject;
+CREATE INDEX workflow_timers_pending ON workflow_timers (due_us, id) WHERE state = 0;
+CREATE INDEX workflow_timers_next ON workflow_timers (next_us, id) WHERE state = 0;
+CREATE INDEX workflow_timers_by_commune ON workflow_timers (commune, due_us, id) WHERE state = 0;
+CREATE INDEX workflow_timers_subject ON workflow_timers (subject) WHERE state = 0;
+CREATE INDEX workflow_timers_failed ON workflow_timers (id) WHERE state = 3;
+CREATE INDEX workflow_timers_done ON workflow_timers (next_us, id) WHERE state IN (1, 2);
+)sql";
+}
+
 absl::StatusOr<int64_t> SqliteTimerTable::Schedule(const TimerSpec& spec) {
   ENT_ASSIGN_OR_RETURN(
       auto stmt,
@@ -95,8 +110,9 @@ absl::StatusOr<int64_t> SqliteTimerTable::Schedule(const TimerSpec& spec) {
 absl::Status SqliteTimerTable::Cancel(const std::string& subject, const std::string& kind) {
   ENT_ASSIGN_OR_RETURN(
       auto stmt, conn_.Prepare("UPDATE workflow_timers SET state = ?3 WHERE subject = ?1 AND "
-                               "state = ?4 AND (?2 = '' OR kind = ?2)"));
-  stmt.Bind(1, subject).Bind(2, kind).Bind(3, kCancelled).Bind(4, kPending);
+                               "state = 0 AND (?2 = '' OR kind = ?2)"));
+  static_assert(kPending == 0, "the partial indexes are on state = 0");
+  stmt.Bind(1, subject).Bind(2, kind).Bind(3, kCancelled);
   return stmt.Run();
 }
 
@@ -168,9 +184,10 @@ absl::StatusOr<TimerRecord> SqliteTimerTable::RetryFailed(int64_t id, absl::Time
 absl::StatusOr<std::vector<TimerRecord>> SqliteTimerTable::Failed(int64_t after_id, int limit) {
   ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(absl::StrCat(
                                       "SELECT ", kColumns,
-                                      " FROM workflow_timers WHERE state = ?1 AND id > ?2 "
+                                      " FROM workflow_timers WHERE state = 3 AND id > ?2 "
                                       "ORDER BY id LIMIT ?3")));
-  stmt.Bind(1, kFailed).Bind(2, after_id).Bind(3, static_cast<int64_t>(limit));
+  static_assert(kFailed == 3, "the partial index is on state = 3");
+  stmt.Bind(2, after_id).Bind(3, static_cast<int64_t>(limit));
   return ReadAll(stmt);
 }
 

@@ -14,6 +14,10 @@ const char* TimerSchemaSql();
 const char* TimerFromDayMigrationSql();
 // Migration adding failure isolation: attempts, last error, next attempt.
 const char* TimerAttemptsMigrationSql();
+// Migration making the indexes cover pending timers only (and failed, and
+// fired or cancelled ones for retention apart): firing a timer removes it
+// from them rather than move it within each.
+const char* TimerPartialIndexesMigrationSql();
 
 class SqliteTimerTable final : public TimerTable {
  public:
