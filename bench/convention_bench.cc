@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -69,7 +70,9 @@ struct Options {
   int conventions = 0;  // 0: the whole national list
   std::string json;
   bool allow_tmpfs = false;
-  std::set<std::string> phases = {"reads", "tail", "cold", "list", "writes", "slowdisk", "watch"};
+  std::set<std::string> phases = {"reads", "tail", "cold", "list", "writes", "slowdisk", "watch",
+                                  "scale"};
+  int scale_years = 10;
   int slow_fsync_us = 1000;
   int slow_concurrency = 256;
   std::vector<int> watchers = {100, 1000};
@@ -78,7 +81,8 @@ struct Options {
 
 constexpr char kUsage[] =
     "usage: convention_bench [--rounds=N] [--seconds=S] [--concurrency=N] [--pin]\n"
-    "         [--conventions=N] [--phases=reads,tail,cold,list,writes,slowdisk,watch]\n"
+    "         [--conventions=N] [--phases=reads,tail,cold,list,writes,slowdisk,watch,scale]\n"
+    "         [--scale-years=N]\n"
     "         [--slow-fsync-us=N] [--slow-concurrency=N] [--watchers=100,1000]\n"
     "         [--json=FILE] [--allow-tmpfs]\n";
 
@@ -194,6 +198,7 @@ class Bench {
     if (Has("watch")) Watch();
     if (Has("cold")) Cold();
     if (Has("slowdisk")) SlowDisk();
+    if (Has("scale")) Scale();
     echo_->Stop();
     service_->Stop();
 
@@ -607,6 +612,63 @@ class Bench {
                  absl::StrFormat("RSS %.0f MiB after", rss_read / 1024.0));
   }
 
+  // Ten school years of the nation: drafts of every commune for the nine
+  // years before 2025-2026, then a restart: time to serving, memory, and a
+  // read of the oldest year; bytes per convention on disk.
+  void Scale() {
+    const int years = opt_.scale_years;
+    const absl::Time begin = absl::Now();
+    for (int y = 1; y < years; ++y) {
+      const std::string year = absl::StrCat(2025 - y, "-", 2026 - y);
+      std::atomic<size_t> next{0};
+      LoadResult r = ent::bench::RunClosedLoop(
+          64, absl::Hours(1),
+          [&](int64_t, Done done) {
+            const size_t i = next++;
+            if (i >= communes_.size()) return done(true, "");
+            CallAsync<v1::Convention>(token_,
+                                      ent::bench::CreateFor(communes_[i], static_cast<int>(i), year),
+                                      [this](auto* c, auto* q, auto* p, auto cb) {
+                                        stub_->async()->CreateConvention(c, q, p, std::move(cb));
+                                      },
+                                      done);
+          },
+          [&] { return next.load() >= communes_.size(); });
+      CheckErrors("scale", r);
+    }
+    const int64_t total = static_cast<int64_t>(communes_.size()) * years;
+    std::printf("scale: %d school years, %lld conventions more in %.0f s\n", years,
+                static_cast<long long>(total - names_.size()), absl::ToDoubleSeconds(absl::Now() - begin));
+    service_->Stop();
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(dir_.path() + "/convention.db", ec);
+    std::vector<double> starts;
+    int64_t rss = 0;
+    double first_read_ms = 0;
+    for (int round = 0; round < opt_.rounds; ++round) {
+      if (!StartService(0)) return;
+      starts.push_back(last_start_seconds_);
+      rss = ent::bench::RssKib(service_->pid());
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", token_);
+      v1::GetConventionRequest req;
+      req.set_name("conventions/" + ent::bench::ConventionIdOf(communes_.back(), absl::StrCat(2026 - years, "-", 2027 - years)));
+      v1::Convention out;
+      const absl::Time read_begin = absl::Now();
+      grpc::Status st = stub_->GetConvention(&ctx, req, &out);
+      first_read_ms = absl::ToDoubleMilliseconds(absl::Now() - read_begin);
+      if (!st.ok()) report_.Fail("scale: " + st.error_message());
+      if (round + 1 < opt_.rounds) service_->Stop();
+    }
+    report_.AtMost("scale", absl::StrFormat("start-up to serving, %lld conventions (%d school years)",
+                                            static_cast<long long>(total), years),
+                   starts, "s", 2,
+                   absl::StrFormat("RSS %.0f MiB at start; first read %.1f ms; database %.0f MiB, %.0f "
+                                   "bytes per convention",
+                                   rss / 1024.0, first_read_ms, bytes / 1048576.0,
+                                   static_cast<double>(bytes) / total));
+  }
+
   // UpdateConvention on the watched drafts, round robin: each write is one
   // event for one watcher.
   LoadResult Updates(int watched, absl::Duration d) {
@@ -738,6 +800,7 @@ int main(int argc, char** argv) {
     else if (absl::ConsumePrefix(&arg, "--slow-fsync-us=")) ok = absl::SimpleAtoi(arg, &opt.slow_fsync_us) && opt.slow_fsync_us > 0;
     else if (absl::ConsumePrefix(&arg, "--slow-concurrency=")) ok = absl::SimpleAtoi(arg, &opt.slow_concurrency) && opt.slow_concurrency > 0;
     else if (absl::ConsumePrefix(&arg, "--json=")) opt.json = std::string(arg);
+    else if (absl::ConsumePrefix(&arg, "--scale-years=")) ok = absl::SimpleAtoi(arg, &opt.scale_years) && opt.scale_years > 0 && opt.scale_years <= 20;
     else if (absl::ConsumePrefix(&arg, "--open-loop-rate=")) ok = absl::SimpleAtod(arg, &opt.open_loop_rate) && opt.open_loop_rate > 0;
     else if (absl::ConsumePrefix(&arg, "--phases=")) {
       opt.phases.clear();
