@@ -109,13 +109,14 @@ std::pair<double, double> HistogramSumCount(const std::string& page, const std::
   return {sum, count};
 }
 
-// A WatchConventionEvents stream that records, for each event, how long after
-// its recording it arrived.
+// A WatchConventionEvents stream that records, for each event recorded by
+// the service since `*since_us` (0: none yet), how long after its recording it
+// arrived (the history replayed when the stream opens is not counted).
 class Watcher : public grpc::ClientReadReactor<v1::ConventionEvent> {
  public:
   Watcher(v1::ConventionService::Stub& stub, const std::string& token, const std::string& convention,
-          int64_t after, std::atomic<bool>* recording)
-      : recording_(recording) {
+          int64_t after, std::atomic<int64_t>* since_us)
+      : since_us_(since_us) {
     ctx_.AddMetadata("authorization", token);
     req_.set_convention(convention);
     req_.set_after_sequence(after);
@@ -125,9 +126,10 @@ class Watcher : public grpc::ClientReadReactor<v1::ConventionEvent> {
   }
   void OnReadDone(bool ok) override {
     if (!ok) return;
-    if (recording_->load()) {
-      const absl::Time recorded =
-          absl::FromUnixSeconds(event_.time().seconds()) + absl::Nanoseconds(event_.time().nanos());
+    const absl::Time recorded =
+        absl::FromUnixSeconds(event_.time().seconds()) + absl::Nanoseconds(event_.time().nanos());
+    const int64_t since = since_us_->load();
+    if (since > 0 && absl::ToUnixMicros(recorded) >= since) {
       absl::MutexLock lock(&mu_);
       latencies_ms_.push_back(absl::ToDoubleMilliseconds(absl::Now() - recorded));
     }
@@ -148,7 +150,7 @@ class Watcher : public grpc::ClientReadReactor<v1::ConventionEvent> {
   bool failed() const { return done_.HasBeenNotified() && status_.error_code() != grpc::StatusCode::CANCELLED; }
 
  private:
-  std::atomic<bool>* recording_;
+  std::atomic<int64_t>* since_us_;
   grpc::ClientContext ctx_;
   v1::WatchConventionEventsRequest req_;
   v1::ConventionEvent event_;
@@ -173,7 +175,6 @@ class Bench {
                    dir_.path().c_str(), machine_.fs_type.c_str());
       return 2;
     }
-    std::printf("machine: %s\n", ent::bench::Describe(machine_).c_str());
     if (opt_.pin) {
       if (machine_.cores < 2) {
         std::fprintf(stderr, "--pin needs 2 CPUs\n");
@@ -696,30 +697,30 @@ class Bench {
     for (int count : opt_.watchers) {
       const int watched = std::min<int>(count, static_cast<int>(names_.size()));
       Updates(watched, absl::Seconds(1));  // warm-up
-      std::atomic<bool> recording{false};
-      std::vector<std::unique_ptr<Watcher>> watchers;
+      std::atomic<int64_t> since_us{0};
       std::vector<double> ratios, p99s;
       double without_rate = 0, with_rate = 0;
       for (int round = 0; round < opt_.rounds; ++round) {
-        LoadResult without = Updates(watched, d);
+        LoadResult without = Updates(watched, d);  // no stream open
         CheckErrors("watch (no watchers)", without);
-        if (watchers.empty()) {
-          // Each watcher follows one convention (as a portal would), its
-          // history first.
-          for (int w = 0; w < count; ++w) {
-            watchers.push_back(std::make_unique<Watcher>(*stub_, token_, names_[w % watched], 0,
-                                                         &recording));
-          }
-          absl::SleepFor(absl::Seconds(2));  // streams open, history replayed
+        // Each watcher follows one convention (as a portal would), its history
+        // first; the streams are closed again after the round.
+        std::vector<std::unique_ptr<Watcher>> watchers;
+        for (int w = 0; w < count; ++w) {
+          watchers.push_back(std::make_unique<Watcher>(*stub_, token_, names_[w % watched], 0, &since_us));
         }
-        recording = true;
+        absl::SleepFor(absl::Seconds(2));  // streams open, history replayed
+        since_us = absl::ToUnixMicros(absl::Now());
         LoadResult with = Updates(watched, d);
-        recording = false;
+        absl::SleepFor(absl::Milliseconds(200));  // the last deliveries
+        since_us = 0;
         CheckErrors("watch", with);
         std::vector<double> latencies;
         for (auto& w : watchers) {
+          if (w->failed()) report_.Fail(absl::StrCat("watch ", count, ": a stream failed"));
           auto l = w->TakeLatencies();
           latencies.insert(latencies.end(), l.begin(), l.end());
+          w->Stop();
         }
         std::sort(latencies.begin(), latencies.end());
         const double p99 = latencies.empty() ? 0 : latencies[latencies.size() * 99 / 100];
@@ -732,10 +733,6 @@ class Bench {
         p99s.push_back(p99);
         without_rate = without.rate();
         with_rate = with.rate();
-      }
-      for (auto& w : watchers) {
-        if (w->failed()) report_.Fail(absl::StrCat("watch ", count, ": a stream failed"));
-        w->Stop();
       }
       report_.AtLeast("watch", absl::StrFormat("writes with %d watchers / without", count), ratios, "×",
                       0.8, absl::StrFormat("%.0f/s vs %.0f/s", with_rate, without_rate));

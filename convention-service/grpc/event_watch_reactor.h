@@ -36,6 +36,7 @@ class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEv
   void OnCancel() override;
   void OnDone() override;
   void OnNewEvents() override;
+  std::string FollowedConvention() const override { return filter_.convention_id; }
 
  private:
   static constexpr int kBatch = 256;

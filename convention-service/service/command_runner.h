@@ -8,6 +8,7 @@
 #define ENT_CONVENTION_SERVICE_COMMAND_RUNNER_H_
 
 #include <functional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,7 +71,10 @@ class CommandRunner {
                        const std::string& request_id);
 
   // After a commit that changed something.
-  void Committed(bool timers_changed, bool notices_queued);
+  // `conventions`: those whose events the commit appended (nullptr: not known,
+  // every watcher is woken).
+  void Committed(bool timers_changed, bool notices_queued,
+                 const std::set<std::string>* conventions = nullptr);
 
   ConventionStore& store() { return store_; }
   const Clock& clock() const { return clock_; }
