@@ -24,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "bench/communes.h"
+#include "bench/national.h"
 #include "demo/saint_ambroix.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
@@ -111,10 +112,14 @@ int main(int argc, char** argv) {
   ent::testing::ServiceProcess billing(ent::testing::BinaryPath("billing-service/ent-billing-service"),
                                        billing_dir.path(), {"--principals=" + principals.path(), clock});
   if (!billing.Start().ok()) return 1;
+  // An académie serving the communes chosen (the shipped one serves five
+  // départements of the south).
+  const std::string academie =
+      ent::bench::WriteNationalAcademie(conv_dir.path(), ent::bench::NationalCommunes());
   ent::testing::ServiceProcess conventions(
       ent::testing::BinaryPath("convention-service/ent-convention-service"), conv_dir.path(),
       {"--principals=" + principals.path(), clock, "--billing=" + billing.address(),
-       "--billing-token-file=" + token_file});
+       "--billing-token-file=" + token_file, "--academie=" + academie});
   if (!conventions.Start().ok()) return 1;
   auto conv = cv1::ConventionService::NewStub(conventions.Channel());
   auto bill = bv1::BillingService::NewStub(billing.Channel());
