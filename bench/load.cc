@@ -30,11 +30,14 @@ struct Samples {
 
   LoadResult Result(absl::Duration elapsed) {
     LoadResult r;
-    absl::MutexLock lock(&mu);
-    auto& lat = latencies_ms;
+    std::vector<double> lat;
+    {
+      absl::MutexLock lock(&mu);
+      lat = std::move(latencies_ms);
+      r.errors = errors;
+      r.first_error = first_error;
+    }
     r.calls = static_cast<int64_t>(lat.size());
-    r.errors = errors;
-    r.first_error = first_error;
     r.seconds = absl::ToDoubleSeconds(elapsed);
     if (!lat.empty()) {
       std::sort(lat.begin(), lat.end());

@@ -277,7 +277,7 @@ void Ledger::RunCampaign(RequestContext ctx, SchoolYear year, int max_listed,
   c->done = std::move(done);
   // First: a retry gets the first answer; otherwise the tariff must exist.
   store_.WriteValue<std::optional<CampaignResult>>(
-      [this, c](BillingWriter& w) -> absl::StatusOr<std::optional<CampaignResult>> {
+      [c](BillingWriter& w) -> absl::StatusOr<std::optional<CampaignResult>> {
         ENT_ASSIGN_OR_RETURN(auto prior, FindPriorRequest<RequestRecord>(
                                              [&w](const std::string& key) { return w.FindRequest(key); },
                                              c->ctx.caller.name, c->ctx.request_id, c->ctx.fingerprint));

@@ -36,7 +36,7 @@ TEST(LogLine, ParsesBackWithEveryValue) {
 }
 
 TEST(LogLine, InvalidUtf8IsReplaced) {
-  for (const std::string bad : {std::string("\xff"), std::string("a\xc3"), std::string("\xed\xa0\x80"),
+  for (const std::string& bad : {std::string("\xff"), std::string("a\xc3"), std::string("\xed\xa0\x80"),
                                 std::string("\xc0\xaf"), std::string("\xf4\x90\x80\x80")}) {
     const std::string line = LogLine("warn", "x").Add("v", bad).Json();
     nlohmann::json j;
