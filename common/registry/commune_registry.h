@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -47,7 +48,7 @@ class CommuneRegistry {
   CommuneRegistry() = default;
   void Index();
   std::vector<CommuneEntry> entries_;
-  std::map<std::string, size_t, std::less<>> by_insee_;
+  absl::flat_hash_map<std::string, size_t> by_insee_;  // looked up on every read
   std::multimap<std::string, size_t, std::less<>> by_name_;
   std::string version_;
 };
