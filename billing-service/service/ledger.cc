@@ -239,7 +239,6 @@ struct Ledger::Campaign {
   RequestContext ctx;
   SchoolYear year{2000};
   int max_listed = 100;
-  Tariff tariff;
   std::string after;  // the last convention handled
   CampaignResult result;
   Callback<CampaignResult> done;
@@ -262,6 +261,16 @@ absl::StatusOr<CampaignResult> LegacyCampaignAnswer(const std::string& text) {
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("corrupt campaign record: ", e.what()));
   }
+}
+
+// The school year's tariff, which a campaign needs.
+absl::StatusOr<Tariff> CampaignTariff(BillingWriter& w, SchoolYear year) {
+  ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(year));
+  if (!tariff) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no tariff for ", year.ToString(), ": set it first (SetTariff)"));
+  }
+  return *tariff;
 }
 
 }  // namespace
@@ -287,12 +296,7 @@ void Ledger::RunCampaign(RequestContext ctx, SchoolYear year, int max_listed,
           ENT_RETURN_IF_ERROR(DecodeAnswer(prior->answer, &first));
           return first;
         }
-        ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(c->year));
-        if (!tariff) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("no tariff for ", c->year.ToString(), ": set it first (SetTariff)"));
-        }
-        c->tariff = *tariff;
+        ENT_RETURN_IF_ERROR(CampaignTariff(w, c->year).status());
         return std::optional<CampaignResult>();
       },
       [this, c](absl::StatusOr<std::optional<CampaignResult>> first) {
@@ -311,6 +315,9 @@ void Ledger::NextCampaignChunk(std::shared_ptr<Campaign> c) {
   store_.WriteValue<Chunk>(
       [this, c](BillingWriter& w) -> absl::StatusOr<Chunk> {
         const absl::Time now = clock_.Now();
+        // The tariff as it is now (read in each transaction: it may not
+        // change once a titre uses it, but could before the first one).
+        ENT_ASSIGN_OR_RETURN(const Tariff tariff, CampaignTariff(w, c->year));
         // Worked on a copy: a transaction that fails keeps nothing.
         Chunk chunk{c->result, c->after, false};
         ENT_ASSIGN_OR_RETURN(std::vector<BillableConvention> conventions,
@@ -318,7 +325,7 @@ void Ledger::NextCampaignChunk(std::shared_ptr<Campaign> c) {
         CampaignResult& r = chunk.result;
         for (const BillableConvention& conv : conventions) {
           std::string why_not;
-          ENT_ASSIGN_OR_RETURN(std::optional<Titre> t, IssueDue(w, conv, c->tariff, now, &why_not));
+          ENT_ASSIGN_OR_RETURN(std::optional<Titre> t, IssueDue(w, conv, tariff, now, &why_not));
           if (t) {
             if (static_cast<int>(r.issued.size()) < c->max_listed) r.issued.push_back(t->Name());
             ++r.issued_count;
