@@ -124,9 +124,7 @@ grpc::ServerUnaryReactor* BillingHandler::GetTitreDocument(
   if (!a.ok()) return FinishNow(ctx, a.status());
   v1::StatementEntry entry;
   ToProto(*a, &entry);
-  auto document = RenderTitreDocument(entry);
-  if (document.ok()) *resp = std::move(*document);
-  return FinishNow(ctx, document.status());
+  return FinishWithMessage(ctx, RenderTitreDocument(entry), resp);
 }
 
 grpc::ServerUnaryReactor* BillingHandler::ListTitres(grpc::CallbackServerContext* ctx,

@@ -27,6 +27,15 @@ inline grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx,
   return reactor;
 }
 
+// Finishes the call now with `result`: moved into `*resp` when OK, else its
+// error.
+template <typename Message>
+grpc::ServerUnaryReactor* FinishWithMessage(grpc::CallbackServerContext* ctx,
+                                            absl::StatusOr<Message> result, Message* resp) {
+  if (result.ok()) *resp = std::move(*result);
+  return FinishNow(ctx, result.status());
+}
+
 // The request's identity for idempotency includes who sent it: another
 // principal reusing a request_id does not get the first caller's answer.
 template <typename Request>

@@ -31,10 +31,8 @@ grpc::ServerUnaryReactor* ConventionHandler::GetConventionDocument(
     after = page->back().sequence;
   }
   const Academie* academie = registry_.reference().academie;
-  auto document = RenderConventionDocument(
-      convention, history, academie != nullptr ? academie->participation_per_school_cents : 5000);
-  if (document.ok()) *resp = std::move(*document);
-  return FinishNow(ctx, document.status());
+  const int64_t per_school = academie != nullptr ? academie->participation_per_school_cents : 5000;
+  return FinishWithMessage(ctx, RenderConventionDocument(convention, history, per_school), resp);
 }
 
 grpc::ServerUnaryReactor* ConventionHandler::GetDisputeLetter(
@@ -60,9 +58,8 @@ grpc::ServerUnaryReactor* ConventionHandler::GetDisputeLetter(
   ToProto(*c, registry_.reference(), &convention);
   v1::Dispute dispute;
   ToProto(*d, &dispute);
-  auto document = RenderDisputeLetter(convention, dispute, req->kind(), disputes_.calendar());
-  if (document.ok()) *resp = std::move(*document);
-  return FinishNow(ctx, document.status());
+  return FinishWithMessage(
+      ctx, RenderDisputeLetter(convention, dispute, req->kind(), disputes_.calendar()), resp);
 }
 
 grpc::ServerUnaryReactor* ConventionHandler::ExportDeadlineCalendar(
@@ -86,8 +83,8 @@ grpc::ServerUnaryReactor* ConventionHandler::ExportDeadlineCalendar(
                             : caller.role == Role::kCommunePortal
                                 ? absl::StrCat("communes de ", caller.name)
                                 : "toutes les communes";
-  *resp = DeadlineCalendar(pending, disputes_.Now(), scope);
-  return FinishNow(ctx, absl::OkStatus());
+  return FinishWithMessage<ent::document::v1::Document>(
+      ctx, DeadlineCalendar(pending, disputes_.Now(), scope), resp);
 }
 
 }  // namespace ent::convention

@@ -23,6 +23,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/support/communes.h"
+#include "tests/support/service_pair.h"
 #include "tests/support/service_process.h"
 #include "tests/support/sqlite_peek.h"
 #include "tests/support/test_principals.h"
@@ -775,27 +776,11 @@ class BillingWithConventionsTest : public BillingTest {
   }
 
   // Waits until convention-service's outbox has nothing pending.
-  bool OutboxDrained() {
-    for (int i = 0; i < 1500; ++i) {
-      cv1::ListOutboxMessagesResponse pending;
-      if (conv_->ListOutboxMessages(As(TestPrincipals::kSupport).get(),
-                                    cv1::ListOutboxMessagesRequest(), &pending).ok() &&
-          pending.messages_size() == 0) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
+  bool OutboxDrained() { return testing::WaitOutboxDrained(*conv_, principals_); }
 
   void SetConventionTime(const std::string& rfc3339) {
-    absl::Time t;
-    std::string err;
-    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
-    tv1::SetTimeRequest req;
-    req.mutable_time()->set_seconds(absl::ToUnixSeconds(t));
-    tv1::GetTimeResponse out;
-    ASSERT_TRUE(clock_->SetTime(As(TestPrincipals::kRectorat).get(), req, &out).ok());
+    const absl::Status st = testing::SetSimulatedTime(*clock_, principals_, rfc3339);
+    ASSERT_TRUE(st.ok()) << st;
   }
 
   testing::TempDir conventions_dir_;

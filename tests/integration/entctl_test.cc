@@ -10,6 +10,7 @@
 #include "demo/saint_ambroix.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "tests/support/pdf_tools.h"
+#include "tests/support/service_pair.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
@@ -28,20 +29,13 @@ struct Outcome {
 class EntctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    billing_ = std::make_unique<testing::ServiceProcess>(
-        testing::BinaryPath("billing-service/ent-billing-service"), billing_dir_.path(),
-        std::vector<std::string>{"--principals=" + principals_.path(),
-                                 "--clock=simulated:2021-11-20T10:00:00+01:00"});
-    ASSERT_TRUE(billing_->Start().ok());
-    const std::string token_file = conventions_dir_.path() + "/internal.token";
-    std::ofstream(token_file) << principals_.Token(TestPrincipals::kInternal);
-    conventions_ = std::make_unique<testing::ServiceProcess>(
-        testing::BinaryPath("convention-service/ent-convention-service"), conventions_dir_.path(),
-        std::vector<std::string>{"--principals=" + principals_.path(),
-                                 "--clock=simulated:2021-11-03T15:00:00+01:00",
-                                 "--billing=" + billing_->address(),
-                                 "--billing-token-file=" + token_file});
-    ASSERT_TRUE(conventions_->Start().ok());
+    testing::ServicePair pair;
+    ASSERT_TRUE(testing::StartServicePair(principals_, billing_dir_.path(), conventions_dir_.path(),
+                                          "2021-11-20T10:00:00+01:00", "2021-11-03T15:00:00+01:00",
+                                          &pair)
+                    .ok());
+    billing_ = std::move(pair.billing);
+    conventions_ = std::move(pair.conventions);
     // Token files per principal, as support staff would keep them.
     for (const char* who : {TestPrincipals::kRectorat, TestPrincipals::kSupport,
                             TestPrincipals::kFinance, TestPrincipals::kPortal34172}) {

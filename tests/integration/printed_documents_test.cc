@@ -4,9 +4,7 @@
 // rendered to PNG (build/test-output/documents/) for a person to look at; the
 // deadlines' iCalendar file parsed back; and who may get each document.
 #include <atomic>
-#include <fstream>
 #include <map>
-#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -21,6 +19,7 @@
 #include "tests/support/communes.h"
 #include "tests/support/pdf_tools.h"
 #include "tests/support/proto_dates.h"
+#include "tests/support/service_pair.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
@@ -78,21 +77,14 @@ std::vector<std::map<std::string, std::string>> Events(const std::string& ics) {
 class PrintedDocumentsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    billing_ = std::make_unique<testing::ServiceProcess>(
-        testing::BinaryPath("billing-service/ent-billing-service"), billing_dir_.path(),
-        std::vector<std::string>{"--principals=" + principals_.path(),
-                                 "--clock=simulated:2021-11-20T10:00:00+01:00"});
-    ASSERT_TRUE(billing_->Start().ok());
+    testing::ServicePair pair;
+    ASSERT_TRUE(testing::StartServicePair(principals_, billing_dir_.path(), conventions_dir_.path(),
+                                          "2021-11-20T10:00:00+01:00", "2021-11-03T15:00:00+01:00",
+                                          &pair)
+                    .ok());
+    billing_ = std::move(pair.billing);
+    conventions_ = std::move(pair.conventions);
     bill_ = bv1::BillingService::NewStub(billing_->Channel());
-    const std::string token_file = billing_dir_.path() + "/internal.token";
-    std::ofstream(token_file) << principals_.Token(TestPrincipals::kInternal) << "\n";
-    conventions_ = std::make_unique<testing::ServiceProcess>(
-        testing::BinaryPath("convention-service/ent-convention-service"), conventions_dir_.path(),
-        std::vector<std::string>{"--principals=" + principals_.path(),
-                                 "--clock=simulated:2021-11-03T15:00:00+01:00",
-                                 "--billing=" + billing_->address(),
-                                 "--billing-token-file=" + token_file});
-    ASSERT_TRUE(conventions_->Start().ok());
     conv_ = cv1::ConventionService::NewStub(conventions_->Channel());
     clock_ = tv1::ClockService::NewStub(conventions_->Channel());
   }
@@ -105,26 +97,24 @@ class PrintedDocumentsTest : public ::testing::Test {
   }
 
   void SetConventionTime(const std::string& rfc3339) {
-    absl::Time t;
-    std::string err;
-    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
-    tv1::SetTimeRequest req;
-    req.mutable_time()->set_seconds(absl::ToUnixSeconds(t));
-    tv1::GetTimeResponse out;
-    ASSERT_TRUE(clock_->SetTime(As(TestPrincipals::kRectorat).get(), req, &out).ok());
+    const absl::Status st = testing::SetSimulatedTime(*clock_, principals_, rfc3339);
+    ASSERT_TRUE(st.ok()) << st;
   }
 
-  bool OutboxDrained() {
-    for (int i = 0; i < 1500; ++i) {
-      cv1::ListOutboxMessagesResponse pending;
-      if (conv_->ListOutboxMessages(As(TestPrincipals::kSupport).get(),
-                                    cv1::ListOutboxMessagesRequest(), &pending).ok() &&
-          pending.messages_size() == 0) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
+  bool OutboxDrained() { return testing::WaitOutboxDrained(*conv_, principals_); }
+
+  // The commune's termination letter of 2022-05-11 (golden scenario, step 5),
+  // sent by `who` on the current dispute.
+  void SendTermination(const std::string& who) {
+    cv1::SendTerminationNoticeRequest t;
+    t.set_name(dispute_.name());
+    t.set_request_id(NextId());
+    t.mutable_termination()->set_party(cv1::PARTY_ROLE_COMMUNE);
+    t.mutable_termination()->set_reasons(kReasons);
+    t.mutable_termination()->set_letter_reference("1A 234 567 8902 9");
+    *t.mutable_termination()->mutable_sent_date() = Date(2022, 5, 11);
+    const grpc::Status st = conv_->SendTerminationNotice(As(who).get(), t, &dispute_);
+    ASSERT_TRUE(st.ok()) << st.error_message();
   }
 
   // Steps 1-3 of the golden scenario: the convention in force, its titre.
@@ -163,14 +153,7 @@ class PrintedDocumentsTest : public ::testing::Test {
     ASSERT_TRUE(conv_->OpenDispute(As(TestPrincipals::kPortal30227).get(), open, &dispute_).ok());
     if (!terminate) return;
     SetConventionTime("2022-05-11T10:00:00+02:00");
-    cv1::SendTerminationNoticeRequest t;
-    t.set_name(dispute_.name());
-    t.set_request_id(NextId());
-    t.mutable_termination()->set_party(cv1::PARTY_ROLE_COMMUNE);
-    t.mutable_termination()->set_reasons(kReasons);
-    t.mutable_termination()->set_letter_reference("1A 234 567 8902 9");
-    *t.mutable_termination()->mutable_sent_date() = Date(2022, 5, 11);
-    ASSERT_TRUE(conv_->SendTerminationNotice(As(TestPrincipals::kPortal30227).get(), t, &dispute_).ok());
+    SendTermination(TestPrincipals::kPortal30227);
   }
 
   grpc::Status Letter(const std::string& who, cv1::DisputeLetterKind kind, Document* out) {
@@ -320,14 +303,7 @@ TEST_F(PrintedDocumentsTest, Article8LettersCarryTheComputedDates) {
   EXPECT_THAT(st.error_message(), HasSubstr("kind"));
 
   SetConventionTime("2022-05-11T10:00:00+02:00");
-  cv1::SendTerminationNoticeRequest t;
-  t.set_name(dispute_.name());
-  t.set_request_id(NextId());
-  t.mutable_termination()->set_party(cv1::PARTY_ROLE_COMMUNE);
-  t.mutable_termination()->set_reasons(kReasons);
-  t.mutable_termination()->set_letter_reference("1A 234 567 8902 9");
-  *t.mutable_termination()->mutable_sent_date() = Date(2022, 5, 11);
-  ASSERT_TRUE(conv_->SendTerminationNotice(As(TestPrincipals::kPortal30227).get(), t, &dispute_).ok());
+  SendTermination(TestPrincipals::kPortal30227);
   Document termination;
   st = Letter(TestPrincipals::kPortal30227, cv1::DISPUTE_LETTER_KIND_TERMINATION, &termination);
   ASSERT_TRUE(st.ok()) << st.error_message();
@@ -451,14 +427,7 @@ TEST_F(PrintedDocumentsTest, DeadlineCalendarParsesBackWithStableUids) {
   // termination takes its place. A re-export keeps each remaining UID and
   // raises its SEQUENCE.
   SetConventionTime("2022-05-11T10:00:00+02:00");
-  cv1::SendTerminationNoticeRequest t;
-  t.set_name(dispute_.name());
-  t.set_request_id(NextId());
-  t.mutable_termination()->set_party(cv1::PARTY_ROLE_COMMUNE);
-  t.mutable_termination()->set_reasons(kReasons);
-  t.mutable_termination()->set_letter_reference("1A 234 567 8902 9");
-  *t.mutable_termination()->mutable_sent_date() = Date(2022, 5, 11);
-  ASSERT_TRUE(conv_->SendTerminationNotice(As(TestPrincipals::kSupport).get(), t, &dispute_).ok());
+  SendTermination(TestPrincipals::kSupport);
   Document second;
   ASSERT_TRUE(Calendar(TestPrincipals::kPortal30227, "30227", &second).ok());
   auto later = Events(second.content());
