@@ -166,7 +166,19 @@ void Database::RunBatch(std::vector<WriteJob>& batch) {
   std::vector<absl::Status> results(batch.size());
   const absl::Time started = absl::Now();
   absl::Status txn = Run(conn, "BEGIN IMMEDIATE");
-  if (txn.ok()) {
+  if (txn.ok() && batch.size() == 1) {
+    // A job alone needs no savepoint: if it fails, the transaction is rolled
+    // back. (A savepoint open for the whole transaction would also make every
+    // nested one - an isolated timer, each statement - release into a
+    // sub-journal as long as everything the transaction wrote.)
+    results[0] = RunGuarded(batch[0].work, conn);
+    if (!results[0].ok()) {
+      txn = Run(conn, "ROLLBACK");
+    } else {
+      txn = Run(conn, "COMMIT");
+    }
+    if (!txn.ok() && conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
+  } else if (txn.ok()) {
     for (size_t i = 0; i < batch.size(); ++i) {
       txn = Run(conn, "SAVEPOINT job");
       if (!txn.ok()) break;

@@ -7,7 +7,10 @@
 // SAVEPOINT of a shared BEGIN IMMEDIATE transaction: a job that fails is rolled
 // back alone, the others commit together, and every job's completion runs
 // only after the COMMIT is durable (synchronous=FULL). Many concurrent
-// requests therefore share one fsync.
+// requests therefore share one fsync. (A job alone in its batch runs without
+// the savepoint, and rolls back the transaction if it fails: same outcome,
+// and its own savepoints - an isolated timer - release into a sub-journal
+// that holds only their pages.)
 //
 // Completions of a committed batch run on a separate completion thread, so
 // the writer starts the next batch while callers are being answered.
