@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
 
   const std::string db_path = flags->data_dir + "/convention.db";
+  ent::convention::EventHub hub;  // outlives the store, whose writes it is told of
   auto store = ent::convention::SqliteConventionStore::Open(db_path);
   if (!store.ok()) return Fail("cannot open " + db_path + ": " + store.status().ToString());
   auto principals = ent::PrincipalRegistry::Load(flags->principals);
@@ -97,8 +98,9 @@ int main(int argc, char** argv) {
   ent::ManualClock* simulated = service_clock->simulated;
 
   const ent::workflow::LegalCalendar calendar;
-  ent::convention::EventHub hub;
-  ent::convention::CommandRunner runner(**store, *clock, hub);
+  (*store)->SetCommittedEventsObserver(
+      [&hub](const std::vector<ent::convention::EventRecord>& events) { hub.Publish(events); });
+  ent::convention::CommandRunner runner(**store, *clock);
   ent::convention::ConventionRegistry conventions(runner, hub, {communes->get(), &*academie});
   ent::convention::DisputeRegistry disputes(runner, calendar);
   ent::convention::TimerDispatcher dispatcher(runner);

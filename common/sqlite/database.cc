@@ -190,9 +190,10 @@ void Database::RunBatch(std::vector<WriteJob>& batch) {
     if (txn.ok()) txn = Run(conn, "COMMIT");
     if (!txn.ok() && conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
   }
-  if (after_batch_) after_batch_(txn.ok());
+  std::function<void()> then = after_batch_ ? after_batch_(txn.ok()) : nullptr;
   if (batch_observer_) batch_observer_(batch.size(), absl::Now() - started, txn.ok());
   absl::MutexLock lock(&mu_);
+  if (then) completions_.push_back({[then = std::move(then)](absl::Status) { then(); }, {}});
   for (size_t i = 0; i < batch.size(); ++i) {
     completions_.push_back({std::move(batch[i].done), !txn.ok() ? txn : results[i]});
   }

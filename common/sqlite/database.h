@@ -73,8 +73,11 @@ class Database {
   void ReadSync(ReadWork work);
 
   // Called on the writer thread after each batch, with whether it committed,
-  // before the jobs' completions run. Set before the first Write.
-  void SetAfterBatch(std::function<void(bool committed)> hook) { after_batch_ = std::move(hook); }
+  // before the jobs' completions run. What it returns, if anything, runs on
+  // the completion thread before the batch's completions: batch after batch,
+  // in commit order, one at a time. Set before the first Write.
+  using AfterBatch = std::function<std::function<void()>(bool committed)>;
+  void SetAfterBatch(AfterBatch hook) { after_batch_ = std::move(hook); }
 
   // Called on the writer thread after each batch: how many jobs it ran, how
   // long the transaction took to be durable, whether it committed. For
@@ -108,7 +111,7 @@ class Database {
   // the first Write and then read by the writer thread only.
   std::unique_ptr<Connection> writer_conn_;
   std::vector<std::unique_ptr<Connection>> reader_conns_;
-  std::function<void(bool)> after_batch_;
+  AfterBatch after_batch_;
   std::function<void(size_t, absl::Duration, bool)> batch_observer_;
 
   absl::Mutex mu_;

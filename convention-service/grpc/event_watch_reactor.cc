@@ -39,12 +39,17 @@ void EventWatchReactor::Pump() {
     StartWrite(&writing_event_);
     return;
   }
+  if (live_) return;  // the hub hands over what commits next
   reading_ = true;
-  wake_pending_ = false;
   registry_.ReadEventsAfter(filter_, cursor_, kBatch,
                             [this](absl::StatusOr<std::vector<EventRecord>> events) {
                               OnRead(std::move(events));
                             });
+}
+
+void EventWatchReactor::Take(const EventRecord& e) {
+  ToProto(e, &buffer_.emplace_back());
+  cursor_ = e.sequence;
 }
 
 void EventWatchReactor::OnRead(absl::StatusOr<std::vector<EventRecord>> events) {
@@ -57,20 +62,45 @@ void EventWatchReactor::OnRead(absl::StatusOr<std::vector<EventRecord>> events) 
     } else if (!events.ok()) {
       FinishOnce(ToGrpcStatus(events.status()));
     } else {
-      for (const auto& e : *events) {
-        ToProto(e, &buffer_.emplace_back());
-        cursor_ = e.sequence;
+      for (const auto& e : *events) Take(e);
+      // A short read has everything up to its snapshot; what committed after
+      // it was handed over since the read started, and is in pending_.
+      live_ = static_cast<int>(events->size()) < kBatch && !overflow_;
+      if (live_) {
+        for (const EventRecord& e : pending_) {
+          if (e.sequence > cursor_) Take(e);
+        }
       }
-      // Caught up: wait for the hub unless it rang while we were reading.
-      if (!buffer_.empty() || wake_pending_) Pump();
+      pending_.clear();
+      overflow_ = false;
+      Pump();
     }
   }
   if (delete_now) delete this;
 }
 
-void EventWatchReactor::OnNewEvents() {
+void EventWatchReactor::OnEvents(const std::vector<const EventRecord*>& events) {
   absl::MutexLock lock(&mu_);
-  wake_pending_ = true;
+  if (finished_) return;
+  for (const EventRecord* e : events) {
+    if (e->sequence <= cursor_ || !Matches(filter_, e->event)) continue;
+    if (reading_) {
+      if (overflow_) break;
+      if (pending_.size() >= kMaxBuffered) {
+        overflow_ = true;
+        pending_.clear();
+        break;
+      }
+      pending_.push_back(*e);
+    } else if (live_) {
+      if (buffer_.size() >= kMaxBuffered) {
+        live_ = false;  // read from the store again once the client has drained the buffer
+        break;
+      }
+      Take(*e);
+    }
+    // Otherwise a read follows once the buffer is sent, and will see it.
+  }
   Pump();
 }
 

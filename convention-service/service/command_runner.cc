@@ -54,9 +54,7 @@ absl::Status CommandRunner::Persist(ConventionWriter& w, Mutation& m, absl::Time
   return absl::OkStatus();
 }
 
-void CommandRunner::Committed(bool timers_changed, bool notices_queued,
-                              const std::set<std::string>* conventions) {
-  hub_.Notify(conventions);
+void CommandRunner::Committed(bool timers_changed, bool notices_queued) {
   if (timers_changed && timers_changed_) timers_changed_();
   if (notices_queued && notices_queued_) notices_queued_();
 }
@@ -69,7 +67,6 @@ void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done don
   struct Effects {
     bool timers_changed = false;
     bool notices_queued = false;
-    std::set<std::string> conventions;  // whose events were appended
   };
   auto effects = std::make_shared<Effects>();
   store_.WriteValue<Response>(
@@ -85,8 +82,6 @@ void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done don
         ENT_ASSIGN_OR_RETURN(Mutation m, fn(w, now));
         effects->timers_changed = !m.schedule.empty() || !m.cancel.empty();
         effects->notices_queued = !m.notices.empty();
-        effects->conventions.clear();
-        for (const Event& e : m.events) effects->conventions.insert(e.convention_id);
         ENT_RETURN_IF_ERROR(Persist(w, m, now, ctx.caller.name, ctx.request_id));
         if (m.answers_dispute ? m.disputes.empty() : m.conventions.empty()) {
           return absl::InternalError("the command has nothing to answer");
@@ -99,7 +94,7 @@ void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done don
       },
       [this, done = std::move(done), effects](absl::StatusOr<Response> result) {
         if (result.ok()) {
-          Committed(effects->timers_changed, effects->notices_queued, &effects->conventions);
+          Committed(effects->timers_changed, effects->notices_queued);
         }
         done(std::move(result));
       });

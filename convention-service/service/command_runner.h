@@ -18,7 +18,6 @@
 #include "common/clock.h"
 #include "common/idempotency.h"
 #include "convention-service/service/billing_notices.h"
-#include "convention-service/service/event_hub.h"
 #include "convention-service/store/convention_store.h"
 
 namespace ent::convention {
@@ -51,8 +50,7 @@ class CommandRunner {
   using Fn = std::function<absl::StatusOr<Mutation>(ConventionWriter&, absl::Time now)>;
   using Done = std::function<void(absl::StatusOr<Response>)>;
 
-  CommandRunner(ConventionStore& store, const Clock& clock, EventHub& hub)
-      : store_(store), clock_(clock), hub_(hub) {}
+  CommandRunner(ConventionStore& store, const Clock& clock) : store_(store), clock_(clock) {}
 
   // Called after a commit that scheduled timers (set once, before use).
   void SetTimersChanged(std::function<void()> hook) { timers_changed_ = std::move(hook); }
@@ -70,11 +68,9 @@ class CommandRunner {
   absl::Status Persist(ConventionWriter& w, Mutation& m, absl::Time now, const std::string& actor,
                        const std::string& request_id);
 
-  // After a commit that changed something.
-  // `conventions`: those whose events the commit appended (nullptr: not known,
-  // every watcher is woken).
-  void Committed(bool timers_changed, bool notices_queued,
-                 const std::set<std::string>* conventions = nullptr);
+  // After a commit that changed something. (Its events reach the watchers
+  // through the store's committed-events observer.)
+  void Committed(bool timers_changed, bool notices_queued);
 
   ConventionStore& store() { return store_; }
   const Clock& clock() const { return clock_; }
@@ -82,7 +78,6 @@ class CommandRunner {
  private:
   ConventionStore& store_;
   const Clock& clock_;
-  EventHub& hub_;
   std::function<void()> timers_changed_;
   std::function<void()> notices_queued_;
 };

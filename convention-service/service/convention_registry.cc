@@ -1,7 +1,11 @@
 #include "convention-service/service/convention_registry.h"
 
+#include <cstdlib>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/field_violations.h"
 #include "common/status_macros.h"
 #include "convention-service/domain/lifecycle.h"
@@ -368,11 +372,29 @@ absl::StatusOr<EventFilter> ConventionRegistry::WatchFilter(const Principal& cal
   return filter;
 }
 
+namespace {
+
+// Tests only: ENT_TEST_EVENT_READ_DELAY_MS holds each history read that long
+// after its snapshot, so that writes commit while a stream catches up.
+absl::Duration TestEventReadDelay() {
+  static const absl::Duration delay = [] {
+    int ms = 0;
+    const char* text = std::getenv("ENT_TEST_EVENT_READ_DELAY_MS");
+    if (text == nullptr || !absl::SimpleAtoi(text, &ms)) return absl::ZeroDuration();
+    return absl::Milliseconds(ms);
+  }();
+  return delay;
+}
+
+}  // namespace
+
 void ConventionRegistry::ReadEventsAfter(EventFilter filter, int64_t after_sequence, int limit,
                                          EventsCallback done) {
   runner_.store().ReadAsync([filter = std::move(filter), after_sequence, limit,
                     done = std::move(done)](ConventionReader& r) {
-    done(r.ListEvents(filter, after_sequence, limit));
+    auto events = r.ListEvents(filter, after_sequence, limit);
+    if (TestEventReadDelay() > absl::ZeroDuration()) absl::SleepFor(TestEventReadDelay());
+    done(std::move(events));
   });
 }
 

@@ -26,19 +26,23 @@ void EventHub::Unsubscribe(EventListener* listener) {
   followed_.erase(it);
 }
 
-void EventHub::Notify(const std::set<std::string>* conventions) {
+void EventHub::Publish(const std::vector<EventRecord>& events) {
+  if (events.empty()) return;
   absl::MutexLock lock(&mu_);
-  for (EventListener* l : all_) l->OnNewEvents();
-  if (conventions == nullptr) {
-    for (auto& [id, listeners] : by_convention_) {
-      for (EventListener* l : listeners) l->OnNewEvents();
-    }
-    return;
+  if (!all_.empty()) {
+    std::vector<const EventRecord*> every;
+    every.reserve(events.size());
+    for (const EventRecord& e : events) every.push_back(&e);
+    for (EventListener* l : all_) l->OnEvents(every);
   }
-  for (const std::string& id : *conventions) {
-    auto f = by_convention_.find(id);
-    if (f == by_convention_.end()) continue;
-    for (EventListener* l : f->second) l->OnNewEvents();
+  if (by_convention_.empty()) return;
+  // The events of each followed convention, in order.
+  absl::flat_hash_map<std::string, std::vector<const EventRecord*>> of;
+  for (const EventRecord& e : events) {
+    if (by_convention_.contains(e.event.convention_id)) of[e.event.convention_id].push_back(&e);
+  }
+  for (const auto& [id, its] : of) {
+    for (EventListener* l : by_convention_.at(id)) l->OnEvents(its);
   }
 }
 

@@ -123,7 +123,6 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
   std::vector<workflow::TimerRecord> fired_timers;  // logged once committed
   bool changed_timers = false;
   bool queued_notices = false;
-  std::set<std::string> conventions;  // whose events were appended
   absl::Notification committed;
   absl::Status status;
   runner_.store().Write(
@@ -131,7 +130,6 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
         result = {};
         fired_timers.clear();
         changed_timers = queued_notices = false;
-        conventions.clear();
         ENT_ASSIGN_OR_RETURN(std::vector<workflow::TimerRecord> due, w.timers().Due(now, limit));
         for (const auto& timer : due) {
           bool timers = false, notices = false;
@@ -139,7 +137,6 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
             ENT_ASSIGN_OR_RETURN(Mutation m, Effect(w, timer));
             timers = !m.schedule.empty() || !m.cancel.empty();
             notices = !m.notices.empty();
-            for (const Event& e : m.events) conventions.insert(e.convention_id);
             ENT_RETURN_IF_ERROR(runner_.Persist(w, m, timer.spec.due, kWorkflowActor,
                                                 absl::StrCat("timer-", timer.id)));
             return w.timers().MarkFired(timer.id, now);
@@ -174,7 +171,7 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
         .Add("kind", t.spec.kind).Add("subject", t.spec.subject)
         .Add("due", FormatLogTime(t.spec.due)).Write();
   }
-  if (result.fired > 0) runner_.Committed(changed_timers, queued_notices, &conventions);
+  if (result.fired > 0) runner_.Committed(changed_timers, queued_notices);
   return result;
 }
 

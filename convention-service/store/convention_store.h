@@ -54,6 +54,9 @@ struct EventFilter {
   std::vector<std::string> communes_in;   // empty: any; else only these communes
 };
 
+// Whether `filter` (as ListEvents applies it) lets `event` through.
+bool Matches(const EventFilter& filter, const Event& event);
+
 struct DisputeFilter {
   std::string convention_id;              // empty: every convention
   std::vector<std::string> communes_in;   // empty: any; else only these communes
@@ -148,6 +151,14 @@ class ConventionStore : public TransactionalStore<ConventionReader, ConventionWr
  public:
   // The outbox as its dispatcher sees it.
   virtual workflow::OutboxStore& outbox_store() = 0;
+  // Every event, as soon as it is committed: `observer` is called once per
+  // committed transaction that appended events, with those events (sequence
+  // set) in sequence order; calls come one at a time, in commit order (so a
+  // reader who has read the history up to a snapshot, and observed every
+  // call since before it, has missed nothing), never for what was rolled
+  // back. It must not block. Set once, before the first write.
+  virtual void SetCommittedEventsObserver(
+      std::function<void(const std::vector<EventRecord>&)> observer) = 0;
 };
 
 }  // namespace ent::convention

@@ -231,9 +231,9 @@ END;
 // records what it puts in `puts`.
 class SqliteTx final : public ConventionWriter {
  public:
-  SqliteTx(sqlite::Connection& conn, ConventionCache* cache,
-           std::vector<std::shared_ptr<const Convention>>* puts)
-      : conn_(conn), cache_(cache), puts_(puts) {}
+  // `written` (write transactions) collects what it puts and appends.
+  SqliteTx(sqlite::Connection& conn, ConventionCache* cache, SqliteConventionStore::Written* written)
+      : conn_(conn), cache_(cache), written_(written) {}
 
   absl::StatusOr<std::optional<Convention>> Get(const std::string& id) override {
     if (cache_ != nullptr) {
@@ -339,7 +339,7 @@ class SqliteTx final : public ConventionWriter {
                  : absl::StrCat("conventions/", c.id, " was changed concurrently (version ",
                                 c.version - 1, " is no longer the stored one): retry"));
     }
-    if (puts_ != nullptr) puts_->push_back(std::make_shared<const Convention>(c));
+    if (written_ != nullptr) written_->puts.push_back(std::make_shared<const Convention>(c));
     return absl::OkStatus();
   }
 
@@ -383,7 +383,12 @@ class SqliteTx final : public ConventionWriter {
         .BindBlob(7, EncodeChanges(r.event.changes))
         .Bind(8, static_cast<int64_t>(r.event.state));
     ENT_RETURN_IF_ERROR(stmt.Run());
-    return conn_.LastInsertRowId();
+    const int64_t sequence = conn_.LastInsertRowId();
+    if (written_ != nullptr) {
+      written_->events.push_back(r);
+      written_->events.back().sequence = sequence;
+    }
+    return sequence;
   }
 
   absl::StatusOr<std::optional<StoredResponse>> FindResponse(const std::string& request_id) override {
@@ -506,7 +511,8 @@ class SqliteTx final : public ConventionWriter {
   // The JSON of `c`, reusing the last encoding when it is the same version
   absl::Status Isolated(const std::function<absl::Status()>& work) override {
     ENT_RETURN_IF_ERROR(RunCached("SAVEPOINT isolated"));
-    const size_t puts_before = puts_ != nullptr ? puts_->size() : 0;
+    const size_t puts_before = written_ != nullptr ? written_->puts.size() : 0;
+    const size_t events_before = written_ != nullptr ? written_->events.size() : 0;
     absl::Status st = work();
     if (st.ok()) {
       ENT_RETURN_IF_ERROR(RunCached("RELEASE isolated"));
@@ -515,7 +521,10 @@ class SqliteTx final : public ConventionWriter {
     // Undo its rows, and forget what it would have put in the cache.
     ENT_RETURN_IF_ERROR(RunCached("ROLLBACK TO isolated"));
     ENT_RETURN_IF_ERROR(RunCached("RELEASE isolated"));
-    if (puts_ != nullptr) puts_->resize(puts_before);
+    if (written_ != nullptr) {
+      written_->puts.resize(puts_before);
+      written_->events.resize(events_before);
+    }
     return st;
   }
 
@@ -556,7 +565,7 @@ class SqliteTx final : public ConventionWriter {
   workflow::SqliteTimerTable timers_{conn_};
   workflow::SqliteOutboxWriter outbox_{conn_};
   ConventionCache* const cache_;
-  std::vector<std::shared_ptr<const Convention>>* const puts_;
+  SqliteConventionStore::Written* const written_;
 };
 
 }  // namespace
@@ -570,9 +579,13 @@ absl::StatusOr<std::unique_ptr<SqliteConventionStore>> SqliteConventionStore::Op
   std::unique_ptr<SqliteConventionStore> store(new SqliteConventionStore());
   store->db_ = std::move(db);
   store->outbox_store_ = std::make_unique<workflow::SqliteOutboxStore>(*store->db_);
-  store->db_->SetAfterBatch([raw = store.get()](bool committed) {
-    if (committed) raw->cache_.Publish(std::move(raw->batch_puts_));
-    raw->batch_puts_.clear();
+  store->db_->SetAfterBatch([raw = store.get()](bool committed) -> std::function<void()> {
+    Written batch = std::move(raw->batch_);
+    raw->batch_ = {};
+    if (!committed) return nullptr;
+    raw->cache_.Publish(std::move(batch.puts));
+    if (batch.events.empty() || !raw->events_observer_) return nullptr;
+    return [raw, events = std::move(batch.events)] { raw->events_observer_(events); };
   });
   return store;
 }
@@ -581,12 +594,14 @@ void SqliteConventionStore::Write(std::function<absl::Status(ConventionWriter&)>
                                   std::function<void(absl::Status)> done) {
   db_->Write(
       [this, work = std::move(work)](sqlite::Connection& conn) {
-        std::vector<std::shared_ptr<const Convention>> puts;
-        SqliteTx tx(conn, nullptr, &puts);
+        Written written;
+        SqliteTx tx(conn, nullptr, &written);
         absl::Status status = work(tx);
-        // Only a job that succeeds (its savepoint is kept) may reach the cache.
+        // Only a job that succeeds (its savepoint is kept) may reach the cache
+        // and the events' observer.
         if (status.ok()) {
-          for (auto& c : puts) batch_puts_.push_back(std::move(c));
+          for (auto& c : written.puts) batch_.puts.push_back(std::move(c));
+          for (auto& e : written.events) batch_.events.push_back(std::move(e));
         }
         return status;
       },

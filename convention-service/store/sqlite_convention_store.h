@@ -26,16 +26,28 @@ class SqliteConventionStore final : public ConventionStore {
   void Read(const std::function<void(ConventionReader&)>& work) override;
   void ReadAsync(std::function<void(ConventionReader&)> work) override;
   workflow::OutboxStore& outbox_store() override { return *outbox_store_; }
+  void SetCommittedEventsObserver(
+      std::function<void(const std::vector<EventRecord>&)> observer) override {
+    events_observer_ = std::move(observer);
+  }
   // The database itself, for operations (online backups).
   sqlite::Database& database() { return *db_; }
+
+  // What a write transaction put and appended (events with their sequence).
+  struct Written {
+    std::vector<std::shared_ptr<const Convention>> puts;
+    std::vector<EventRecord> events;
+  };
 
  private:
   SqliteConventionStore() : cache_(kCacheCapacity) {}
   static constexpr size_t kCacheCapacity = 200000;
 
   ConventionCache cache_;
-  // What the jobs of the batch being written have put; writer thread only.
-  std::vector<std::shared_ptr<const Convention>> batch_puts_;
+  std::function<void(const std::vector<EventRecord>&)> events_observer_;  // set before writes
+  // What the succeeded jobs of the batch being written have put and appended;
+  // writer thread only.
+  Written batch_;
   // Destroyed before the members above, which its threads use.
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<workflow::SqliteOutboxStore> outbox_store_;

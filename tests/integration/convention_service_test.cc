@@ -793,6 +793,58 @@ TEST_F(ConventionServiceTest, WatchStreamsHistoryThenLiveEventsAndResumes) {
   EXPECT_EQ(bad->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// A stream opened while the convention is being written catches up with a
+// history longer than one read, then follows the writes as they commit (handed
+// over by the hub, not read again): every event once, in order.
+TEST_F(ConventionServiceTest, WatchStreamOpenedDuringWritesMissesAndRepeatsNothing) {
+  // Each history read is held 30 ms after its snapshot: writes commit during
+  // every read, and the stream must take them from the hub.
+  service_->SetEnv("ENT_TEST_EVENT_READ_DELAY_MS", "30");
+  Restart();
+  v1::Convention c;
+  ASSERT_TRUE(Create(DraftRequest("30227"), &c).ok());
+  constexpr int kUpdates = 700, kBeforeWatching = 300;
+  std::atomic<int> written{0};
+  std::atomic<bool> failed{false};
+  std::thread writer([&] {
+    for (int i = 0; i < kUpdates; ++i) {
+      v1::UpdateConventionRequest req;
+      req.set_request_id(NextRequestId());
+      req.mutable_convention()->set_name(c.name());
+      *req.mutable_convention()->mutable_end_date() = Date(2022, 8, 1 + i % 2);
+      req.mutable_update_mask()->add_paths("end_date");
+      v1::Convention out;
+      grpc::ClientContext ctx;
+      Auth(ctx);
+      if (!stub_->UpdateConvention(&ctx, req, &out).ok()) failed = true;
+      ++written;
+    }
+  });
+  while (written < kBeforeWatching) absl::SleepFor(absl::Milliseconds(5));
+
+  grpc::ClientContext ctx;
+  Auth(ctx);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::WatchConventionEventsRequest req;
+  req.set_convention(c.name());
+  auto reader = stub_->WatchConventionEvents(&ctx, req);
+  const int written_when_opened = written;
+  std::vector<int64_t> sequences;
+  v1::ConventionEvent event;
+  while (static_cast<int>(sequences.size()) < 1 + kUpdates && reader->Read(&event)) {
+    sequences.push_back(event.sequence());
+  }
+  writer.join();
+  ctx.TryCancel();
+  reader->Finish();
+  ASSERT_FALSE(failed);
+  EXPECT_LT(written_when_opened, kUpdates) << "the stream must open while writes go on";
+  ASSERT_EQ(sequences.size(), 1u + kUpdates) << "the creation and every update, none missed";
+  for (size_t i = 1; i < sequences.size(); ++i) {
+    ASSERT_GT(sequences[i], sequences[i - 1]) << "at " << i << ": in order, none repeated";
+  }
+}
+
 TEST_F(ConventionServiceTest, ServesHealthCheckingAndReflection) {
   std::string response;
   // grpc.health.v1.HealthCheckRequest{service}; the response {status: SERVING} is 08 01.

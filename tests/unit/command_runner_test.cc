@@ -20,7 +20,7 @@ class CommandRunnerTest : public ::testing::Test {
     auto store = SqliteConventionStore::Open(dir_.path() + "/convention.db");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    runner_ = std::make_unique<CommandRunner>(*store_, clock_, hub_);
+    runner_ = std::make_unique<CommandRunner>(*store_, clock_);
     runner_->SetTimersChanged([this] { ++timers_changed_; });
     runner_->SetNoticesQueued([this] { ++notices_queued_; });
   }
@@ -71,7 +71,6 @@ class CommandRunnerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   ManualClock clock_{absl::FromUnixSeconds(1635958800)};
-  EventHub hub_;
   std::unique_ptr<SqliteConventionStore> store_;
   std::unique_ptr<CommandRunner> runner_;
   int timers_changed_ = 0;

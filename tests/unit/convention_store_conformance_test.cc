@@ -9,6 +9,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
 #include "convention-service/store/sqlite_convention_store.h"
 #include "tests/support/service_process.h"
 
@@ -203,6 +206,72 @@ TEST_P(ConventionStoreConformance, EventSequencesFollowCommitOrder) {
   });
   ASSERT_EQ(after.size(), 4u) << "resuming after the first transaction's events";
   EXPECT_EQ(after[0].sequence, sequences[2]);
+}
+
+// What watchers are handed: each committed transaction's events, in commit
+// order, with their sequences; nothing rolled back.
+TEST_P(ConventionStoreConformance, CommittedEventsAreObservedInCommitOrderAndNeverWhenRolledBack) {
+  absl::Mutex mu;
+  std::vector<std::vector<EventRecord>> observed;
+  store_->SetCommittedEventsObserver([&](const std::vector<EventRecord>& events) {
+    absl::MutexLock lock(&mu);
+    observed.push_back(events);
+  });
+  auto event = [](const std::string& description) {
+    return EventRecord{0, Event{"30227-2021", "30227", EventType::kUpdated, description, {}, State::kDraft},
+                       absl::FromUnixSeconds(1), "actor", "req"};
+  };
+  auto append = [&](ConventionWriter& w, const std::string& description) {
+    return w.AppendEvent(event(description)).status();
+  };
+  ASSERT_TRUE(Write([&](ConventionWriter& w) {
+                if (auto st = append(w, "a1"); !st.ok()) return st;
+                return append(w, "a2");
+              }).ok());
+  EXPECT_FALSE(Write([&](ConventionWriter& w) {
+                 if (auto st = append(w, "refused"); !st.ok()) return st;
+                 return absl::FailedPreconditionError("the command refuses");
+               }).ok());
+  ASSERT_TRUE(Write([&](ConventionWriter& w) {
+                if (auto st = append(w, "b1"); !st.ok()) return st;
+                EXPECT_FALSE(w.Isolated([&] {
+                                if (auto st = append(w, "undone"); !st.ok()) return st;
+                                return absl::InternalError("this part fails");
+                              }).ok());
+                return append(w, "b2");
+              }).ok());
+  ASSERT_TRUE(Write([&](ConventionWriter&) { return absl::OkStatus(); }).ok());  // no events
+  // Concurrent writers: one call per commit still, in commit order.
+  constexpr int kConcurrent = 50;
+  absl::BlockingCounter pending(kConcurrent);
+  for (int i = 0; i < kConcurrent; ++i) {
+    store_->Write([&, i](ConventionWriter& w) { return append(w, absl::StrCat("c", i)); },
+                  [&](absl::Status st) {
+                    EXPECT_TRUE(st.ok()) << st;
+                    pending.DecrementCount();
+                  });
+  }
+  pending.Wait();
+
+  auto stored = *store_->ReadValue<std::vector<EventRecord>>(
+      [&](ConventionReader& r) { return r.ListEvents(EventFilter{}, 0, 1000); });
+  absl::MutexLock lock(&mu);
+  ASSERT_GE(observed.size(), 2u);
+  std::vector<std::string> first_two;
+  for (size_t i = 0; i < 2; ++i) {
+    for (const EventRecord& e : observed[i]) first_two.push_back(e.event.description);
+  }
+  EXPECT_THAT(first_two, ::testing::ElementsAre("a1", "a2", "b1", "b2"));
+  EXPECT_EQ(observed[0].size(), 2u) << "one call per transaction";
+  std::vector<int64_t> seen;
+  for (const auto& call : observed) {
+    ASSERT_FALSE(call.empty());
+    for (const EventRecord& e : call) seen.push_back(e.sequence);
+  }
+  std::vector<int64_t> expected;
+  for (const EventRecord& e : stored) expected.push_back(e.sequence);
+  EXPECT_EQ(seen, expected) << "every committed event, once, in sequence (commit) order";
+  EXPECT_EQ(stored.size(), 4u + kConcurrent);
 }
 
 TEST_P(ConventionStoreConformance, AFailedTransactionKeepsNothingAndIsolatedUndoesItsPartOnly) {
