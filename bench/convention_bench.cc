@@ -126,6 +126,7 @@ class Watcher : public grpc::ClientReadReactor<v1::ConventionEvent> {
   }
   void OnReadDone(bool ok) override {
     if (!ok) return;
+    last_read_us.store(absl::ToUnixMicros(absl::Now()));
     const absl::Time recorded =
         absl::FromUnixSeconds(event_.time().seconds()) + absl::Nanoseconds(event_.time().nanos());
     const int64_t since = since_us_->load();
@@ -148,6 +149,8 @@ class Watcher : public grpc::ClientReadReactor<v1::ConventionEvent> {
     return std::move(latencies_ms_);
   }
   bool failed() const { return done_.HasBeenNotified() && status_.error_code() != grpc::StatusCode::CANCELLED; }
+  // When any watcher last received an event (µs since the epoch).
+  static inline std::atomic<int64_t> last_read_us{0};
 
  private:
   std::atomic<int64_t>* since_us_;
@@ -709,7 +712,15 @@ class Bench {
         for (int w = 0; w < count; ++w) {
           watchers.push_back(std::make_unique<Watcher>(*stub_, token_, names_[w % watched], 0, &since_us));
         }
-        absl::SleepFor(absl::Seconds(2));  // streams open, history replayed
+        // Streams open and their history replayed (the first 100 conventions
+        // carry the earlier rounds' updates): wait until none has received
+        // anything for half a second, so that replay is not measured.
+        const absl::Time replay_deadline = absl::Now() + absl::Seconds(60);
+        absl::SleepFor(absl::Seconds(1));
+        while (absl::Now() < replay_deadline &&
+               absl::Now() - absl::FromUnixMicros(Watcher::last_read_us.load()) < absl::Milliseconds(500)) {
+          absl::SleepFor(absl::Milliseconds(100));
+        }
         since_us = absl::ToUnixMicros(absl::Now());
         LoadResult with = Updates(watched, d);
         absl::SleepFor(absl::Milliseconds(200));  // the last deliveries

@@ -1,10 +1,12 @@
 // ent-billing-service: tariffs, titres de perception with gapless numbering,
-// payments and corrections, on an embedded SQLite database.
+// payments and corrections, on an embedded SQLite database (--data-dir) or on
+// PostgreSQL (--database=postgresql://…), where several instances may run.
 #include <cstdio>
 #include <memory>
 
 #include "billing-service/grpc/billing_handler.h"
 #include "billing-service/service/ledger.h"
+#include "billing-service/store/postgres_billing_store.h"
 #include "billing-service/store/sqlite_billing_store.h"
 #include "billing-service/store/store_metrics.h"
 #include "common/auth/principal_registry.h"
@@ -28,12 +30,12 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
-  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "issuing-officer", "issuing-officer-capacity"});
+  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "issuing-officer", "issuing-officer-capacity", "database"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-billing-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
                  "usage: ent-billing-service --principals=PATH [--listen=HOST:PORT] "
-                 "[--data-dir=DIR] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
+                 "[--data-dir=DIR | --database=postgresql://…] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT] [--retention-days=N] "
@@ -43,9 +45,24 @@ int main(int argc, char** argv) {
   auto service_clock = ent::PrepareToServe(*flags);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
 
+  // The store: SQLite in the data directory, or PostgreSQL.
+  const std::string database = flags->extra["database"];
   const std::string db_path = flags->data_dir + "/billing.db";
-  auto store = ent::billing::SqliteBillingStore::Open(db_path);
-  if (!store.ok()) return Fail("cannot open " + db_path + ": " + store.status().ToString());
+  std::unique_ptr<ent::billing::BillingStore> store;
+  ent::sqlite::Database* sqlite_db = nullptr;  // for backups and storage metrics
+  if (!database.empty()) {
+    if (!ent::postgres::IsPostgresUri(database)) {
+      return Fail("--database: expected a postgresql:// connection URI, got '" + database + "'");
+    }
+    auto opened = ent::billing::PostgresBillingStore::Open(database);
+    if (!opened.ok()) return Fail("--database: " + opened.status().ToString());
+    store = std::move(*opened);
+  } else {
+    auto opened = ent::billing::SqliteBillingStore::Open(db_path);
+    if (!opened.ok()) return Fail("cannot open " + db_path + ": " + opened.status().ToString());
+    sqlite_db = &(*opened)->database();
+    store = std::move(*opened);
+  }
   auto principals = ent::PrincipalRegistry::Load(flags->principals);
   if (!principals.ok()) return Fail(principals.status().ToString());
 
@@ -56,13 +73,13 @@ int main(int argc, char** argv) {
   if (!flags->extra["issuing-officer-capacity"].empty()) {
     texts.issuing_officer_capacity = flags->extra["issuing-officer-capacity"];
   }
-  ent::billing::Ledger ledger(**store, *clock, texts);
+  ent::billing::Ledger ledger(*store, *clock, texts);
   ent::billing::BillingHandler handler(ledger, **principals);
   std::vector<ent::ServedService> services = {{&handler, "ent.billing.v1.BillingService"}};
-  ent::Metrics::Instance().ObserveDatabase((*store)->database(), "billing", db_path);
-  ent::Metrics::Instance().AddCollectable(ent::billing::BillingTotalsCollector((*store)->database()));
+  if (sqlite_db != nullptr) ent::Metrics::Instance().ObserveDatabase(*sqlite_db, "billing", db_path);
+  ent::Metrics::Instance().AddCollectable(ent::billing::BillingTotalsCollector(*store));
   if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
-  ent::AdminServiceHandler admin((*store)->database(),
+  ent::AdminServiceHandler admin(sqlite_db,
                                  {flags->backup_dir, "billing", flags->backup_keep}, **principals);
   services.push_back({&admin, "ent.admin.v1.AdminService"});
   std::unique_ptr<ent::ClockServiceHandler> clock_handler;
@@ -82,14 +99,20 @@ int main(int argc, char** argv) {
   ent::RetentionPruner pruner(
       *clock, absl::Hours(24) * flags->retention_days, absl::Seconds(flags->prune_interval_seconds),
       [&store](absl::Time cutoff, int limit) {
-        return (*store)->WriteValueSync<int64_t>(
+        return store->WriteValueSync<int64_t>(
             [cutoff, limit](ent::billing::BillingWriter& w) { return w.PruneBefore(cutoff, limit); });
       });
   pruner.Start();
 
   auto served = ent::ServeUntilSignal(
       *flags, **principals, services, ent::ReloadPrincipalsOnSignal(**principals),
-      {{"ent.billing.v1.BillingService", ent::DatabaseWritableProbe((*store)->database())}});
+      {{"ent.billing.v1.BillingService", [&store] {
+          return store->WriteValueSync<bool>([](ent::billing::BillingWriter& w) -> absl::StatusOr<bool> {
+            absl::Status st = w.TouchHealthProbe(absl::Now());
+            if (!st.ok()) return st;
+            return true;
+          }).status();
+        }}});
   pruner.Stop();
   if (!served.ok()) return Fail(served.ToString());
   return 0;

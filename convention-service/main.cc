@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   ent::Metrics::Instance().AddCollectable(ent::workflow::WorkflowCollector((*store)->database(), *clock));
   ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector((*store)->database()));
   if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
-  ent::AdminServiceHandler admin((*store)->database(),
+  ent::AdminServiceHandler admin(&(*store)->database(),
                                  {flags->backup_dir, "convention", flags->backup_keep}, **principals);
   services.push_back({&admin, "ent.admin.v1.AdminService"});
   std::unique_ptr<ent::ClockServiceHandler> clock_handler;

@@ -1,5 +1,6 @@
 // The storage boundary of billing-service. Service code sees only these
-// interfaces; SqliteBillingStore implements them.
+// interfaces; SqliteBillingStore (embedded, one writer) and
+// PostgresBillingStore (several instances on one database) implement them.
 //
 // Concurrency contract (what every implementation keeps, whatever the number
 // of concurrent writers; SQLite keeps it trivially, with one writer):
@@ -48,6 +49,16 @@ struct RequestRecord {
   bool legacy = false;
 };
 
+// What a school year amounts to, kept as titres, payments and corrections
+// are inserted.
+struct SchoolYearTotals {
+  std::string school_year;
+  int64_t titres = 0;
+  int64_t issued_cents = 0;
+  int64_t paid_cents = 0;
+  int64_t corrected_cents = 0;
+};
+
 class BillingReader {
  public:
   virtual ~BillingReader() = default;
@@ -71,6 +82,8 @@ class BillingReader {
   // Every sequence number used in a calendar year, ascending (with repeats).
   virtual absl::StatusOr<std::vector<int64_t>> SequencesOf(int year) = 0;
   virtual absl::StatusOr<int64_t> LastSequence(int year) = 0;
+  // Every school year's totals, by school year (a few rows: for metrics).
+  virtual absl::StatusOr<std::vector<SchoolYearTotals>> Totals() = 0;
 };
 
 class BillingWriter : public BillingReader {
@@ -94,6 +107,9 @@ class BillingWriter : public BillingReader {
                                             const std::string& topic, absl::Time now) = 0;
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& id) = 0;
   virtual absl::Status SaveRequest(const RequestRecord& r, absl::Time now) = 0;
+  // Rewrites the row the health probe writes (a durable write, to prove the
+  // database takes writes).
+  virtual absl::Status TouchHealthProbe(absl::Time now) = 0;
   // Retention: deletes at most `limit` stored answers of requests older than
   // `cutoff`; returns how many. Titres, payments, corrections and the
   // notices already applied are never pruned.

@@ -313,6 +313,26 @@ class SqliteTx final : public BillingWriter {
     return row ? stmt.ColumnInt64(0) : 0;
   }
 
+  absl::StatusOr<std::vector<SchoolYearTotals>> Totals() override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT school_year, titres, issued_cents, "
+                                                  "paid_cents, corrected_cents FROM billing_totals "
+                                                  "ORDER BY school_year"));
+    std::vector<SchoolYearTotals> out;
+    while (true) {
+      ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) return out;
+      out.push_back({stmt.ColumnText(0), stmt.ColumnInt64(1), stmt.ColumnInt64(2),
+                     stmt.ColumnInt64(3), stmt.ColumnInt64(4)});
+    }
+  }
+
+  absl::Status TouchHealthProbe(absl::Time now) override {
+    ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("INSERT INTO health_probe (id, at_us) VALUES (1, ?1) "
+                                                  "ON CONFLICT (id) DO UPDATE SET at_us = ?1"));
+    stmt.Bind(1, absl::ToUnixMicros(now));
+    return stmt.Run();
+  }
+
   absl::Status PutTariff(const Tariff& t) override {
     const bool insert = t.version == 1;
     ENT_ASSIGN_OR_RETURN(

@@ -4,23 +4,19 @@
 
 namespace ent::billing {
 
-std::shared_ptr<prometheus::Collectable> BillingTotalsCollector(sqlite::Database& db) {
-  return std::make_shared<FunctionCollectable>([&db] {
+std::shared_ptr<prometheus::Collectable> BillingTotalsCollector(BillingStore& store) {
+  return std::make_shared<FunctionCollectable>([&store] {
     std::vector<std::pair<prometheus::Labels, double>> titres, issued, paid, corrected, outstanding;
-    db.ReadNow([&](sqlite::Connection& conn) {
-      auto s = conn.Prepare("SELECT school_year, titres, issued_cents, paid_cents, corrected_cents "
-                            "FROM billing_totals ORDER BY school_year");
-      if (!s.ok()) return;
-      while (s->Step().value_or(false)) {
-        const prometheus::Labels year{{"school_year", s->ColumnText(0)}};
-        titres.push_back({year, static_cast<double>(s->ColumnInt64(1))});
-        issued.push_back({year, s->ColumnInt64(2) / 100.0});
-        paid.push_back({year, s->ColumnInt64(3) / 100.0});
-        corrected.push_back({year, s->ColumnInt64(4) / 100.0});
-        outstanding.push_back(
-            {year, (s->ColumnInt64(2) - s->ColumnInt64(4) - s->ColumnInt64(3)) / 100.0});
-      }
-    });
+    auto totals = store.ReadValue<std::vector<SchoolYearTotals>>(
+        [](BillingReader& r) { return r.Totals(); });
+    for (const SchoolYearTotals& t : totals.value_or(std::vector<SchoolYearTotals>())) {
+      const prometheus::Labels year{{"school_year", t.school_year}};
+      titres.push_back({year, static_cast<double>(t.titres)});
+      issued.push_back({year, t.issued_cents / 100.0});
+      paid.push_back({year, t.paid_cents / 100.0});
+      corrected.push_back({year, t.corrected_cents / 100.0});
+      outstanding.push_back({year, (t.issued_cents - t.corrected_cents - t.paid_cents) / 100.0});
+    }
     return std::vector<prometheus::MetricFamily>{
         GaugeFamily("ent_titres_issued", "Titres de perception issued, by school year.", titres),
         GaugeFamily("ent_titres_issued_euros", "Amount of the titres issued (euros TTC).", issued),

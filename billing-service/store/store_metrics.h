@@ -10,11 +10,12 @@
 
 #include <prometheus/collectable.h>
 
-#include "common/sqlite/database.h"
+#include "billing-service/store/billing_store.h"
 
 namespace ent::billing {
 
-std::shared_ptr<prometheus::Collectable> BillingTotalsCollector(sqlite::Database& db);
+// Reads through `store` (either backend) at each scrape.
+std::shared_ptr<prometheus::Collectable> BillingTotalsCollector(BillingStore& store);
 
 }  // namespace ent::billing
 

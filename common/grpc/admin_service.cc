@@ -38,7 +38,7 @@ std::vector<std::string> Rotate(const std::string& dir, const std::string& prefi
 
 }  // namespace
 
-AdminServiceHandler::AdminServiceHandler(sqlite::Database& db, Options options,
+AdminServiceHandler::AdminServiceHandler(sqlite::Database* db, Options options,
                                          const PrincipalRegistry& principals)
     : db_(db), options_(std::move(options)), principals_(principals) {
   const std::string kService = av1::AdminService::service_full_name();
@@ -56,6 +56,12 @@ grpc::ServerUnaryReactor* AdminServiceHandler::CreateBackup(grpc::CallbackServer
                               "principal '", caller->name, "' (", RoleName(caller->role),
                               ") may not create backups: support staff operate the services")));
   }
+  if (db_ == nullptr) {
+    return FinishNow(ctx, absl::FailedPreconditionError(
+                              "this instance keeps its data in PostgreSQL: back it up with "
+                              "PostgreSQL's tools (pg_basebackup and WAL archiving; see the README's "
+                              "PostgreSQL section)"));
+  }
   std::error_code ec;
   std::filesystem::create_directories(options_.backup_dir, ec);
   if (ec) {
@@ -71,7 +77,7 @@ grpc::ServerUnaryReactor* AdminServiceHandler::CreateBackup(grpc::CallbackServer
                                                                   ".db"))
                                .string();
   auto* reactor = ctx->DefaultReactor();
-  db_.ReadAsync([this, reactor, resp, path, now](sqlite::Connection& conn) {
+  db_->ReadAsync([this, reactor, resp, path, now](sqlite::Connection& conn) {
     absl::Status status;
     int64_t version = 0;
     if (auto stmt = conn.Prepare("PRAGMA user_version"); stmt.ok() && stmt->Step().value_or(false)) {

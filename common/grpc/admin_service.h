@@ -23,14 +23,16 @@ class AdminServiceHandler final
     std::string file_prefix;  // "convention": convention-20261129T023000Z.db
     int keep = 7;             // backups kept; older ones are deleted
   };
-  AdminServiceHandler(sqlite::Database& db, Options options, const PrincipalRegistry& principals);
+  // `db` null: the data is in PostgreSQL, whose own tools back it up
+  // (CreateBackup then says so).
+  AdminServiceHandler(sqlite::Database* db, Options options, const PrincipalRegistry& principals);
 
   grpc::ServerUnaryReactor* CreateBackup(grpc::CallbackServerContext* ctx,
                                          const ent::admin::v1::CreateBackupRequest* req,
                                          ent::admin::v1::Backup* resp) override;
 
  private:
-  sqlite::Database& db_;
+  sqlite::Database* const db_;
   const Options options_;
   const PrincipalRegistry& principals_;
 };

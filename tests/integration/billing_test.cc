@@ -9,7 +9,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sqlite3.h>
 
 #include <set>
 
@@ -26,6 +25,7 @@
 #include "tests/support/service_pair.h"
 #include "tests/support/service_process.h"
 #include "tests/support/sqlite_peek.h"
+#include "tests/support/store_peek.h"
 #include "tests/support/test_principals.h"
 
 namespace ent::billing {
@@ -155,15 +155,12 @@ TEST_F(BillingTest, TitreForTwoSchoolsIsIdempotentAndImmutable) {
   EXPECT_EQ(supplementary.kind(), bv1::Titre::KIND_SUPPLEMENTARY);
   ASSERT_EQ(supplementary.lines_size(), 1);
   EXPECT_EQ(supplementary.lines(0).uai(), "0300009Z");
-  // The database itself refuses to change an issued titre.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((billing_dir_.path() + "/billing.db").c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  EXPECT_NE(sqlite3_exec(db, "UPDATE titres SET total_cents = 1", nullptr, nullptr, &err), SQLITE_OK);
-  EXPECT_THAT(std::string(err ? err : ""), HasSubstr("never changes"));
-  sqlite3_free(err);
-  EXPECT_NE(sqlite3_exec(db, "DELETE FROM titre_lines", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  // The database itself (SQLite or PostgreSQL) refuses to change an issued titre.
+  const std::string db_path = billing_dir_.path() + "/billing.db";
+  absl::Status update = testing::StoreExecute(*billing_, db_path, "billing", "UPDATE titres SET total_cents = 1");
+  EXPECT_FALSE(update.ok());
+  EXPECT_THAT(std::string(update.message()), HasSubstr("never changes"));
+  EXPECT_FALSE(testing::StoreExecute(*billing_, db_path, "billing", "DELETE FROM titre_lines").ok());
 }
 
 // A retried request gets its first answer as it was given, not a body
@@ -717,8 +714,8 @@ TEST_F(BillingTest, NumberingStaysGaplessAcrossAKillDuringIssuing) {
   stop = true;
   for (auto& t : issuers) t.join();
   // The kill landed mid-work: some titres durable, not all; calls failed.
-  const auto issued_at_kill = testing::QueryInt(billing_dir_.path() + "/billing.db",
-                                                "SELECT COUNT(*) FROM titres");
+  const auto issued_at_kill = testing::StoreQueryInt(*billing_, billing_dir_.path() + "/billing.db",
+                                                     "billing", "SELECT COUNT(*) FROM titres");
   ASSERT_TRUE(issued_at_kill.ok()) << issued_at_kill.status();
   EXPECT_GE(*issued_at_kill, acknowledged.load());
   EXPECT_LT(*issued_at_kill, kConventions);

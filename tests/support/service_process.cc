@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/postgres_server.h"
+
 namespace ent::testing {
 
 TempDir::TempDir() {
@@ -37,7 +39,35 @@ ServiceProcess::ServiceProcess(std::string binary, std::string data_dir,
       data_dir_(std::move(data_dir)),
       extra_args_(std::move(extra_args)),
       listen_(std::move(listen)),
-      log_path_(data_dir_ + "/service.log") {}
+      log_path_(data_dir_ + "/service.log") {
+  const bool supports_postgres = binary_.find("ent-billing-service") != std::string::npos;
+  if (TestsOnPostgres() && supports_postgres) {
+    // One database per data directory, as one SQLite file per data
+    // directory: a service started again on it finds its data.
+    const std::string uri_file = data_dir_ + "/postgres.uri";
+    absl::StatusOr<std::string> uri = absl::NotFoundError("");
+    if (std::ifstream in(uri_file); in) {
+      std::string known;
+      std::getline(in, known);
+      uri = known;
+    } else {
+      auto server = SharedPostgres();
+      uri = server.ok() ? (*server)->CreateDatabase() : absl::StatusOr<std::string>(server.status());
+      if (uri.ok()) std::ofstream(uri_file) << *uri << "\n";
+    }
+    if (!uri.ok()) {
+      ADD_FAILURE() << "ENT_TEST_BACKEND=postgresql: " << uri.status();
+    } else {
+      database_uri_ = *uri;
+      extra_args_.push_back("--database=" + database_uri_);
+    }
+  }
+}
+
+bool TestsOnPostgres() {
+  const char* backend = std::getenv("ENT_TEST_BACKEND");
+  return backend != nullptr && std::string(backend) == "postgresql";
+}
 
 ServiceProcess::~ServiceProcess() {
   if (pid_ > 0) Kill();

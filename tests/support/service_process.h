@@ -28,9 +28,18 @@ class TempDir {
   std::string path_;
 };
 
+// The backend the integration tests run on: ENT_TEST_BACKEND=postgresql puts
+// every service that supports it (billing-service today) on a fresh database
+// of a throw-away PostgreSQL server (postgres_server.h); otherwise SQLite in
+// the data directory.
+bool TestsOnPostgres();
+
 class ServiceProcess {
  public:
   // `binary` is a path; `data_dir` must exist; `listen` defaults to port 0.
+  // Under TestsOnPostgres(), a service that supports it gets a database of
+  // its own through --database, one per data directory (found again by the
+  // next ServiceProcess on the same directory).
   ServiceProcess(std::string binary, std::string data_dir, std::vector<std::string> extra_args = {},
                  std::string listen = "127.0.0.1:0");
   ~ServiceProcess();  // Stops the process if it still runs.
@@ -53,6 +62,8 @@ class ServiceProcess {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::shared_ptr<grpc::Channel> Channel() const;
   const std::string& log_path() const { return log_path_; }
+  // Its PostgreSQL database, or "" when it runs on SQLite.
+  const std::string& database_uri() const { return database_uri_; }
 
  private:
   std::string binary_;
@@ -61,6 +72,7 @@ class ServiceProcess {
   std::string listen_;
   std::vector<std::pair<std::string, std::string>> env_;
   std::string log_path_;
+  std::string database_uri_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

@@ -23,6 +23,8 @@ struct Backend {
   std::function<absl::StatusOr<std::unique_ptr<ConventionStore>>(const std::string& dir)> open;
 };
 
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
 std::vector<Backend> Backends() {
   return {{"sqlite", [](const std::string& dir) -> absl::StatusOr<std::unique_ptr<ConventionStore>> {
              auto store = SqliteConventionStore::Open(dir + "/convention.db");

@@ -1,0 +1,215 @@
+#include "common/postgres/connection.h"
+
+#include <libpq-fe.h>
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+
+namespace ent::postgres {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// SQLSTATEs after which the transaction may simply be run again.
+bool IsRetryable(const std::string& state) { return state == "40001" || state == "40P01"; }
+
+// The server is unreachable, shutting down, or not (any more) the primary.
+bool IsUnavailable(const std::string& state) {
+  return absl::StartsWith(state, "08") ||  // connection exception
+         absl::StartsWith(state, "53") ||  // insufficient resources
+         absl::StartsWith(state, "57P") || // admin/crash shutdown, cannot connect now
+         absl::StartsWith(state, "58") ||  // system error (I/O)
+         state == "25006";                 // read-only transaction: a standby
+}
+
+}  // namespace
+
+bool IsPostgresUri(absl::string_view uri) {
+  return absl::StartsWith(uri, "postgresql://") || absl::StartsWith(uri, "postgres://");
+}
+
+Params& Params::Text(std::string value) {
+  values_.emplace_back(std::move(value));
+  formats_.push_back(0);
+  return *this;
+}
+Params& Params::Int(int64_t value) { return Text(absl::StrCat(value)); }
+Params& Params::Bool(bool value) { return Text(value ? "t" : "f"); }
+Params& Params::Bytes(std::string value) {
+  values_.emplace_back(std::move(value));
+  formats_.push_back(1);
+  return *this;
+}
+Params& Params::Null() {
+  values_.emplace_back(std::nullopt);
+  formats_.push_back(0);
+  return *this;
+}
+Params& Params::OptionalText(const std::optional<std::string>& value) {
+  return value ? Text(*value) : Null();
+}
+
+Result::Result(PGresult* result) : result_(result) {}
+Result::Result(Result&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
+Result& Result::operator=(Result&& other) noexcept {
+  if (this != &other) {
+    if (result_ != nullptr) PQclear(result_);
+    result_ = std::exchange(other.result_, nullptr);
+  }
+  return *this;
+}
+Result::~Result() {
+  if (result_ != nullptr) PQclear(result_);
+}
+int Result::rows() const { return result_ == nullptr ? 0 : PQntuples(result_); }
+bool Result::IsNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+std::string Result::Text(int row, int column) const {
+  return std::string(PQgetvalue(result_, row, column), PQgetlength(result_, row, column));
+}
+int64_t Result::Int(int row, int column) const {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(absl::string_view(PQgetvalue(result_, row, column),
+                                          PQgetlength(result_, row, column)),
+                        &v)) {
+    return 0;
+  }
+  return v;
+}
+bool Result::Bool(int row, int column) const { return PQgetvalue(result_, row, column)[0] == 't'; }
+std::string Result::Bytes(int row, int column) const {
+  const char* text = PQgetvalue(result_, row, column);
+  const int length = PQgetlength(result_, row, column);
+  // bytea_output = hex: "\x" then two hex digits per byte.
+  if (length < 2 || text[0] != '\\' || text[1] != 'x') return std::string(text, length);
+  std::string out;
+  out.reserve((length - 2) / 2);
+  for (int i = 2; i + 1 < length; i += 2) {
+    out.push_back(static_cast<char>(HexValue(text[i]) * 16 + HexValue(text[i + 1])));
+  }
+  return out;
+}
+int64_t Result::affected() const {
+  int64_t n = 0;
+  if (result_ == nullptr || !absl::SimpleAtoi(PQcmdTuples(result_), &n)) return 0;
+  return n;
+}
+
+namespace {
+constexpr char kSessionSettings[] = "SET bytea_output = 'hex'; SET client_min_messages = warning;";
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& uri,
+                                                             std::string setup) {
+  PGconn* conn = PQconnectdb(uri.c_str());
+  if (conn == nullptr) return absl::UnavailableError("postgresql: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = absl::StrCat("cannot connect to postgresql: ", PQerrorMessage(conn));
+    PQfinish(conn);
+    return absl::UnavailableError(message);
+  }
+  std::unique_ptr<Connection> c(new Connection(conn, uri, std::move(setup)));
+  // Binary data travels as hex; every instant is stored in microseconds
+  // since the epoch (bigint), so the session's time zone does not matter.
+  if (auto st = c->Exec(kSessionSettings); !st.ok()) return st;
+  if (!c->setup_.empty()) {
+    if (auto st = c->Exec(c->setup_); !st.ok()) return st;
+  }
+  return c;
+}
+
+std::unique_ptr<Connection> Connection::Disconnected(const std::string& uri, std::string setup) {
+  std::unique_ptr<Connection> c(new Connection(nullptr, uri, std::move(setup)));
+  c->last_sqlstate_ = "08006";
+  return c;
+}
+
+Connection::~Connection() {
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+absl::Status Connection::Error(PGresult* result, absl::string_view what) {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  last_sqlstate_ = state != nullptr ? state : (PQstatus(conn_) == CONNECTION_BAD ? "08006" : "XX000");
+  std::string message = absl::StrCat(
+      "postgresql ", what, ": ",
+      result != nullptr && PQresultErrorMessage(result)[0] != '\0' ? PQresultErrorMessage(result)
+                                                                   : PQerrorMessage(conn_));
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  absl::StrAppend(&message, " [", last_sqlstate_, "]");
+  if (result != nullptr) PQclear(result);
+  if (connection_lost() || IsUnavailable(last_sqlstate_)) return absl::UnavailableError(message);
+  if (IsRetryable(last_sqlstate_) || last_sqlstate_ == "23505") return absl::AbortedError(message);
+  return absl::InternalError(message);
+}
+
+bool Connection::retryable() const { return IsRetryable(last_sqlstate_); }
+bool Connection::connection_lost() const {
+  return conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD;
+}
+bool Connection::needs_reconnect() const {
+  return connection_lost() || IsUnavailable(last_sqlstate_);
+}
+
+bool Connection::InTransaction() const {
+  const PGTransactionStatusType s = PQtransactionStatus(conn_);
+  return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
+}
+
+absl::Status Connection::Reconnect() {
+  prepared_.clear();
+  if (conn_ != nullptr) PQfinish(conn_);
+  conn_ = PQconnectdb(uri_.c_str());
+  if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
+    last_sqlstate_ = "08006";
+    return absl::UnavailableError(
+        absl::StrCat("cannot reconnect to postgresql: ", conn_ ? PQerrorMessage(conn_) : "no memory"));
+  }
+  last_sqlstate_.clear();
+  if (auto st = Exec(kSessionSettings); !st.ok()) return st;
+  return setup_.empty() ? absl::OkStatus() : Exec(setup_);
+}
+
+absl::Status Connection::Exec(absl::string_view sql) {
+  PGresult* result = PQexec(conn_, std::string(sql).c_str());
+  const ExecStatusType s = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return Error(result, "exec");
+  PQclear(result);
+  last_sqlstate_.clear();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Result> Connection::Query(absl::string_view sql, const Params& params) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = absl::StrCat("ent_", prepared_.size() + 1);
+    PGresult* prepared = PQprepare(conn_, name.c_str(), std::string(sql).c_str(), 0, nullptr);
+    if (prepared == nullptr || PQresultStatus(prepared) != PGRES_COMMAND_OK) {
+      return Error(prepared, absl::StrCat("prepare (", sql, ")"));
+    }
+    PQclear(prepared);
+    it = prepared_.emplace(std::string(sql), std::move(name)).first;
+  }
+  const int n = params.size();
+  std::vector<const char*> values(n);
+  std::vector<int> lengths(n);
+  for (int i = 0; i < n; ++i) {
+    values[i] = params.values_[i] ? params.values_[i]->data() : nullptr;
+    lengths[i] = params.values_[i] ? static_cast<int>(params.values_[i]->size()) : 0;
+  }
+  PGresult* result = PQexecPrepared(conn_, it->second.c_str(), n, values.data(), lengths.data(),
+                                    params.formats_.data(), /*resultFormat=*/0);
+  const ExecStatusType s = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return Error(result, "query");
+  last_sqlstate_.clear();
+  return Result(result);
+}
+
+}  // namespace ent::postgres

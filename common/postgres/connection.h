@@ -1,0 +1,131 @@
+// A PostgreSQL connection (libpq), with the statements it has prepared, and
+// the errors of the server turned into absl::Status by what the caller can do
+// about them:
+//  - UNAVAILABLE: the server cannot be reached or is not the primary (a
+//    restart, a failover, a standby in read-only mode, resources exhausted);
+//    transient, retry later. `connection_lost()` tells whether the connection
+//    must be re-established.
+//  - ABORTED: a concurrent transaction won (serialization failure, deadlock,
+//    a unique key taken first): retry the whole transaction. `retryable()`
+//    tells the first two apart, which the Database retries by itself.
+//  - INTERNAL: anything else (a bug, or a rule of the schema - an append-only
+//    table - refusing the statement).
+//
+// Not thread-safe: one thread uses a connection at a time (the Database's
+// pools hand each to one thread). REQUIRES: external synchronization.
+#ifndef ENT_COMMON_POSTGRES_CONNECTION_H_
+#define ENT_COMMON_POSTGRES_CONNECTION_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+namespace ent::postgres {
+
+// Whether `uri` is a PostgreSQL connection URI (postgresql:// or postgres://).
+bool IsPostgresUri(absl::string_view uri);
+
+// A statement's parameters, $1, $2, ... in the order added. Bytes travel in
+// binary (bytea), the rest as text.
+class Params {
+ public:
+  Params& Text(std::string value);
+  Params& Int(int64_t value);
+  Params& Bool(bool value);
+  Params& Bytes(std::string value);
+  Params& Null();
+  // Text, or NULL when absent.
+  Params& OptionalText(const std::optional<std::string>& value);
+
+  int size() const { return static_cast<int>(values_.size()); }
+
+ private:
+  friend class Connection;
+  std::vector<std::optional<std::string>> values_;
+  std::vector<int> formats_;
+};
+
+// The rows a statement returned (text format; bytea decoded by Bytes).
+class Result {
+ public:
+  Result() = default;
+  explicit Result(PGresult* result);
+  Result(Result&& other) noexcept;
+  Result& operator=(Result&& other) noexcept;
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  ~Result();
+
+  int rows() const;
+  bool IsNull(int row, int column) const;
+  std::string Text(int row, int column) const;
+  int64_t Int(int row, int column) const;
+  bool Bool(int row, int column) const;
+  // A bytea column, decoded from its hex text form.
+  std::string Bytes(int row, int column) const;
+  // Rows inserted, updated or deleted (PQcmdTuples).
+  int64_t affected() const;
+
+ private:
+  PGresult* result_ = nullptr;
+};
+
+class Connection {
+ public:
+  // Connects to `uri` (a libpq connection URI or key=value string;
+  // multi-host URIs with target_session_attrs=read-write reach the primary),
+  // then runs `setup` (session settings, e.g. the search_path), again after
+  // each Reconnect.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& uri,
+                                                          std::string setup = "");
+  // A connection to `uri` not established yet (the server cannot be
+  // reached): every statement fails UNAVAILABLE until Reconnect succeeds.
+  static std::unique_ptr<Connection> Disconnected(const std::string& uri, std::string setup = "");
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs `sql` (one or more statements, no parameters).
+  absl::Status Exec(absl::string_view sql);
+  // Runs one statement with `params`, prepared once per connection.
+  absl::StatusOr<Result> Query(absl::string_view sql, const Params& params = Params());
+
+  // Whether a transaction is open (or failed and not yet rolled back).
+  bool InTransaction() const;
+  // The SQLSTATE of the last error ("" if none since the last success).
+  const std::string& last_sqlstate() const { return last_sqlstate_; }
+  // The last error was a serialization failure or a deadlock: the whole
+  // transaction may be run again.
+  bool retryable() const;
+  // The connection is broken (the server went away), or leads to a server
+  // that is shutting down or is no longer the primary: Reconnect before use.
+  bool needs_reconnect() const;
+  // Re-establishes the connection (same URI, possibly another host of it).
+  absl::Status Reconnect();
+
+ private:
+  Connection(PGconn* conn, std::string uri, std::string setup)
+      : conn_(conn), uri_(std::move(uri)), setup_(std::move(setup)) {}
+  bool connection_lost() const;
+  absl::Status Error(PGresult* result, absl::string_view what);
+
+  PGconn* conn_;
+  const std::string uri_;
+  const std::string setup_;
+  absl::flat_hash_map<std::string, std::string> prepared_;  // SQL -> statement name
+  std::string last_sqlstate_;
+};
+
+}  // namespace ent::postgres
+
+#endif  // ENT_COMMON_POSTGRES_CONNECTION_H_

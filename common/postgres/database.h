@@ -1,0 +1,126 @@
+// A service's PostgreSQL database: its schema (one PostgreSQL schema per
+// service, migrated in order under an advisory lock so that instances
+// starting together migrate once), a pool of writer threads each running one
+// write transaction at a time, reader threads for queued reads, and
+// connections lent for short reads on the caller's thread.
+//
+// Write transactions run at READ COMMITTED: each statement sees what
+// committed before it; rules that read then write take locks first (the
+// stores' contracts say which) and conditional writes re-check their
+// condition on the row as it is. A transaction that loses a serialization
+// failure or a deadlock, or whose connection was lost before its COMMIT was
+// sent, is run again (the work must be re-runnable: it is, like every write
+// work of the stores, a function of what it reads) for up to `retry_for`,
+// reconnecting as needed (a restart, a failover to a standby on a multi-host
+// URI). If the connection is lost while the COMMIT is in flight, the outcome
+// is unknown: the caller gets UNAVAILABLE, and an idempotent retry finds the
+// first answer if it committed.
+//
+// Reads run at REPEATABLE READ READ ONLY: all their statements see one
+// snapshot.
+//
+// Thread-safety: every method may be called from any thread. Completions run
+// on the writer thread that ran the job and must not block.
+#ifndef ENT_COMMON_POSTGRES_DATABASE_H_
+#define ENT_COMMON_POSTGRES_DATABASE_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/postgres/connection.h"
+
+namespace ent::postgres {
+
+// One numbered step of a schema: SQL, then optionally code, in one
+// transaction.
+struct Migration {
+  Migration(const char* sql) : sql(sql) {}  // NOLINT: a list of SQL strings reads best
+  Migration(std::string sql) : sql(std::move(sql)) {}  // NOLINT
+  Migration(std::string sql, std::function<absl::Status(Connection&)> code)
+      : sql(std::move(sql)), code(std::move(code)) {}
+  std::string sql;
+  std::function<absl::Status(Connection&)> code;
+};
+
+class Database {
+ public:
+  struct Options {
+    std::string uri;     // libpq connection URI
+    std::string schema;  // the service's PostgreSQL schema, created if absent
+    std::vector<Migration> migrations;
+    int writers = 8;
+    int readers = 2;
+    int max_inline_readers = 16;
+    // How long a transaction that failed for a transient reason is retried.
+    absl::Duration retry_for = absl::Seconds(30);
+  };
+  using WriteWork = std::function<absl::Status(Connection&)>;
+  using WriteDone = std::function<void(absl::Status)>;
+  using ReadWork = std::function<void(Connection&)>;
+
+  // Connects, migrates the schema (refusing one newer than `migrations`),
+  // starts the threads.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(Options options);
+  ~Database();  // Runs the queued jobs, then stops.
+
+  // Queues `work` in a write transaction of its own; `done` gets work's error
+  // or the commit's outcome, once durable.
+  void Write(WriteWork work, WriteDone done);
+  // Runs `work` now on the calling thread with a lent connection, in one
+  // read-only snapshot. For short, non-blocking reads.
+  void ReadNow(const ReadWork& work);
+  // Queues `work` on a reader thread, likewise.
+  void ReadAsync(ReadWork work);
+
+  absl::Status WriteSync(WriteWork work);
+  void ReadSync(ReadWork work);
+
+  int schema_version() const { return schema_version_; }
+  const std::string& schema() const { return options_.schema; }
+  // A new connection with the service's session settings (for operations).
+  absl::StatusOr<std::unique_ptr<Connection>> Connect() const;
+  // Write jobs waiting for a writer.
+  size_t queued_writes();
+
+ private:
+  struct WriteJob {
+    WriteWork work;
+    WriteDone done;
+  };
+  explicit Database(Options options) : options_(std::move(options)) {}
+  absl::Status Migrate(Connection& conn);
+  void WriterLoop(Connection* conn);
+  void ReaderLoop(Connection* conn);
+  absl::Status RunWrite(Connection& conn, const WriteWork& work);
+  static void RunRead(Connection& conn, const ReadWork& work);
+  std::string SessionSetup() const;
+
+  const Options options_;
+  int schema_version_ = 0;
+
+  absl::Mutex mu_;
+  std::deque<WriteJob> writes_ ABSL_GUARDED_BY(mu_);
+  std::deque<ReadWork> reads_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  absl::Mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> inline_conns_ ABSL_GUARDED_BY(pool_mu_);
+  std::vector<Connection*> free_inline_ ABSL_GUARDED_BY(pool_mu_);
+
+  // Each owned by one thread.
+  std::vector<std::unique_ptr<Connection>> writer_conns_, reader_conns_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace ent::postgres
+
+#endif  // ENT_COMMON_POSTGRES_DATABASE_H_
