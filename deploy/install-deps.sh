@@ -11,6 +11,7 @@ PACKAGES=(
   clang libclang-rt-14-dev llvm
   prometheus-cpp-dev prometheus
   libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
+  libpq-dev postgresql-15
 )
 
 missing=()

@@ -178,8 +178,12 @@ void Database::WriterLoop(Connection* conn) {
 }
 
 void Database::RunRead(Connection& conn, const ReadWork& work) {
+  constexpr char kBegin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   if (conn.needs_reconnect()) conn.Reconnect().IgnoreError();  // the read then reports it
-  const bool began = conn.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").ok();
+  bool began = conn.Exec(kBegin).ok();
+  // A connection the server closed (a restart, a failover) is found out by
+  // its first statement: connect again once, before the work runs.
+  if (!began && conn.needs_reconnect() && conn.Reconnect().ok()) began = conn.Exec(kBegin).ok();
   work(conn);
   if (began && conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();  // read only: nothing to keep
 }

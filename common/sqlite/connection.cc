@@ -61,6 +61,17 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   return conn;
 }
 
+void Connection::OnWalCommit(std::function<void(int frames)> hook) {
+  wal_hook_ = std::move(hook);
+  sqlite3_wal_hook(
+      db_,
+      [](void* arg, sqlite3*, const char*, int frames) {
+        static_cast<Connection*>(arg)->wal_hook_(frames);
+        return SQLITE_OK;
+      },
+      this);
+}
+
 Connection::~Connection() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close(db_);

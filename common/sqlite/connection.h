@@ -86,6 +86,11 @@ class Connection {
   // sound. Returns the copy's integrity check result ("ok").
   absl::StatusOr<std::string> BackupTo(const std::string& path);
 
+  // Calls `hook` after each commit with the number of frames in the WAL, in
+  // place of SQLite's automatic checkpoints (the hook decides when one is
+  // run, and by whom). Set before the first write.
+  void OnWalCommit(std::function<void(int frames)> hook);
+
   int64_t LastInsertRowId() const;
   int Changes() const;
   bool InTransaction() const;
@@ -97,6 +102,7 @@ class Connection {
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::function<void(int)> wal_hook_;
 };
 
 // One step of a database's schema: SQL, then optionally code that rewrites

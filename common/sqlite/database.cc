@@ -49,6 +49,15 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(Options options) {
       db->inline_conns_.push_back(std::move(*reader));
     }
   }
+  auto checkpoint = Connection::Open(db->options_.path, Connection::Mode::kReadWrite);
+  if (!checkpoint.ok()) return checkpoint.status();
+  db->checkpoint_conn_ = std::move(*checkpoint);
+  db->writer_conn_->OnWalCommit([raw = db.get()](int frames) {
+    if (frames < kCheckpointFrames) return;
+    absl::MutexLock lock(&raw->mu_);
+    raw->checkpoint_wanted_ = true;
+  });
+  db->checkpointer_ = std::thread([raw = db.get()] { raw->CheckpointLoop(); });
   db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
   db->completer_ = std::thread([raw = db.get()] { raw->CompletionLoop(); });
   for (auto& conn : db->reader_conns_) {
@@ -65,6 +74,25 @@ Database::~Database() {
   if (writer_.joinable()) writer_.join();
   if (completer_.joinable()) completer_.join();
   for (auto& t : readers_) t.join();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+void Database::CheckpointLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Database* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->mu_) {
+            return db->stopping_ || db->checkpoint_wanted_;
+          },
+          this));
+      if (stopping_) return;  // the last connection to close checkpoints
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE: copies what no reader still needs, without blocking the
+    // writer or readers; a failure is retried at the next commit.
+    checkpoint_conn_->Exec("PRAGMA wal_checkpoint(PASSIVE)").IgnoreError();
+  }
 }
 
 void Database::Write(WriteWork work, WriteDone done) {

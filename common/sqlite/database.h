@@ -13,7 +13,10 @@
 // that holds only their pages.)
 //
 // Completions of a committed batch run on a separate completion thread, so
-// the writer starts the next batch while callers are being answered.
+// the writer starts the next batch while callers are being answered. WAL
+// checkpoints (copying committed pages into the database file, and its
+// fsync) run on a checkpoint thread of their own once the WAL holds
+// kCheckpointFrames frames, so commits never wait for one.
 //
 // Thread-safety: Write/Read may be called from any thread. Completion
 // callbacks run on the completion thread (writes) or a reader thread
@@ -100,6 +103,7 @@ class Database {
   void WriterLoop();
   void CompletionLoop();
   void ReaderLoop(Connection* conn);
+  void CheckpointLoop();
   void RunBatch(std::vector<WriteJob>& batch);
   // A free inline connection, a new one, or (at the cap) the next one freed.
   Connection* BorrowInline();
@@ -131,6 +135,11 @@ class Database {
   };
   std::deque<Completion> completions_ ABSL_GUARDED_BY(mu_);
   bool writer_exited_ ABSL_GUARDED_BY(mu_) = false;
+  bool checkpoint_wanted_ ABSL_GUARDED_BY(mu_) = false;
+  // SQLite's default automatic checkpoint size.
+  static constexpr int kCheckpointFrames = 1000;
+  std::unique_ptr<Connection> checkpoint_conn_;  // the checkpoint thread's
+  std::thread checkpointer_;
 
   std::thread writer_;
   std::thread completer_;
