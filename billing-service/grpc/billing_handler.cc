@@ -1,5 +1,7 @@
 #include "billing-service/grpc/billing_handler.h"
 
+#include "absl/container/flat_hash_map.h"
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -301,31 +303,51 @@ grpc::ServerUnaryReactor* BillingHandler::NotifyConventionChanges(
                                                                req->notices_size())));
   }
   // Each notice is its own command: submitted together, they are committed
-  // together by the store's group commit. The reply waits for all of them.
+  // together by the store's group commit (SQLite), or run side by side
+  // (PostgreSQL). A repeat of a notice within the batch is submitted once the
+  // one before it is done, so that the first is the one applied. The reply
+  // waits for all of them.
   struct Pending {
     std::atomic<int> left;
     absl::Mutex mu;
+    std::vector<int> next_repeat;  // index of the next notice with the same key, or -1
+    std::function<void(int)> submit;
   };
   auto pending = std::make_shared<Pending>();
   pending->left = req->notices_size();
-  for (const auto& notice : req->notices()) {
+  pending->next_repeat.assign(req->notices_size(), -1);
+  absl::flat_hash_map<std::string, int> last_of_key;
+  std::vector<int> first_of_key;
+  for (int i = 0; i < req->notices_size(); ++i) {
     auto* r = resp->add_results();
-    r->set_idempotency_key(notice.idempotency_key());
+    r->set_idempotency_key(req->notices(i).idempotency_key());
+    auto [it, first] = last_of_key.try_emplace(req->notices(i).idempotency_key(), i);
+    if (first) {
+      first_of_key.push_back(i);
+    } else {
+      pending->next_repeat[it->second] = i;
+      it->second = i;
+    }
   }
   auto* reactor = ctx->DefaultReactor();
-  for (int i = 0; i < req->notices_size(); ++i) {
-    Notify(caller, req->notices(i), [reactor, resp, pending, i](absl::StatusOr<bool> applied) {
+  // `pending` holds `submit`, which holds a weak reference back: no cycle.
+  std::weak_ptr<Pending> weak = pending;
+  pending->submit = [this, caller, req, reactor, resp, weak](int i) {
+    auto held = weak.lock();
+    Notify(caller, req->notices(i), [reactor, resp, held, i](absl::StatusOr<bool> applied) {
       {
-        absl::MutexLock lock(&pending->mu);  // results are written from several threads
+        absl::MutexLock lock(&held->mu);  // results are written from several threads
         auto* r = resp->mutable_results(i);
         r->set_applied(applied.ok() && *applied);
         const grpc::Status st = ToGrpcStatus(applied.status());
         r->mutable_status()->set_code(st.error_code());
         r->mutable_status()->set_message(st.error_message());
       }
-      if (pending->left.fetch_sub(1) == 1) reactor->Finish(grpc::Status::OK);
+      if (held->next_repeat[i] >= 0) held->submit(held->next_repeat[i]);
+      if (held->left.fetch_sub(1) == 1) reactor->Finish(grpc::Status::OK);
     });
-  }
+  };
+  for (int i : first_of_key) pending->submit(i);
   return reactor;
 }
 

@@ -151,12 +151,14 @@ class ConventionStore : public TransactionalStore<ConventionReader, ConventionWr
  public:
   // The outbox as its dispatcher sees it.
   virtual workflow::OutboxStore& outbox_store() = 0;
-  // Every event, as soon as it is committed: `observer` is called once per
-  // committed transaction that appended events, with those events (sequence
-  // set) in sequence order; calls come one at a time, in commit order (so a
-  // reader who has read the history up to a snapshot, and observed every
-  // call since before it, has missed nothing), never for what was rolled
-  // back. It must not block. Set once, before the first write.
+  // Every event, once committed: `observer` is called with committed events
+  // (sequence set), each once, in sequence order, which is commit order;
+  // calls come one at a time (so a reader who has read the history up to a
+  // snapshot, and observed every call since before it, has missed nothing),
+  // never with what was rolled back. SQLite calls it once per committed
+  // transaction, before the writer's completion; PostgreSQL from a tailer
+  // that also reports the other instances' commits, soon after. It must not
+  // block. Set once, before the first write.
   virtual void SetCommittedEventsObserver(
       std::function<void(const std::vector<EventRecord>&)> observer) = 0;
 };

@@ -1,0 +1,59 @@
+// The outbox on the host's PostgreSQL database. Several instances share one
+// outbox; one of them dispatches at a time: Deliverable returns messages only
+// to the instance holding the dispatch lease, a session-level advisory lock
+// on a connection of its own (released by PostgreSQL when that instance or
+// its connection dies, when the next instance to look takes it over). Per-key
+// order and "each message delivered, the receiver deduplicating repeats"
+// hold as with one instance.
+#ifndef ENT_WORKFLOW_OUTBOX_POSTGRES_OUTBOX_H_
+#define ENT_WORKFLOW_OUTBOX_POSTGRES_OUTBOX_H_
+
+#include <memory>
+
+#include "absl/synchronization/mutex.h"
+#include "common/postgres/connection.h"
+#include "common/postgres/database.h"
+#include "workflow/outbox/outbox.h"
+
+namespace ent::workflow {
+
+// CREATE statements for the outbox table (SQLite's after its migrations).
+const char* PostgresOutboxSchemaSql();
+
+class PostgresOutboxWriter final : public OutboxWriter {
+ public:
+  explicit PostgresOutboxWriter(postgres::Connection& conn) : conn_(conn) {}
+  absl::StatusOr<int64_t> Enqueue(const std::string& topic, const std::string& key,
+                                  const std::string& idempotency_key, const std::string& payload,
+                                  absl::Time now) override;
+
+ private:
+  postgres::Connection& conn_;
+};
+
+class PostgresOutboxStore final : public OutboxStore {
+ public:
+  explicit PostgresOutboxStore(postgres::Database& db) : db_(db) {}
+  // Empty unless this instance holds (or now takes) the dispatch lease.
+  absl::StatusOr<std::vector<OutboxMessage>> Deliverable(absl::Time now, int limit) override;
+  absl::Status Record(const std::vector<DeliveryOutcome>& outcomes) override;
+  absl::StatusOr<std::optional<absl::Time>> NextAttempt() override;
+  absl::StatusOr<std::vector<OutboxMessage>> List(OutboxState state, int limit) override;
+  void Retry(int64_t id, absl::Time at,
+             std::function<void(absl::StatusOr<OutboxMessage>)> done) override;
+  // Whether this instance dispatches (holds the lease), as of the last look.
+  bool dispatching();
+
+ private:
+  // Takes or checks the lease; false when another instance holds it.
+  bool HoldLease() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lease_mu_);
+
+  postgres::Database& db_;
+  absl::Mutex lease_mu_;
+  std::unique_ptr<postgres::Connection> lease_conn_ ABSL_GUARDED_BY(lease_mu_);
+  bool held_ ABSL_GUARDED_BY(lease_mu_) = false;
+};
+
+}  // namespace ent::workflow
+
+#endif  // ENT_WORKFLOW_OUTBOX_POSTGRES_OUTBOX_H_
