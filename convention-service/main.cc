@@ -24,6 +24,7 @@
 #include "convention-service/service/convention_registry.h"
 #include "convention-service/service/dispute_registry.h"
 #include "convention-service/service/timer_dispatcher.h"
+#include "convention-service/store/postgres_convention_store.h"
 #include "convention-service/store/sqlite_convention_store.h"
 #include "convention-service/store/store_metrics.h"
 #include "workflow/calendar/legal_calendar.h"
@@ -56,12 +57,12 @@ int main(int argc, char** argv) {
   auto flags = ent::ParseServerFlags(
       argc, argv,
       {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "max-stream-seconds",
-       "communes", "academie", "timer-stuck-seconds"});
+       "communes", "academie", "timer-stuck-seconds", "database"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
                  "usage: ent-convention-service --principals=PATH [--listen=HOST:PORT] "
-                 "[--data-dir=DIR] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
+                 "[--data-dir=DIR | --database=postgresql://…] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]] "
@@ -72,10 +73,30 @@ int main(int argc, char** argv) {
   auto service_clock = ent::PrepareToServe(*flags);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
 
+  // The store: SQLite in the data directory, or PostgreSQL (several
+  // instances on one database).
+  const std::string database = flags->extra["database"];
   const std::string db_path = flags->data_dir + "/convention.db";
   ent::convention::EventHub hub;  // outlives the store, whose writes it is told of
-  auto store = ent::convention::SqliteConventionStore::Open(db_path);
-  if (!store.ok()) return Fail("cannot open " + db_path + ": " + store.status().ToString());
+  std::unique_ptr<ent::convention::ConventionStore> opened_store;
+  ent::sqlite::Database* sqlite_db = nullptr;      // SQLite: backups, storage metrics
+  ent::postgres::Database* postgres_db = nullptr;  // PostgreSQL
+  if (!database.empty()) {
+    if (!ent::postgres::IsPostgresUri(database)) {
+      return Fail("--database: expected a postgresql:// connection URI, got '" + database + "'");
+    }
+    auto opened = ent::convention::PostgresConventionStore::Open(database);
+    if (!opened.ok()) return Fail("--database: " + opened.status().ToString());
+    postgres_db = &(*opened)->database();
+    opened_store = std::move(*opened);
+  } else {
+    auto opened = ent::convention::SqliteConventionStore::Open(db_path);
+    if (!opened.ok()) return Fail("cannot open " + db_path + ": " + opened.status().ToString());
+    sqlite_db = &(*opened)->database();
+    opened_store = std::move(*opened);
+  }
+  // `store` reads as before: (*store)->…
+  std::unique_ptr<ent::convention::ConventionStore>* const store = &opened_store;
   auto principals = ent::PrincipalRegistry::Load(flags->principals);
   if (!principals.ok()) return Fail(principals.status().ToString());
   // The registries every convention is checked against.
@@ -151,11 +172,18 @@ int main(int argc, char** argv) {
                                             (*store)->outbox_store(),
                                             **principals, absl::Seconds(max_stream_seconds));
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
-  ent::Metrics::Instance().ObserveDatabase((*store)->database(), "convention", db_path);
-  ent::Metrics::Instance().AddCollectable(ent::workflow::WorkflowCollector((*store)->database(), *clock));
-  ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector((*store)->database()));
+  const ent::workflow::WorkflowStatsReader workflow_stats =
+      sqlite_db != nullptr ? ent::workflow::SqliteWorkflowStats(*sqlite_db)
+                           : ent::workflow::PostgresWorkflowStats(*postgres_db);
+  if (sqlite_db != nullptr) {
+    ent::Metrics::Instance().ObserveDatabase(*sqlite_db, "convention", db_path);
+    ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector(*sqlite_db));
+  } else {
+    ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector(*postgres_db));
+  }
+  ent::Metrics::Instance().AddCollectable(ent::workflow::WorkflowCollector(workflow_stats, *clock));
   if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
-  ent::AdminServiceHandler admin(&(*store)->database(),
+  ent::AdminServiceHandler admin(sqlite_db,
                                  {flags->backup_dir, "convention", flags->backup_keep}, **principals);
   services.push_back({&admin, "ent.admin.v1.AdminService"});
   std::unique_ptr<ent::ClockServiceHandler> clock_handler;
@@ -191,8 +219,9 @@ int main(int argc, char** argv) {
     return Fail("--timer-stuck-seconds: expected a number of seconds (1 or more)");
   }
   std::vector<ent::HealthCheck> checks = {
-      {"ent.convention.v1.ConventionService", ent::DatabaseWritableProbe((*store)->database())},
-      {"ent.workflow", ent::workflow::TimerEngineProbe((*store)->database(), *clock,
+      {"ent.convention.v1.ConventionService",
+       sqlite_db != nullptr ? ent::DatabaseWritableProbe(*sqlite_db) : ent::DatabaseWritableProbe(*postgres_db)},
+      {"ent.workflow", ent::workflow::TimerEngineProbe(workflow_stats, *clock,
                                                         absl::Seconds(timer_stuck_seconds))}};
   auto served = ent::ServeUntilSignal(
       *flags, **principals, services,

@@ -15,20 +15,44 @@
 
 #include <prometheus/collectable.h>
 
+#include <map>
+#include <optional>
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/postgres/database.h"
 #include "common/sqlite/database.h"
 
 namespace ent::workflow {
 
-std::shared_ptr<prometheus::Collectable> WorkflowCollector(sqlite::Database& db, const Clock& clock);
+// What the metrics and the probe read, at `now`, from either backend.
+struct WorkflowStats {
+  struct Kind {
+    int64_t pending = 0;
+    absl::Time earliest_due;
+  };
+  std::map<std::string, Kind> pending_by_kind;
+  int64_t overdue = 0;                        // pending, next attempt at or before now
+  std::optional<absl::Time> most_overdue;     // the earliest such next attempt
+  int64_t failed = 0;                         // parked
+  int64_t outbox_pending = 0;
+  std::optional<absl::Time> oldest_pending;   // created
+  int64_t outbox_dead = 0;
+};
+using WorkflowStatsReader = std::function<absl::StatusOr<WorkflowStats>(absl::Time now)>;
+WorkflowStatsReader SqliteWorkflowStats(sqlite::Database& db);
+WorkflowStatsReader PostgresWorkflowStats(postgres::Database& db);
+
+std::shared_ptr<prometheus::Collectable> WorkflowCollector(WorkflowStatsReader stats, const Clock& clock);
 
 // The health probe of the workflow ("ent.workflow"): fails while some
 // pending timer has been due (on the host's clock) and unfired for longer
 // than `limit` of real time — the engine is stuck (a failing disk, a
 // crashing effect loop); a timer retried on its backoff or parked is not due.
 // Call from one thread (the health monitor's).
-std::function<absl::Status()> TimerEngineProbe(sqlite::Database& db, const Clock& clock,
+std::function<absl::Status()> TimerEngineProbe(WorkflowStatsReader stats, const Clock& clock,
                                                absl::Duration limit);
 
 }  // namespace ent::workflow

@@ -212,6 +212,18 @@ std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db) {
   };
 }
 
+std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db) {
+  return [&db] {
+    return db.WriteSync([](postgres::Connection& conn) {
+      return conn
+          .Query("INSERT INTO health_probe (id, at_us) VALUES (1, $1) "
+                 "ON CONFLICT (id) DO UPDATE SET at_us = EXCLUDED.at_us",
+                 postgres::Params().Int(absl::ToUnixMicros(absl::Now())))
+          .status();
+    });
+  };
+}
+
 absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry& principals,
                               const std::vector<ServedService>& services,
                               const std::function<void()>& on_reload,

@@ -18,6 +18,7 @@
 #include "common/auth/principal_registry.h"
 #include "common/grpc/health_monitor.h"
 #include "common/grpc/server_flags.h"
+#include "common/postgres/database.h"
 #include "common/sqlite/database.h"
 
 namespace ent {
@@ -73,6 +74,7 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry&
 // The probe that the database takes a durable write now (a full or failing
 // disk, a read-only file): one row of `health_probe` rewritten.
 std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db);
+std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db);
 
 // The SIGHUP action of a service: reload its principals, keeping the current
 // ones when the file is bad, and say so in the log.

@@ -7,28 +7,60 @@
 
 namespace ent::convention {
 
-std::shared_ptr<prometheus::Collectable> ConventionStateCollector(sqlite::Database& db) {
-  return std::make_shared<FunctionCollectable>([&db] {
+namespace {
+
+struct StateCount {
+  std::string entity;
+  int state = 0;
+  int64_t n = 0;
+};
+constexpr char kStateCounts[] = "SELECT entity, state, n FROM state_counts ORDER BY entity, state";
+
+std::shared_ptr<prometheus::Collectable> Collector(std::function<std::vector<StateCount>()> read) {
+  return std::make_shared<FunctionCollectable>([read = std::move(read)] {
     std::vector<std::pair<prometheus::Labels, double>> conventions, disputes;
-    db.ReadNow([&](sqlite::Connection& conn) {
-      auto s = conn.Prepare("SELECT entity, state, n FROM state_counts ORDER BY entity, state");
-      if (!s.ok()) return;
-      while (s->Step().value_or(false)) {
-        const std::string entity = s->ColumnText(0);
-        const int state = static_cast<int>(s->ColumnInt64(1));
-        const double n = static_cast<double>(s->ColumnInt64(2));
-        if (entity == "convention") {
-          conventions.push_back(
-              {{{"state", absl::AsciiStrToLower(StateName(static_cast<State>(state)))}}, n});
-        } else {
-          disputes.push_back(
-              {{{"state", absl::AsciiStrToLower(DisputeStateName(static_cast<DisputeState>(state)))}}, n});
-        }
+    for (const StateCount& c : read()) {
+      const double n = static_cast<double>(c.n);
+      if (c.entity == "convention") {
+        conventions.push_back({{{"state", absl::AsciiStrToLower(StateName(static_cast<State>(c.state)))}}, n});
+      } else {
+        disputes.push_back(
+            {{{"state", absl::AsciiStrToLower(DisputeStateName(static_cast<DisputeState>(c.state)))}}, n});
       }
-    });
+    }
     return std::vector<prometheus::MetricFamily>{
         GaugeFamily("ent_conventions", "Conventions by state.", conventions),
         GaugeFamily("ent_disputes", "Article 8 disputes by state.", disputes)};
+  });
+}
+
+}  // namespace
+
+std::shared_ptr<prometheus::Collectable> ConventionStateCollector(sqlite::Database& db) {
+  return Collector([&db] {
+    std::vector<StateCount> out;
+    db.ReadNow([&](sqlite::Connection& conn) {
+      auto s = conn.Prepare(kStateCounts);
+      if (!s.ok()) return;
+      while (s->Step().value_or(false)) {
+        out.push_back({s->ColumnText(0), static_cast<int>(s->ColumnInt64(1)), s->ColumnInt64(2)});
+      }
+    });
+    return out;
+  });
+}
+
+std::shared_ptr<prometheus::Collectable> ConventionStateCollector(postgres::Database& db) {
+  return Collector([&db] {
+    std::vector<StateCount> out;
+    db.ReadNow([&](postgres::Connection& conn) {
+      auto r = conn.Query(kStateCounts);
+      if (!r.ok()) return;
+      for (int i = 0; i < r->rows(); ++i) {
+        out.push_back({r->Text(i, 0), static_cast<int>(r->Int(i, 1)), r->Int(i, 2)});
+      }
+    });
+    return out;
   });
 }
 

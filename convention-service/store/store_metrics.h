@@ -8,11 +8,13 @@
 
 #include <prometheus/collectable.h>
 
+#include "common/postgres/database.h"
 #include "common/sqlite/database.h"
 
 namespace ent::convention {
 
 std::shared_ptr<prometheus::Collectable> ConventionStateCollector(sqlite::Database& db);
+std::shared_ptr<prometheus::Collectable> ConventionStateCollector(postgres::Database& db);
 
 }  // namespace ent::convention
 

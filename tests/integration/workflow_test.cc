@@ -22,6 +22,7 @@
 #include "tests/support/proto_dates.h"
 #include "tests/support/communes.h"
 #include "tests/support/service_process.h"
+#include "tests/support/store_peek.h"
 #include "tests/support/sqlite_peek.h"
 #include "tests/support/test_principals.h"
 
@@ -452,8 +453,8 @@ TEST_F(WorkflowTest, EveryDueTimerFiresExactlyOnceAcrossAKill) {
   advance.join();
   watch_ctx->TryCancel();
   watch->Finish();
-  const auto fired_at_kill = testing::QueryInt(
-      dir_.path() + "/convention.db",
+  const auto fired_at_kill = testing::StoreQueryInt(
+      *service_, dir_.path() + "/convention.db", "convention",
       "SELECT COUNT(*) FROM workflow_timers WHERE kind = 'convention.expiry' AND state = 1");
   ASSERT_TRUE(fired_at_kill.ok()) << fired_at_kill.status();
   EXPECT_GT(*fired_at_kill, 0);
@@ -490,10 +491,14 @@ TEST_F(WorkflowTest, FailingTimersDoNotBlockOthersAndAreParkedForOperators) {
   service_->Stop();
   // Poison: p0's stored record no longer decodes, and a timer of an unknown
   // kind falls due first of all.
+  // (The same SQL on SQLite and PostgreSQL; the good record is kept aside.)
   const std::string db = dir_.path() + "/convention.db";
-  const std::string good_body = *testing::QueryText(db, "SELECT body FROM conventions WHERE id = 'p0'");
-  ASSERT_TRUE(testing::Execute(db, "UPDATE conventions SET body = '{\"id\": 7' WHERE id = 'p0'").ok());
-  ASSERT_TRUE(testing::Execute(db, "INSERT INTO workflow_timers (kind, subject, commune, due_us, "
+  auto execute = [&](const std::string& sql) {
+    return testing::StoreExecute(*service_, db, "convention", sql);
+  };
+  ASSERT_TRUE(execute("CREATE TABLE test_saved_body AS SELECT body FROM conventions WHERE id = 'p0'").ok());
+  ASSERT_TRUE(execute("UPDATE conventions SET body = '{\"id\": 7' WHERE id = 'p0'").ok());
+  ASSERT_TRUE(execute("INSERT INTO workflow_timers (kind, subject, commune, due_us, "
                                    "last_day, rule, explanation, next_us) VALUES ('convention.renamed', "
                                    "'conventions/p1', '30002', 0, '2022-01-01', '', '', 0)").ok());
 
@@ -528,9 +533,7 @@ TEST_F(WorkflowTest, FailingTimersDoNotBlockOthersAndAreParkedForOperators) {
 
   // The record is repaired; the operator retries its timer: it fires.
   service_->Stop();
-  ASSERT_TRUE(testing::Execute(db, "UPDATE conventions SET body = '" +
-                                       absl::StrReplaceAll(good_body, {{"'", "''"}}) +
-                                       "' WHERE id = 'p0'").ok());
+  ASSERT_TRUE(execute("UPDATE conventions SET body = (SELECT body FROM test_saved_body) WHERE id = 'p0'").ok());
   Start("2022-09-10T14:00:00+02:00");
   v1::RetryTimerRequest retry;
   retry.set_name(by_kind["convention.expiry"].name());
@@ -557,7 +560,10 @@ TEST_F(WorkflowTest, RetentionPrunesStoredAnswersAndFiredTimersButNeverHistory) 
   const std::string name = SaintAmbroixActive();
   const std::string db = dir_.path() + "/convention.db";
   const int64_t events = static_cast<int64_t>(Events(name).size());
-  ASSERT_GT(*testing::QueryInt(db, "SELECT COUNT(*) FROM request_log"), 0);
+  auto query = [&](const std::string& sql) {
+    return testing::StoreQueryInt(*service_, db, "convention", sql);
+  };
+  ASSERT_GT(*query("SELECT COUNT(*) FROM request_log"), 0);
   // Past the end date (the reminder and the expiry fire), then two days more.
   // (The pruner may already be at work: what fired is checked in the history.)
   SetTime("2022-09-02T10:00:00+02:00");
@@ -565,8 +571,8 @@ TEST_F(WorkflowTest, RetentionPrunesStoredAnswersAndFiredTimersButNeverHistory) 
   int64_t left = -1;
   for (int i = 0; i < 300 && left != 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    left = *testing::QueryInt(db, "SELECT (SELECT COUNT(*) FROM request_log) + (SELECT COUNT(*) "
-                                  "FROM workflow_timers WHERE state IN (1, 2))");
+    left = *query("SELECT (SELECT COUNT(*) FROM request_log) + (SELECT COUNT(*) "
+                  "FROM workflow_timers WHERE state IN (1, 2))");
   }
   EXPECT_EQ(left, 0);
   EXPECT_EQ(Get(name).state(), v1::Convention::STATE_EXPIRED);

@@ -40,8 +40,11 @@ ServiceProcess::ServiceProcess(std::string binary, std::string data_dir,
       extra_args_(std::move(extra_args)),
       listen_(std::move(listen)),
       log_path_(data_dir_ + "/service.log") {
-  const bool supports_postgres = binary_.find("ent-billing-service") != std::string::npos;
-  if (TestsOnPostgres() && supports_postgres) {
+  const bool supports_postgres = binary_.find("ent-billing-service") != std::string::npos ||
+                                 binary_.find("ent-convention-service") != std::string::npos;
+  bool has_database = false;
+  for (const std::string& arg : extra_args_) has_database = has_database || arg.rfind("--database=", 0) == 0;
+  if (TestsOnPostgres() && supports_postgres && !has_database) {
     // One database per data directory, as one SQLite file per data
     // directory: a service started again on it finds its data.
     const std::string uri_file = data_dir_ + "/postgres.uri";
