@@ -1,11 +1,15 @@
-// Several instances of billing-service on one PostgreSQL database (a
-// throw-away server this test starts): one gapless sequence and one titre per
-// convention whichever instance issues, the first answer of a request given
-// by the other instance too, an instance SIGKILLed under load while the other
-// carries on, and the database restarted under load while the services ride
-// it out - nothing acknowledged is lost.
+// Several instances of each service on one PostgreSQL database (a throw-away
+// server this test starts). billing-service: one gapless sequence and one
+// titre per convention whichever instance issues, the first answer of a
+// request given by the other instance too, an instance SIGKILLed under load
+// while the other carries on, and the database restarted under load while
+// the services ride it out - nothing acknowledged is lost. convention-service:
+// a write acknowledged by one instance read on the other, a timer storm fired
+// by both engines (each timer once), and a watcher on one instance seeing
+// every event, whichever instance wrote it.
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -15,7 +19,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/postgres/connection.h"
+#include "demo/saint_ambroix.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
+#include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "ent/testing/v1/clock_service.grpc.pb.h"
+#include "tests/support/communes.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
@@ -301,6 +309,110 @@ TEST_F(PostgresInstancesTest, ADatabaseRestartUnderLoadIsRiddenOut) {
   ExpectOneGaplessTitrePerConvention(kConventions);
   std::printf("acknowledged when stopped: %d of %d; UNAVAILABLE answers: %d; calls that rode it out: %d\n",
               acknowledged_while_down, kConventions, unavailable.load(), rode_out);
+}
+
+namespace cv1 = ::ent::convention::v1;
+namespace tv1 = ::ent::testing::v1;
+
+class PostgresConventionInstancesTest : public PostgresInstancesTest {
+ protected:
+  void SetUp() override {
+    auto uri = server_->CreateDatabase();
+    ASSERT_TRUE(uri.ok()) << uri.status();
+    uri_ = *uri;
+    for (int i = 0; i < 2; ++i) {
+      // Small timer batches, so that both engines take part in a storm.
+      conventions_[i] = std::make_unique<testing::ServiceProcess>(
+          testing::BinaryPath("convention-service/ent-convention-service"), dirs_[i].path(),
+          std::vector<std::string>{"--principals=" + principals_.path(), "--database=" + uri_,
+                                   "--clock=simulated:2021-11-20T10:00:00+01:00", "--timer-batch=5"});
+      ASSERT_TRUE(conventions_[i]->Start().ok());
+      conv_[i] = cv1::ConventionService::NewStub(conventions_[i]->Channel());
+      clock_[i] = tv1::ClockService::NewStub(conventions_[i]->Channel());
+    }
+  }
+
+  // An active convention, created and signed through `instance`.
+  std::string Activate(int instance, int i) {
+    cv1::CreateConventionRequest req = demo::SaintAmbroixCreate();
+    req.set_convention_id(absl::StrCat("m", i));
+    req.set_request_id(absl::StrCat("create-", i));
+    testing::SetCommune(req.mutable_convention(), testing::NthCommuneOf("30", i));
+    cv1::Convention c;
+    grpc::Status st = conv_[instance]->CreateConvention(As(TestPrincipals::kRectorat).get(), req, &c);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    int k = 0;
+    for (auto sig : {demo::SaintAmbroixAcademieSignature(), demo::SaintAmbroixCommuneSignature()}) {
+      sig.set_name(c.name());
+      sig.set_request_id(absl::StrCat("sign-", i, "-", k++));
+      st = conv_[instance]->SignConvention(As(TestPrincipals::kRectorat).get(), sig, &c);
+      EXPECT_TRUE(st.ok()) << st.error_message();
+    }
+    return c.name();
+  }
+
+  int SetTime(int instance, int64_t unix_seconds) {
+    tv1::SetTimeRequest req;
+    req.mutable_time()->set_seconds(unix_seconds);
+    tv1::GetTimeResponse resp;
+    grpc::Status st = clock_[instance]->SetTime(As(TestPrincipals::kRectorat).get(), req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp.timers_fired();
+  }
+
+  std::unique_ptr<testing::ServiceProcess> conventions_[2];
+  std::unique_ptr<cv1::ConventionService::Stub> conv_[2];
+  std::unique_ptr<tv1::ClockService::Stub> clock_[2];
+};
+
+TEST_F(PostgresConventionInstancesTest, BothEnginesFireEachTimerOnceAndEitherInstanceStreamsEverything) {
+  constexpr int kConventions = 40;
+  // A watcher on instance 1, from the start of the history.
+  grpc::ClientContext watch_ctx;
+  principals_.Authorize(watch_ctx, TestPrincipals::kRectorat);
+  watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  auto watch = conv_[1]->WatchConventionEvents(&watch_ctx, cv1::WatchConventionEventsRequest());
+
+  std::vector<std::string> names;
+  for (int i = 0; i < kConventions; ++i) {
+    names.push_back(Activate(i % 2, i));
+    // Acknowledged by one instance, read on the other.
+    cv1::GetConventionRequest get;
+    get.set_name(names.back());
+    cv1::Convention read;
+    ASSERT_TRUE(conv_[(i + 1) % 2]->GetConvention(As(TestPrincipals::kRectorat).get(), get, &read).ok());
+    EXPECT_EQ(read.state(), cv1::Convention::STATE_ACTIVE);
+  }
+  // Past the end date: every renewal reminder and expiry is due. Both
+  // engines move at once.
+  const int64_t target = absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(2022, 9, 10, 10, 0, 0),
+                                                             absl::UTCTimeZone()));
+  int fired[2] = {0, 0};
+  std::thread a([&] { fired[0] = SetTime(0, target); });
+  std::thread b([&] { fired[1] = SetTime(1, target); });
+  a.join();
+  b.join();
+  std::printf("timers fired: %d by instance 0, %d by instance 1\n", fired[0], fired[1]);
+  EXPECT_EQ(fired[0] + fired[1], 2 * kConventions) << "each reminder and expiry once";
+  EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM convention.workflow_timers WHERE state = 1"), 2 * kConventions);
+
+  // The watcher on instance 1 saw every expiry once, whichever engine fired it.
+  std::map<std::string, int> expired;
+  cv1::ConventionEvent event;
+  while (static_cast<int>(expired.size()) < kConventions && watch->Read(&event)) {
+    if (event.type() == cv1::ConventionEvent::TYPE_EXPIRED) ++expired[event.convention()];
+  }
+  watch_ctx.TryCancel();
+  watch->Finish();
+  EXPECT_EQ(static_cast<int>(expired.size()), kConventions);
+  for (const auto& [name, n] : expired) EXPECT_EQ(n, 1) << name;
+  for (const std::string& name : names) {
+    cv1::GetConventionRequest get;
+    get.set_name(name);
+    cv1::Convention c;
+    ASSERT_TRUE(conv_[0]->GetConvention(As(TestPrincipals::kRectorat).get(), get, &c).ok());
+    EXPECT_EQ(c.state(), cv1::Convention::STATE_EXPIRED) << name;
+  }
 }
 
 }  // namespace
