@@ -14,7 +14,7 @@ using postgres::Result;
 // dialect (instants in microseconds since the epoch, bodies as bytea).
 const std::vector<postgres::Migration>& Migrations() {
   static const auto* const migrations = new std::vector<postgres::Migration>{
-      R"sql(
+      std::string(postgres::kRefuseChangeFunctionSql) + R"sql(
 CREATE TABLE tariffs (
   school_year      TEXT PRIMARY KEY,
   unit_price_cents BIGINT NOT NULL CHECK (unit_price_cents > 0),
@@ -89,9 +89,7 @@ CREATE TABLE corrections (
 CREATE INDEX corrections_by_titre ON corrections (year, sequence);
 
 -- An issued titre and its lines never change; payments and corrections are
--- documents of their own, never changed either.
-CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $$;
+-- documents of their own, never changed either (refuse_change: created first).
 CREATE TRIGGER titres_no_update BEFORE UPDATE ON titres FOR EACH ROW
   EXECUTE FUNCTION refuse_change('an issued titre never changes: use a correction');
 CREATE TRIGGER titres_no_delete BEFORE DELETE ON titres FOR EACH ROW
@@ -125,13 +123,7 @@ CREATE TABLE request_log (
       // 2: retention (PruneBefore) by age.
       "CREATE INDEX request_log_by_time ON request_log (time_us);",
       // 3: what each bytes column holds.
-      R"sql(
-CREATE TABLE record_formats (
-  table_name  TEXT NOT NULL,
-  column_name TEXT NOT NULL,
-  message     TEXT NOT NULL,
-  PRIMARY KEY (table_name, column_name)
-);
+      std::string(postgres::kRecordFormatsTableSql) + R"sql(
 INSERT INTO record_formats VALUES
   ('conventions', 'body', 'ent.billing.storage.v1.BillableConventionRecord'),
   ('titres', 'body', 'ent.billing.storage.v1.TitreBodyRecord'),

@@ -51,6 +51,22 @@ struct Migration {
   std::function<absl::Status(Connection&)> code;
 };
 
+// Schema pieces both services' migrations use: the table naming the
+// protobuf message each bytes column holds, and the trigger function that
+// refuses a change to an append-only table with its argument as message.
+inline constexpr char kRecordFormatsTableSql[] = R"sql(
+CREATE TABLE record_formats (
+  table_name  TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  message     TEXT NOT NULL,
+  PRIMARY KEY (table_name, column_name)
+);
+)sql";
+inline constexpr char kRefuseChangeFunctionSql[] = R"sql(
+CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $$;
+)sql";
+
 class Database {
  public:
   struct Options {

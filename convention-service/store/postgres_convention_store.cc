@@ -32,7 +32,7 @@ std::string TextArray(const std::vector<std::string>& values) {
 // the tenth on both backends).
 const std::vector<postgres::Migration>& Migrations() {
   static const auto* const migrations = new std::vector<postgres::Migration>{
-      std::string(R"sql(
+      std::string(postgres::kRefuseChangeFunctionSql) + postgres::kRecordFormatsTableSql + R"sql(
 CREATE TABLE conventions (
   id             TEXT PRIMARY KEY,
   commune_insee  TEXT NOT NULL,
@@ -69,8 +69,6 @@ CREATE TABLE convention_events (
   state         INTEGER NOT NULL
 );
 CREATE INDEX convention_events_by_convention ON convention_events (convention_id, sequence);
-CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $$;
 CREATE TRIGGER convention_events_append_only BEFORE UPDATE OR DELETE ON convention_events
   FOR EACH ROW EXECUTE FUNCTION refuse_change('history is append-only');
 CREATE TRIGGER convention_events_no_truncate BEFORE TRUNCATE ON convention_events
@@ -99,12 +97,6 @@ CREATE INDEX disputes_by_state ON disputes (state, convention_id, number);
 CREATE UNIQUE INDEX disputes_one_open ON disputes (convention_id)
   WHERE state IN (1, 3, 4, 5);  -- Dispute::IsOpen
 
-CREATE TABLE record_formats (
-  table_name  TEXT NOT NULL,
-  column_name TEXT NOT NULL,
-  message     TEXT NOT NULL,
-  PRIMARY KEY (table_name, column_name)
-);
 INSERT INTO record_formats VALUES
   ('conventions', 'body', 'ent.convention.storage.v1.ConventionRecord'),
   ('disputes', 'body', 'ent.convention.storage.v1.DisputeRecord'),
@@ -135,7 +127,7 @@ CREATE TRIGGER conventions_counted AFTER INSERT OR UPDATE OF state ON convention
   FOR EACH ROW EXECUTE FUNCTION counted('convention');
 CREATE TRIGGER disputes_counted AFTER INSERT OR UPDATE OF state ON disputes
   FOR EACH ROW EXECUTE FUNCTION counted('dispute');
-)sql") + workflow::PostgresTimerSchemaSql() + workflow::PostgresOutboxSchemaSql(),
+)sql" + workflow::PostgresTimerSchemaSql() + workflow::PostgresOutboxSchemaSql(),
       "SELECT 1  -- 2: the timers' from_day (in 1 here)",
       "SELECT 1  -- 3: timer attempts (in 1 here)",
       "SELECT 1  -- 4: retention indexes (in 1 here)",
