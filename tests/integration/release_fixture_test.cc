@@ -16,6 +16,8 @@
 #include "tests/support/proto_dates.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "tests/support/communes.h"
+#include "tests/support/postgres_server.h"
 #include "tests/support/service_process.h"
 #include "tests/support/sqlite_peek.h"
 
@@ -48,12 +50,13 @@ class ReleaseFixtureTest : public ::testing::TestWithParam<std::string> {
     credentials_ = fixture + "/credentials";
   }
 
-  // Starts both services on the copies.
-  void Start() {
+  // Starts both services on the copies (on `database` when given).
+  void Start(const std::string& database = "") {
     // Keep the old stored answers: the test replays one of 2021.
-    const std::vector<std::string> common = {"--principals=" + credentials_ + "/principals.textproto",
-                                             "--clock=simulated:2022-06-01T10:00:00+02:00",
-                                             "--retention-days=3650"};
+    std::vector<std::string> common = {"--principals=" + credentials_ + "/principals.textproto",
+                                       "--clock=simulated:2022-06-01T10:00:00+02:00",
+                                       "--retention-days=3650"};
+    if (!database.empty()) common.push_back("--database=" + database);
     billing_ = std::make_unique<testing::ServiceProcess>(
         testing::BinaryPath("billing-service/ent-billing-service"), billing_dir_.path(), common);
     ASSERT_TRUE(billing_->Start().ok());
@@ -343,6 +346,58 @@ TEST_P(ReleaseFixtureTest, OldStoredAnswersStillReplay) {
 
 // One fixture per release, made by tests/fixtures/make_release_fixture.sh with
 // that release's binaries.
+// ent-migrate moves the (migrated) files into PostgreSQL, reads every row
+// back, and the services started there answer as they did on SQLite, then
+// take new writes; a second run into the same database is refused.
+TEST_P(ReleaseFixtureTest, MovedIntoPostgresTheServicesAnswerTheSame) {
+  Start();
+  const cv1::Convention before = Get("conventions/30227-2021");
+  cv1::ListConventionEventsRequest events;
+  events.set_parent("conventions/30227-2021");
+  cv1::ListConventionEventsResponse history_before, history_after;
+  ASSERT_TRUE(stub_->ListConventionEvents(As("support-dev").get(), events, &history_before).ok());
+  bv1::CheckNumberingRequest numbering;
+  numbering.set_year(2021);
+  bv1::CheckNumberingResponse numbering_before, numbering_after;
+  ASSERT_TRUE(billing_stub_->CheckNumbering(As("finance-dev").get(), numbering, &numbering_before).ok());
+  conventions_->Stop();
+  billing_->Stop();
+
+  auto server = testing::SharedPostgres();
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto uri = (*server)->CreateDatabase();
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  const std::string migrate = testing::BinaryPath("tools/migrate/ent-migrate") + " --to=" + *uri +
+                              " --convention-db=" + conventions_db() + " --billing-db=" + billing_db();
+  const std::string report = conventions_dir_.path() + "/migrate.out";
+  ASSERT_EQ(std::system((migrate + " > " + report + " 2>&1").c_str()), 0) << Read(report);
+  EXPECT_THAT(Read(report), ::testing::HasSubstr("convention.convention_events:"));
+  EXPECT_THAT(Read(report), ::testing::HasSubstr("billing.titres:"));
+  EXPECT_THAT(Read(report), ::testing::HasSubstr("rows copied and read back equal"));
+
+  Start(*uri);
+  const cv1::Convention after = Get("conventions/30227-2021");
+  EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
+  ASSERT_TRUE(stub_->ListConventionEvents(As("support-dev").get(), events, &history_after).ok());
+  EXPECT_EQ(history_after.SerializeAsString(), history_before.SerializeAsString());
+  ASSERT_TRUE(billing_stub_->CheckNumbering(As("finance-dev").get(), numbering, &numbering_after).ok());
+  EXPECT_EQ(numbering_after.SerializeAsString(), numbering_before.SerializeAsString());
+  // New writes continue the sequences: a draft and its event.
+  cv1::CreateConventionRequest create = demo::SaintAmbroixCreate();
+  create.set_request_id("after-migration-1");
+  create.clear_convention_id();
+  testing::SetCommune(create.mutable_convention(), "30007");
+  create.mutable_convention()->set_school_year("2023-2024");
+  *create.mutable_convention()->mutable_end_date() = testing::Date(2024, 8, 31);
+  cv1::Convention created;
+  grpc::Status st = stub_->CreateConvention(As("rectorat-dev").get(), create, &created);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+
+  const std::string again = conventions_dir_.path() + "/migrate-again.out";
+  EXPECT_NE(std::system((migrate + " > " + again + " 2>&1").c_str()), 0);
+  EXPECT_THAT(Read(again), ::testing::HasSubstr("already holds"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Releases, ReleaseFixtureTest,
                          ::testing::Values("release-01-fbf17cd", "release-02-b353b82"));
 
