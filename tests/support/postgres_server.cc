@@ -64,16 +64,7 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
         "no PostgreSQL at ", s->bin_, " (deploy/install-deps.sh installs postgresql-15; "
         "ENT_PG_BINDIR names another directory)"));
   }
-  char tmpl[] = "/tmp/ent-pg-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
-  s->dir_ = tmpl;
-  if (geteuid() == 0) {
-    const passwd* pg = getpwnam("postgres");
-    if (pg == nullptr) return absl::FailedPreconditionError("running as root, but no `postgres` user");
-    if (chown(s->dir_.c_str(), pg->pw_uid, pg->pw_gid) != 0) {
-      return absl::InternalError("cannot give the cluster's directory to postgres");
-    }
-  }
+  if (auto st = s->MakeDirectory(); !st.ok()) return st;
   if (auto st = s->Run(absl::StrCat(s->bin_, "/initdb -D ", s->dir_,
                                     "/data -U postgres -A trust -E UTF8 --no-locale --no-sync"));
       !st.ok()) {
@@ -82,6 +73,50 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   s->port_ = FreePort();
   if (auto st = s->StartAgain(); !st.ok()) return st;
   return s;
+}
+
+absl::Status PostgresServer::MakeDirectory() {
+  char tmpl[] = "/tmp/ent-pg-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
+  dir_ = tmpl;
+  if (geteuid() == 0) {
+    const passwd* pg = getpwnam("postgres");
+    if (pg == nullptr) return absl::FailedPreconditionError("running as root, but no `postgres` user");
+    if (chown(dir_.c_str(), pg->pw_uid, pg->pw_gid) != 0) {
+      return absl::InternalError("cannot give the cluster's directory to postgres");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::StartSynchronousStandby() {
+  std::unique_ptr<PostgresServer> s(new PostgresServer());
+  s->bin_ = bin_;
+  if (auto st = s->MakeDirectory(); !st.ok()) return st;
+  // -R: the standby's primary_conninfo and standby.signal; -X stream: the WAL
+  // of the copy itself.
+  if (auto st = s->Run(absl::StrCat(bin_, "/pg_basebackup -h 127.0.0.1 -p ", port_, " -U postgres -D ",
+                                    s->dir_, "/data -R -X stream -c fast"));
+      !st.ok()) {
+    return st;
+  }
+  s->port_ = FreePort();
+  if (auto st = s->StartAgain(); !st.ok()) return st;
+  auto conn = postgres::Connection::Open(Uri("postgres"));
+  if (!conn.ok()) return conn.status();
+  if (auto st = (*conn)->Exec("ALTER SYSTEM SET synchronous_standby_names = '*'"); !st.ok()) return st;
+  if (auto st = (*conn)->Exec("SELECT pg_reload_conf()"); !st.ok()) return st;
+  // Until the standby streams, synchronous commits would wait: wait for it.
+  for (int i = 0; i < 600; ++i) {
+    auto r = (*conn)->Query("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'");
+    if (r.ok() && r->Int(0, 0) > 0) return s;
+    usleep(100 * 1000);
+  }
+  return absl::DeadlineExceededError("the standby did not become synchronous within a minute");
+}
+
+absl::Status PostgresServer::Promote() {
+  return Run(absl::StrCat(bin_, "/pg_ctl -D ", dir_, "/data -w -t 60 promote"));
 }
 
 absl::Status PostgresServer::StartAgain() {

@@ -32,8 +32,17 @@ class PostgresServer {
   absl::Status Stop(const std::string& mode = "fast");
   absl::Status StartAgain();
 
+  // A streaming standby of this server (pg_basebackup, then started on a
+  // port of its own), made synchronous: a commit on this server returns once
+  // the standby has it, so promoting the standby loses nothing acknowledged.
+  absl::StatusOr<std::unique_ptr<PostgresServer>> StartSynchronousStandby();
+  // A standby becomes a primary (pg_ctl promote, waiting until it is).
+  absl::Status Promote();
+
  private:
   PostgresServer() = default;
+  // A temporary directory owned by the user the server runs as.
+  absl::Status MakeDirectory();
   absl::Status Run(const std::string& command) const;
 
   std::string dir_;
