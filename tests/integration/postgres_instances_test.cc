@@ -45,8 +45,11 @@ std::string ActivatedPayload(const std::string& convention, const std::string& i
 
 std::string Convention(int i) { return absl::StrCat("conventions/p", i); }
 
+class RetryingIssuers;
+
 class PostgresInstancesTest : public ::testing::Test {
  protected:
+  friend class RetryingIssuers;
   static void SetUpTestSuite() {
     auto server = testing::PostgresServer::Start();
     ASSERT_TRUE(server.ok()) << server.status();
@@ -250,6 +253,80 @@ TEST_F(PostgresInstancesTest, AnInstanceKilledUnderLoadLosesNothingAcknowledged)
   ExpectOneGaplessTitrePerConvention(kConventions);
 }
 
+// Issuers on both instances that send a call again, with the same request
+// id, while it is answered UNAVAILABLE (as a client riding out a database
+// outage would); each successful call's sending and answering instants are
+// kept, to show which calls spanned the outage.
+class RetryingIssuers {
+ public:
+  static int64_t NowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
+  RetryingIssuers(PostgresInstancesTest* test, int conventions, int threads)
+      : test_(test), threads_(threads) {
+    for (int t = 0; t < threads; ++t) {
+      issuers_.emplace_back([this, conventions, t] {
+        for (int k = t; k < conventions; k += threads_) {
+          if (!IssueUntilAnswered(t % 2, k)) break;
+          ++acknowledged_;
+        }
+        ++finished_;
+      });
+    }
+  }
+
+  // Once a tenth of `conventions` is acknowledged (or the issuers stopped).
+  void WaitForATenth(int conventions) {
+    while (acknowledged_ < conventions / 10 && finished_ < threads_) std::this_thread::yield();
+  }
+  void Join() {
+    for (auto& t : issuers_) t.join();
+  }
+  // Calls answered OK that were in flight at some instant of [from, to].
+  int SpanningCalls(int64_t from_us, int64_t to_us) {
+    absl::MutexLock lock(&mu_);
+    int n = 0;
+    for (const auto& [sent, answered] : calls_) {
+      if (sent < to_us && answered > from_us) ++n;
+    }
+    return n;
+  }
+  int acknowledged() const { return acknowledged_; }
+  int unavailable() const { return unavailable_; }
+
+ private:
+  bool IssueUntilAnswered(int instance, int k);
+
+  PostgresInstancesTest* const test_;
+  const int threads_;
+  std::atomic<int> acknowledged_{0}, unavailable_{0}, finished_{0};
+  absl::Mutex mu_;
+  std::vector<std::pair<int64_t, int64_t>> calls_ ABSL_GUARDED_BY(mu_);  // (sent, answered OK), µs
+  std::vector<std::thread> issuers_;
+};
+
+bool RetryingIssuers::IssueUntilAnswered(int instance, int k) {
+  bv1::Titre out;
+  while (true) {
+    const int64_t sent = NowUs();
+    grpc::Status st = test_->Issue(instance, Convention(k), absl::StrCat("issue-", k), &out);
+    if (st.ok()) {
+      absl::MutexLock lock(&mu_);
+      calls_.emplace_back(sent, NowUs());
+      return true;
+    }
+    if (st.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      ADD_FAILURE() << st.error_message();
+      return false;
+    }
+    ++unavailable_;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 // PostgreSQL stops (clients disconnected) and starts again while both
 // instances issue: the services reconnect by themselves; a transaction cut
 // before its commit is run again, one cut during its commit is answered
@@ -257,58 +334,21 @@ TEST_F(PostgresInstancesTest, AnInstanceKilledUnderLoadLosesNothingAcknowledged)
 TEST_F(PostgresInstancesTest, ADatabaseRestartUnderLoadIsRiddenOut) {
   constexpr int kConventions = 400;
   NotifyConventions(kConventions);
-  std::atomic<int> acknowledged{0}, unavailable{0}, finished{0};
-  absl::Mutex mu;
-  std::vector<std::pair<int64_t, int64_t>> calls;  // (sent, answered OK), µs
-  auto now_us = [] {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
-  std::vector<std::thread> issuers;
-  for (int t = 0; t < 6; ++t) {
-    issuers.emplace_back([&, t] {
-      for (int k = t; k < kConventions; k += 6) {
-        bv1::Titre out;
-        while (true) {
-          const int64_t began = now_us();
-          grpc::Status st = Issue(t % 2, Convention(k), absl::StrCat("issue-", k), &out);
-          if (st.ok()) {
-            absl::MutexLock lock(&mu);
-            calls.emplace_back(began, now_us());
-            break;
-          }
-          if (st.error_code() != grpc::StatusCode::UNAVAILABLE) {
-            ADD_FAILURE() << st.error_message();
-            ++finished;
-            return;
-          }
-          ++unavailable;
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        ++acknowledged;
-      }
-      ++finished;
-    });
-  }
-  WaitFor(acknowledged, kConventions / 10, finished, 6);
+  RetryingIssuers issuers(this, kConventions, 6);
+  issuers.WaitForATenth(kConventions);
   ASSERT_TRUE(server_->Stop("fast").ok());
-  const int64_t down_at = now_us();  // the server is stopped from here...
-  const int acknowledged_while_down = acknowledged;
+  const int64_t down_at = RetryingIssuers::NowUs();  // the server is stopped from here...
+  const int acknowledged_while_down = issuers.acknowledged();
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  const int64_t restarting_at = now_us();  // ...to here at least
+  const int64_t restarting_at = RetryingIssuers::NowUs();  // ...to here at least
   ASSERT_TRUE(server_->StartAgain().ok());
-  for (auto& t : issuers) t.join();
-  // Calls in flight while the server was down, answered OK once it was back.
-  int rode_out = 0;
-  for (const auto& [sent, answered] : calls) {
-    if (sent < restarting_at && answered > down_at) ++rode_out;
-  }
+  issuers.Join();
+  const int rode_out = issuers.SpanningCalls(down_at, restarting_at);
   EXPECT_LT(acknowledged_while_down, kConventions) << "the restart landed with work left";
   EXPECT_GT(rode_out, 0) << "calls in flight while the database was down completed after it came back";
   ExpectOneGaplessTitrePerConvention(kConventions);
   std::printf("acknowledged when stopped: %d of %d; UNAVAILABLE answers: %d; calls that rode it out: %d\n",
-              acknowledged_while_down, kConventions, unavailable.load(), rode_out);
+              acknowledged_while_down, kConventions, issuers.unavailable(), rode_out);
 }
 
 // A primary and a synchronous streaming standby; both instances on a
@@ -339,64 +379,21 @@ TEST_F(PostgresInstancesTest, AStandbyPromotedUnderLoadLosesNothingAcknowledged)
   constexpr int kConventions = 300;
   NotifyConventions(kConventions);
 
-  auto now_us = [] {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
-  std::atomic<int> acknowledged{0}, unavailable{0}, finished{0};
-  absl::Mutex mu;
-  std::vector<std::pair<int64_t, int64_t>> calls;  // (sent, answered OK)
-  std::vector<std::thread> issuers;
-  for (int t = 0; t < 6; ++t) {
-    issuers.emplace_back([&, t] {
-      for (int k = t; k < kConventions; k += 6) {
-        bv1::Titre out;
-        while (true) {
-          const int64_t sent = now_us();
-          grpc::Status st = Issue(t % 2, Convention(k), absl::StrCat("issue-", k), &out);
-          if (st.ok()) {
-            absl::MutexLock lock(&mu);
-            calls.emplace_back(sent, now_us());
-            break;
-          }
-          if (st.error_code() != grpc::StatusCode::UNAVAILABLE) {
-            ADD_FAILURE() << st.error_message();
-            ++finished;
-            return;
-          }
-          ++unavailable;
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        ++acknowledged;
-      }
-      ++finished;
-    });
-  }
-  WaitFor(acknowledged, kConventions / 10, finished, 6);
+  RetryingIssuers issuers(this, kConventions, 6);
+  issuers.WaitForATenth(kConventions);
   ASSERT_TRUE((*primary)->Stop("immediate").ok());  // a crash
-  const int64_t down_at = now_us();
-  const int acknowledged_at_crash = acknowledged;
+  const int64_t down_at = RetryingIssuers::NowUs();
+  const int acknowledged_at_crash = issuers.acknowledged();
   ASSERT_TRUE((*standby)->Promote().ok());
-  const int64_t promoted_at = now_us();
-  for (auto& t : issuers) t.join();
-
-  int rode_out = 0;
-  for (const auto& [sent, answered] : calls) {
-    if (sent < promoted_at && answered > down_at) ++rode_out;
-  }
+  const int64_t promoted_at = RetryingIssuers::NowUs();
+  issuers.Join();
+  const int rode_out = issuers.SpanningCalls(down_at, promoted_at);
   EXPECT_LT(acknowledged_at_crash, kConventions) << "the crash landed with work left";
   EXPECT_GT(rode_out, 0) << "calls in flight during the failover completed on the new primary";
-  EXPECT_EQ(acknowledged.load(), kConventions);
-  for (int instance = 0; instance < 2; ++instance) {
-    const auto report = Numbering(instance);
-    EXPECT_EQ(report.count(), kConventions);
-    EXPECT_EQ(report.last_sequence(), kConventions);
-    EXPECT_EQ(report.gaps_size(), 0);
-    EXPECT_EQ(report.duplicates_size(), 0);
-  }
+  EXPECT_EQ(issuers.acknowledged(), kConventions);
+  ExpectOneGaplessTitrePerConvention(kConventions);
   std::printf("acknowledged at the crash: %d of %d; UNAVAILABLE answers: %d; calls that rode it out: %d\n",
-              acknowledged_at_crash, kConventions, unavailable.load(), rode_out);
+              acknowledged_at_crash, kConventions, issuers.unavailable(), rode_out);
 }
 
 namespace cv1 = ::ent::convention::v1;
