@@ -475,6 +475,10 @@ PostgresConventionStore::~PostgresConventionStore() {
     stopping_ = true;
   }
   if (tailer_.joinable()) tailer_.join();
+  // The database's threads run the writes still queued, whose completions
+  // use tail_mu_: stopped here, while the members they use live.
+  outbox_store_.reset();
+  db_.reset();
 }
 
 void PostgresConventionStore::Write(std::function<absl::Status(ConventionWriter&)> work,
