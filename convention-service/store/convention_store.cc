@@ -11,4 +11,15 @@ bool Matches(const EventFilter& filter, const Event& event) {
              filter.communes_in.end();
 }
 
+const std::vector<std::string>& RetentionStatements() {
+  static const auto* const statements = new std::vector<std::string>{
+      "DELETE FROM request_log WHERE request_id IN (SELECT request_id FROM request_log "
+      "WHERE time_us < $1 LIMIT $2)",
+      "DELETE FROM workflow_timers WHERE id IN (SELECT id FROM workflow_timers WHERE state IN "
+      "(1, 2) AND next_us < $1 LIMIT $2)",
+      "DELETE FROM workflow_outbox WHERE id IN (SELECT id FROM workflow_outbox WHERE state = 1 "
+      "AND delivered_us < $1 LIMIT $2)"};
+  return *statements;
+}
+
 }  // namespace ent::convention

@@ -57,6 +57,11 @@ struct EventFilter {
 // Whether `filter` (as ListEvents applies it) lets `event` through.
 bool Matches(const EventFilter& filter, const Event& event);
 
+// What PruneBefore deletes, the same on every backend: one statement per
+// kind of row that only served its time ($1 the cutoff in µs, $2 the limit;
+// SQLite reads them as ?1 and ?2).
+const std::vector<std::string>& RetentionStatements();
+
 struct DisputeFilter {
   std::string convention_id;              // empty: every convention
   std::vector<std::string> communes_in;   // empty: any; else only these communes

@@ -435,13 +435,7 @@ class PgTx final : public ConventionWriter {
 
   absl::StatusOr<int64_t> PruneBefore(absl::Time cutoff, int limit) override {
     int64_t pruned = 0;
-    for (const char* sql :
-         {"DELETE FROM request_log WHERE request_id IN (SELECT request_id FROM request_log "
-          "WHERE time_us < $1 LIMIT $2)",
-          "DELETE FROM workflow_timers WHERE id IN (SELECT id FROM workflow_timers WHERE state IN "
-          "(1, 2) AND next_us < $1 LIMIT $2)",
-          "DELETE FROM workflow_outbox WHERE id IN (SELECT id FROM workflow_outbox WHERE state = 1 "
-          "AND delivered_us < $1 LIMIT $2)"}) {
+    for (const std::string& sql : RetentionStatements()) {
       ENT_ASSIGN_OR_RETURN(Result r, conn_.Query(sql, Params().Int(absl::ToUnixMicros(cutoff)).Int(limit)));
       pruned += r.affected();
     }

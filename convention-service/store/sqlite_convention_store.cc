@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
 #include "convention-service/domain/lifecycle.h"
 #include "convention-service/store/convention_records.h"
@@ -530,14 +531,8 @@ class SqliteTx final : public ConventionWriter {
 
   absl::StatusOr<int64_t> PruneBefore(absl::Time cutoff, int limit) override {
     int64_t pruned = 0;
-    for (const char* sql :
-         {"DELETE FROM request_log WHERE request_id IN (SELECT request_id FROM request_log "
-          "WHERE time_us < ?1 LIMIT ?2)",
-          "DELETE FROM workflow_timers WHERE id IN (SELECT id FROM workflow_timers WHERE state IN "
-          "(1, 2) AND next_us < ?1 LIMIT ?2)",
-          "DELETE FROM workflow_outbox WHERE id IN (SELECT id FROM workflow_outbox WHERE state = 1 "
-          "AND delivered_us < ?1 LIMIT ?2)"}) {
-      ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql));
+    for (const std::string& sql : RetentionStatements()) {
+      ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(absl::StrReplaceAll(sql, {{"$1", "?1"}, {"$2", "?2"}})));
       stmt.Bind(1, absl::ToUnixMicros(cutoff)).Bind(2, static_cast<int64_t>(limit));
       ENT_RETURN_IF_ERROR(stmt.Run());
       pruned += conn_.Changes();
