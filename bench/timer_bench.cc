@@ -306,9 +306,9 @@ void Lag(int timers, Report& report) {
   (*db)->WriteSync([&](ent::sqlite::Connection& c) -> absl::Status {
     ent::workflow::SqliteTimerTable table(c);
     for (int i = 0; i < timers; ++i) {
-      auto id = table.Schedule({"bench", absl::StrCat("conventions/", i), "30227", first_due + spread * i,
+      auto st = table.Schedule({"bench", absl::StrCat("conventions/", i), "30227", first_due + spread * i,
                                 ent::CivilDate(2026, 9, 1), "bench", "bench", std::nullopt});
-      if (!id.ok()) return id.status();
+      if (!st.ok()) return st;
     }
     return absl::OkStatus();
   }).IgnoreError();

@@ -298,33 +298,31 @@ class PgTx final : public BillingWriter {
   }
 
   absl::Status TouchHealthProbe(absl::Time now) override {
-    return conn_
-        .Query("INSERT INTO health_probe (id, at_us) VALUES (1, $1) "
-               "ON CONFLICT (id) DO UPDATE SET at_us = EXCLUDED.at_us",
-               Params().Int(absl::ToUnixMicros(now)))
-        .status();
+    conn_.Defer("INSERT INTO health_probe (id, at_us) VALUES (1, $1) "
+                "ON CONFLICT (id) DO UPDATE SET at_us = EXCLUDED.at_us",
+                Params().Int(absl::ToUnixMicros(now)));
+    return absl::OkStatus();
   }
 
   absl::Status PutTariff(const Tariff& t) override {
-    const bool insert = t.version == 1;
-    ENT_ASSIGN_OR_RETURN(
-        Result r,
-        conn_.Query(insert ? "INSERT INTO tariffs (school_year, unit_price_cents, legal_basis, "
-                             "vat_treatment, version) VALUES ($1, $2, $3, $4, $5) ON CONFLICT "
-                             "(school_year) DO NOTHING"
-                           : "UPDATE tariffs SET unit_price_cents = $2, legal_basis = $3, "
-                             "vat_treatment = $4, version = $5 WHERE school_year = $1 AND "
-                             "version = $5::bigint - 1",
-                    Params()
-                        .Text(t.school_year.ToString())
-                        .Int(t.unit_price_cents)
-                        .Text(t.legal_basis)
-                        .Text(t.vat_treatment)
-                        .Int(t.version)));
-    if (r.affected() != 1) {
-      return absl::AbortedError(absl::StrCat("the tariff of ", t.school_year.ToString(),
-                                             " was changed concurrently: retry"));
-    }
+    static const std::string kInsert = postgres::ExpectRowsSql(
+        "INSERT INTO tariffs (school_year, unit_price_cents, legal_basis, vat_treatment, version) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (school_year) DO NOTHING",
+        1, 6, absl::StatusCode::kAborted);
+    static const std::string kUpdate = postgres::ExpectRowsSql(
+        "UPDATE tariffs SET unit_price_cents = $2, legal_basis = $3, vat_treatment = $4, version = $5 "
+        "WHERE school_year = $1 AND version = $5::bigint - 1",
+        1, 6, absl::StatusCode::kAborted);
+    // Sent with the next statement; the server checks the version.
+    conn_.Defer(t.version == 1 ? kInsert : kUpdate,
+                Params()
+                    .Text(t.school_year.ToString())
+                    .Int(t.unit_price_cents)
+                    .Text(t.legal_basis)
+                    .Text(t.vat_treatment)
+                    .Int(t.version)
+                    .Text(absl::StrCat("the tariff of ", t.school_year.ToString(),
+                                       " was changed concurrently: retry")));
     return absl::OkStatus();
   }
 
@@ -336,17 +334,16 @@ class PgTx final : public BillingWriter {
   }
 
   absl::Status PutConvention(const BillableConvention& c) override {
-    return conn_
-        .Query("INSERT INTO conventions (convention, commune_insee, school_year, body) "
-               "VALUES ($1, $2, $3, $4) ON CONFLICT (convention) DO UPDATE SET "
-               "commune_insee = EXCLUDED.commune_insee, school_year = EXCLUDED.school_year, "
-               "body = EXCLUDED.body",
-               Params()
-                   .Text(c.convention)
-                   .Text(c.debtor.insee_code)
-                   .Text(c.school_year.ToString())
-                   .Bytes(EncodeConvention(c)))
-        .status();
+    conn_.Defer("INSERT INTO conventions (convention, commune_insee, school_year, body) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (convention) DO UPDATE SET "
+                "commune_insee = EXCLUDED.commune_insee, school_year = EXCLUDED.school_year, "
+                "body = EXCLUDED.body",
+                Params()
+                    .Text(c.convention)
+                    .Text(c.debtor.insee_code)
+                    .Text(c.school_year.ToString())
+                    .Bytes(EncodeConvention(c)));
+    return absl::OkStatus();
   }
 
   absl::StatusOr<int64_t> TakeSequence(int year) override {
@@ -361,36 +358,31 @@ class PgTx final : public BillingWriter {
   }
 
   absl::Status InsertTitre(const Titre& t) override {
-    ENT_RETURN_IF_ERROR(conn_
-                            .Query("INSERT INTO titres (year, sequence, convention, school_year, "
-                                   "commune_insee, kind, total_cents, body, created_us) "
-                                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                                   Params()
-                                       .Int(t.year)
-                                       .Int(t.sequence)
-                                       .Text(t.convention)
-                                       .Text(t.school_year.ToString())
-                                       .Text(t.debtor.insee_code)
-                                       .Int(static_cast<int64_t>(t.kind))
-                                       .Int(t.total_cents)
-                                       .Bytes(EncodeTitreBody(t))
-                                       .Int(absl::ToUnixMicros(t.create_time)))
-                            .status());
+    // Deferred, the titre and its lines: sent with the next statement.
+    conn_.Defer("INSERT INTO titres (year, sequence, convention, school_year, commune_insee, kind, "
+                "total_cents, body, created_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                Params()
+                    .Int(t.year)
+                    .Int(t.sequence)
+                    .Text(t.convention)
+                    .Text(t.school_year.ToString())
+                    .Text(t.debtor.insee_code)
+                    .Int(static_cast<int64_t>(t.kind))
+                    .Int(t.total_cents)
+                    .Bytes(EncodeTitreBody(t))
+                    .Int(absl::ToUnixMicros(t.create_time)));
     for (size_t i = 0; i < t.lines.size(); ++i) {
       const TitreLine& l = t.lines[i];
-      ENT_RETURN_IF_ERROR(conn_
-                              .Query("INSERT INTO titre_lines (year, sequence, position, uai, "
-                                     "name, unit_price_cents, amount_cents) "
-                                     "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                     Params()
-                                         .Int(t.year)
-                                         .Int(t.sequence)
-                                         .Int(static_cast<int64_t>(i + 1))
-                                         .Text(l.uai)
-                                         .Text(l.name)
-                                         .Int(l.unit_price_cents)
-                                         .Int(l.amount_cents))
-                              .status());
+      conn_.Defer("INSERT INTO titre_lines (year, sequence, position, uai, name, unit_price_cents, "
+                  "amount_cents) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                  Params()
+                      .Int(t.year)
+                      .Int(t.sequence)
+                      .Int(static_cast<int64_t>(i + 1))
+                      .Text(l.uai)
+                      .Text(l.name)
+                      .Int(l.unit_price_cents)
+                      .Int(l.amount_cents));
     }
     return absl::OkStatus();
   }
@@ -448,16 +440,16 @@ class PgTx final : public BillingWriter {
   }
 
   absl::Status SaveRequest(const RequestRecord& rec, absl::Time now) override {
-    return conn_
-        .Query("INSERT INTO request_log (request_id, fingerprint, answer, legacy, time_us) "
-               "VALUES ($1, $2, $3, $4, $5)",
-               Params()
-                   .Text(rec.request_id)
-                   .Text(rec.fingerprint)
-                   .Bytes(rec.answer)
-                   .Bool(rec.legacy)
-                   .Int(absl::ToUnixMicros(now)))
-        .status();
+    // Deferred: a request id taken meanwhile fails the COMMIT (ABORTED).
+    conn_.Defer("INSERT INTO request_log (request_id, fingerprint, answer, legacy, time_us) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                Params()
+                    .Text(rec.request_id)
+                    .Text(rec.fingerprint)
+                    .Bytes(rec.answer)
+                    .Bool(rec.legacy)
+                    .Int(absl::ToUnixMicros(now)));
+    return absl::OkStatus();
   }
 
   absl::StatusOr<int64_t> PruneBefore(absl::Time cutoff, int limit) override {
@@ -470,9 +462,10 @@ class PgTx final : public BillingWriter {
 
  private:
   // A lock held until the transaction ends, named by `key`.
+  // Deferred: taken, in order, before the statements that follow it.
   absl::Status Lock(const std::string& key) {
-    return conn_.Query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", Params().Text(key))
-        .status();
+    conn_.Defer("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", Params().Text(key));
+    return absl::OkStatus();
   }
 
   // Titres matching `where`, by number, at most `limit` (-1: all), with their

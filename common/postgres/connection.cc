@@ -30,7 +30,22 @@ bool IsUnavailable(const std::string& state) {
          state == "25006";                 // read-only transaction: a standby
 }
 
+// The SQLSTATEs ent_expect_rows raises (class "EN": not PostgreSQL's).
+constexpr char kConflictState[] = "EN409";
+constexpr char kPreconditionState[] = "EN412";
+constexpr char kInternalState[] = "EN500";
+
 }  // namespace
+
+std::string ExpectRowsSql(absl::string_view dml, int64_t rows, int message_param,
+                          absl::StatusCode code, absl::string_view ctes) {
+  const char* state = code == absl::StatusCode::kAborted              ? kConflictState
+                      : code == absl::StatusCode::kFailedPrecondition ? kPreconditionState
+                                                                      : kInternalState;
+  return absl::StrCat("WITH ", ctes, ctes.empty() ? "" : ", ", "changed AS (", dml,
+                      " RETURNING 1) SELECT ent_expect_rows((SELECT count(*) FROM changed), ", rows, ", $",
+                      message_param, "::text, '", state, "')");
+}
 
 bool IsPostgresUri(absl::string_view uri) {
   return absl::StartsWith(uri, "postgresql://") || absl::StartsWith(uri, "postgres://");
@@ -144,6 +159,16 @@ absl::Status Connection::Error(PGresult* result, absl::string_view what) {
                                                                    : PQerrorMessage(conn_));
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   absl::StrAppend(&message, " [", last_sqlstate_, "]");
+  if (last_sqlstate_ == kConflictState || last_sqlstate_ == kPreconditionState ||
+      last_sqlstate_ == kInternalState) {
+    // A condition the statement checked itself: its own message.
+    const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    std::string own = primary != nullptr ? primary : message;
+    PQclear(result);
+    if (last_sqlstate_ == kConflictState) return absl::AbortedError(own);
+    if (last_sqlstate_ == kPreconditionState) return absl::FailedPreconditionError(own);
+    return absl::InternalError(own);
+  }
   if (result != nullptr) PQclear(result);
   if (connection_lost() || IsUnavailable(last_sqlstate_)) return absl::UnavailableError(message);
   if (IsRetryable(last_sqlstate_) || last_sqlstate_ == "23505") return absl::AbortedError(message);
@@ -165,6 +190,7 @@ bool Connection::InTransaction() const {
 
 absl::Status Connection::Reconnect() {
   prepared_.clear();
+  deferred_.clear();
   if (conn_ != nullptr) PQfinish(conn_);
   conn_ = PQconnectdb(uri_.c_str());
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
@@ -178,6 +204,10 @@ absl::Status Connection::Reconnect() {
 }
 
 absl::Status Connection::Exec(absl::string_view sql) {
+  if (!deferred_.empty()) {
+    return SendPipeline(Statement{std::string(sql), Params(), /*prepare=*/false}).status();
+  }
+  ++sends_;
   PGresult* result = PQexec(conn_, std::string(sql).c_str());
   const ExecStatusType s = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return Error(result, "exec");
@@ -186,16 +216,23 @@ absl::Status Connection::Exec(absl::string_view sql) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Result> Connection::Query(absl::string_view sql, const Params& params) {
+std::string Connection::PreparedName(absl::string_view sql) const {
   auto it = prepared_.find(sql);
-  if (it == prepared_.end()) {
-    std::string name = absl::StrCat("ent_", prepared_.size() + 1);
+  return it == prepared_.end() ? std::string() : it->second;
+}
+
+absl::StatusOr<Result> Connection::Query(absl::string_view sql, const Params& params) {
+  if (!deferred_.empty()) return SendPipeline(Statement{std::string(sql), params, /*prepare=*/true});
+  ++sends_;
+  std::string name = PreparedName(sql);
+  if (name.empty()) {
+    name = absl::StrCat("ent_", next_statement_++);
     PGresult* prepared = PQprepare(conn_, name.c_str(), std::string(sql).c_str(), 0, nullptr);
     if (prepared == nullptr || PQresultStatus(prepared) != PGRES_COMMAND_OK) {
       return Error(prepared, absl::StrCat("prepare (", sql, ")"));
     }
     PQclear(prepared);
-    it = prepared_.emplace(std::string(sql), std::move(name)).first;
+    prepared_.emplace(std::string(sql), name);
   }
   const int n = params.size();
   std::vector<const char*> values(n);
@@ -204,12 +241,141 @@ absl::StatusOr<Result> Connection::Query(absl::string_view sql, const Params& pa
     values[i] = params.values_[i] ? params.values_[i]->data() : nullptr;
     lengths[i] = params.values_[i] ? static_cast<int>(params.values_[i]->size()) : 0;
   }
-  PGresult* result = PQexecPrepared(conn_, it->second.c_str(), n, values.data(), lengths.data(),
+  PGresult* result = PQexecPrepared(conn_, name.c_str(), n, values.data(), lengths.data(),
                                     params.formats_.data(), /*resultFormat=*/0);
   const ExecStatusType s = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return Error(result, "query");
   last_sqlstate_.clear();
   return Result(result);
+}
+
+void Connection::Defer(std::string sql, Params params) {
+  deferred_.push_back(Statement{std::move(sql), std::move(params), /*prepare=*/true});
+}
+
+absl::Status Connection::Flush() {
+  if (deferred_.empty()) return absl::OkStatus();
+  return SendPipeline(std::nullopt).status();
+}
+
+absl::StatusOr<Result> Connection::SendPipeline(std::optional<Statement> last) {
+  std::vector<Statement> batch = std::exchange(deferred_, {});
+  if (last) batch.push_back(std::move(*last));
+  ++sends_;
+  if (connection_lost()) return Error(nullptr, "pipeline");
+  if (PQenterPipelineMode(conn_) != 1) return Error(nullptr, "pipeline");
+  // What is sent, in order; each gets its results then a NULL.
+  struct Sent {
+    const Statement* statement;
+    std::string new_name;  // a Parse sent for it (not a statement's run)
+  };
+  std::vector<Sent> sent;
+  absl::flat_hash_map<std::string, std::string> parsed;  // in this pipeline
+  bool send_failed = false;
+  for (const Statement& st : batch) {
+    const int n = st.params.size();
+    std::vector<const char*> values(n);
+    std::vector<int> lengths(n);
+    for (int i = 0; i < n; ++i) {
+      values[i] = st.params.values_[i] ? st.params.values_[i]->data() : nullptr;
+      lengths[i] = st.params.values_[i] ? static_cast<int>(st.params.values_[i]->size()) : 0;
+    }
+    int ok;
+    if (!st.prepare) {
+      ok = PQsendQueryParams(conn_, st.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    } else {
+      std::string name = PreparedName(st.sql);
+      if (name.empty()) {
+        auto it = parsed.find(st.sql);
+        if (it != parsed.end()) {
+          name = it->second;
+        } else {
+          name = absl::StrCat("ent_", next_statement_++);
+          if (PQsendPrepare(conn_, name.c_str(), st.sql.c_str(), 0, nullptr) != 1) {
+            send_failed = true;
+            break;
+          }
+          parsed.emplace(st.sql, name);
+          sent.push_back({&st, name});
+        }
+      }
+      ok = PQsendQueryPrepared(conn_, name.c_str(), n, values.data(), lengths.data(),
+                               st.params.formats_.data(), /*resultFormat=*/0);
+    }
+    if (ok != 1) {
+      send_failed = true;
+      break;
+    }
+    sent.push_back({&st, ""});
+  }
+  if (send_failed || PQpipelineSync(conn_) != 1) {
+    // The connection broke while sending: nothing can be trusted of it.
+    absl::Status error = Error(nullptr, "pipeline");
+    PQfinish(conn_);  // no half-sent pipeline left behind: Reconnect before use
+    conn_ = nullptr;
+    prepared_.clear();
+    last_sqlstate_ = "08006";
+    return absl::UnavailableError(error.message());
+  }
+  absl::Status first_error;
+  std::string first_state;
+  Result answer;
+  for (size_t i = 0; i < sent.size(); ++i) {
+    bool failed = false;
+    while (PGresult* r = PQgetResult(conn_)) {
+      const ExecStatusType s = PQresultStatus(r);
+      if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+        if (!sent[i].new_name.empty()) {
+          prepared_.emplace(sent[i].statement->sql, sent[i].new_name);
+          PQclear(r);
+        } else if (i + 1 == sent.size() && last) {
+          answer = Result(r);
+        } else {
+          PQclear(r);
+        }
+      } else if (s == PGRES_PIPELINE_ABORTED) {
+        failed = true;
+        PQclear(r);
+      } else {
+        failed = true;
+        absl::Status e = Error(r, sent[i].new_name.empty() ? "query" : "prepare");
+        if (first_error.ok()) {
+          first_error = std::move(e);
+          first_state = last_sqlstate_;
+        }
+      }
+    }
+    if (failed && first_error.ok()) {
+      first_error = Error(nullptr, "pipeline");
+      first_state = last_sqlstate_;
+    }
+    if (connection_lost()) break;
+  }
+  // The synchronisation point, then out of pipeline mode.
+  bool synced = false;
+  if (!connection_lost()) {
+    while (PGresult* r = PQgetResult(conn_)) {
+      synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (synced) break;
+    }
+  }
+  if (!synced || PQexitPipelineMode(conn_) != 1) {
+    // The server went away mid-pipeline (a restart, a failover), perhaps
+    // before libpq noticed: the connection cannot be used any more.
+    std::string why = first_error.ok() ? PQerrorMessage(conn_) : std::string(first_error.message());
+    PQfinish(conn_);
+    conn_ = nullptr;
+    prepared_.clear();
+    last_sqlstate_ = "08006";
+    return absl::UnavailableError(absl::StrCat("postgresql pipeline: the connection was lost: ", why));
+  }
+  if (!first_error.ok()) {
+    last_sqlstate_ = first_state;
+    return first_error;
+  }
+  last_sqlstate_.clear();
+  return answer;
 }
 
 }  // namespace ent::postgres

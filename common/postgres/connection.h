@@ -10,6 +10,18 @@
 //    tells the first two apart, which the Database retries by itself.
 //  - INTERNAL: anything else (a bug, or a rule of the schema - an append-only
 //    table - refusing the statement).
+//  - ABORTED or FAILED_PRECONDITION, with the statement's own message: a
+//    condition checked by the server (see ExpectRowsSql) did not hold.
+//
+// Deferred statements: a write transaction's statements whose results the
+// caller does not need (an insert, an update whose condition the server
+// checks itself) are queued by Defer and sent together with the next
+// statement that needs an answer (Query, Exec, Flush) in one round trip
+// (libpq's pipeline mode). They run on the server in the order they were
+// issued; the first that fails aborts the rest and the transaction, and its
+// error is returned by the call that sent it. So a transaction that defers
+// must end with an Exec (COMMIT, RELEASE SAVEPOINT) or a Flush whose status
+// it checks, and must DiscardDeferred before rolling back.
 //
 // Not thread-safe: one thread uses a connection at a time (the Database's
 // pools hand each to one thread). REQUIRES: external synchronization.
@@ -55,6 +67,18 @@ class Params {
   std::vector<int> formats_;
 };
 
+// `dml` (one INSERT, UPDATE or DELETE without RETURNING) as a statement that
+// fails unless it changed exactly `rows` rows; then the server raises the
+// text of parameter $`message_param` as its error, with the status
+// `code` (ABORTED: a concurrent writer changed the row first, retry;
+// FAILED_PRECONDITION: the row is not in the state the write requires;
+// INTERNAL: a row the schema always holds is missing). `ctes`, if any, are
+// common table expressions `dml` uses ("name AS (...), ..."). Runs in one
+// round trip with the write, so that it can be deferred. Uses the function
+// ent_expect_rows, which Database::Open creates in the schema.
+std::string ExpectRowsSql(absl::string_view dml, int64_t rows, int message_param,
+                          absl::StatusCode code, absl::string_view ctes = "");
+
 // The rows a statement returned (text format; bytea decoded by Bytes).
 class Result {
  public:
@@ -95,10 +119,26 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Runs `sql` (one or more statements, no parameters).
+  // Runs `sql` (one or more statements, no parameters; one statement when
+  // deferred statements are pending, which are sent first, in the same
+  // round trip).
   absl::Status Exec(absl::string_view sql);
-  // Runs one statement with `params`, prepared once per connection.
+  // Runs one statement with `params`, prepared once per connection, after
+  // the deferred statements, in the same round trip.
   absl::StatusOr<Result> Query(absl::string_view sql, const Params& params = Params());
+
+  // Queues one statement to be sent with the next Exec, Query or Flush (see
+  // above). Prepared once per connection.
+  void Defer(std::string sql, Params params = Params());
+  // Sends the deferred statements now; the first one's error.
+  absl::Status Flush();
+  // Forgets the deferred statements not sent yet.
+  void DiscardDeferred() { deferred_.clear(); }
+  // How many statements wait to be sent.
+  size_t deferred() const { return deferred_.size(); }
+  // How many times statements were sent (a caller tells by it whether
+  // statements it deferred are still queued).
+  int64_t sends() const { return sends_; }
 
   // Whether a transaction is open (or failed and not yet rolled back).
   bool InTransaction() const;
@@ -116,13 +156,26 @@ class Connection {
  private:
   Connection(PGconn* conn, std::string uri, std::string setup)
       : conn_(conn), uri_(std::move(uri)), setup_(std::move(setup)) {}
+  struct Statement {
+    std::string sql;
+    Params params;
+    bool prepare = true;  // else sent unnamed (transaction control)
+  };
   bool connection_lost() const;
   absl::Status Error(PGresult* result, absl::string_view what);
+  // The statement name of `sql` if prepared already, else "".
+  std::string PreparedName(absl::string_view sql) const;
+  // Sends the deferred statements, then `last` if any, in one pipeline;
+  // the first error, or `last`'s result.
+  absl::StatusOr<Result> SendPipeline(std::optional<Statement> last);
 
   PGconn* conn_;
   const std::string uri_;
   const std::string setup_;
   absl::flat_hash_map<std::string, std::string> prepared_;  // SQL -> statement name
+  int64_t next_statement_ = 1;
+  std::vector<Statement> deferred_;
+  int64_t sends_ = 0;
   std::string last_sqlstate_;
 };
 

@@ -19,6 +19,19 @@ std::string Identifier(const std::string& name) {
   return out + "\"";
 }
 
+// The check of ExpectRowsSql (connection.h): part of the database layer, like
+// schema_version, kept up to date at each start rather than migrated.
+constexpr char kExpectRowsFunctionSql[] = R"sql(
+CREATE OR REPLACE FUNCTION ent_expect_rows(actual bigint, expected bigint, message text, code text)
+RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  IF actual <> expected THEN
+    RAISE EXCEPTION USING MESSAGE = message, ERRCODE = code;
+  END IF;
+  RETURN actual;
+END $$;
+)sql";
+
 }  // namespace
 
 std::string Database::SessionSetup() const {
@@ -75,7 +88,8 @@ absl::Status Database::Migrate(Connection& conn) {
   absl::Status st = conn.Exec(absl::StrCat(
       "CREATE SCHEMA IF NOT EXISTS ", schema, "; SET search_path = ", schema,
       "; CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), "
-      "version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1, 0) ON CONFLICT DO NOTHING"));
+      "version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1, 0) ON CONFLICT DO NOTHING; ",
+      kExpectRowsFunctionSql));
   if (!st.ok()) {
     unlock();
     return st;
@@ -139,6 +153,7 @@ absl::Status Database::RunWrite(Connection& conn, const WriteWork& work) {
     // Run it again if nothing of it can have committed and the cause passes.
     const bool lost = conn.needs_reconnect();
     const bool again = conn.retryable() || (lost && !committing);
+    conn.DiscardDeferred();  // the work's writes not sent yet
     if (conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
     if (committing && lost) {
       return absl::UnavailableError(absl::StrCat(
@@ -170,6 +185,7 @@ void Database::WriterLoop(Connection* conn) {
     try {
       st = RunWrite(*conn, job.work);
     } catch (const std::exception& e) {
+      conn->DiscardDeferred();
       if (conn->InTransaction()) conn->Exec("ROLLBACK").IgnoreError();
       st = absl::InternalError(absl::StrCat("unexpected exception: ", e.what()));
     }

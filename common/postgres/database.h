@@ -16,6 +16,11 @@
 // is unknown: the caller gets UNAVAILABLE, and an idempotent retry finds the
 // first answer if it committed.
 //
+// A write work may Defer its writes (connection.h): those still queued when
+// it returns are sent with the COMMIT, in the same round trip, and any
+// failure among them rolls the transaction back; when the work fails they
+// are dropped unsent.
+//
 // Reads run at REPEATABLE READ READ ONLY: all their statements see one
 // snapshot.
 //

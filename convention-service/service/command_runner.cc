@@ -40,16 +40,16 @@ absl::Status CommandRunner::Persist(ConventionWriter& w, Mutation& m, absl::Time
   }
   for (Event& e : m.events) {
     EventRecord record{0, std::move(e), now, actor, request_id};
-    ENT_RETURN_IF_ERROR(w.AppendEvent(record).status());
+    ENT_RETURN_IF_ERROR(w.AppendEvent(record));
   }
   for (const auto& [subject, kind] : m.cancel) {
     ENT_RETURN_IF_ERROR(w.timers().Cancel(subject, kind));
   }
   for (const auto& spec : m.schedule) {
-    ENT_RETURN_IF_ERROR(w.timers().Schedule(spec).status());
+    ENT_RETURN_IF_ERROR(w.timers().Schedule(spec));
   }
   for (const auto& n : m.notices) {
-    ENT_RETURN_IF_ERROR(w.outbox().Enqueue(n.topic, n.key, n.idempotency_key, n.payload, now).status());
+    ENT_RETURN_IF_ERROR(w.outbox().Enqueue(n.topic, n.key, n.idempotency_key, n.payload, now));
   }
   return absl::OkStatus();
 }

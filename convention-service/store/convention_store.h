@@ -130,9 +130,11 @@ class ConventionWriter : public ConventionReader {
   // the others in force, renewal). Call it before reading what the decision
   // depends on. Re-entrant within a transaction.
   virtual absl::Status LockCommune(const std::string& insee) = 0;
-  // Appends to the history; returns the event's sequence number (commit-
-  // ordered, see above).
-  virtual absl::StatusOr<int64_t> AppendEvent(const EventRecord& record) = 0;
+  // Appends to the history. The event's sequence number (commit-ordered, see
+  // above) is the store's: ListEvents returns it; not returned here, so that
+  // a backend over the network can send the insert with the transaction's
+  // next statement.
+  virtual absl::Status AppendEvent(const EventRecord& record) = 0;
   virtual absl::StatusOr<std::optional<StoredResponse>> FindResponse(
       const std::string& request_id) = 0;
   virtual absl::Status SaveResponse(const StoredResponse& response, absl::Time time) = 0;

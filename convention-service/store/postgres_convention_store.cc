@@ -314,22 +314,20 @@ class PgTx final : public ConventionWriter {
         .OptionalText(c.effective_date ? std::optional<std::string>(FormatIsoDate(*c.effective_date))
                                        : std::nullopt)
         .Text(FormatIsoDate(c.LastDayInForce()))
-        .Text(c.renews);
-    ENT_ASSIGN_OR_RETURN(
-        Result r,
-        conn_.Query(insert ? "INSERT INTO conventions (id, commune_insee, school_year, state, version, "
-                             "body, effective_date, last_day, renews) VALUES ($1, $2, $3, $4, $5, $6, "
-                             "$7, $8, $9) ON CONFLICT (id) DO NOTHING"
-                           : "UPDATE conventions SET commune_insee = $2, school_year = $3, state = $4, "
-                             "version = $5, body = $6, effective_date = $7, last_day = $8, renews = $9 "
-                             "WHERE id = $1 AND version = $5::bigint - 1",
-                    p));
-    if (r.affected() != 1) {
-      return absl::AbortedError(
-          insert ? absl::StrCat("conventions/", c.id, " was created concurrently: retry")
-                 : absl::StrCat("conventions/", c.id, " was changed concurrently (version ", c.version - 1,
-                                " is no longer the stored one): retry"));
-    }
+        .Text(c.renews)
+        .Text(insert ? absl::StrCat("conventions/", c.id, " was created concurrently: retry")
+                     : absl::StrCat("conventions/", c.id, " was changed concurrently (version ", c.version - 1,
+                                    " is no longer the stored one): retry"));
+    // Sent with the next statement; the server checks the version.
+    static const std::string kInsert = postgres::ExpectRowsSql(
+        "INSERT INTO conventions (id, commune_insee, school_year, state, version, body, effective_date, "
+        "last_day, renews) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+        1, 10, absl::StatusCode::kAborted);
+    static const std::string kUpdate = postgres::ExpectRowsSql(
+        "UPDATE conventions SET commune_insee = $2, school_year = $3, state = $4, version = $5, body = $6, "
+        "effective_date = $7, last_day = $8, renews = $9 WHERE id = $1 AND version = $5::bigint - 1",
+        1, 10, absl::StatusCode::kAborted);
+    conn_.Defer(insert ? kInsert : kUpdate, std::move(p));
     return absl::OkStatus();
   }
 
@@ -348,54 +346,50 @@ class PgTx final : public ConventionWriter {
         .Int(static_cast<int64_t>(d.state))
         .OptionalText(deadline)
         .Int(d.version)
-        .Bytes(EncodeDispute(d));
-    ENT_ASSIGN_OR_RETURN(
-        Result r,
-        conn_.Query(insert ? "INSERT INTO disputes (convention_id, number, commune_insee, state, "
-                             "deadline_day, version, body) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                             "ON CONFLICT (convention_id, number) DO NOTHING"
-                           : "UPDATE disputes SET commune_insee = $3, state = $4, deadline_day = $5, "
-                             "version = $6, body = $7 WHERE convention_id = $1 AND number = $2 AND "
-                             "version = $6::bigint - 1",
-                    p));
-    if (r.affected() != 1) {
-      return absl::AbortedError(
-          insert ? absl::StrCat(d.Name(), " was opened concurrently: retry")
-                 : absl::StrCat(d.Name(), " was changed concurrently (version ", d.version - 1,
-                                " is no longer the stored one): retry"));
-    }
+        .Bytes(EncodeDispute(d))
+        .Text(insert ? absl::StrCat(d.Name(), " was opened concurrently: retry")
+                     : absl::StrCat(d.Name(), " was changed concurrently (version ", d.version - 1,
+                                    " is no longer the stored one): retry"));
+    static const std::string kInsert = postgres::ExpectRowsSql(
+        "INSERT INTO disputes (convention_id, number, commune_insee, state, deadline_day, version, body) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (convention_id, number) DO NOTHING",
+        1, 8, absl::StatusCode::kAborted);
+    static const std::string kUpdate = postgres::ExpectRowsSql(
+        "UPDATE disputes SET commune_insee = $3, state = $4, deadline_day = $5, version = $6, body = $7 "
+        "WHERE convention_id = $1 AND number = $2 AND version = $6::bigint - 1",
+        1, 8, absl::StatusCode::kAborted);
+    conn_.Defer(insert ? kInsert : kUpdate, std::move(p));
     return absl::OkStatus();
   }
 
   absl::Status LockCommune(const std::string& insee) override {
-    return conn_
-        .Query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-               Params().Text(absl::StrCat("convention.commune:", insee)))
-        .status();
+    // Deferred: taken, in order, before the statements that follow it.
+    conn_.Defer("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                Params().Text(absl::StrCat("convention.commune:", insee)));
+    return absl::OkStatus();
   }
 
-  absl::StatusOr<int64_t> AppendEvent(const EventRecord& e) override {
-    // The counter row stays locked until this transaction ends. One round
-    // trip: the sequence taken and the event inserted by one statement.
-    ENT_ASSIGN_OR_RETURN(
-        Result seq,
-        conn_.Query("WITH s AS (UPDATE event_sequence SET last = last + 1 WHERE id = 1 RETURNING last) "
-                    "INSERT INTO convention_events (sequence, convention_id, commune_insee, type, "
-                    "time_us, actor, request_id, description, changes, state) "
-                    "SELECT s.last, $1::text, $2::text, $3::integer, $4::bigint, $5::text, $6::text, "
-                    "$7::text, $8::bytea, $9::integer FROM s RETURNING sequence",
-                    Params()
-                        .Text(e.event.convention_id)
-                        .Text(e.event.commune_insee)
-                        .Int(static_cast<int64_t>(e.event.type))
-                        .Int(absl::ToUnixMicros(e.time))
-                        .Text(e.actor)
-                        .Text(e.request_id)
-                        .Text(e.event.description)
-                        .Bytes(EncodeChanges(e.event.changes))
-                        .Int(static_cast<int64_t>(e.event.state))));
-    if (seq.rows() != 1) return absl::InternalError("the event sequence row is missing");
-    return seq.Int(0, 0);
+  absl::Status AppendEvent(const EventRecord& e) override {
+    // The counter row stays locked until this transaction ends. One
+    // statement takes the sequence and inserts the event; deferred.
+    static const std::string kAppend = postgres::ExpectRowsSql(
+        "INSERT INTO convention_events (sequence, convention_id, commune_insee, type, time_us, actor, "
+        "request_id, description, changes, state) SELECT s.last, $1::text, $2::text, $3::integer, "
+        "$4::bigint, $5::text, $6::text, $7::text, $8::bytea, $9::integer FROM s",
+        1, 10, absl::StatusCode::kInternal,
+        "s AS (UPDATE event_sequence SET last = last + 1 WHERE id = 1 RETURNING last)");
+    conn_.Defer(kAppend, Params()
+                             .Text(e.event.convention_id)
+                             .Text(e.event.commune_insee)
+                             .Int(static_cast<int64_t>(e.event.type))
+                             .Int(absl::ToUnixMicros(e.time))
+                             .Text(e.actor)
+                             .Text(e.request_id)
+                             .Text(e.event.description)
+                             .Bytes(EncodeChanges(e.event.changes))
+                             .Int(static_cast<int64_t>(e.event.state))
+                             .Text("the event sequence row is missing"));
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::optional<StoredResponse>> FindResponse(const std::string& request_id) override {
@@ -409,27 +403,34 @@ class PgTx final : public ConventionWriter {
   }
 
   absl::Status SaveResponse(const StoredResponse& s, absl::Time time) override {
-    return conn_
-        .Query("INSERT INTO request_log (request_id, fingerprint, response_kind, response, time_us) "
-               "VALUES ($1, $2, $3, $4, $5)",
-               Params()
-                   .Text(s.request_id)
-                   .Text(s.fingerprint)
-                   .Text(std::holds_alternative<Dispute>(s.response) ? "dispute" : "convention")
-                   .Bytes(EncodeResponse(s.response))
-                   .Int(absl::ToUnixMicros(time)))
-        .status();
+    // Deferred: a request id taken meanwhile fails the COMMIT (ABORTED).
+    conn_.Defer("INSERT INTO request_log (request_id, fingerprint, response_kind, response, time_us) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                Params()
+                    .Text(s.request_id)
+                    .Text(s.fingerprint)
+                    .Text(std::holds_alternative<Dispute>(s.response) ? "dispute" : "convention")
+                    .Bytes(EncodeResponse(s.response))
+                    .Int(absl::ToUnixMicros(time)));
+    return absl::OkStatus();
   }
 
   absl::Status Isolated(const std::function<absl::Status()>& work) override {
-    ENT_RETURN_IF_ERROR(conn_.Exec("SAVEPOINT isolated"));
+    // What was deferred before is not the work's: sent first (a no-op when
+    // nothing is). The savepoint goes with the work's first statement, the
+    // work's deferred writes with the RELEASE, whose failure is the work's.
+    ENT_RETURN_IF_ERROR(conn_.Flush());
+    conn_.Defer("SAVEPOINT isolated");
+    const int64_t sends = conn_.sends();
     absl::Status st = work();
     if (st.ok()) {
-      ENT_RETURN_IF_ERROR(conn_.Exec("RELEASE SAVEPOINT isolated"));
-      return st;
+      st = conn_.Exec("RELEASE SAVEPOINT isolated");
+      if (st.ok()) return st;
     }
-    ENT_RETURN_IF_ERROR(conn_.Exec("ROLLBACK TO SAVEPOINT isolated"));
-    ENT_RETURN_IF_ERROR(conn_.Exec("RELEASE SAVEPOINT isolated"));
+    const bool savepoint_sent = conn_.sends() != sends;
+    conn_.DiscardDeferred();
+    if (!savepoint_sent) return st;  // nothing of the work reached the server
+    ENT_RETURN_IF_ERROR(conn_.Exec("ROLLBACK TO SAVEPOINT isolated; RELEASE SAVEPOINT isolated"));
     return st;
   }
 

@@ -368,7 +368,7 @@ class SqliteTx final : public ConventionWriter {
     return std::optional<Convention>(std::move(found[0]));
   }
 
-  absl::StatusOr<int64_t> AppendEvent(const EventRecord& r) override {
+  absl::Status AppendEvent(const EventRecord& r) override {
     ENT_ASSIGN_OR_RETURN(
         auto stmt,
         conn_.Prepare("INSERT INTO convention_events (convention_id, type, time_us, actor, "
@@ -389,7 +389,7 @@ class SqliteTx final : public ConventionWriter {
       written_->events.push_back(r);
       written_->events.back().sequence = sequence;
     }
-    return sequence;
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::optional<StoredResponse>> FindResponse(const std::string& request_id) override {

@@ -216,15 +216,15 @@ TEST_P(ConventionStoreConformance, EventSequencesFollowCommitOrder) {
     ASSERT_TRUE(Write([&](ConventionWriter& w) {
                   EventRecord r{0, Event{"30227-2021", "30227", EventType::kUpdated, "e", {}, State::kDraft},
                                 absl::FromUnixSeconds(i), "actor", "req"};
-                  auto first = w.AppendEvent(r);
-                  if (!first.ok()) return first.status();
-                  auto second = w.AppendEvent(r);
-                  if (!second.ok()) return second.status();
-                  sequences.push_back(*first);
-                  sequences.push_back(*second);
-                  return absl::OkStatus();
+                  if (auto st = w.AppendEvent(r); !st.ok()) return st;
+                  return w.AppendEvent(r);
                 }).ok());
   }
+  auto all = store_->ReadValue<std::vector<EventRecord>>(
+      [&](ConventionReader& r) { return r.ListEvents(EventFilter{}, 0, 100); });
+  ASSERT_TRUE(all.ok()) << all.status();
+  for (const EventRecord& e : *all) sequences.push_back(e.sequence);
+  ASSERT_EQ(sequences.size(), 6u);
   for (size_t i = 1; i < sequences.size(); ++i) EXPECT_GT(sequences[i], sequences[i - 1]);
   auto after = *store_->ReadValue<std::vector<EventRecord>>([&](ConventionReader& r) {
     return r.ListEvents(EventFilter{}, sequences[1], 100);
@@ -247,7 +247,7 @@ TEST_P(ConventionStoreConformance, CommittedEventsAreObservedInCommitOrderAndNev
                        absl::FromUnixSeconds(1), "actor", "req"};
   };
   auto append = [&](ConventionWriter& w, const std::string& description) {
-    return w.AppendEvent(event(description)).status();
+    return w.AppendEvent(event(description));
   };
   ASSERT_TRUE(Write([&](ConventionWriter& w) {
                 if (auto st = append(w, "a1"); !st.ok()) return st;
@@ -339,12 +339,17 @@ TEST_P(ConventionStoreConformance, TimersFireOnceAndFailuresAreParkedUntilRetrie
   std::vector<int64_t> ids(3);
   ASSERT_TRUE(Write([&](ConventionWriter& w) -> absl::Status {
                 for (int i = 0; i < 3; ++i) {
-                  auto id = w.timers().Schedule(spec("conventions/c" + std::to_string(i), absl::Minutes(2 - i)));
-                  if (!id.ok()) return id.status();
-                  ids[i] = *id;
+                  auto st = w.timers().Schedule(spec("conventions/c" + std::to_string(i), absl::Minutes(2 - i)));
+                  if (!st.ok()) return st;
                 }
-                return w.timers().Cancel("conventions/c2", "");
+                return absl::OkStatus();
               }).ok());
+  // The store's ids, by subject.
+  auto scheduled = store_->ReadValue<std::vector<workflow::TimerRecord>>(
+      [&](ConventionReader& r) { return r.timers().Due(t0 + absl::Minutes(5), 10); });
+  ASSERT_TRUE(scheduled.ok() && scheduled->size() == 3u) << scheduled.status();
+  for (const workflow::TimerRecord& t : *scheduled) ids[t.spec.subject.back() - '0'] = t.id;
+  ASSERT_TRUE(Write([&](ConventionWriter& w) { return w.timers().Cancel("conventions/c2", ""); }).ok());
   auto due = [&](absl::Time now) {
     return store_->ReadValue<std::vector<workflow::TimerRecord>>(
                      [&](ConventionReader& r) { return r.timers().Due(now, 10); })
@@ -390,10 +395,10 @@ TEST_P(ConventionStoreConformance, ConcurrentInstancesFireEachTimerOnce) {
   constexpr int kTimers = 400;
   ASSERT_TRUE(Write([&](ConventionWriter& w) -> absl::Status {
                 for (int i = 0; i < kTimers; ++i) {
-                  auto id = w.timers().Schedule(workflow::TimerSpec{
+                  auto st = w.timers().Schedule(workflow::TimerSpec{
                       "convention.expiry", absl::StrCat("conventions/t", i), "30227", t0, D(2022, 4, 18),
                       "rule", "explanation", std::nullopt});
-                  if (!id.ok()) return id.status();
+                  if (!st.ok()) return st;
                 }
                 return absl::OkStatus();
               }).ok());
@@ -431,8 +436,8 @@ TEST_P(ConventionStoreConformance, OutboxDeliversInOrderPerKeyOncePerIdempotency
   ASSERT_TRUE(Write([&](ConventionWriter& w) -> absl::Status {
                 for (const char* key : {"a/1", "a/2", "b/1", "a/1"}) {
                   const std::string k = key;
-                  auto id = w.outbox().Enqueue("topic", k.substr(0, 1), k, "{}", t0);
-                  if (!id.ok()) return id.status();
+                  auto st = w.outbox().Enqueue("topic", k.substr(0, 1), k, "{}", t0);
+                  if (!st.ok()) return st;
                 }
                 return absl::OkStatus();
               }).ok());

@@ -61,7 +61,7 @@ class OutboxTest : public ::testing::Test {
   // As a host on another (e.g. simulated) clock would.
   void EnqueueAt(const std::string& key, const std::string& id, absl::Time created) {
     ASSERT_TRUE(db_->WriteSync([&](sqlite::Connection& c) {
-                     return SqliteOutboxWriter(c).Enqueue("t", key, id, "{}", created).status();
+                     return SqliteOutboxWriter(c).Enqueue("t", key, id, "{}", created);
                    })
                     .ok());
   }

@@ -41,8 +41,7 @@ class TimerEngineTest : public ::testing::Test {
   void Schedule(const std::string& subject, absl::Time due) {
     ASSERT_TRUE(db_->WriteSync([&](sqlite::Connection& c) {
                      SqliteTimerTable timers(c);
-                     return timers.Schedule({"test", subject, "30227", due, CivilDate(), "", "", std::nullopt})
-                         .status();
+                     return timers.Schedule({"test", subject, "30227", due, CivilDate(), "", "", std::nullopt});
                    })
                     .ok());
   }

@@ -43,9 +43,10 @@ class OutboxWriter {
   virtual ~OutboxWriter() = default;
   // Enqueues a message created at `now` (the host's clock, perhaps
   // simulated); it is deliverable at once, whatever the dispatcher's clock.
-  // A second message with the same idempotency key is ignored (returns the
-  // first one's id).
-  virtual absl::StatusOr<int64_t> Enqueue(const std::string& topic, const std::string& key,
+  // A second message with the same idempotency key is ignored. The message's
+  // id is the store's (not returned, so that a backend over the network can
+  // send the insert with the transaction's next statement).
+  virtual absl::Status Enqueue(const std::string& topic, const std::string& key,
                                           const std::string& idempotency_key,
                                           const std::string& payload, absl::Time now) = 0;
 };

@@ -67,20 +67,15 @@ CREATE INDEX workflow_outbox_delivered ON workflow_outbox (state, delivered_us);
 )sql";
 }
 
-absl::StatusOr<int64_t> PostgresOutboxWriter::Enqueue(const std::string& topic, const std::string& key,
-                                                      const std::string& idempotency_key,
-                                                      const std::string& payload, absl::Time now) {
-  // One round trip: the new message's id, or the first one's for a repeat.
-  ENT_ASSIGN_OR_RETURN(
-      Result r, conn_.Query("WITH ins AS (INSERT INTO workflow_outbox (topic, key, idempotency_key, payload, "
-                            "created_us, next_attempt_us) VALUES ($1, $2, $3, $4, $5, 0) "
-                            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id) "
-                            "SELECT id FROM ins UNION ALL "
-                            "SELECT id FROM workflow_outbox WHERE idempotency_key = $3 LIMIT 1",
-                            Params().Text(topic).Text(key).Text(idempotency_key).Text(payload).Int(
-                                absl::ToUnixMicros(now))));
-  if (r.rows() == 0) return absl::InternalError("outbox message vanished after insertion");
-  return r.Int(0, 0);
+absl::Status PostgresOutboxWriter::Enqueue(const std::string& topic, const std::string& key,
+                                           const std::string& idempotency_key,
+                                           const std::string& payload, absl::Time now) {
+  // Sent with the transaction's next statement.
+  conn_.Defer("INSERT INTO workflow_outbox (topic, key, idempotency_key, payload, created_us, "
+              "next_attempt_us) VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (idempotency_key) DO NOTHING",
+              Params().Text(topic).Text(key).Text(idempotency_key).Text(payload).Int(
+                  absl::ToUnixMicros(now)));
+  return absl::OkStatus();
 }
 
 bool PostgresOutboxStore::HoldLease() {

@@ -23,7 +23,7 @@ const char* PostgresOutboxSchemaSql();
 class PostgresOutboxWriter final : public OutboxWriter {
  public:
   explicit PostgresOutboxWriter(postgres::Connection& conn) : conn_(conn) {}
-  absl::StatusOr<int64_t> Enqueue(const std::string& topic, const std::string& key,
+  absl::Status Enqueue(const std::string& topic, const std::string& key,
                                   const std::string& idempotency_key, const std::string& payload,
                                   absl::Time now) override;
 

@@ -55,10 +55,9 @@ CREATE INDEX workflow_outbox_pending ON workflow_outbox (state, key, id);
 )sql";
 }
 
-absl::StatusOr<int64_t> SqliteOutboxWriter::Enqueue(const std::string& topic,
-                                                    const std::string& key,
-                                                    const std::string& idempotency_key,
-                                                    const std::string& payload, absl::Time now) {
+absl::Status SqliteOutboxWriter::Enqueue(const std::string& topic, const std::string& key,
+                                         const std::string& idempotency_key,
+                                         const std::string& payload, absl::Time now) {
   ENT_ASSIGN_OR_RETURN(
       auto insert,
       conn_.Prepare("INSERT INTO workflow_outbox (topic, key, idempotency_key, payload, "
@@ -66,13 +65,7 @@ absl::StatusOr<int64_t> SqliteOutboxWriter::Enqueue(const std::string& topic,
                     "ON CONFLICT (idempotency_key) DO NOTHING"));
   insert.Bind(1, topic).Bind(2, key).Bind(3, idempotency_key).Bind(4, payload).Bind(
       5, absl::ToUnixMicros(now));
-  ENT_RETURN_IF_ERROR(insert.Run());
-  ENT_ASSIGN_OR_RETURN(
-      auto find, conn_.Prepare("SELECT id FROM workflow_outbox WHERE idempotency_key = ?1"));
-  find.Bind(1, idempotency_key);
-  ENT_ASSIGN_OR_RETURN(bool row, find.Step());
-  if (!row) return absl::InternalError("outbox message vanished after insertion");
-  return find.ColumnInt64(0);
+  return insert.Run();
 }
 
 const char* OutboxOrderMigrationSql() {

@@ -18,7 +18,7 @@ const char* OutboxOrderMigrationSql();
 class SqliteOutboxWriter final : public OutboxWriter {
  public:
   explicit SqliteOutboxWriter(sqlite::Connection& conn) : conn_(conn) {}
-  absl::StatusOr<int64_t> Enqueue(const std::string& topic, const std::string& key,
+  absl::Status Enqueue(const std::string& topic, const std::string& key,
                                   const std::string& idempotency_key, const std::string& payload,
                                   absl::Time now) override;
 

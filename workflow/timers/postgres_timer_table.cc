@@ -69,30 +69,29 @@ CREATE INDEX workflow_timers_done ON workflow_timers (next_us, id) WHERE state I
 )sql";
 }
 
-absl::StatusOr<int64_t> PostgresTimerTable::Schedule(const TimerSpec& spec) {
-  ENT_ASSIGN_OR_RETURN(
-      Result r, conn_.Query("INSERT INTO workflow_timers (kind, subject, commune, due_us, last_day, "
-                            "rule, explanation, from_day, next_us) VALUES ($1, $2, $3, $4, $5, $6, "
-                            "$7, $8, $4) RETURNING id",
-                            Params()
-                                .Text(spec.kind)
-                                .Text(spec.subject)
-                                .Text(spec.commune)
-                                .Int(absl::ToUnixMicros(spec.due))
-                                .Text(FormatIsoDate(spec.last_day))
-                                .Text(spec.rule)
-                                .Text(spec.explanation)
-                                .Text(FormatIsoDate(spec.from_day))));
-  return r.Int(0, 0);
+// The writes are deferred: sent with the transaction's next statement.
+
+absl::Status PostgresTimerTable::Schedule(const TimerSpec& spec) {
+  conn_.Defer("INSERT INTO workflow_timers (kind, subject, commune, due_us, last_day, rule, explanation, "
+              "from_day, next_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4)",
+              Params()
+                  .Text(spec.kind)
+                  .Text(spec.subject)
+                  .Text(spec.commune)
+                  .Int(absl::ToUnixMicros(spec.due))
+                  .Text(FormatIsoDate(spec.last_day))
+                  .Text(spec.rule)
+                  .Text(spec.explanation)
+                  .Text(FormatIsoDate(spec.from_day)));
+  return absl::OkStatus();
 }
 
 absl::Status PostgresTimerTable::Cancel(const std::string& subject, const std::string& kind) {
   static_assert(kPending == 0, "the partial indexes are on state = 0");
-  return conn_
-      .Query("UPDATE workflow_timers SET state = $3 WHERE subject = $1 AND state = 0 AND "
-             "($2 = '' OR kind = $2)",
-             Params().Text(subject).Text(kind).Int(kCancelled))
-      .status();
+  conn_.Defer("UPDATE workflow_timers SET state = $3 WHERE subject = $1 AND state = 0 AND "
+              "($2 = '' OR kind = $2)",
+              Params().Text(subject).Text(kind).Int(kCancelled));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<TimerRecord>> PostgresTimerTable::Due(absl::Time now, int limit) {
@@ -105,28 +104,26 @@ absl::StatusOr<std::vector<TimerRecord>> PostgresTimerTable::Due(absl::Time now,
 }
 
 absl::Status PostgresTimerTable::MarkFired(int64_t id, absl::Time fired_at) {
-  ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("UPDATE workflow_timers SET state = $2, fired_us = $3 "
-                                             "WHERE id = $1 AND state = $4",
-                                             Params().Int(id).Int(kFired).Int(absl::ToUnixMicros(fired_at)).Int(
-                                                 kPending)));
-  if (r.affected() != 1) {
-    return absl::FailedPreconditionError(absl::StrCat("timer ", id, " was not pending when it fired"));
-  }
+  conn_.Defer(postgres::ExpectRowsSql("UPDATE workflow_timers SET state = $2, fired_us = $3 WHERE id = $1 "
+                                      "AND state = $4",
+                                      1, 5, absl::StatusCode::kFailedPrecondition),
+              Params().Int(id).Int(kFired).Int(absl::ToUnixMicros(fired_at)).Int(kPending).Text(
+                  absl::StrCat("timer ", id, " was not pending when it fired")));
   return absl::OkStatus();
 }
 
 absl::Status PostgresTimerTable::RecordFailure(int64_t id, const std::string& error,
                                                absl::Time retry_at, bool park) {
-  ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("UPDATE workflow_timers SET attempts = attempts + 1, "
-                                             "last_error = $2, next_us = $3, state = $4 "
-                                             "WHERE id = $1 AND state = $5",
-                                             Params()
-                                                 .Int(id)
-                                                 .Text(error.substr(0, 1000))
-                                                 .Int(absl::ToUnixMicros(retry_at))
-                                                 .Int(park ? kFailed : kPending)
-                                                 .Int(kPending)));
-  if (r.affected() != 1) return absl::FailedPreconditionError(absl::StrCat("timer ", id, " is not pending"));
+  conn_.Defer(postgres::ExpectRowsSql("UPDATE workflow_timers SET attempts = attempts + 1, last_error = $2, "
+                                      "next_us = $3, state = $4 WHERE id = $1 AND state = $5",
+                                      1, 6, absl::StatusCode::kFailedPrecondition),
+              Params()
+                  .Int(id)
+                  .Text(error.substr(0, 1000))
+                  .Int(absl::ToUnixMicros(retry_at))
+                  .Int(park ? kFailed : kPending)
+                  .Int(kPending)
+                  .Text(absl::StrCat("timer ", id, " is not pending")));
   return absl::OkStatus();
 }
 

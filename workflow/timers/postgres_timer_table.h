@@ -19,7 +19,7 @@ class PostgresTimerTable final : public TimerTable {
   // `writable`: in a write transaction, where Due claims what it returns (in
   // a read-only one it only reads).
   PostgresTimerTable(postgres::Connection& conn, bool writable) : conn_(conn), writable_(writable) {}
-  absl::StatusOr<int64_t> Schedule(const TimerSpec& spec) override;
+  absl::Status Schedule(const TimerSpec& spec) override;
   absl::Status Cancel(const std::string& subject, const std::string& kind) override;
   // Claims them: rows locked by this transaction, skipped by the others.
   absl::StatusOr<std::vector<TimerRecord>> Due(absl::Time now, int limit) override;

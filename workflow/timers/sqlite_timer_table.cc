@@ -90,7 +90,7 @@ CREATE INDEX workflow_timers_done ON workflow_timers (next_us, id) WHERE state I
 )sql";
 }
 
-absl::StatusOr<int64_t> SqliteTimerTable::Schedule(const TimerSpec& spec) {
+absl::Status SqliteTimerTable::Schedule(const TimerSpec& spec) {
   ENT_ASSIGN_OR_RETURN(
       auto stmt,
       conn_.Prepare("INSERT INTO workflow_timers (kind, subject, commune, due_us, last_day, rule, "
@@ -103,8 +103,7 @@ absl::StatusOr<int64_t> SqliteTimerTable::Schedule(const TimerSpec& spec) {
       .Bind(6, spec.rule)
       .Bind(7, spec.explanation)
       .Bind(8, FormatIsoDate(spec.from_day));
-  ENT_RETURN_IF_ERROR(stmt.Run());
-  return conn_.LastInsertRowId();
+  return stmt.Run();
 }
 
 absl::Status SqliteTimerTable::Cancel(const std::string& subject, const std::string& kind) {

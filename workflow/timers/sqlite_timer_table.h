@@ -22,7 +22,7 @@ const char* TimerPartialIndexesMigrationSql();
 class SqliteTimerTable final : public TimerTable {
  public:
   explicit SqliteTimerTable(sqlite::Connection& conn) : conn_(conn) {}
-  absl::StatusOr<int64_t> Schedule(const TimerSpec& spec) override;
+  absl::Status Schedule(const TimerSpec& spec) override;
   absl::Status Cancel(const std::string& subject, const std::string& kind) override;
   absl::StatusOr<std::vector<TimerRecord>> Due(absl::Time now, int limit) override;
   absl::Status MarkFired(int64_t id, absl::Time fired_at) override;

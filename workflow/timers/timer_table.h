@@ -43,7 +43,10 @@ struct TimerRecord {
 class TimerTable {
  public:
   virtual ~TimerTable() = default;
-  virtual absl::StatusOr<int64_t> Schedule(const TimerSpec& spec) = 0;
+  // Adds a pending timer. Its id is the store's (Due, Pending and Get return
+  // it): not returned here, so that a backend over the network can send the
+  // insert with the transaction's next statement.
+  virtual absl::Status Schedule(const TimerSpec& spec) = 0;
   // Cancels the pending timers of `subject` (of `kind` only, when not empty).
   virtual absl::Status Cancel(const std::string& subject, const std::string& kind) = 0;
   // Pending timers whose next attempt is at or before `now`, by next attempt
