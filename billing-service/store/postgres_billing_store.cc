@@ -7,6 +7,16 @@
 namespace ent::billing {
 namespace {
 
+// billing_totals folded into one row per school year. One statement: it
+// takes the rows committed before it; amounts appended meanwhile stay as they
+// are, summed with the rest by Totals; a concurrent fold skips the rows this
+// one deleted.
+constexpr char kFoldTotalsSql[] =
+    "WITH gone AS (DELETE FROM billing_totals RETURNING *) INSERT INTO billing_totals "
+    "SELECT school_year, sum(titres), sum(issued_cents), sum(paid_cents), sum(corrected_cents) FROM gone "
+    "GROUP BY school_year";
+
+
 using postgres::Params;
 using postgres::Result;
 
@@ -132,34 +142,36 @@ INSERT INTO record_formats VALUES
       // 4: the row the health probe rewrites.
       "CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_us BIGINT NOT NULL);",
       // 5: amounts per school year, kept as titres, payments and corrections
-      // are inserted.
+      // are inserted: each appends its amounts (no row every writer updates,
+      // which would serialize them until commit); a year's totals are the
+      // sums of its rows, folded into one row per year by retention
+      // (kFoldTotalsSql).
       R"sql(
 CREATE TABLE billing_totals (
-  school_year     TEXT PRIMARY KEY,
+  school_year     TEXT NOT NULL,
   titres          BIGINT NOT NULL,
   issued_cents    BIGINT NOT NULL,
   paid_cents      BIGINT NOT NULL,
   corrected_cents BIGINT NOT NULL
 );
+CREATE INDEX billing_totals_by_year ON billing_totals (school_year);
 CREATE FUNCTION titres_totalled() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO billing_totals VALUES (NEW.school_year, 1, NEW.total_cents, 0, 0)
-    ON CONFLICT (school_year) DO UPDATE SET titres = billing_totals.titres + 1,
-      issued_cents = billing_totals.issued_cents + NEW.total_cents;
+  INSERT INTO billing_totals VALUES (NEW.school_year, 1, NEW.total_cents, 0, 0);
   RETURN NULL;
 END $$;
 CREATE TRIGGER titres_totalled AFTER INSERT ON titres FOR EACH ROW EXECUTE FUNCTION titres_totalled();
 CREATE FUNCTION payments_totalled() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE billing_totals SET paid_cents = paid_cents + NEW.amount_cents
-    WHERE school_year = (SELECT school_year FROM titres WHERE year = NEW.year AND sequence = NEW.sequence);
+  INSERT INTO billing_totals SELECT school_year, 0, 0, NEW.amount_cents, 0 FROM titres
+    WHERE year = NEW.year AND sequence = NEW.sequence;
   RETURN NULL;
 END $$;
 CREATE TRIGGER payments_totalled AFTER INSERT ON payments FOR EACH ROW EXECUTE FUNCTION payments_totalled();
 CREATE FUNCTION corrections_totalled() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE billing_totals SET corrected_cents = corrected_cents + NEW.amount_cents
-    WHERE school_year = (SELECT school_year FROM titres WHERE year = NEW.year AND sequence = NEW.sequence);
+  INSERT INTO billing_totals SELECT school_year, 0, 0, 0, NEW.amount_cents FROM titres
+    WHERE year = NEW.year AND sequence = NEW.sequence;
   RETURN NULL;
 END $$;
 CREATE TRIGGER corrections_totalled AFTER INSERT ON corrections FOR EACH ROW
@@ -288,8 +300,9 @@ class PgTx final : public BillingWriter {
   }
 
   absl::StatusOr<std::vector<SchoolYearTotals>> Totals() override {
-    ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT school_year, titres, issued_cents, paid_cents, "
-                                               "corrected_cents FROM billing_totals ORDER BY school_year"));
+    ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT school_year, sum(titres), sum(issued_cents), "
+                                               "sum(paid_cents), sum(corrected_cents) FROM billing_totals "
+                                               "GROUP BY school_year ORDER BY school_year"));
     std::vector<SchoolYearTotals> out;
     for (int i = 0; i < r.rows(); ++i) {
       out.push_back({r.Text(i, 0), r.Int(i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)});
@@ -457,6 +470,8 @@ class PgTx final : public BillingWriter {
                                                "(SELECT request_id FROM request_log WHERE "
                                                "time_us < $1 LIMIT $2)",
                                                Params().Int(absl::ToUnixMicros(cutoff)).Int(limit)));
+    // The totals' appended amounts, one row per school year again.
+    ENT_RETURN_IF_ERROR(conn_.Exec(kFoldTotalsSql));
     return r.affected();
   }
 

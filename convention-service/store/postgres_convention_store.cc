@@ -106,21 +106,23 @@ INSERT INTO record_formats VALUES
 
 CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_us BIGINT NOT NULL);
 
--- Conventions and disputes counted by state as they change (metrics).
+-- Conventions and disputes counted by state as they change (metrics): each
+-- change appends its +1 and -1 (no row every writer updates, which would
+-- serialize them until commit); the count of a state is the sum of its
+-- rows, folded into one row per state by retention (kFoldStateCountsSql).
 CREATE TABLE state_counts (
   entity TEXT NOT NULL,
   state  INTEGER NOT NULL,
-  n      BIGINT NOT NULL,
-  PRIMARY KEY (entity, state)
+  n      BIGINT NOT NULL
 );
+CREATE INDEX state_counts_by_state ON state_counts (entity, state);
 CREATE FUNCTION counted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' THEN
     IF OLD.state = NEW.state THEN RETURN NULL; END IF;
-    UPDATE state_counts SET n = n - 1 WHERE entity = TG_ARGV[0] AND state = OLD.state;
+    INSERT INTO state_counts VALUES (TG_ARGV[0], OLD.state, -1);
   END IF;
-  INSERT INTO state_counts VALUES (TG_ARGV[0], NEW.state, 1)
-    ON CONFLICT (entity, state) DO UPDATE SET n = state_counts.n + 1;
+  INSERT INTO state_counts VALUES (TG_ARGV[0], NEW.state, 1);
   RETURN NULL;
 END $$;
 CREATE TRIGGER conventions_counted AFTER INSERT OR UPDATE OF state ON conventions
@@ -157,6 +159,14 @@ absl::StatusOr<std::vector<Dispute>> Disputes(const Result& r) {
   }
   return out;
 }
+
+// state_counts folded into one row per entity and state. One statement: it
+// takes the rows committed before it; changes appended meanwhile stay as they
+// are, summed with the rest by the readers (store_metrics.cc); a concurrent
+// fold skips the rows this one deleted.
+constexpr char kFoldStateCountsSql[] =
+    "WITH gone AS (DELETE FROM state_counts RETURNING entity, state, n) "
+    "INSERT INTO state_counts SELECT entity, state, sum(n) FROM gone GROUP BY entity, state";
 
 constexpr char kEventColumns[] =
     "sequence, convention_id, commune_insee, type, time_us, actor, request_id, description, "
@@ -440,6 +450,8 @@ class PgTx final : public ConventionWriter {
       ENT_ASSIGN_OR_RETURN(Result r, conn_.Query(sql, Params().Int(absl::ToUnixMicros(cutoff)).Int(limit)));
       pruned += r.affected();
     }
+    // The counts' appended changes, one row per state again.
+    ENT_RETURN_IF_ERROR(conn_.Exec(kFoldStateCountsSql));
     return pruned;
   }
 

@@ -14,7 +14,9 @@ struct StateCount {
   int state = 0;
   int64_t n = 0;
 };
-constexpr char kStateCounts[] = "SELECT entity, state, n FROM state_counts ORDER BY entity, state";
+// One row per state on SQLite; on PostgreSQL the appended changes, summed.
+constexpr char kStateCounts[] =
+    "SELECT entity, state, sum(n) FROM state_counts GROUP BY entity, state ORDER BY entity, state";
 
 std::shared_ptr<prometheus::Collectable> Collector(std::function<std::vector<StateCount>()> read) {
   return std::make_shared<FunctionCollectable>([read = std::move(read)] {

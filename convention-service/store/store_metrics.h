@@ -1,5 +1,6 @@
 // convention-service's business gauges, read at each scrape from the
-// state_counts table its triggers keep (a few rows, never the tables):
+// state_counts table its triggers keep (a few rows on SQLite; on PostgreSQL
+// the changes since retention last folded them; never the tables):
 //   ent_conventions{state="active"}, ent_disputes{state="awaiting_conciliation"}.
 #ifndef ENT_CONVENTION_STORE_STORE_METRICS_H_
 #define ENT_CONVENTION_STORE_STORE_METRICS_H_

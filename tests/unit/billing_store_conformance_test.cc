@@ -275,6 +275,48 @@ TEST_P(BillingStoreConformance, RetentionPrunesOldAnswersOnly) {
   EXPECT_TRUE(kept.ok() && kept->has_value());
 }
 
+// The totals per school year (metrics) follow every titre, payment and
+// correction, and read the same after retention has run (on PostgreSQL it
+// folds the amounts appended by each insert).
+TEST_P(BillingStoreConformance, TotalsFollowTitresPaymentsAndCorrectionsAcrossRetention) {
+  ASSERT_TRUE(Write<bool>([](BillingWriter& w) -> absl::StatusOr<bool> {
+                for (int64_t n = 1; n <= 3; ++n) {
+                  Titre t = MakeTitre(n);
+                  if (n == 3) t.school_year = SchoolYear(2022);
+                  if (auto st = w.InsertTitre(t); !st.ok()) return st;
+                }
+                auto paid = w.InsertPayment(2021, 1, {0, 3000, CivilDate(2021, 12, 1), "virement"},
+                                            absl::FromUnixSeconds(1640000000));
+                if (!paid.ok()) return paid.status();
+                auto corrected = w.InsertCorrection(
+                    2021, 2, {0, CorrectionKind::kReduction, 1000, "école fermée", "délibération", CivilDate(2021, 12, 2)},
+                    absl::FromUnixSeconds(1640000000));
+                if (!corrected.ok()) return corrected.status();
+                return true;
+              }).ok());
+  auto totals = [&] {
+    auto t = store_->ReadValue<std::vector<SchoolYearTotals>>([](BillingReader& r) { return r.Totals(); });
+    EXPECT_TRUE(t.ok()) << t.status();
+    std::vector<std::string> out;
+    for (const SchoolYearTotals& y : t.value_or(std::vector<SchoolYearTotals>())) {
+      out.push_back(absl::StrCat(y.school_year, " ", y.titres, " ", y.issued_cents, " ", y.paid_cents, " ",
+                                 y.corrected_cents));
+    }
+    return out;
+  };
+  const std::vector<std::string> expected = {"2021-2022 2 10000 3000 1000", "2022-2023 1 5000 0 0"};
+  EXPECT_EQ(totals(), expected);
+  ASSERT_TRUE(Write<int64_t>([](BillingWriter& w) { return w.PruneBefore(absl::FromUnixSeconds(2000), 100); }).ok());
+  EXPECT_EQ(totals(), expected) << "after retention";
+  ASSERT_TRUE(Write<bool>([](BillingWriter& w) -> absl::StatusOr<bool> {
+                auto paid = w.InsertPayment(2021, 3, {0, 5000, CivilDate(2022, 1, 5), "chèque"},
+                                            absl::FromUnixSeconds(1640000000));
+                if (!paid.ok()) return paid.status();
+                return true;
+              }).ok());
+  EXPECT_EQ(totals(), (std::vector<std::string>{"2021-2022 2 10000 3000 1000", "2022-2023 1 5000 5000 0"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BillingStoreConformance, ::testing::ValuesIn(Backends()),
                          [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
 

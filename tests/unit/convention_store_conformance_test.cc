@@ -17,6 +17,8 @@
 #include "absl/synchronization/mutex.h"
 #include "convention-service/store/postgres_convention_store.h"
 #include "convention-service/store/sqlite_convention_store.h"
+#include "convention-service/store/store_metrics.h"
+#include "prometheus/metric_family.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/service_process.h"
 
@@ -115,9 +117,45 @@ class ConventionStoreConformance : public ::testing::TestWithParam<Backend> {
     return *store_->ReadValue<std::optional<Convention>>([&](ConventionReader& r) { return r.Get(id); });
   }
 
+  // The ent_conventions gauge, "state=n" per state, as a scrape reads it.
+  std::vector<std::string> ConventionGauges() {
+    std::shared_ptr<prometheus::Collectable> collector;
+    if (auto* sqlite = dynamic_cast<SqliteConventionStore*>(store_.get())) {
+      collector = ConventionStateCollector(sqlite->database());
+    } else {
+      collector = ConventionStateCollector(dynamic_cast<PostgresConventionStore&>(*store_).database());
+    }
+    std::vector<std::string> out;
+    for (const prometheus::MetricFamily& family : collector->Collect()) {
+      if (family.name != "ent_conventions") continue;
+      for (const prometheus::ClientMetric& m : family.metric) {
+        out.push_back(absl::StrCat(m.label[0].value, "=", m.gauge.value));
+      }
+    }
+    return out;
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<ConventionStore> store_;
 };
+
+// The conventions counted by state (metrics) follow every change of state,
+// and read the same after retention has run (on PostgreSQL it folds the
+// changes each write appends).
+TEST_P(ConventionStoreConformance, StateCountsFollowChangesAcrossRetention) {
+  ASSERT_TRUE(Put(MakeConvention("30227-2021", "30227", 1)).ok());
+  ASSERT_TRUE(Put(MakeConvention("30228-2021", "30228", 1)).ok());
+  ASSERT_TRUE(Put(InForce(MakeConvention("30228-2021", "30228", 2), D(2021, 9, 1), D(2022, 8, 31))).ok());
+  EXPECT_THAT(ConventionGauges(), ::testing::UnorderedElementsAre("active=1", "draft=1"));
+  ASSERT_TRUE(store_->WriteValueSync<int64_t>([](ConventionWriter& w) {
+                      return w.PruneBefore(absl::FromUnixSeconds(1000), 100);
+                    }).ok());
+  EXPECT_THAT(ConventionGauges(), ::testing::UnorderedElementsAre("active=1", "draft=1")) << "after retention";
+  Convention ended = InForce(MakeConvention("30228-2021", "30228", 3), D(2021, 9, 1), D(2022, 8, 31));
+  ended.state = State::kExpired;
+  ASSERT_TRUE(Put(ended).ok());
+  EXPECT_THAT(ConventionGauges(), ::testing::UnorderedElementsAre("active=0", "draft=1", "expired=1"));
+}
 
 TEST_P(ConventionStoreConformance, PutIsConditionalOnTheStoredVersion) {
   ASSERT_TRUE(Put(MakeConvention("30227-2021", "30227", 1)).ok());
