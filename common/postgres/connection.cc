@@ -253,6 +253,10 @@ void Connection::Defer(std::string sql, Params params) {
   deferred_.push_back(Statement{std::move(sql), std::move(params), /*prepare=*/true});
 }
 
+void Connection::DeferCommand(std::string sql) {
+  deferred_.push_back(Statement{std::move(sql), Params(), /*prepare=*/false});
+}
+
 absl::Status Connection::Flush() {
   if (deferred_.empty()) return absl::OkStatus();
   return SendPipeline(std::nullopt).status();

@@ -130,6 +130,9 @@ class Connection {
   // Queues one statement to be sent with the next Exec, Query or Flush (see
   // above). Prepared once per connection.
   void Defer(std::string sql, Params params = Params());
+  // Likewise for a statement without parameters that is not prepared
+  // (transaction control: BEGIN, SAVEPOINT).
+  void DeferCommand(std::string sql);
   // Sends the deferred statements now; the first one's error.
   absl::Status Flush();
   // Forgets the deferred statements not sent yet.

@@ -143,7 +143,9 @@ absl::Status Database::RunWrite(Connection& conn, const WriteWork& work) {
     absl::Status st;
     bool committing = false;
     if (conn.needs_reconnect()) st = conn.Reconnect();
-    if (st.ok()) st = conn.Exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+    // BEGIN goes with the work's first statement (a connection the server
+    // closed is found out there, before anything of the work ran).
+    if (st.ok()) conn.DeferCommand("BEGIN ISOLATION LEVEL READ COMMITTED");
     if (st.ok()) st = work(conn);
     if (st.ok()) {
       committing = true;

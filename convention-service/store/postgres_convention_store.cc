@@ -430,7 +430,7 @@ class PgTx final : public ConventionWriter {
     // nothing is). The savepoint goes with the work's first statement, the
     // work's deferred writes with the RELEASE, whose failure is the work's.
     ENT_RETURN_IF_ERROR(conn_.Flush());
-    conn_.Defer("SAVEPOINT isolated");
+    conn_.DeferCommand("SAVEPOINT isolated");
     const int64_t sends = conn_.sends();
     absl::Status st = work();
     if (st.ok()) {
