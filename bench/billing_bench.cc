@@ -27,6 +27,7 @@
 #include "bench/machine.h"
 #include "bench/national.h"
 #include "bench/proc_stats.h"
+#include "bench/raw_postgres.h"
 #include "bench/report.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
 #include "tests/support/service_process.h"
@@ -196,6 +197,7 @@ void Campaign(const std::vector<ent::bench::NationalCommune>& communes, int scal
   }
   if (payment_errors > 0) report.Fail(absl::StrCat(scale, "x: ", payment_errors, " payments failed"));
   const double bar = scale == 1 ? 2 : 20;
+  const int64_t result_issued = result.issued_count();
   report.AtMost("campaign", absl::StrFormat("%lld titres (%dx)", static_cast<long long>(total), scale),
                 {seconds}, "s", bar,
                 absl::StrFormat("%.0f titres/s; reply %zu bytes; billing peak RSS %.0f MiB",
@@ -214,6 +216,17 @@ void Campaign(const std::vector<ent::bench::NationalCommune>& communes, int scal
   report.Info("campaign", absl::StrFormat("re-run, all billed (%dx)", scale), {again}, "s",
               absl::StrFormat("reply %zu bytes", result.ByteSizeLong()));
   billing.Stop();
+  if (!billing.database_uri().empty()) {
+    // On PostgreSQL, against raw transactions writing the same rows on the
+    // same server, 500 per transaction like the campaign's.
+    absl::StatusOr<double> raw = ent::bench::RawPostgresTitres(billing.database_uri(), 500);
+    if (!raw.ok()) return report.Fail("raw PostgreSQL titres: " + raw.status().ToString());
+    const double service = result_issued / seconds;
+    std::printf("%dx: raw PostgreSQL %.0f titres/s; the service %.0f/s\n", scale, *raw, service);
+    report.AtLeast("campaign", absl::StrFormat("titres/s ÷ raw PostgreSQL transactions (%dx, same rows, 500 "
+                                               "per transaction)", scale),
+                   {service / *raw}, "×", 0.5, absl::StrFormat("%.0f vs %.0f titres/s", service, *raw));
+  }
 }
 
 }  // namespace

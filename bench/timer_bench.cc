@@ -33,6 +33,7 @@
 #include "bench/machine.h"
 #include "bench/national.h"
 #include "bench/proc_stats.h"
+#include "bench/raw_postgres.h"
 #include "bench/report.h"
 #include "bench/rpc.h"
 #include "common/clock.h"
@@ -229,6 +230,13 @@ class Services {
   }
 
   pid_t conventions_pid() const { return conventions_->pid(); }
+  // convention-service's PostgreSQL database ("" on SQLite).
+  const std::string& conventions_database() const { return conventions_->database_uri(); }
+  // Both services stopped (their databases kept).
+  void Stop() {
+    conventions_->Stop();
+    billing_->Stop();
+  }
 
  private:
   ent::testing::TempDir billing_dir_, conv_dir_;
@@ -266,6 +274,18 @@ void September(const std::vector<ent::bench::NationalCommune>& communes, Report&
                                 rss_before / 1024.0));
   report.AtMost("outbox", absl::StrFormat("their %zu notices delivered to billing-service", communes.size()),
                 {drain}, "s", 10, absl::StrFormat("%.0f notices/s", communes.size() / drain));
+  if (!s.conventions_database().empty()) {
+    // On PostgreSQL, against raw transactions writing the same rows on the
+    // same server, 500 per transaction like the engine's batches.
+    s.Stop();
+    absl::StatusOr<double> raw = ent::bench::RawPostgresExpiries(s.conventions_database(), 500);
+    if (!raw.ok()) return report.Fail("raw PostgreSQL expiries: " + raw.status().ToString());
+    const double service = fired / seconds;
+    std::printf("  raw PostgreSQL: %.0f expiries/s; the service %.0f/s\n", *raw, service);
+    report.AtLeast("timers", "expiries/s ÷ raw PostgreSQL transactions (same rows, 500 per transaction)",
+                   {service / *raw}, "×", 0.5,
+                   absl::StrFormat("%.0f vs %.0f expiries/s", service, *raw));
+  }
 }
 
 void Storm(const std::vector<ent::bench::NationalCommune>& communes, int total, Report& report) {
