@@ -44,6 +44,8 @@
 #include "bench/machine.h"
 #include "bench/national.h"
 #include "bench/proc_stats.h"
+#include "bench/raw_postgres.h"
+#include "common/postgres/connection.h"
 #include "bench/raw_writes.h"
 #include "bench/report.h"
 #include "bench/rpc.h"
@@ -85,6 +87,17 @@ constexpr char kUsage[] =
     "         [--scale-years=N]\n"
     "         [--slow-fsync-us=N] [--slow-concurrency=N] [--watchers=100,1000]\n"
     "         [--json=FILE] [--allow-tmpfs]\n";
+
+// The bytes of convention-service's PostgreSQL schema (tables, indexes,
+// TOAST), or 0.
+uintmax_t PostgresSchemaBytes(const std::string& uri) {
+  auto conn = ent::postgres::Connection::Open(uri);
+  if (!conn.ok()) return 0;
+  auto r = (*conn)->Query(
+      "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n "
+      "ON n.oid = c.relnamespace WHERE n.nspname = 'convention' AND c.relkind = 'r'");
+  return r.ok() && r->rows() == 1 ? static_cast<uintmax_t>(r->Int(0, 0)) : 0;
+}
 
 std::string SelfPath() {
   char buf[4096];
@@ -517,7 +530,20 @@ class Bench {
     return creates;
   }
 
+  // On PostgreSQL: raw transactions on the service's server, one connection,
+  // then as many side by side as the service has writers (8); creates/s.
+  double RawPostgres(int connections) {
+    absl::StatusOr<double> r =
+        ent::bench::RawPostgresCreates(service_->database_uri(), connections, absl::Seconds(opt_.seconds));
+    if (!r.ok()) {
+      report_.Fail("raw PostgreSQL creates: " + r.status().ToString());
+      return 0;
+    }
+    return *r;
+  }
+
   void Writes() {
+    if (!service_->database_uri().empty()) return WritesOnPostgres();
     const absl::Duration d = absl::Seconds(opt_.seconds);
     Creates(opt_.concurrency, absl::Seconds(1));  // warm-up
     std::vector<double> vs_one, vs_batched, groups;
@@ -558,7 +584,38 @@ class Bench {
     report_.Info("writes", "mean group commit size", groups, "creates", "");
   }
 
+  // The service's writers (8) commit side by side on PostgreSQL: its ceiling
+  // is raw transactions on as many connections, one create each.
+  void WritesOnPostgres() {
+    const absl::Duration d = absl::Seconds(opt_.seconds);
+    Creates(opt_.concurrency, absl::Seconds(1));  // warm-up
+    std::vector<double> vs_one, vs_parallel;
+    double create_rate = 0, one = 0, parallel = 0, p99 = 0;
+    for (int round = 0; round < opt_.rounds; ++round) {
+      LoadResult w = Creates(opt_.concurrency, d);
+      CheckErrors("writes", w);
+      one = RawPostgres(1);
+      parallel = RawPostgres(8);
+      std::printf("writes round %d: CreateConvention %s\n"
+                  "                raw PostgreSQL one connection %.0f/s, 8 connections %.0f/s\n",
+                  round + 1, Describe(w).c_str(), one, parallel);
+      if (one > 0) vs_one.push_back(w.rate() / one);
+      if (parallel > 0) vs_parallel.push_back(w.rate() / parallel);
+      create_rate = w.rate();
+      p99 = std::max(p99, w.p99_ms);
+    }
+    report_.AtLeast("writes", "CreateConvention / raw PostgreSQL, one connection, one create per transaction",
+                    vs_one, "×", 1.5, absl::StrFormat("%.0f/s vs %.0f/s; worst p99 %.1f ms", create_rate, one, p99));
+    report_.AtLeast("writes", "CreateConvention / raw PostgreSQL, 8 connections (the service's writers)",
+                    vs_parallel, "×", 0.5, absl::StrFormat("raw 8 connections %.0f/s", parallel));
+  }
+
   void SlowDisk() {
+    if (!service_->database_uri().empty()) {
+      // The slow disk is SQLite's test VFS; PostgreSQL's fsync is its own.
+      std::printf("slow disk: SQLite only (its test VFS), skipped on PostgreSQL\n");
+      return;
+    }
     service_->Stop();
     if (!StartService(opt_.slow_fsync_us)) return;
     const absl::Duration d = absl::Seconds(opt_.seconds);
@@ -645,7 +702,8 @@ class Bench {
                 static_cast<long long>(total - names_.size()), absl::ToDoubleSeconds(absl::Now() - begin));
     service_->Stop();
     std::error_code ec;
-    const auto bytes = std::filesystem::file_size(dir_.path() + "/convention.db", ec);
+    auto bytes = std::filesystem::file_size(dir_.path() + "/convention.db", ec);
+    if (!service_->database_uri().empty()) bytes = PostgresSchemaBytes(service_->database_uri());
     std::vector<double> starts;
     int64_t rss = 0;
     double first_read_ms = 0;

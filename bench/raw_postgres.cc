@@ -1,8 +1,11 @@
 #include "bench/raw_postgres.h"
 
+#include <atomic>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/postgres/connection.h"
 #include "common/status_macros.h"
@@ -133,6 +136,82 @@ absl::StatusOr<double> RawPostgresTitres(const std::string& uri, int batch) {
     ENT_RETURN_IF_ERROR(conn->Exec("COMMIT"));
   }
   return conventions.size() / absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+absl::StatusOr<double> RawPostgresCreates(const std::string& uri, int connections, absl::Duration duration) {
+  ENT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> setup, Connection::Open(uri, "SET search_path = convention"));
+  // One create's rows, as the service wrote them.
+  ENT_ASSIGN_OR_RETURN(Result c, setup->Query("SELECT id, commune_insee, school_year, state, version, body, "
+                                              "last_day FROM conventions ORDER BY id LIMIT 1"));
+  if (c.rows() != 1) return absl::FailedPreconditionError("raw creates: no convention to copy");
+  ENT_ASSIGN_OR_RETURN(Result e, setup->Query("SELECT type, actor, description, changes, state FROM "
+                                              "convention_events WHERE convention_id = $1 ORDER BY sequence "
+                                              "LIMIT 1",
+                                              Params().Text(c.Text(0, 0))));
+  ENT_ASSIGN_OR_RETURN(Result a, setup->Query("SELECT fingerprint, response_kind, response FROM request_log "
+                                              "ORDER BY time_us LIMIT 1"));
+  if (e.rows() != 1 || a.rows() != 1) return absl::FailedPreconditionError("raw creates: no create to copy");
+  ENT_RETURN_IF_ERROR(setup->Exec(
+      "DROP SCHEMA IF EXISTS raw_writes CASCADE; CREATE SCHEMA raw_writes; "
+      "CREATE TABLE raw_writes.conventions (LIKE convention.conventions INCLUDING ALL); "
+      "CREATE TABLE raw_writes.convention_events (LIKE convention.convention_events INCLUDING ALL); "
+      "CREATE TABLE raw_writes.request_log (LIKE convention.request_log INCLUDING ALL); "
+      "CREATE TABLE raw_writes.state_counts (LIKE convention.state_counts INCLUDING ALL); "
+      "CREATE TABLE raw_writes.event_sequence (LIKE convention.event_sequence INCLUDING ALL); "
+      "INSERT INTO raw_writes.event_sequence SELECT * FROM convention.event_sequence; "
+      "CREATE TRIGGER conventions_counted AFTER INSERT OR UPDATE OF state ON raw_writes.conventions "
+      "FOR EACH ROW EXECUTE FUNCTION convention.counted('convention')"));
+  std::atomic<int64_t> creates{0};
+  std::atomic<bool> failed{false};
+  std::string first_error;
+  absl::Mutex mu;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < connections; ++t) {
+    threads.emplace_back([&, t] {
+      auto conn = Connection::Open(uri, "SET search_path = raw_writes, convention");
+      absl::Status st = conn.status();
+      for (int64_t n = 0; st.ok() && absl::Now() < end && !failed; ++n) {
+        const std::string id = absl::StrCat("raw-", t, "-", n);
+        Connection& w = **conn;
+        w.DeferCommand("BEGIN ISOLATION LEVEL READ COMMITTED");
+        w.Defer("INSERT INTO conventions (id, commune_insee, school_year, state, version, body, last_day) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                Params().Text(id).Text(c.Text(0, 1)).Text(c.Text(0, 2)).Int(c.Int(0, 3)).Int(c.Int(0, 4)).Bytes(
+                    c.Bytes(0, 5)).Text(c.Text(0, 6)));
+        w.Defer("WITH s AS (UPDATE event_sequence SET last = last + 1 WHERE id = 1 RETURNING last) "
+                "INSERT INTO convention_events (sequence, convention_id, commune_insee, type, time_us, actor, "
+                "request_id, description, changes, state) SELECT s.last, $1::text, $2::text, $3::integer, "
+                "$4::bigint, $5::text, $6::text, $7::text, $8::bytea, $9::integer FROM s",
+                Params()
+                    .Text(id)
+                    .Text(c.Text(0, 1))
+                    .Int(e.Int(0, 0))
+                    .Int(absl::ToUnixMicros(absl::Now()))
+                    .Text(e.Text(0, 1))
+                    .Text(id)
+                    .Text(e.Text(0, 2))
+                    .Bytes(e.Bytes(0, 3))
+                    .Int(e.Int(0, 4)));
+        w.Defer("INSERT INTO request_log (request_id, fingerprint, response_kind, response, time_us) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                Params().Text(id).Text(a.Text(0, 0)).Text(a.Text(0, 1)).Bytes(a.Bytes(0, 2)).Int(
+                    absl::ToUnixMicros(absl::Now())));
+        st = w.Exec("COMMIT");
+        if (st.ok()) ++creates;
+      }
+      if (!st.ok()) {
+        absl::MutexLock lock(&mu);
+        if (!failed.exchange(true)) first_error = st.ToString();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  setup->Exec("DROP SCHEMA raw_writes CASCADE").IgnoreError();
+  if (failed) return absl::InternalError("raw creates: " + first_error);
+  return creates.load() / seconds;
 }
 
 }  // namespace ent::bench

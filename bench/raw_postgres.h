@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace ent::bench {
 
@@ -28,6 +29,16 @@ absl::StatusOr<double> RawPostgresExpiries(const std::string& uri, int batch);
 // trigger). In a school year of their own (2099-2100). Returns titres per
 // second.
 absl::StatusOr<double> RawPostgresTitres(const std::string& uri, int batch);
+
+// The write ceiling of convention_bench: a CreateConvention's rows (its
+// convention row, its history event with its sequence, its stored answer),
+// copied from the service's own, written for `duration` by `connections`
+// connections side by side, one create per transaction, each transaction one
+// round trip. Into a schema of their own (raw_writes, dropped after) whose
+// tables copy convention-service's (columns, indexes, the counting trigger),
+// so that the service's tables are left as they were. The database at `uri`
+// holds the service's schema `convention`. Returns creates per second.
+absl::StatusOr<double> RawPostgresCreates(const std::string& uri, int connections, absl::Duration duration);
 
 }  // namespace ent::bench
 
