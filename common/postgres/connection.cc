@@ -1,6 +1,7 @@
 #include "common/postgres/connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <utility>
 
@@ -188,9 +189,55 @@ bool Connection::InTransaction() const {
   return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
 
+void Connection::Drop() {
+  if (conn_ != nullptr) PQfinish(conn_);
+  conn_ = nullptr;
+  prepared_.clear();
+  unread_answer_ = false;
+  last_sqlstate_ = "08006";
+}
+
+void Connection::SendWithoutWaiting(const std::string& sql) {
+  ReadUnreadAnswer();
+  if (connection_lost() || !deferred_.empty()) return;
+  if (PQenterPipelineMode(conn_) != 1 ||
+      PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
+      PQpipelineSync(conn_) != 1) {
+    return Drop();
+  }
+  unread_answer_ = true;
+}
+
+void Connection::ReadUnreadAnswer() {
+  if (!unread_answer_) return;
+  unread_answer_ = false;
+  bool ok = true;
+  while (PGresult* r = PQgetResult(conn_)) {
+    const ExecStatusType s = PQresultStatus(r);
+    ok = ok && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
+    PQclear(r);
+  }
+  PGresult* sync = PQgetResult(conn_);
+  ok = ok && sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync != nullptr) PQclear(sync);
+  if (!ok || PQexitPipelineMode(conn_) != 1) Drop();
+}
+
+bool Connection::IsAlive() {
+  ReadUnreadAnswer();
+  if (connection_lost()) return false;
+  // Idle, the server sends nothing (no LISTEN here): anything readable is it
+  // closing the connection (a shutdown's FATAL, then end of file).
+  pollfd idle{PQsocket(conn_), POLLIN, 0};
+  if (poll(&idle, 1, 0) == 0) return true;
+  Drop();
+  return false;
+}
+
 absl::Status Connection::Reconnect() {
   prepared_.clear();
   deferred_.clear();
+  unread_answer_ = false;
   if (conn_ != nullptr) PQfinish(conn_);
   conn_ = PQconnectdb(uri_.c_str());
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
@@ -204,6 +251,7 @@ absl::Status Connection::Reconnect() {
 }
 
 absl::Status Connection::Exec(absl::string_view sql) {
+  ReadUnreadAnswer();
   if (!deferred_.empty()) {
     return SendPipeline(Statement{std::string(sql), Params(), /*prepare=*/false}).status();
   }
@@ -222,6 +270,7 @@ std::string Connection::PreparedName(absl::string_view sql) const {
 }
 
 absl::StatusOr<Result> Connection::Query(absl::string_view sql, const Params& params) {
+  ReadUnreadAnswer();
   if (!deferred_.empty()) return SendPipeline(Statement{std::string(sql), params, /*prepare=*/true});
   ++sends_;
   std::string name = PreparedName(sql);
@@ -263,6 +312,7 @@ absl::Status Connection::Flush() {
 }
 
 absl::StatusOr<Result> Connection::SendPipeline(std::optional<Statement> last) {
+  ReadUnreadAnswer();
   std::vector<Statement> batch = std::exchange(deferred_, {});
   if (last) batch.push_back(std::move(*last));
   ++sends_;
@@ -315,10 +365,7 @@ absl::StatusOr<Result> Connection::SendPipeline(std::optional<Statement> last) {
   if (send_failed || PQpipelineSync(conn_) != 1) {
     // The connection broke while sending: nothing can be trusted of it.
     absl::Status error = Error(nullptr, "pipeline");
-    PQfinish(conn_);  // no half-sent pipeline left behind: Reconnect before use
-    conn_ = nullptr;
-    prepared_.clear();
-    last_sqlstate_ = "08006";
+    Drop();  // no half-sent pipeline left behind: Reconnect before use
     return absl::UnavailableError(error.message());
   }
   absl::Status first_error;
@@ -368,10 +415,7 @@ absl::StatusOr<Result> Connection::SendPipeline(std::optional<Statement> last) {
     // The server went away mid-pipeline (a restart, a failover), perhaps
     // before libpq noticed: the connection cannot be used any more.
     std::string why = first_error.ok() ? PQerrorMessage(conn_) : std::string(first_error.message());
-    PQfinish(conn_);
-    conn_ = nullptr;
-    prepared_.clear();
-    last_sqlstate_ = "08006";
+    Drop();
     return absl::UnavailableError(absl::StrCat("postgresql pipeline: the connection was lost: ", why));
   }
   if (!first_error.ok()) {

@@ -139,6 +139,16 @@ class Connection {
   void DiscardDeferred() { deferred_.clear(); }
   // How many statements wait to be sent.
   size_t deferred() const { return deferred_.size(); }
+  // Sends one statement without parameters and does not wait for its answer
+  // (the server runs it at once; the answer is read by the next call, which
+  // reports a failure of it as the connection's). For the ROLLBACK that ends
+  // a read-only transaction. Nothing may be deferred.
+  void SendWithoutWaiting(const std::string& sql);
+  // Whether the connection is still open as far as can be told without a
+  // round trip: an idle connection on which the server sent something has
+  // been closed by it (a shutdown, a restart); it is then closed here too
+  // (Reconnect before use).
+  bool IsAlive();
   // How many times statements were sent (a caller tells by it whether
   // statements it deferred are still queued).
   int64_t sends() const { return sends_; }
@@ -171,6 +181,11 @@ class Connection {
   // Sends the deferred statements, then `last` if any, in one pipeline;
   // the first error, or `last`'s result.
   absl::StatusOr<Result> SendPipeline(std::optional<Statement> last);
+  // Reads the answer of what SendWithoutWaiting sent, if any; a failure
+  // closes the connection (Reconnect before use).
+  void ReadUnreadAnswer();
+  // Closes a connection that cannot be used any more.
+  void Drop();
 
   PGconn* conn_;
   const std::string uri_;
@@ -179,6 +194,7 @@ class Connection {
   int64_t next_statement_ = 1;
   std::vector<Statement> deferred_;
   int64_t sends_ = 0;
+  bool unread_answer_ = false;  // of SendWithoutWaiting
   std::string last_sqlstate_;
 };
 

@@ -142,7 +142,7 @@ absl::Status Database::RunWrite(Connection& conn, const WriteWork& work) {
   while (true) {
     absl::Status st;
     bool committing = false;
-    if (conn.needs_reconnect()) st = conn.Reconnect();
+    if (conn.needs_reconnect() || !conn.IsAlive()) st = conn.Reconnect();
     // BEGIN goes with the work's first statement (a connection the server
     // closed is found out there, before anything of the work ran).
     if (st.ok()) conn.DeferCommand("BEGIN ISOLATION LEVEL READ COMMITTED");
@@ -196,14 +196,18 @@ void Database::WriterLoop(Connection* conn) {
 }
 
 void Database::RunRead(Connection& conn, const ReadWork& work) {
-  constexpr char kBegin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-  if (conn.needs_reconnect()) conn.Reconnect().IgnoreError();  // the read then reports it
-  bool began = conn.Exec(kBegin).ok();
-  // A connection the server closed (a restart, a failover) is found out by
-  // its first statement: connect again once, before the work runs.
-  if (!began && conn.needs_reconnect() && conn.Reconnect().ok()) began = conn.Exec(kBegin).ok();
+  // A connection the server closed (a restart, a failover) is found out
+  // without a round trip, and connected again before the work runs; if the
+  // server cannot be reached the read reports it.
+  if (conn.needs_reconnect() || !conn.IsAlive()) conn.Reconnect().IgnoreError();
+  // One round trip for a one-statement read: BEGIN goes with the work's
+  // first statement, and the ROLLBACK (read only: nothing to keep) is sent
+  // without waiting for its answer.
+  conn.DeferCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   work(conn);
-  if (began && conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();  // read only: nothing to keep
+  const bool began = conn.deferred() == 0;
+  conn.DiscardDeferred();
+  if (began && conn.InTransaction()) conn.SendWithoutWaiting("ROLLBACK");
 }
 
 void Database::ReaderLoop(Connection* conn) {

@@ -22,7 +22,8 @@
 // are dropped unsent.
 //
 // Reads run at REPEATABLE READ READ ONLY: all their statements see one
-// snapshot.
+// snapshot. A read work must not Defer (its BEGIN is deferred, sent with its
+// first statement; what is still deferred when it returns is dropped).
 //
 // Thread-safety: every method may be called from any thread. Completions run
 // on the writer thread that ran the job and must not block.

@@ -18,6 +18,7 @@ class PostgresDatabaseTest : public ::testing::Test {
   void SetUp() override {
     auto server = ent::testing::SharedPostgres();
     if (!server.ok()) GTEST_SKIP() << "no PostgreSQL server: " << server.status();
+    server_ = *server;
     auto uri = (*server)->CreateDatabase();
     ASSERT_TRUE(uri.ok()) << uri.status();
     Database::Options options;
@@ -41,6 +42,7 @@ class PostgresDatabaseTest : public ::testing::Test {
   }
 
   std::unique_ptr<Database> db_;
+  ent::testing::PostgresServer* server_ = nullptr;
 };
 
 constexpr char kInsert[] = "INSERT INTO items (id, state) VALUES ($1, $2)";
@@ -158,6 +160,46 @@ TEST_F(PostgresDatabaseTest, SavepointRollbackKeepsWhatCameBefore) {
   });
   EXPECT_TRUE(st.ok()) << st;
   EXPECT_EQ(Count(), 2);
+}
+
+// A read ends its snapshot (its ROLLBACK is sent without waiting for the
+// answer): the next read on the same connection sees what committed since.
+TEST_F(PostgresDatabaseTest, EachReadSeesWhatCommittedBeforeIt) {
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(db_->WriteSync([i](Connection& c) {
+                  c.Defer(kInsert, Params().Int(i).Int(0));
+                  return absl::OkStatus();
+                }).ok());
+    EXPECT_EQ(Count(), i);
+  }
+  // Two statements of one read share its snapshot.
+  db_->ReadNow([&](Connection& c) {
+    auto first = c.Query("SELECT count(*) FROM items");
+    ASSERT_TRUE(first.ok()) << first.status();
+    ASSERT_TRUE(db_->WriteSync([](Connection& w) {
+                  w.Defer(kInsert, Params().Int(99).Int(0));
+                  return absl::OkStatus();
+                }).ok());
+    auto second = c.Query("SELECT count(*) FROM items");
+    ASSERT_TRUE(second.ok()) << second.status();
+    EXPECT_EQ(first->Int(0, 0), second->Int(0, 0)) << "one snapshot per read";
+  });
+  EXPECT_EQ(Count(), 4);
+}
+
+// The server restarted between two reads: the lent connection, closed by
+// the server, is found out and connected again before the work runs.
+TEST_F(PostgresDatabaseTest, AReadAfterAServerRestartReconnectsFirst) {
+  ASSERT_EQ(Count(), 0);
+  ASSERT_TRUE(server_->Stop("fast").ok());
+  ASSERT_TRUE(server_->StartAgain().ok());
+  absl::Status read;
+  db_->ReadNow([&](Connection& c) { read = c.Query("SELECT count(*) FROM items").status(); });
+  EXPECT_TRUE(read.ok()) << read;
+  EXPECT_TRUE(db_->WriteSync([](Connection& c) {
+                   c.Defer(kInsert, Params().Int(1).Int(0));
+                   return absl::OkStatus();
+                 }).ok());
 }
 
 }  // namespace
