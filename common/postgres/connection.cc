@@ -73,6 +73,19 @@ Params& Params::OptionalText(const std::optional<std::string>& value) {
   return value ? Text(*value) : Null();
 }
 
+Params& Params::TextArray(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    literal += i == 0 ? "\"" : ",\"";
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return Text(literal + "}");
+}
+
 Result::Result(PGresult* result) : result_(result) {}
 Result::Result(Result&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
 Result& Result::operator=(Result&& other) noexcept {

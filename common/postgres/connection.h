@@ -58,6 +58,8 @@ class Params {
   Params& Null();
   // Text, or NULL when absent.
   Params& OptionalText(const std::optional<std::string>& value);
+  // A text[] (an array literal, each element quoted): `= ANY ($n::text[])`.
+  Params& TextArray(const std::vector<std::string>& values);
 
   int size() const { return static_cast<int>(values_.size()); }
 

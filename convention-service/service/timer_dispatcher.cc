@@ -131,6 +131,11 @@ absl::StatusOr<workflow::TimerEngine::FireResult> TimerDispatcher::FireDue(absl:
         fired_timers.clear();
         changed_timers = queued_notices = false;
         ENT_ASSIGN_OR_RETURN(std::vector<workflow::TimerRecord> due, w.timers().Due(now, limit));
+        std::vector<std::string> subjects;  // their conventions, read at once where it helps
+        for (const auto& timer : due) {
+          if (auto s = ParseSubject(timer.spec.subject); s.ok()) subjects.push_back(s->convention_id);
+        }
+        ENT_RETURN_IF_ERROR(w.Preload(subjects));
         for (const auto& timer : due) {
           bool timers = false, notices = false;
           const absl::Status fired = w.Isolated([&]() -> absl::Status {

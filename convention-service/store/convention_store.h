@@ -145,6 +145,16 @@ class ConventionWriter : public ConventionReader {
   // returns work's status, or the store's if undoing failed (then the whole
   // transaction fails). How one bad timer leaves the others of its batch.
   virtual absl::Status Isolated(const std::function<absl::Status()>& work) = 0;
+  // A hint before reading many conventions one at a time in this
+  // transaction (a batch of timers): a backend over the network may read
+  // `convention_ids` and their disputes now, at once, so that Get and
+  // GetDispute of them then answer without a round trip each. They answer
+  // as they would have: with what this transaction wrote since, and not
+  // with what a failed Isolated undid. Other backends ignore it.
+  virtual absl::Status Preload(const std::vector<std::string>& convention_ids) {
+    (void)convention_ids;
+    return absl::OkStatus();
+  }
   // Retention: deletes at most `limit` rows that only served their time —
   // stored answers of requests, fired or cancelled timers, delivered outbox
   // messages — older than `cutoff`; returns how many. History, conventions and

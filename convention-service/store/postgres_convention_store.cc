@@ -1,5 +1,9 @@
 #include "convention-service/store/postgres_convention_store.h"
 
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "convention-service/store/convention_records.h"
@@ -208,6 +212,7 @@ class PgTx final : public ConventionWriter {
       : conn_(conn), timers_(conn, writable), outbox_(conn) {}
 
   absl::StatusOr<std::optional<Convention>> Get(const std::string& id) override {
+    if (auto it = preloaded_.find(id); it != preloaded_.end()) return it->second;
     ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT body FROM conventions WHERE id = $1", Params().Text(id)));
     ENT_ASSIGN_OR_RETURN(std::vector<Convention> found, Conventions(r));
     if (found.empty()) return std::optional<Convention>();
@@ -265,6 +270,10 @@ class PgTx final : public ConventionWriter {
 
   absl::StatusOr<std::optional<Dispute>> GetDispute(const std::string& convention_id,
                                                     int64_t number) override {
+    if (preloaded_.count(convention_id) > 0) {
+      auto it = preloaded_disputes_.find({convention_id, number});
+      return it == preloaded_disputes_.end() ? std::optional<Dispute>() : it->second;
+    }
     ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT body FROM disputes WHERE convention_id = $1 AND "
                                                "number = $2",
                                                Params().Text(convention_id).Int(number)));
@@ -338,6 +347,45 @@ class PgTx final : public ConventionWriter {
         "effective_date = $7, last_day = $8, renews = $9 WHERE id = $1 AND version = $5::bigint - 1",
         1, 10, absl::StatusCode::kAborted);
     conn_.Defer(insert ? kInsert : kUpdate, std::move(p));
+    if (auto it = preloaded_.find(c.id); it != preloaded_.end()) it->second = c;  // read back as written
+    return absl::OkStatus();
+  }
+
+  absl::Status Preload(const std::vector<std::string>& convention_ids) override {
+    ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT id, body FROM conventions WHERE id = ANY ($1::text[])",
+                                               Params().TextArray(convention_ids)));
+    ENT_ASSIGN_OR_RETURN(Result d, conn_.Query("SELECT convention_id, body FROM disputes WHERE convention_id "
+                                               "= ANY ($1::text[])",
+                                               Params().TextArray(convention_ids)));
+    // A record that does not decode is left out, with its disputes: Get
+    // reads it again and reports it for its own timer alone.
+    absl::flat_hash_set<std::string> unreadable;
+    absl::flat_hash_map<std::string, std::optional<Convention>> conventions;
+    for (const std::string& id : convention_ids) conventions.emplace(id, std::nullopt);  // absent ones too
+    for (int i = 0; i < r.rows(); ++i) {
+      absl::StatusOr<Convention> c = DecodeConvention(r.Bytes(i, 1));
+      if (c.ok()) {
+        conventions[r.Text(i, 0)] = std::move(*c);
+      } else {
+        unreadable.insert(r.Text(i, 0));
+      }
+    }
+    std::map<std::pair<std::string, int64_t>, std::optional<Dispute>> disputes;
+    for (int i = 0; i < d.rows(); ++i) {
+      absl::StatusOr<Dispute> x = DecodeDispute(d.Bytes(i, 1));
+      if (!x.ok()) {
+        unreadable.insert(d.Text(i, 0));
+        continue;
+      }
+      const std::pair<std::string, int64_t> key(x->convention_id, x->number);
+      disputes[key] = std::move(*x);
+    }
+    for (auto& [id, c] : conventions) {
+      if (unreadable.count(id) == 0) preloaded_.emplace(id, std::move(c));
+    }
+    for (auto& [key, x] : disputes) {
+      if (unreadable.count(key.first) == 0) preloaded_disputes_.emplace(key, std::move(x));
+    }
     return absl::OkStatus();
   }
 
@@ -369,6 +417,7 @@ class PgTx final : public ConventionWriter {
         "WHERE convention_id = $1 AND number = $2 AND version = $6::bigint - 1",
         1, 8, absl::StatusCode::kAborted);
     conn_.Defer(insert ? kInsert : kUpdate, std::move(p));
+    if (preloaded_.count(d.convention_id) > 0) preloaded_disputes_[{d.convention_id, d.number}] = d;
     return absl::OkStatus();
   }
 
@@ -439,6 +488,9 @@ class PgTx final : public ConventionWriter {
     }
     const bool savepoint_sent = conn_.sends() != sends;
     conn_.DiscardDeferred();
+    // What was preloaded may hold writes just undone: read again from here.
+    preloaded_.clear();
+    preloaded_disputes_.clear();
     if (!savepoint_sent) return st;  // nothing of the work reached the server
     ENT_RETURN_IF_ERROR(conn_.Exec("ROLLBACK TO SAVEPOINT isolated; RELEASE SAVEPOINT isolated"));
     return st;
@@ -459,6 +511,10 @@ class PgTx final : public ConventionWriter {
   postgres::Connection& conn_;
   workflow::PostgresTimerTable timers_;
   workflow::PostgresOutboxWriter outbox_;
+  // Preload's rows (nullopt: no such convention), kept as this transaction
+  // writes them; all the disputes of a preloaded convention.
+  absl::flat_hash_map<std::string, std::optional<Convention>> preloaded_;
+  std::map<std::pair<std::string, int64_t>, std::optional<Dispute>> preloaded_disputes_;
 };
 
 }  // namespace

@@ -178,10 +178,7 @@ absl::StatusOr<std::vector<TimerRecord>> PostgresTimerTable::Pending(
   Params params;
   params.Int(absl::ToUnixMicros(after.first)).Int(after.second).Int(limit);
   if (communes) {
-    // INSEE codes are [0-9AB]: an array literal needs no escaping.
-    std::string array = "{";
-    for (size_t i = 0; i < communes->size(); ++i) absl::StrAppend(&array, i == 0 ? "" : ",", (*communes)[i]);
-    params.Text(array + "}");
+    params.TextArray(*communes);
     sql += " AND commune = ANY ($4::text[])";
   }
   sql += " ORDER BY due_us, id LIMIT $3";
