@@ -337,8 +337,14 @@ class Bench {
     Gets(*echo_stub_, false, absl::Seconds(1));  // warm-up
     Gets(*stub_, false, absl::Seconds(1));
     Gets(*stub_, true, absl::Seconds(2));
-    std::vector<double> hot, distinct, cpu, cpu_distinct, echo_rates;
-    double echo_cpu = 0, get_cpu = 0, get_rate = 0, distinct_rate = 0, p99 = 0;
+    std::vector<double> hot, distinct, cpu, cpu_distinct, echo_rates, vs_raw, raw_read_rates;
+    double echo_cpu = 0, get_cpu = 0, get_rate = 0, distinct_rate = 0, p99 = 0, raw = 0;
+    // On PostgreSQL, the database's own ceiling too: raw reads of the same
+    // rows on as many connections as the service lends for reads (16).
+    std::vector<std::string> ids;
+    if (!service_->database_uri().empty()) {
+      for (const std::string& name : names_) ids.push_back(name.substr(std::string("conventions/").size()));
+    }
     for (int round = 0; round < opt_.rounds; ++round) {
       Measured e = WithCpu(*echo_, [&] { return Gets(*echo_stub_, false, d); });
       Measured g = WithCpu(*service_, [&] { return Gets(*stub_, false, d); });
@@ -359,6 +365,17 @@ class Bench {
       get_rate = g.load.rate();
       distinct_rate = k.load.rate();
       p99 = std::max(p99, g.load.p99_ms);
+      if (!ids.empty()) {
+        absl::StatusOr<double> r = ent::bench::RawPostgresReads(service_->database_uri(), ids, 16, d);
+        if (!r.ok()) {
+          report_.Fail("raw PostgreSQL reads: " + r.status().ToString());
+        } else {
+          raw = *r;
+          raw_read_rates.push_back(raw);
+          vs_raw.push_back(distinct_rate / raw);
+          std::printf("                raw PostgreSQL reads (16 connections) %.0f/s\n", raw);
+        }
+      }
     }
     echo_capacity_ = ent::bench::Summarize(echo_rates).median;
     report_.AtLeast("reads", "GetConvention / echo, one key", hot, "×", 0.80,
@@ -369,6 +386,11 @@ class Bench {
     report_.AtLeast("reads", absl::StrFormat("GetConvention / echo, %zu distinct keys", names_.size()),
                     distinct, "×", 0.70, absl::StrFormat("%.0f/s", distinct_rate));
     report_.Info("reads", "server CPU per call, distinct keys / echo", cpu_distinct, "×", "");
+    if (!raw_read_rates.empty()) raw_read_capacity_ = ent::bench::Summarize(raw_read_rates).median;
+    if (!ids.empty()) {
+      report_.AtLeast("reads", "GetConvention, distinct keys / raw PostgreSQL reads (16 connections)", vs_raw,
+                      "×", 0.5, absl::StrFormat("%.0f/s vs %.0f/s", distinct_rate, raw));
+    }
   }
 
   // Open-loop GetConvention calls at `rate` for `d`, uniform random keys.
@@ -413,7 +435,10 @@ class Bench {
       report_.Fail("tail: the echo server could not keep up with the lowest open-loop rate");
       return;
     }
-    const double rate = 0.8 * open_capacity;
+    // On PostgreSQL the database's read capacity (raw reads, in Reads) is
+    // the lower ceiling: 80 % of it.
+    const bool database_bound = raw_read_capacity_ > 0 && raw_read_capacity_ < open_capacity;
+    const double rate = 0.8 * (database_bound ? raw_read_capacity_ : open_capacity);
     const absl::Duration d = absl::Seconds(opt_.seconds);
     std::vector<double> p99, p999, echo_p99;
     LoadResult last;
@@ -429,9 +454,12 @@ class Bench {
       echo_p99.push_back(e.p99_ms);
       last = g;
     }
-    const std::string at = absl::StrFormat(
-        "open loop at %.0f/s (80 %% of the echo's open-loop capacity, %.0f/s), distinct keys", rate,
-        open_capacity);
+    const std::string at =
+        database_bound
+            ? absl::StrFormat("open loop at %.0f/s (80 %% of raw PostgreSQL reads, %.0f/s), distinct keys", rate,
+                              raw_read_capacity_)
+            : absl::StrFormat("open loop at %.0f/s (80 %% of the echo's open-loop capacity, %.0f/s), distinct keys",
+                              rate, open_capacity);
     report_.AtMost("tail", "GetConvention p99, " + at, p99, "ms", 5,
                    absl::StrFormat("p50 %.2f ms, max %.1f ms", last.p50_ms, last.max_ms));
     report_.AtMost("tail", "GetConvention p99.9", p999, "ms", 20, "");
@@ -821,6 +849,7 @@ class Bench {
   std::unique_ptr<ServiceProcess> service_, echo_;
   std::unique_ptr<v1::ConventionService::Stub> stub_, echo_stub_;
   double echo_capacity_ = 0;
+  double raw_read_capacity_ = 0;  // PostgreSQL: raw reads per second (Reads)
   double last_start_seconds_ = 0;
   int create_rounds_ = 0;
   int raw_runs_ = 0;

@@ -214,4 +214,35 @@ absl::StatusOr<double> RawPostgresCreates(const std::string& uri, int connection
   return creates.load() / seconds;
 }
 
+absl::StatusOr<double> RawPostgresReads(const std::string& uri, const std::vector<std::string>& ids,
+                                        int connections, absl::Duration duration) {
+  if (ids.empty()) return absl::InvalidArgumentError("raw reads: no id to read");
+  std::atomic<int64_t> reads{0};
+  std::atomic<bool> failed{false};
+  std::string first_error;
+  absl::Mutex mu;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < connections; ++t) {
+    threads.emplace_back([&, t] {
+      auto conn = Connection::Open(uri, "SET search_path = convention");
+      absl::Status st = conn.status();
+      for (size_t n = t; st.ok() && absl::Now() < end && !failed; n += connections) {
+        auto r = (*conn)->Query("SELECT body FROM conventions WHERE id = $1", Params().Text(ids[n % ids.size()]));
+        st = r.status();
+        if (st.ok() && r->rows() != 1) st = absl::NotFoundError("raw reads: " + ids[n % ids.size()]);
+        if (st.ok()) ++reads;
+      }
+      if (!st.ok()) {
+        absl::MutexLock lock(&mu);
+        if (!failed.exchange(true)) first_error = st.ToString();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  if (failed) return absl::InternalError("raw reads: " + first_error);
+  return reads.load() / absl::ToDoubleSeconds(absl::Now() - start);
+}
+
 }  // namespace ent::bench

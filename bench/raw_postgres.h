@@ -9,6 +9,7 @@
 #define ENT_BENCH_RAW_POSTGRES_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -39,6 +40,13 @@ absl::StatusOr<double> RawPostgresTitres(const std::string& uri, int batch);
 // so that the service's tables are left as they were. The database at `uri`
 // holds the service's schema `convention`. Returns creates per second.
 absl::StatusOr<double> RawPostgresCreates(const std::string& uri, int connections, absl::Duration duration);
+
+// The read ceiling of convention_bench: one convention's row read by its id
+// (a prepared SELECT, one round trip, no transaction around it), `ids` in
+// turn, for `duration` by `connections` connections side by side, from
+// convention-service's schema at `uri`. Returns reads per second.
+absl::StatusOr<double> RawPostgresReads(const std::string& uri, const std::vector<std::string>& ids,
+                                        int connections, absl::Duration duration);
 
 }  // namespace ent::bench
 

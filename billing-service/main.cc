@@ -50,12 +50,14 @@ int main(int argc, char** argv) {
   const std::string db_path = flags->data_dir + "/billing.db";
   std::unique_ptr<ent::billing::BillingStore> store;
   ent::sqlite::Database* sqlite_db = nullptr;  // for backups and storage metrics
+  ent::postgres::Database* postgres_db = nullptr;  // for storage metrics
   if (!database.empty()) {
     if (!ent::postgres::IsPostgresUri(database)) {
       return Fail("--database: expected a postgresql:// connection URI, got '" + database + "'");
     }
     auto opened = ent::billing::PostgresBillingStore::Open(database);
     if (!opened.ok()) return Fail("--database: " + opened.status().ToString());
+    postgres_db = &(*opened)->database();
     store = std::move(*opened);
   } else {
     auto opened = ent::billing::SqliteBillingStore::Open(db_path);
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
   ent::billing::BillingHandler handler(ledger, **principals);
   std::vector<ent::ServedService> services = {{&handler, "ent.billing.v1.BillingService"}};
   if (sqlite_db != nullptr) ent::Metrics::Instance().ObserveDatabase(*sqlite_db, "billing", db_path);
+  if (postgres_db != nullptr) ent::Metrics::Instance().ObserveDatabase(*postgres_db, "billing");
   ent::Metrics::Instance().AddCollectable(ent::billing::BillingTotalsCollector(*store));
   if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
   ent::AdminServiceHandler admin(sqlite_db,

@@ -179,6 +179,7 @@ int main(int argc, char** argv) {
     ent::Metrics::Instance().ObserveDatabase(*sqlite_db, "convention", db_path);
     ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector(*sqlite_db));
   } else {
+    ent::Metrics::Instance().ObserveDatabase(*postgres_db, "convention");
     ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector(*postgres_db));
   }
   ent::Metrics::Instance().AddCollectable(ent::workflow::WorkflowCollector(workflow_stats, *clock));

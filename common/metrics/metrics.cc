@@ -123,6 +123,48 @@ void Metrics::ObserveDatabase(sqlite::Database& db, const std::string& database,
   }));
 }
 
+void Metrics::ObserveDatabase(postgres::Database& db, const std::string& database) {
+  prometheus::Histogram& took = prometheus::BuildHistogram()
+                                    .Name("ent_postgres_transaction_seconds")
+                                    .Help("Time from BEGIN to the end of a write transaction, retries included.")
+                                    .Register(*registry_)
+                                    .Add({{"database", database}}, LatencyBuckets());
+  auto& outcomes = prometheus::BuildCounter()
+                       .Name("ent_postgres_transactions_total")
+                       .Help("Write transactions, by outcome: committed, or failed (their error answered).")
+                       .Register(*registry_);
+  prometheus::Counter& committed = outcomes.Add({{"database", database}, {"outcome", "committed"}});
+  prometheus::Counter& failed = outcomes.Add({{"database", database}, {"outcome", "failed"}});
+  prometheus::Counter& retries = prometheus::BuildCounter()
+                                     .Name("ent_postgres_transaction_retries_total")
+                                     .Help("Write transactions run again after a transient failure "
+                                           "(serialization failure, deadlock, connection lost before COMMIT).")
+                                     .Register(*registry_)
+                                     .Add({{"database", database}});
+  db.SetWriteObserver([&took, &committed, &failed, &retries](const postgres::Database::WriteOutcome& o) {
+    (o.committed ? committed : failed).Increment();
+    if (o.retries > 0) retries.Increment(o.retries);
+    if (o.committed) took.Observe(absl::ToDoubleSeconds(o.took));
+  });
+  AddCollectable(std::make_shared<FunctionCollectable>([&db, database] {
+    double bytes = 0;
+    db.ReadNow([&](postgres::Connection& conn) {
+      auto r = conn.Query("SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                          "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'");
+      if (r.ok() && r->rows() == 1) bytes = static_cast<double>(r->Int(0, 0));
+    });
+    return std::vector<prometheus::MetricFamily>{
+        GaugeFamily("ent_postgres_write_queue_depth", "Write commands waiting for a writer connection.",
+                    {{{{"database", database}}, static_cast<double>(db.queued_writes())}}),
+        CounterFamily("ent_postgres_reconnects_total",
+                      "Connections to PostgreSQL re-established (a restart, a failover, a closed one).",
+                      {{{{"database", database}}, static_cast<double>(db.reconnects())}}),
+        GaugeFamily("ent_postgres_schema_bytes", "Size of the service's schema (tables, indexes, TOAST).",
+                    {{{{"database", database}}, bytes}}),
+    };
+  }));
+}
+
 void Metrics::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
   collectables_.push_back(collectable);
   if (exposer_) exposer_->RegisterCollectable(collectable);
@@ -143,19 +185,37 @@ absl::StatusOr<int> Metrics::Serve(const std::string& listen) {
   return ports[0];
 }
 
-prometheus::MetricFamily GaugeFamily(const std::string& name, const std::string& help,
-                                     const std::vector<std::pair<prometheus::Labels, double>>& values) {
+namespace {
+
+prometheus::MetricFamily Family(const std::string& name, const std::string& help, prometheus::MetricType type,
+                                const std::vector<std::pair<prometheus::Labels, double>>& values) {
   prometheus::MetricFamily family;
   family.name = name;
   family.help = help;
-  family.type = prometheus::MetricType::Gauge;
+  family.type = type;
   for (const auto& [labels, value] : values) {
     prometheus::ClientMetric metric;
     for (const auto& [label, label_value] : labels) metric.label.push_back({label, label_value});
-    metric.gauge.value = value;
+    if (type == prometheus::MetricType::Counter) {
+      metric.counter.value = value;
+    } else {
+      metric.gauge.value = value;
+    }
     family.metric.push_back(std::move(metric));
   }
   return family;
+}
+
+}  // namespace
+
+prometheus::MetricFamily GaugeFamily(const std::string& name, const std::string& help,
+                                     const std::vector<std::pair<prometheus::Labels, double>>& values) {
+  return Family(name, help, prometheus::MetricType::Gauge, values);
+}
+
+prometheus::MetricFamily CounterFamily(const std::string& name, const std::string& help,
+                                       const std::vector<std::pair<prometheus::Labels, double>>& values) {
+  return Family(name, help, prometheus::MetricType::Counter, values);
 }
 
 }  // namespace ent

@@ -5,7 +5,9 @@
 //    grpc_server_handling_seconds histogram, labelled grpc_service,
 //    grpc_method, grpc_type;
 //  - storage: ent_sqlite_commit_seconds and ent_sqlite_batch_jobs histograms,
-//    the writer's queue depth, the database and WAL sizes;
+//    the writer's queue depth, the database and WAL sizes; on PostgreSQL,
+//    ent_postgres_transaction_seconds, transactions by outcome, retries,
+//    reconnections, the write queue and the schema's size;
 //  - what a service adds as a collector, computed at scrape time (the
 //    workflow's timers and outbox, in convention-service).
 // Thread-safe.
@@ -25,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/postgres/database.h"
 #include "common/sqlite/database.h"
 
 namespace ent {
@@ -42,6 +45,9 @@ class Metrics {
   // Storage metrics of `db`, named `database` ("convention", "billing"):
   // commits, batch sizes, queue depth, file sizes.
   void ObserveDatabase(sqlite::Database& db, const std::string& database, const std::string& path);
+  // Likewise on PostgreSQL: write transactions (time to COMMIT, outcome,
+  // retries), reconnections, queue depth, the size of the service's schema.
+  void ObserveDatabase(postgres::Database& db, const std::string& database);
 
   // A timer fired `lag` after it fell due (on the service's clock).
   void TimerFired(const std::string& kind, absl::Duration lag);
@@ -86,6 +92,9 @@ class FunctionCollectable final : public prometheus::Collectable {
 // One gauge family with one metric per label value, for FunctionCollectable.
 prometheus::MetricFamily GaugeFamily(const std::string& name, const std::string& help,
                                      const std::vector<std::pair<prometheus::Labels, double>>& values);
+// Likewise, a counter kept elsewhere (a total that only grows).
+prometheus::MetricFamily CounterFamily(const std::string& name, const std::string& help,
+                                       const std::vector<std::pair<prometheus::Labels, double>>& values);
 
 }  // namespace ent
 

@@ -136,13 +136,26 @@ size_t Database::queued_writes() {
   return writes_.size();
 }
 
+absl::Status Database::Reconnect(Connection& conn) {
+  ++reconnects_;
+  return conn.Reconnect();
+}
+
 absl::Status Database::RunWrite(Connection& conn, const WriteWork& work) {
+  const absl::Time begin = absl::Now();
+  int retries = 0;
+  absl::Status st = RunWriteWithRetries(conn, work, &retries);
+  if (write_observer_) write_observer_({st.ok(), retries, absl::Now() - begin});
+  return st;
+}
+
+absl::Status Database::RunWriteWithRetries(Connection& conn, const WriteWork& work, int* retries) {
   const absl::Time give_up = absl::Now() + options_.retry_for;
   absl::Duration backoff = absl::Milliseconds(10);
   while (true) {
     absl::Status st;
     bool committing = false;
-    if (conn.needs_reconnect() || !conn.IsAlive()) st = conn.Reconnect();
+    if (conn.needs_reconnect() || !conn.IsAlive()) st = Reconnect(conn);
     // BEGIN goes with the work's first statement (a connection the server
     // closed is found out there, before anything of the work ran).
     if (st.ok()) conn.DeferCommand("BEGIN ISOLATION LEVEL READ COMMITTED");
@@ -164,6 +177,7 @@ absl::Status Database::RunWrite(Connection& conn, const WriteWork& work) {
           st.message(), ")"));
     }
     if (!again || absl::Now() + backoff > give_up) return st;
+    ++*retries;
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }
@@ -199,7 +213,7 @@ void Database::RunRead(Connection& conn, const ReadWork& work) {
   // A connection the server closed (a restart, a failover) is found out
   // without a round trip, and connected again before the work runs; if the
   // server cannot be reached the read reports it.
-  if (conn.needs_reconnect() || !conn.IsAlive()) conn.Reconnect().IgnoreError();
+  if (conn.needs_reconnect() || !conn.IsAlive()) Reconnect(conn).IgnoreError();
   // One round trip for a one-statement read: BEGIN goes with the work's
   // first statement, and the ROLLBACK (read only: nothing to keep) is sent
   // without waiting for its answer.

@@ -30,6 +30,7 @@
 #ifndef ENT_COMMON_POSTGRES_DATABASE_H_
 #define ENT_COMMON_POSTGRES_DATABASE_H_
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -88,6 +89,13 @@ class Database {
   using WriteWork = std::function<absl::Status(Connection&)>;
   using WriteDone = std::function<void(absl::Status)>;
   using ReadWork = std::function<void(Connection&)>;
+  // A write transaction's outcome: committed or not, how many times it was
+  // run again (transient failures), from its first BEGIN to its end.
+  struct WriteOutcome {
+    bool committed = false;
+    int retries = 0;
+    absl::Duration took;
+  };
 
   // Connects, migrates the schema (refusing one newer than `migrations`),
   // starts the threads.
@@ -112,6 +120,13 @@ class Database {
   absl::StatusOr<std::unique_ptr<Connection>> Connect() const;
   // Write jobs waiting for a writer.
   size_t queued_writes();
+  // Told of every write transaction's outcome, on the writer thread that ran
+  // it (must not block). Set once, before the first write.
+  void SetWriteObserver(std::function<void(const WriteOutcome&)> observer) {
+    write_observer_ = std::move(observer);
+  }
+  // Connections re-established so far (a restart, a failover, a closed one).
+  int64_t reconnects() const { return reconnects_.load(); }
 
  private:
   struct WriteJob {
@@ -123,11 +138,16 @@ class Database {
   void WriterLoop(Connection* conn);
   void ReaderLoop(Connection* conn);
   absl::Status RunWrite(Connection& conn, const WriteWork& work);
-  static void RunRead(Connection& conn, const ReadWork& work);
+  absl::Status RunWriteWithRetries(Connection& conn, const WriteWork& work, int* retries);
+  void RunRead(Connection& conn, const ReadWork& work);
+  // Reconnect, counted.
+  absl::Status Reconnect(Connection& conn);
   std::string SessionSetup() const;
 
   const Options options_;
   int schema_version_ = 0;
+  std::function<void(const WriteOutcome&)> write_observer_;
+  std::atomic<int64_t> reconnects_{0};
 
   absl::Mutex mu_;
   std::deque<WriteJob> writes_ ABSL_GUARDED_BY(mu_);

@@ -1,6 +1,6 @@
 // The narrow storage boundary of convention-service. Domain and service code
-// see only these interfaces; the SQLite implementation is one of them, and a
-// PostgreSQL one could be added without touching the callers.
+// see only these interfaces; SQLite and PostgreSQL implement them, and this
+// file's contract holds on both (tests/unit/convention_store_conformance_test).
 //
 // Concurrency contract (what every implementation keeps, whatever the number
 // of concurrent writers; SQLite keeps it trivially, with one writer):
@@ -10,6 +10,11 @@
 //    only if the stored version is the written one minus 1 (absent for
 //    version 1), and fail with ABORTED otherwise (someone else changed it
 //    since it was read: retry the whole command).
+//  - In a write transaction, Get, GetDispute and Preload lock what they read
+//    until the transaction ends: a concurrent writer of the same aggregate
+//    waits, then reads what committed, so that commands on one convention
+//    run one after the other rather than fail ABORTED (the version check
+//    stays the last guard).
 //  - Rules across several aggregates take a lock first: LockCommune before
 //    reading what "one convention in force per commune", "one renewal per
 //    convention" and id allocation depend on. The database backs each with a

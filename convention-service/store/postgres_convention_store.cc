@@ -209,11 +209,12 @@ struct Where {
 class PgTx final : public ConventionWriter {
  public:
   PgTx(postgres::Connection& conn, bool writable)
-      : conn_(conn), timers_(conn, writable), outbox_(conn) {}
+      : conn_(conn), timers_(conn, writable), outbox_(conn), lock_(writable ? " FOR UPDATE" : "") {}
 
   absl::StatusOr<std::optional<Convention>> Get(const std::string& id) override {
     if (auto it = preloaded_.find(id); it != preloaded_.end()) return it->second;
-    ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT body FROM conventions WHERE id = $1", Params().Text(id)));
+    ENT_ASSIGN_OR_RETURN(Result r, conn_.Query(absl::StrCat("SELECT body FROM conventions WHERE id = $1", lock_),
+                                               Params().Text(id)));
     ENT_ASSIGN_OR_RETURN(std::vector<Convention> found, Conventions(r));
     if (found.empty()) return std::optional<Convention>();
     return std::optional<Convention>(std::move(found[0]));
@@ -274,8 +275,9 @@ class PgTx final : public ConventionWriter {
       auto it = preloaded_disputes_.find({convention_id, number});
       return it == preloaded_disputes_.end() ? std::optional<Dispute>() : it->second;
     }
-    ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT body FROM disputes WHERE convention_id = $1 AND "
-                                               "number = $2",
+    ENT_ASSIGN_OR_RETURN(Result r, conn_.Query(absl::StrCat("SELECT body FROM disputes WHERE convention_id = $1 "
+                                                            "AND number = $2",
+                                                            lock_),
                                                Params().Text(convention_id).Int(number)));
     ENT_ASSIGN_OR_RETURN(std::vector<Dispute> found, Disputes(r));
     if (found.empty()) return std::optional<Dispute>();
@@ -352,10 +354,15 @@ class PgTx final : public ConventionWriter {
   }
 
   absl::Status Preload(const std::vector<std::string>& convention_ids) override {
-    ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT id, body FROM conventions WHERE id = ANY ($1::text[])",
+    // Locked in one order (by id), so that two batches never wait on each other.
+    ENT_ASSIGN_OR_RETURN(Result r, conn_.Query(absl::StrCat("SELECT id, body FROM conventions WHERE id = ANY "
+                                                            "($1::text[]) ORDER BY id",
+                                                            lock_),
                                                Params().TextArray(convention_ids)));
-    ENT_ASSIGN_OR_RETURN(Result d, conn_.Query("SELECT convention_id, body FROM disputes WHERE convention_id "
-                                               "= ANY ($1::text[])",
+    ENT_ASSIGN_OR_RETURN(Result d, conn_.Query(absl::StrCat("SELECT convention_id, body FROM disputes WHERE "
+                                                            "convention_id = ANY ($1::text[]) ORDER BY "
+                                                            "convention_id, number",
+                                                            lock_),
                                                Params().TextArray(convention_ids)));
     // A record that does not decode is left out, with its disputes: Get
     // reads it again and reports it for its own timer alone.
@@ -511,6 +518,7 @@ class PgTx final : public ConventionWriter {
   postgres::Connection& conn_;
   workflow::PostgresTimerTable timers_;
   workflow::PostgresOutboxWriter outbox_;
+  const char* const lock_;  // a write transaction's reads of an aggregate lock it
   // Preload's rows (nullopt: no such convention), kept as this transaction
   // writes them; all the disputes of a preloaded convention.
   absl::flat_hash_map<std::string, std::optional<Convention>> preloaded_;

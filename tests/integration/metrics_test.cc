@@ -211,6 +211,13 @@ TEST_F(MetricsTest, PrometheusScrapesBothServicesAndSeesWhatHappened) {
   if (!testing::TestsOnPostgres()) {  // the SQLite layer's own metrics
     EXPECT_GE(Query("ent_sqlite_commit_seconds_count{database=\"convention\"}", 4).value_or(0), 4);
     EXPECT_GE(Query("ent_sqlite_batch_jobs_count{database=\"billing\"}", 1).value_or(0), 1);
+  } else {  // the PostgreSQL layer's
+    EXPECT_GE(Query("ent_postgres_transactions_total{database=\"convention\",outcome=\"committed\"}", 4)
+                  .value_or(0),
+              4);
+    EXPECT_GE(Query("ent_postgres_transaction_seconds_count{database=\"billing\"}", 1).value_or(0), 1);
+    EXPECT_GT(Query("ent_postgres_schema_bytes{database=\"convention\"}", 1).value_or(0), 0);
+    EXPECT_EQ(Query("ent_postgres_reconnects_total{database=\"billing\"}", 0), 0);
   }
 
   // An alert of deploy/prometheus/alerts.yml fires in this Prometheus: a

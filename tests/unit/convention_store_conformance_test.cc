@@ -3,6 +3,7 @@
 // conditional writes on versions, the constraints that
 // back rules across aggregates, the queries those rules use, commit-ordered
 // event sequences, all-or-nothing transactions, durable timers and the outbox.
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -407,20 +408,67 @@ TEST_P(ConventionStoreConformance, PreloadedReadsAnswerAsTheStoreWould) {
               }).ok());
   EXPECT_EQ(Get("30227-2021")->version, 2);
   EXPECT_EQ(Get("30228-2021")->version, 1);
-  if (GetParam().name != "postgresql") return;  // one writer on SQLite: no concurrent change to race
-  // Preloaded, then changed by another transaction: the write based on the
-  // preloaded row is refused (the version it read is no longer the stored one).
-  absl::Status stale = Write([&](ConventionWriter& w) -> absl::Status {
-    if (auto st = w.Preload({"30228-2021"}); !st.ok()) return st;
-    EXPECT_TRUE(Put(MakeConvention("30228-2021", "30228", 2)).ok()) << "another transaction";
-    auto b = w.Get("30228-2021");
-    if (!b.ok()) return b.status();
-    Convention next = **b;
-    ++next.version;
-    return w.Put(next);
-  });
-  EXPECT_EQ(stale.code(), absl::StatusCode::kAborted) << stale;
-  EXPECT_EQ(Get("30228-2021")->version, 2);
+}
+
+// Commands on one convention from concurrent writers run one after the
+// other: the second's read waits for the first to commit, then reads its
+// write, and both succeed (none fails ABORTED on the version check).
+TEST_P(ConventionStoreConformance, ConcurrentCommandsOnOneConventionWaitRatherThanFail) {
+  ASSERT_TRUE(Put(MakeConvention("30227-2021", "30227", 1)).ok());
+  constexpr int kWriters = 6;
+  absl::BlockingCounter started(kWriters);
+  std::vector<absl::Status> results(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      results[i] = Write([&](ConventionWriter& w) -> absl::Status {
+        auto c = w.Get("30227-2021");
+        if (!c.ok()) return c.status();
+        started.DecrementCount();
+        absl::SleepFor(absl::Milliseconds(20));  // the others read meanwhile, where they can
+        Convention next = **c;
+        ++next.version;
+        return w.Put(next);
+      });
+    });
+  }
+  for (auto& t : writers) t.join();
+  for (const absl::Status& st : results) EXPECT_TRUE(st.ok()) << st;
+  EXPECT_EQ(Get("30227-2021")->version, 1 + kWriters);
+}
+
+// Preloaded conventions are locked like read ones: a writer of one waits
+// until the batch that preloaded it ends, then reads its writes.
+TEST_P(ConventionStoreConformance, PreloadedConventionsAreLockedUntilTheBatchEnds) {
+  ASSERT_TRUE(Put(MakeConvention("30228-2021", "30228", 1)).ok());
+  std::thread other;
+  std::atomic<bool> other_done{false};
+  absl::Status other_status;
+  ASSERT_TRUE(Write([&](ConventionWriter& w) -> absl::Status {
+                if (auto st = w.Preload({"30228-2021"}); !st.ok()) return st;
+                other = std::thread([&] {
+                  other_status = Write([&](ConventionWriter& o) -> absl::Status {
+                    auto c = o.Get("30228-2021");
+                    if (!c.ok()) return c.status();
+                    Convention next = **c;
+                    ++next.version;
+                    return o.Put(next);
+                  });
+                  other_done = true;
+                });
+                absl::SleepFor(absl::Milliseconds(200));
+                if (GetParam().name == "postgresql") {
+                  EXPECT_FALSE(other_done.load()) << "the other writer did not wait for the batch";
+                }
+                auto c = w.Get("30228-2021");
+                if (!c.ok()) return c.status();
+                Convention next = **c;
+                ++next.version;
+                return w.Put(next);
+              }).ok());
+  other.join();
+  EXPECT_TRUE(other_status.ok()) << other_status;
+  EXPECT_EQ(Get("30228-2021")->version, 3);
 }
 
 // Durable timers, in the host's transactions: due in order, fired once, a
