@@ -1,6 +1,7 @@
 #include "bench/raw_postgres.h"
 
 #include <atomic>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -21,6 +22,38 @@ using postgres::Result;
 absl::StatusOr<std::string> Sample(Connection& conn, const std::string& sql, std::string fallback) {
   ENT_ASSIGN_OR_RETURN(Result r, conn.Query(sql));
   return r.rows() == 0 ? fallback : r.Bytes(0, 0);
+}
+
+// Runs `one(connection, thread, n)` over and over on `connections`
+// connections side by side (search path `search_path`) for `duration`;
+// operations per second, or the first error.
+absl::StatusOr<double> SideBySide(const std::string& uri, const std::string& search_path, int connections,
+                                  absl::Duration duration,
+                                  const std::function<absl::Status(Connection&, int, int64_t)>& one) {
+  std::atomic<int64_t> done{0};
+  std::atomic<bool> failed{false};
+  std::string first_error;
+  absl::Mutex mu;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < connections; ++t) {
+    threads.emplace_back([&, t] {
+      auto conn = Connection::Open(uri, "SET search_path = " + search_path);
+      absl::Status st = conn.status();
+      for (int64_t n = 0; st.ok() && absl::Now() < end && !failed; ++n) {
+        st = one(**conn, t, n);
+        if (st.ok()) ++done;
+      }
+      if (!st.ok()) {
+        absl::MutexLock lock(&mu);
+        if (!failed.exchange(true)) first_error = st.ToString();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  if (failed) return absl::InternalError(first_error);
+  return done.load() / absl::ToDoubleSeconds(absl::Now() - start);
 }
 
 }  // namespace
@@ -161,20 +194,9 @@ absl::StatusOr<double> RawPostgresCreates(const std::string& uri, int connection
       "INSERT INTO raw_writes.event_sequence SELECT * FROM convention.event_sequence; "
       "CREATE TRIGGER conventions_counted AFTER INSERT OR UPDATE OF state ON raw_writes.conventions "
       "FOR EACH ROW EXECUTE FUNCTION convention.counted('convention')"));
-  std::atomic<int64_t> creates{0};
-  std::atomic<bool> failed{false};
-  std::string first_error;
-  absl::Mutex mu;
-  const absl::Time start = absl::Now();
-  const absl::Time end = start + duration;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < connections; ++t) {
-    threads.emplace_back([&, t] {
-      auto conn = Connection::Open(uri, "SET search_path = raw_writes, convention");
-      absl::Status st = conn.status();
-      for (int64_t n = 0; st.ok() && absl::Now() < end && !failed; ++n) {
+  absl::StatusOr<double> rate = SideBySide(
+      uri, "raw_writes, convention", connections, duration, [&](Connection& w, int t, int64_t n) {
         const std::string id = absl::StrCat("raw-", t, "-", n);
-        Connection& w = **conn;
         w.DeferCommand("BEGIN ISOLATION LEVEL READ COMMITTED");
         w.Defer("INSERT INTO conventions (id, commune_insee, school_year, state, version, body, last_day) "
                 "VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -198,51 +220,25 @@ absl::StatusOr<double> RawPostgresCreates(const std::string& uri, int connection
                 "VALUES ($1, $2, $3, $4, $5)",
                 Params().Text(id).Text(a.Text(0, 0)).Text(a.Text(0, 1)).Bytes(a.Bytes(0, 2)).Int(
                     absl::ToUnixMicros(absl::Now())));
-        st = w.Exec("COMMIT");
-        if (st.ok()) ++creates;
-      }
-      if (!st.ok()) {
-        absl::MutexLock lock(&mu);
-        if (!failed.exchange(true)) first_error = st.ToString();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+        return w.Exec("COMMIT");
+      });
   setup->Exec("DROP SCHEMA raw_writes CASCADE").IgnoreError();
-  if (failed) return absl::InternalError("raw creates: " + first_error);
-  return creates.load() / seconds;
+  if (!rate.ok()) return absl::InternalError(absl::StrCat("raw creates: ", rate.status().message()));
+  return rate;
 }
 
 absl::StatusOr<double> RawPostgresReads(const std::string& uri, const std::vector<std::string>& ids,
                                         int connections, absl::Duration duration) {
   if (ids.empty()) return absl::InvalidArgumentError("raw reads: no id to read");
-  std::atomic<int64_t> reads{0};
-  std::atomic<bool> failed{false};
-  std::string first_error;
-  absl::Mutex mu;
-  const absl::Time start = absl::Now();
-  const absl::Time end = start + duration;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < connections; ++t) {
-    threads.emplace_back([&, t] {
-      auto conn = Connection::Open(uri, "SET search_path = convention");
-      absl::Status st = conn.status();
-      for (size_t n = t; st.ok() && absl::Now() < end && !failed; n += connections) {
-        auto r = (*conn)->Query("SELECT body FROM conventions WHERE id = $1", Params().Text(ids[n % ids.size()]));
-        st = r.status();
-        if (st.ok() && r->rows() != 1) st = absl::NotFoundError("raw reads: " + ids[n % ids.size()]);
-        if (st.ok()) ++reads;
-      }
-      if (!st.ok()) {
-        absl::MutexLock lock(&mu);
-        if (!failed.exchange(true)) first_error = st.ToString();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  if (failed) return absl::InternalError("raw reads: " + first_error);
-  return reads.load() / absl::ToDoubleSeconds(absl::Now() - start);
+  absl::StatusOr<double> rate =
+      SideBySide(uri, "convention", connections, duration, [&](Connection& c, int t, int64_t n) -> absl::Status {
+        const std::string& id = ids[(n * connections + t) % ids.size()];
+        auto r = c.Query("SELECT body FROM conventions WHERE id = $1", Params().Text(id));
+        if (!r.ok()) return r.status();
+        return r->rows() == 1 ? absl::OkStatus() : absl::NotFoundError("raw reads: " + id);
+      });
+  if (!rate.ok()) return absl::InternalError(absl::StrCat("raw reads: ", rate.status().message()));
+  return rate;
 }
 
 }  // namespace ent::bench
