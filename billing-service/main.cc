@@ -39,7 +39,9 @@ int main(int argc, char** argv) {
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT] [--retention-days=N] "
-                 "[--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N]\n");
+                 "[--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N] "
+                 "[--db-statement-timeout=D] [--db-lock-timeout=D] [--db-idle-in-transaction-timeout=D] "
+                 "[--db-connect-timeout=D] [--db-network-timeout=D]\n");
     return 2;
   }
   auto service_clock = ent::PrepareToServe(*flags);
@@ -55,7 +57,7 @@ int main(int argc, char** argv) {
     if (!ent::postgres::IsPostgresUri(database)) {
       return Fail("--database: expected a postgresql:// connection URI, got '" + database + "'");
     }
-    auto opened = ent::billing::PostgresBillingStore::Open(database);
+    auto opened = ent::billing::PostgresBillingStore::Open(database, flags->database_timeouts);
     if (!opened.ok()) return Fail("--database: " + opened.status().ToString());
     postgres_db = &(*opened)->database();
     store = std::move(*opened);
@@ -109,13 +111,15 @@ int main(int argc, char** argv) {
 
   auto served = ent::ServeUntilSignal(
       *flags, **principals, services, ent::ReloadPrincipalsOnSignal(**principals),
-      {{"ent.billing.v1.BillingService", [&store] {
-          return store->WriteValueSync<bool>([](ent::billing::BillingWriter& w) -> absl::StatusOr<bool> {
-            absl::Status st = w.TouchHealthProbe(absl::Now());
-            if (!st.ok()) return st;
-            return true;
-          }).status();
-        }}});
+      {{"ent.billing.v1.BillingService",
+        ent::BoundedProbe(
+            [&store](std::function<void(absl::Status)> done) {
+              store->Write([](ent::billing::BillingWriter& w) { return w.TouchHealthProbe(absl::Now()); },
+                           std::move(done));
+            },
+            absl::Seconds(5))}});
+  // Stopping: nothing waits on an unreachable database any more.
+  if (postgres_db != nullptr) postgres_db->Close();
   pruner.Stop();
   if (!served.ok()) return Fail(served.ToString());
   return 0;

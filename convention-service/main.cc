@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   auto flags = ent::ParseServerFlags(
       argc, argv,
       {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "max-stream-seconds",
-       "communes", "academie", "timer-stuck-seconds", "database"});
+       "communes", "academie", "timer-stuck-seconds", "timer-poll-seconds", "database"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
@@ -67,7 +67,9 @@ int main(int argc, char** argv) {
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
                  "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]] "
                  "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N] [--timer-stuck-seconds=N] "
-                 "[--communes=CSV] [--academie=TEXTPROTO]\n");
+                 "[--communes=CSV] [--academie=TEXTPROTO] [--timer-poll-seconds=N] "
+                 "[--db-statement-timeout=D] [--db-lock-timeout=D] [--db-idle-in-transaction-timeout=D] "
+                 "[--db-connect-timeout=D] [--db-network-timeout=D]\n");
     return 2;
   }
   auto service_clock = ent::PrepareToServe(*flags);
@@ -85,7 +87,7 @@ int main(int argc, char** argv) {
     if (!ent::postgres::IsPostgresUri(database)) {
       return Fail("--database: expected a postgresql:// connection URI, got '" + database + "'");
     }
-    auto opened = ent::convention::PostgresConventionStore::Open(database);
+    auto opened = ent::convention::PostgresConventionStore::Open(database, flags->database_timeouts);
     if (!opened.ok()) return Fail("--database: " + opened.status().ToString());
     postgres_db = &(*opened)->database();
     opened_store = std::move(*opened);
@@ -132,10 +134,22 @@ int main(int argc, char** argv) {
        engine_options.batch < 1 || engine_options.batch > 10000)) {
     return Fail("--timer-batch: expected 1 to 10000 timers per transaction");
   }
+  // Several instances (PostgreSQL): each engine hears of the timers any
+  // writer makes pending (WatchTimers), and looks at least every
+  // --timer-poll-seconds for those no one announced (a restore, a lost
+  // notification). One process owns a SQLite file: its own commits wake it.
+  int timer_poll_seconds = 2;
+  if (flags->extra.count("timer-poll-seconds") &&
+      (!absl::SimpleAtoi(flags->extra["timer-poll-seconds"], &timer_poll_seconds) ||
+       timer_poll_seconds < 1 || timer_poll_seconds > 3600)) {
+    return Fail("--timer-poll-seconds: expected 1 to 3600 seconds");
+  }
+  if (postgres_db != nullptr) engine_options.poll = absl::Seconds(timer_poll_seconds);
   ent::workflow::TimerEngine engine(
       *clock, [&dispatcher](absl::Time now, int limit) { return dispatcher.FireDue(now, limit); },
       engine_options);
   runner.SetTimersChanged([&engine] { engine.Wake(); });
+  (*store)->WatchTimers([&engine] { engine.Wake(); });
   engine.Start();  // fires overdue timers first
 
   // Notices to billing-service leave through the outbox, on real time.
@@ -212,7 +226,9 @@ int main(int argc, char** argv) {
   pruner.Start();
 
   auto reload_principals = ent::ReloadPrincipalsOnSignal(**principals);
-  // Health: the database takes a durable write; the timer engine keeps up.
+  // Health: the database takes a durable write; this instance's timer engine
+  // works (timers overdue across the fleet are a metric and an alert, not a
+  // reason to take every instance out of rotation).
   int64_t timer_stuck_seconds = 300;
   if (flags->extra.count("timer-stuck-seconds") &&
       (!absl::SimpleAtoi(flags->extra["timer-stuck-seconds"], &timer_stuck_seconds) ||
@@ -222,8 +238,9 @@ int main(int argc, char** argv) {
   std::vector<ent::HealthCheck> checks = {
       {"ent.convention.v1.ConventionService",
        sqlite_db != nullptr ? ent::DatabaseWritableProbe(*sqlite_db) : ent::DatabaseWritableProbe(*postgres_db)},
-      {"ent.workflow", ent::workflow::TimerEngineProbe(workflow_stats, *clock,
-                                                        absl::Seconds(timer_stuck_seconds))}};
+      {"ent.workflow", [&engine, timer_stuck_seconds] {
+         return engine.Health(absl::Seconds(timer_stuck_seconds));
+       }}};
   auto served = ent::ServeUntilSignal(
       *flags, **principals, services,
       [&] {
@@ -231,6 +248,8 @@ int main(int argc, char** argv) {
         handler.PrincipalsReloaded();
       },
       std::move(checks));
+  // Stopping: nothing waits on an unreachable database any more.
+  if (postgres_db != nullptr) postgres_db->Close();
   pruner.Stop();
   engine.Stop();
   if (dispatcher_thread) dispatcher_thread->Stop();

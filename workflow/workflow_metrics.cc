@@ -137,23 +137,4 @@ std::shared_ptr<prometheus::Collectable> WorkflowCollector(WorkflowStatsReader r
   });
 }
 
-std::function<absl::Status()> TimerEngineProbe(WorkflowStatsReader read, const Clock& clock,
-                                               absl::Duration limit) {
-  auto overdue_since = std::make_shared<absl::Time>(absl::InfiniteFuture());
-  return [read = std::move(read), &clock, limit, overdue_since]() -> absl::Status {
-    auto stats = read(clock.Now());
-    const int64_t overdue = stats.ok() ? stats->overdue : 0;
-    if (overdue == 0) {
-      *overdue_since = absl::InfiniteFuture();
-      return absl::OkStatus();
-    }
-    const absl::Time now = absl::Now();
-    if (*overdue_since == absl::InfiniteFuture()) *overdue_since = now;
-    if (now - *overdue_since <= limit) return absl::OkStatus();
-    return absl::UnavailableError(absl::StrCat(
-        overdue, " timer(s) due and not fired for ", absl::FormatDuration(now - *overdue_since),
-        ": the timer engine is stuck (see the log; entctl timers list --failed)"));
-  };
-}
-
 }  // namespace ent::workflow

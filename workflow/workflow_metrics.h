@@ -47,14 +47,6 @@ WorkflowStatsReader PostgresWorkflowStats(postgres::Database& db);
 
 std::shared_ptr<prometheus::Collectable> WorkflowCollector(WorkflowStatsReader stats, const Clock& clock);
 
-// The health probe of the workflow ("ent.workflow"): fails while some
-// pending timer has been due (on the host's clock) and unfired for longer
-// than `limit` of real time — the engine is stuck (a failing disk, a
-// crashing effect loop); a timer retried on its backoff or parked is not due.
-// Call from one thread (the health monitor's).
-std::function<absl::Status()> TimerEngineProbe(WorkflowStatsReader stats, const Clock& clock,
-                                               absl::Duration limit);
-
 }  // namespace ent::workflow
 
 #endif  // ENT_WORKFLOW_WORKFLOW_METRICS_H_

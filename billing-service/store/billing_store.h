@@ -15,6 +15,14 @@
 //    the counter stays locked by the taking transaction until it ends, so a
 //    number is used if and only if that transaction commits.
 //  - PutTariff is conditional on the tariff's version (ABORTED otherwise).
+//  - In a write transaction, GetTariff share-locks the tariff it reads until
+//    the transaction ends, and PutTariff waits for those locks: a titre is
+//    priced at a tariff that stays as it was until the titre commits, and a
+//    tariff changed meanwhile is read as changed. So "a tariff used by an
+//    issued titre never changes" holds under concurrent issuing: of a
+//    transaction issuing at a tariff and one changing it, the change either
+//    commits first (the titre gets the new price) or sees the titre and is
+//    refused.
 #ifndef ENT_BILLING_STORE_BILLING_STORE_H_
 #define ENT_BILLING_STORE_BILLING_STORE_H_
 

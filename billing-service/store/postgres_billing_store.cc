@@ -176,6 +176,19 @@ BEGIN
 END $$;
 CREATE TRIGGER corrections_totalled AFTER INSERT ON corrections FOR EACH ROW
   EXECUTE FUNCTION corrections_totalled();
+)sql",
+      // 6 (PostgreSQL only): a tariff change that waited for a titre issued
+      // at that tariff (GetTariff's share lock) is refused as the service
+      // refuses it, FAILED_PRECONDITION (ent_expect_rows' SQLSTATE EN412).
+      R"sql(
+CREATE OR REPLACE FUNCTION tariff_locked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM titres WHERE school_year = OLD.school_year) THEN
+    RAISE EXCEPTION USING ERRCODE = 'EN412', MESSAGE =
+      'the tariff of ' || OLD.school_year || ' is used by an issued titre and can no longer change';
+  END IF;
+  RETURN NEW;
+END $$;
 )sql"};
   return *migrations;
 }
@@ -211,13 +224,19 @@ struct Where {
 
 class PgTx final : public BillingWriter {
  public:
-  explicit PgTx(postgres::Connection& conn) : conn_(conn) {}
+  // `writable`: in a write transaction (where GetTariff locks what it reads).
+  PgTx(postgres::Connection& conn, bool writable) : conn_(conn), writable_(writable) {}
 
   absl::StatusOr<std::optional<Tariff>> GetTariff(SchoolYear year) override {
+    // In a write transaction the tariff row is share-locked until the end:
+    // a titre priced at it commits before the tariff can change (PutTariff's
+    // UPDATE waits, then its trigger sees the titre), or waits for a change
+    // under way and reads the tariff as changed.
     ENT_ASSIGN_OR_RETURN(
-        Result r, conn_.Query("SELECT unit_price_cents, legal_basis, vat_treatment, version, "
-                              "EXISTS (SELECT 1 FROM titres WHERE school_year = $1) "
-                              "FROM tariffs WHERE school_year = $1",
+        Result r, conn_.Query(absl::StrCat("SELECT unit_price_cents, legal_basis, vat_treatment, version, "
+                                           "EXISTS (SELECT 1 FROM titres WHERE school_year = $1) "
+                                           "FROM tariffs WHERE school_year = $1",
+                                           writable_ ? " FOR SHARE OF tariffs" : ""),
                               Params().Text(year.ToString())));
     if (r.rows() == 0) return std::optional<Tariff>();
     return std::optional<Tariff>(
@@ -545,14 +564,16 @@ class PgTx final : public BillingWriter {
   }
 
   postgres::Connection& conn_;
+  const bool writable_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PostgresBillingStore>> PostgresBillingStore::Open(
-    const std::string& uri) {
+    const std::string& uri, const postgres::Timeouts& timeouts) {
   postgres::Database::Options options;
   options.uri = uri;
+  options.timeouts = timeouts;
   options.schema = "billing";
   options.migrations = Migrations();
   ENT_ASSIGN_OR_RETURN(auto db, postgres::Database::Open(std::move(options)));
@@ -563,7 +584,7 @@ void PostgresBillingStore::Write(std::function<absl::Status(BillingWriter&)> wor
                                  std::function<void(absl::Status)> done) {
   db_->Write(
       [work = std::move(work)](postgres::Connection& conn) {
-        PgTx tx(conn);
+        PgTx tx(conn, /*writable=*/true);
         return work(tx);
       },
       std::move(done));
@@ -571,14 +592,14 @@ void PostgresBillingStore::Write(std::function<absl::Status(BillingWriter&)> wor
 
 void PostgresBillingStore::Read(const std::function<void(BillingReader&)>& work) {
   db_->ReadNow([&work](postgres::Connection& conn) {
-    PgTx tx(conn);
+    PgTx tx(conn, /*writable=*/false);
     work(tx);
   });
 }
 
 void PostgresBillingStore::ReadAsync(std::function<void(BillingReader&)> work) {
   db_->ReadAsync([work = std::move(work)](postgres::Connection& conn) {
-    PgTx tx(conn);
+    PgTx tx(conn, /*writable=*/false);
     work(tx);
   });
 }

@@ -23,8 +23,9 @@ namespace ent::billing {
 
 class PostgresBillingStore final : public BillingStore {
  public:
-  // Connects to `uri` and migrates the `billing` schema.
-  static absl::StatusOr<std::unique_ptr<PostgresBillingStore>> Open(const std::string& uri);
+  // Connects to `uri` (every wait bounded by `timeouts`) and migrates the `billing` schema.
+  static absl::StatusOr<std::unique_ptr<PostgresBillingStore>> Open(const std::string& uri,
+                                                                  const postgres::Timeouts& timeouts = {});
 
   void Write(std::function<absl::Status(BillingWriter&)> work,
              std::function<void(absl::Status)> done) override;

@@ -1,6 +1,8 @@
 #include "common/grpc/health_monitor.h"
 
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -8,6 +10,41 @@
 #include "common/resource_names.h"
 
 namespace ent {
+
+std::function<absl::Status()> BoundedProbe(StartCheck start, absl::Duration timeout) {
+  struct State {
+    absl::Mutex mu;
+    bool in_flight ABSL_GUARDED_BY(mu) = false;
+    absl::Time started ABSL_GUARDED_BY(mu);
+    std::optional<absl::Status> outcome ABSL_GUARDED_BY(mu);
+  };
+  auto state = std::make_shared<State>();
+  return [state, start = std::move(start), timeout]() -> absl::Status {
+    {
+      absl::MutexLock lock(&state->mu);
+      if (state->in_flight) {
+        return absl::UnavailableError(absl::StrCat(
+            "the check started ", absl::FormatDuration(absl::Now() - state->started),
+            " ago has not answered yet"));
+      }
+      state->in_flight = true;
+      state->started = absl::Now();
+      state->outcome.reset();
+    }
+    start([state](absl::Status st) {
+      absl::MutexLock lock(&state->mu);
+      state->outcome = std::move(st);
+      state->in_flight = false;
+    });
+    absl::MutexLock lock(&state->mu);
+    auto answered = [state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->outcome.has_value(); };
+    if (!state->mu.AwaitWithTimeout(absl::Condition(&answered), timeout)) {
+      return absl::UnavailableError(
+          absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
+    }
+    return *state->outcome;
+  };
+}
 
 HealthMonitor::HealthMonitor(std::vector<HealthCheck> checks, absl::Duration interval)
     : checks_(std::move(checks)), interval_(interval), healthy_(checks_.size(), true) {}

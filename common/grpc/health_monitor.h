@@ -23,8 +23,18 @@ namespace ent {
 
 struct HealthCheck {
   std::string name;                    // e.g. "ent.convention.v1.ConventionService", "ent.workflow"
-  std::function<absl::Status()> probe;  // OK when healthy; blocking is fine
+  // OK when healthy. It must answer within a bounded time (BoundedProbe): a
+  // probe that hangs leaves every status as it was and delays shutdown.
+  std::function<absl::Status()> probe;
 };
+
+// A probe for a check that answers asynchronously: `start` begins one and
+// calls its argument once with the outcome, from any thread. The probe waits
+// at most `timeout` for it (UNAVAILABLE past it: "no answer within ..."), and
+// while a check started earlier has not answered, starts no other and
+// reports UNAVAILABLE. Call from one thread (the monitor's).
+using StartCheck = std::function<void(std::function<void(absl::Status)> done)>;
+std::function<absl::Status()> BoundedProbe(StartCheck start, absl::Duration timeout);
 
 class HealthMonitor {
  public:

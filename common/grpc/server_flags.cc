@@ -7,6 +7,19 @@
 #include "absl/strings/string_view.h"
 
 namespace ent {
+namespace {
+
+// The --db-*-timeout flag `name`'s field of `t`, or null.
+absl::Duration* DatabaseTimeout(postgres::Timeouts& t, const std::string& name) {
+  if (name == "db-statement-timeout") return &t.statement;
+  if (name == "db-lock-timeout") return &t.lock;
+  if (name == "db-idle-in-transaction-timeout") return &t.idle_in_transaction;
+  if (name == "db-connect-timeout") return &t.connect;
+  if (name == "db-network-timeout") return &t.network;
+  return nullptr;
+}
+
+}  // namespace
 
 absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
                                              const std::vector<std::string>& extra_names) {
@@ -75,6 +88,13 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
           flags.backup_keep > 1000) {
         return absl::InvalidArgumentError("--backup-keep: expected 1 to 1000 backups");
       }
+    } else if (absl::Duration* bound = DatabaseTimeout(flags.database_timeouts, name)) {
+      absl::Duration d;
+      if (!absl::ParseDuration(value, &d) || d < absl::Milliseconds(100) || d > absl::Hours(1)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--", name, ": expected a duration from 100ms to 1h, e.g. 30s or 500ms; got '", value, "'"));
+      }
+      *bound = d;
     } else if (std::find(extra_names.begin(), extra_names.end(), name) != extra_names.end()) {
       flags.extra[name] = value;
     } else {

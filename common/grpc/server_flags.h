@@ -12,6 +12,10 @@
 //                                    convention-service, fired timers and delivered
 //                                    notices) are pruned after N days (default 30)
 //   --prune-interval-seconds=N       how often retention runs (default 3600)
+//   --db-statement-timeout=D, --db-lock-timeout=D, --db-idle-in-transaction-timeout=D,
+//   --db-connect-timeout=D, --db-network-timeout=D
+//                                    PostgreSQL (--database): the bounds on every wait
+//                                    (postgres::Timeouts; defaults 30s, 10s, 60s, 5s, 10s)
 // plus service-specific flags, returned in `extra`.
 #ifndef ENT_COMMON_GRPC_SERVER_FLAGS_H_
 #define ENT_COMMON_GRPC_SERVER_FLAGS_H_
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/postgres/database.h"
 
 namespace ent {
 
@@ -41,6 +46,7 @@ struct ServerFlags {
   std::string metrics_listen;  // HOST:PORT of /metrics; empty: no metrics served
   std::string backup_dir;  // default: <data-dir>/backups
   int backup_keep = 7;     // backups kept by CreateBackup
+  postgres::Timeouts database_timeouts;  // on PostgreSQL
   // Service-specific --name=value flags, by name (without the dashes).
   std::map<std::string, std::string> extra;
 };

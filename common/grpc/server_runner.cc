@@ -11,6 +11,8 @@
 #include <cstring>
 
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 #include <fstream>
 #include <sstream>
 #include <filesystem>
@@ -199,30 +201,42 @@ std::string SimulatedClockPath(const ServerFlags& flags) {
   return flags.data_dir + "/simulated-clock";
 }
 
-std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db) {
-  return [&db] {
-    return db.WriteSync([](sqlite::Connection& conn) {
-      auto stmt = conn.Prepare(
-          "INSERT INTO health_probe (id, at_us) VALUES (1, ?1) "
-          "ON CONFLICT (id) DO UPDATE SET at_us = ?1");
-      if (!stmt.ok()) return stmt.status();
-      stmt->Bind(1, absl::ToUnixMicros(absl::Now()));
-      return stmt->Run();
-    });
-  };
+std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db, absl::Duration timeout) {
+  return BoundedProbe(
+      [&db](std::function<void(absl::Status)> done) {
+        db.Write(
+            [](sqlite::Connection& conn) {
+              auto stmt = conn.Prepare(
+                  "INSERT INTO health_probe (id, at_us) VALUES (1, ?1) "
+                  "ON CONFLICT (id) DO UPDATE SET at_us = ?1");
+              if (!stmt.ok()) return stmt.status();
+              stmt->Bind(1, absl::ToUnixMicros(absl::Now()));
+              return stmt->Run();
+            },
+            std::move(done));
+      },
+      timeout);
 }
 
-std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db) {
-  return [&db] {
-    return db.WriteSync([](postgres::Connection& conn) {
-      return conn
-          .Query("INSERT INTO health_probe (id, at_us) VALUES (1, $1) "
-                 "ON CONFLICT (id) DO UPDATE SET at_us = EXCLUDED.at_us",
-                 postgres::Params().Int(absl::ToUnixMicros(absl::Now())))
-          .status();
-    });
-  };
+std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db, absl::Duration timeout) {
+  return BoundedProbe(
+      [&db, timeout](std::function<void(absl::Status)> done) {
+        db.Write(
+            [](postgres::Connection& conn) {
+              return conn
+                  .Query("INSERT INTO health_probe (id, at_us) VALUES (1, $1) "
+                         "ON CONFLICT (id) DO UPDATE SET at_us = EXCLUDED.at_us",
+                         postgres::Params().Int(absl::ToUnixMicros(absl::Now())))
+                  .status();
+            },
+            std::move(done), absl::Now() + timeout);
+      },
+      timeout);
 }
+
+// How long the process may take to stop beyond --drain-seconds: the
+// background work's last transaction (bounded by --db-network-timeout).
+constexpr absl::Duration kShutdownGrace = absl::Seconds(15);
 
 absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry& principals,
                               const std::vector<ServedService>& services,
@@ -282,6 +296,15 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry&
     on_reload();
   }
   LogLine("info", "draining").Add("signal", signal_number).Add("drain_seconds", flags.drain_seconds).Write();
+  // The backstop of a bounded shutdown: every wait on the database is bounded
+  // (timeouts, a closed database refuses new work), but should anything still
+  // hang, the process ends anyway - what it acknowledged is durable already.
+  std::thread([limit = absl::Seconds(flags.drain_seconds) + kShutdownGrace] {
+    absl::SleepFor(limit);
+    LogLine("error", "shutdown_forced").Add("after_s", absl::ToInt64Seconds(limit)).Write();
+    LogSink::Instance().Flush();
+    std::_Exit(1);
+  }).detach();
   monitor.Stop();
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(flags.drain_seconds));

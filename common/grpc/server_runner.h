@@ -72,9 +72,12 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry&
                               std::vector<HealthCheck> checks = {});
 
 // The probe that the database takes a durable write now (a full or failing
-// disk, a read-only file): one row of `health_probe` rewritten.
-std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db);
-std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db);
+// disk, a read-only file, an unreachable server): one row of `health_probe`
+// rewritten, answered within `timeout` (BoundedProbe).
+std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db,
+                                                    absl::Duration timeout = absl::Seconds(5));
+std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db,
+                                                    absl::Duration timeout = absl::Seconds(5));
 
 // The SIGHUP action of a service: reload its principals, keeping the current
 // ones when the file is bad, and say so in the log.

@@ -58,7 +58,26 @@ Metrics::Metrics()
       notice_attempts_(prometheus::BuildCounter()
                            .Name("ent_outbox_delivery_attempts_total")
                            .Help("Delivery attempts of outbox notices to billing-service, by outcome.")
-                           .Register(*registry_)) {}
+                           .Register(*registry_)),
+      tail_failures_(prometheus::BuildCounter()
+                         .Name("ent_event_tail_failures_total")
+                         .Help("Committed-events tailer (PostgreSQL): history reads that failed "
+                               "(reason=read, retried) and events passed over because they do not "
+                               "decode (reason=undecodable).")
+                         .Register(*registry_)),
+      outbox_fenced_(prometheus::BuildCounter()
+                         .Name("ent_outbox_fenced_outcomes_total")
+                         .Help("Delivery outcomes of a deposed outbox dispatcher, refused by the "
+                               "lease's epoch (PostgreSQL).")
+                         .Register(*registry_)) {}
+
+void Metrics::EventTailFailure(const std::string& reason) {
+  tail_failures_.Add({{"reason", reason}}).Increment();
+}
+
+void Metrics::OutboxOutcomesFenced(int64_t outcomes) {
+  outbox_fenced_.Add({}).Increment(static_cast<double>(outcomes));
+}
 
 void Metrics::TimerFired(const std::string& kind, absl::Duration lag) {
   static const auto* const buckets = new prometheus::Histogram::BucketBoundaries{

@@ -54,6 +54,13 @@ class Metrics {
   // A delivery attempt of an outbox notice: "delivered", "failed" or "dead".
   void NoticeAttempt(const std::string& outcome);
 
+  // The committed-events tailer (PostgreSQL) could not read the history
+  // ("read": retried) or passed over an event that does not decode
+  // ("undecodable").
+  void EventTailFailure(const std::string& reason);
+  // A deposed outbox dispatcher's outcomes, refused by the lease's fence.
+  void OutboxOutcomesFenced(int64_t outcomes);
+
   // Adds metrics computed at each scrape.
   void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable);
 
@@ -73,6 +80,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& batch_jobs_;
   prometheus::Family<prometheus::Histogram>& timer_lag_;
   prometheus::Family<prometheus::Counter>& notice_attempts_;
+  prometheus::Family<prometheus::Counter>& tail_failures_;
+  prometheus::Family<prometheus::Counter>& outbox_fenced_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };

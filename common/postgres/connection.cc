@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -30,6 +31,10 @@ bool IsUnavailable(const std::string& state) {
          absl::StartsWith(state, "58") ||  // system error (I/O)
          state == "25006";                 // read-only transaction: a standby
 }
+
+// A bound on a wait ran out (lock_timeout, statement_timeout): the database
+// is busy or something holds a lock too long; the connection is fine.
+bool IsTimedOut(const std::string& state) { return state == "55P03" || state == "57014"; }
 
 // The SQLSTATEs ent_expect_rows raises (class "EN": not PostgreSQL's).
 constexpr char kConflictState[] = "EN409";
@@ -184,7 +189,9 @@ absl::Status Connection::Error(PGresult* result, absl::string_view what) {
     return absl::InternalError(own);
   }
   if (result != nullptr) PQclear(result);
-  if (connection_lost() || IsUnavailable(last_sqlstate_)) return absl::UnavailableError(message);
+  if (connection_lost() || IsUnavailable(last_sqlstate_) || IsTimedOut(last_sqlstate_)) {
+    return absl::UnavailableError(message);
+  }
   if (IsRetryable(last_sqlstate_) || last_sqlstate_ == "23505") return absl::AbortedError(message);
   return absl::InternalError(message);
 }
@@ -245,6 +252,32 @@ bool Connection::IsAlive() {
   if (poll(&idle, 1, 0) == 0) return true;
   Drop();
   return false;
+}
+
+absl::StatusOr<int> Connection::AwaitNotifications(absl::Duration timeout) {
+  ReadUnreadAnswer();
+  if (connection_lost()) return absl::UnavailableError("postgresql: not connected");
+  int received = 0;
+  auto consume = [&]() -> absl::Status {
+    if (PQconsumeInput(conn_) != 1) {
+      std::string why = PQerrorMessage(conn_);
+      Drop();
+      return absl::UnavailableError(absl::StrCat("postgresql: the listening connection was lost: ", why));
+    }
+    while (PGnotify* n = PQnotifies(conn_)) {
+      ++received;
+      PQfreemem(n);
+    }
+    return absl::OkStatus();
+  };
+  if (auto st = consume(); !st.ok()) return st;
+  if (received > 0) return received;
+  pollfd readable{PQsocket(conn_), POLLIN, 0};
+  const int ms = static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(timeout)));
+  if (poll(&readable, 1, ms) > 0) {
+    if (auto st = consume(); !st.ok()) return st;
+  }
+  return received;
 }
 
 absl::Status Connection::Reconnect() {

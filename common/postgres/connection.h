@@ -4,7 +4,8 @@
 //  - UNAVAILABLE: the server cannot be reached or is not the primary (a
 //    restart, a failover, a standby in read-only mode, resources exhausted);
 //    transient, retry later. `connection_lost()` tells whether the connection
-//    must be re-established.
+//    must be re-established. Also a statement or lock wait that ran out of
+//    its time (statement_timeout, lock_timeout: the database is busy).
 //  - ABORTED: a concurrent transaction won (serialization failure, deadlock,
 //    a unique key taken first): retry the whole transaction. `retryable()`
 //    tells the first two apart, which the Database retries by itself.
@@ -38,6 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 typedef struct pg_conn PGconn;
 typedef struct pg_result PGresult;
@@ -151,6 +153,11 @@ class Connection {
   // been closed by it (a shutdown, a restart); it is then closed here too
   // (Reconnect before use).
   bool IsAlive();
+  // For a connection that LISTENs (outside any transaction): waits up to
+  // `timeout` for notifications and returns how many arrived (0 at the
+  // timeout). UNAVAILABLE when the connection was lost (Reconnect, LISTEN
+  // again: what was sent meanwhile is lost).
+  absl::StatusOr<int> AwaitNotifications(absl::Duration timeout);
   // How many times statements were sent (a caller tells by it whether
   // statements it deferred are still queued).
   int64_t sends() const { return sends_; }

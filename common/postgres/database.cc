@@ -32,10 +32,51 @@ BEGIN
 END $$;
 )sql";
 
+int64_t Seconds(absl::Duration d, int64_t at_least) {
+  return std::max<int64_t>(at_least, absl::ToInt64Seconds(d + absl::Milliseconds(999)));
+}
+
 }  // namespace
 
+std::string WithNetworkTimeouts(const std::string& uri, const Timeouts& t) {
+  const int64_t network_s = Seconds(t.network, 2);
+  const std::vector<std::pair<std::string, std::string>> settings = {
+      {"connect_timeout", absl::StrCat(Seconds(t.connect, 2))},
+      {"keepalives", "1"},
+      {"keepalives_idle", absl::StrCat(std::max<int64_t>(1, network_s / 2))},
+      {"keepalives_interval", absl::StrCat(std::max<int64_t>(1, network_s / 6))},
+      {"keepalives_count", "3"},
+      {"tcp_user_timeout", absl::StrCat(absl::ToInt64Milliseconds(t.network))},
+  };
+  const bool is_uri = IsPostgresUri(uri);
+  std::string out = uri;
+  const size_t query = uri.find('?');
+  const std::string given = is_uri ? (query == std::string::npos ? "" : uri.substr(query + 1)) : uri;
+  bool first = is_uri && query == std::string::npos;
+  for (const auto& [name, value] : settings) {
+    // A setting the URI gives wins (name=... at the start or after & / space).
+    const std::string key = name + "=";
+    bool set = false;
+    for (size_t at = given.find(key); at != std::string::npos; at = given.find(key, at + 1)) {
+      if (at == 0 || given[at - 1] == '&' || given[at - 1] == ' ') set = true;
+    }
+    if (set) continue;
+    absl::StrAppend(&out, is_uri ? (first ? "?" : "&") : " ", key, value);
+    first = false;
+  }
+  return out;
+}
+
+std::string TimeoutSettings(const Timeouts& t) {
+  return absl::StrCat("SET statement_timeout = ", absl::ToInt64Milliseconds(t.statement),
+                      "; SET lock_timeout = ", absl::ToInt64Milliseconds(t.lock),
+                      "; SET idle_in_transaction_session_timeout = ",
+                      absl::ToInt64Milliseconds(t.idle_in_transaction));
+}
+
 std::string Database::SessionSetup() const {
-  return absl::StrCat("SET search_path = ", Identifier(options_.schema));
+  return absl::StrCat("SET search_path = ", Identifier(options_.schema), "; ",
+                      TimeoutSettings(options_.timeouts));
 }
 
 absl::StatusOr<std::unique_ptr<Connection>> Database::Connect() const {
@@ -44,6 +85,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Database::Connect() const {
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(Options options) {
   if (options.schema.empty()) return absl::InvalidArgumentError("postgresql: no schema named");
+  options.uri = WithNetworkTimeouts(options.uri, options.timeouts);
   std::unique_ptr<Database> db(new Database(std::move(options)));
   {
     auto conn = Connection::Open(db->options_.uri);
@@ -70,11 +112,18 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(Options options) {
 }
 
 Database::~Database() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
+  Close();
   for (auto& t : threads_) t.join();
+}
+
+void Database::Close() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+}
+
+bool Database::closing() {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
 }
 
 absl::Status Database::Migrate(Connection& conn) {
@@ -126,9 +175,24 @@ absl::Status Database::Migrate(Connection& conn) {
   return absl::OkStatus();
 }
 
-void Database::Write(WriteWork work, WriteDone done) {
-  absl::MutexLock lock(&mu_);
-  writes_.push_back({std::move(work), std::move(done)});
+void Database::Write(WriteWork work, WriteDone done, absl::Time deadline) {
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      refused = absl::UnavailableError("the database is being closed (the service is stopping)");
+    } else if (writes_.size() >= options_.max_queued_writes) {
+      refused = absl::UnavailableError(absl::StrCat(
+          "postgresql: ", writes_.size(),
+          " write transactions already wait for the database (slow or unreachable): retry later"));
+    } else {
+      writes_.push_back({std::move(work), std::move(done),
+                         std::min(deadline, absl::Now() + options_.max_queue_wait)});
+      return;
+    }
+  }
+  ++refused_writes_;
+  done(std::move(refused));
 }
 
 size_t Database::queued_writes() {
@@ -138,19 +202,28 @@ size_t Database::queued_writes() {
 
 absl::Status Database::Reconnect(Connection& conn) {
   ++reconnects_;
-  return conn.Reconnect();
+  absl::Status st = conn.Reconnect();
+  absl::MutexLock lock(&reconnect_mu_);
+  reconnect_allowed_at_ = st.ok() ? absl::InfinitePast() : absl::Now() + absl::Seconds(1);
+  return st;
 }
 
-absl::Status Database::RunWrite(Connection& conn, const WriteWork& work) {
+absl::Time Database::ReconnectAllowedAt() {
+  absl::MutexLock lock(&reconnect_mu_);
+  return reconnect_allowed_at_;
+}
+
+absl::Status Database::RunWrite(Connection& conn, const WriteJob& job) {
   const absl::Time begin = absl::Now();
   int retries = 0;
-  absl::Status st = RunWriteWithRetries(conn, work, &retries);
+  absl::Status st = RunWriteWithRetries(conn, job, &retries);
   if (write_observer_) write_observer_({st.ok(), retries, absl::Now() - begin});
   return st;
 }
 
-absl::Status Database::RunWriteWithRetries(Connection& conn, const WriteWork& work, int* retries) {
-  const absl::Time give_up = absl::Now() + options_.retry_for;
+absl::Status Database::RunWriteWithRetries(Connection& conn, const WriteJob& job, int* retries) {
+  const WriteWork& work = job.work;
+  const absl::Time give_up = std::min(absl::Now() + options_.retry_for, job.deadline);
   absl::Duration backoff = absl::Milliseconds(10);
   while (true) {
     absl::Status st;
@@ -176,7 +249,7 @@ absl::Status Database::RunWriteWithRetries(Connection& conn, const WriteWork& wo
           "retry with the same request id (",
           st.message(), ")"));
     }
-    if (!again || absl::Now() + backoff > give_up) return st;
+    if (!again || absl::Now() + backoff > give_up || closing()) return st;
     ++*retries;
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));
@@ -186,6 +259,7 @@ absl::Status Database::RunWriteWithRetries(Connection& conn, const WriteWork& wo
 void Database::WriterLoop(Connection* conn) {
   while (true) {
     WriteJob job;
+    bool closed = false;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -196,10 +270,22 @@ void Database::WriterLoop(Connection* conn) {
       if (writes_.empty()) return;  // stopping, nothing left
       job = std::move(writes_.front());
       writes_.pop_front();
+      closed = stopping_;
+    }
+    if (closed) {
+      job.done(absl::UnavailableError("the database is being closed (the service is stopping)"));
+      continue;
+    }
+    if (absl::Now() > job.deadline) {
+      ++refused_writes_;
+      job.done(absl::UnavailableError(
+          "postgresql: the write waited for the database past its deadline and was not started: "
+          "the database is slow or unreachable; retry later"));
+      continue;
     }
     absl::Status st;
     try {
-      st = RunWrite(*conn, job.work);
+      st = RunWrite(*conn, job);
     } catch (const std::exception& e) {
       conn->DiscardDeferred();
       if (conn->InTransaction()) conn->Exec("ROLLBACK").IgnoreError();
@@ -213,7 +299,11 @@ void Database::RunRead(Connection& conn, const ReadWork& work) {
   // A connection the server closed (a restart, a failover) is found out
   // without a round trip, and connected again before the work runs; if the
   // server cannot be reached the read reports it.
-  if (conn.needs_reconnect() || !conn.IsAlive()) Reconnect(conn).IgnoreError();
+  // While the server cannot be reached, a read tries to connect at most once
+  // a second, and fails at once (UNAVAILABLE) meanwhile.
+  if ((conn.needs_reconnect() || !conn.IsAlive()) && absl::Now() >= ReconnectAllowedAt()) {
+    Reconnect(conn).IgnoreError();
+  }
   // One round trip for a one-statement read: BEGIN goes with the work's
   // first statement, and the ROLLBACK (read only: nothing to keep) is sent
   // without waiting for its answer.
@@ -259,10 +349,22 @@ void Database::ReadNow(const ReadWork& work) {
                                           : Connection::Disconnected(options_.uri, SessionSetup()));
       free_inline_.push_back(inline_conns_.back().get());
     }
-    pool_mu_.Await(absl::Condition(
-        +[](std::vector<Connection*>* free) { return !free->empty(); }, &free_inline_));
-    conn = free_inline_.back();
-    free_inline_.pop_back();
+    if (!pool_mu_.AwaitWithTimeout(absl::Condition(
+                                       +[](std::vector<Connection*>* free) { return !free->empty(); },
+                                       &free_inline_),
+                                   options_.max_queue_wait)) {
+      // Every lent connection is busy (a slow or unreachable database): the
+      // work runs on no connection, and each statement answers UNAVAILABLE.
+      conn = nullptr;
+    } else {
+      conn = free_inline_.back();
+      free_inline_.pop_back();
+    }
+  }
+  if (conn == nullptr) {
+    std::unique_ptr<Connection> none = Connection::Disconnected(options_.uri, SessionSetup());
+    work(*none);
+    return;
   }
   RunRead(*conn, work);
   absl::MutexLock lock(&pool_mu_);

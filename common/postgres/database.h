@@ -74,6 +74,27 @@ CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $$;
 )sql";
 
+// Every wait on the database is bounded. On the server, per session:
+// statements, lock waits and transactions left idle. On the client (added to
+// the connection URI unless it sets them): the connection attempt, and a peer
+// that stops answering - data sent and not acknowledged (tcp_user_timeout),
+// an idle connection whose keepalives go unanswered - so that a half-open
+// connection (a partition, not a crash) is found out in about `network`.
+struct Timeouts {
+  absl::Duration statement = absl::Seconds(30);
+  absl::Duration lock = absl::Seconds(10);
+  absl::Duration idle_in_transaction = absl::Seconds(60);
+  absl::Duration connect = absl::Seconds(5);
+  absl::Duration network = absl::Seconds(10);
+};
+
+// `uri` with libpq's connect_timeout, keepalives and tcp_user_timeout set
+// from `timeouts`, each only where `uri` does not set it already (a
+// postgresql:// URI, or a key=value connection string).
+std::string WithNetworkTimeouts(const std::string& uri, const Timeouts& timeouts);
+// The session settings of `timeouts` (SET statement_timeout ...).
+std::string TimeoutSettings(const Timeouts& timeouts);
+
 class Database {
  public:
   struct Options {
@@ -85,6 +106,11 @@ class Database {
     int max_inline_readers = 16;
     // How long a transaction that failed for a transient reason is retried.
     absl::Duration retry_for = absl::Seconds(30);
+    Timeouts timeouts;
+    // Write jobs queued at most (beyond: UNAVAILABLE at once), and how long
+    // one may wait for a writer (beyond: UNAVAILABLE, not started).
+    size_t max_queued_writes = 10000;
+    absl::Duration max_queue_wait = absl::Seconds(30);
   };
   using WriteWork = std::function<absl::Status(Connection&)>;
   using WriteDone = std::function<void(absl::Status)>;
@@ -100,13 +126,22 @@ class Database {
   // Connects, migrates the schema (refusing one newer than `migrations`),
   // starts the threads.
   static absl::StatusOr<std::unique_ptr<Database>> Open(Options options);
-  ~Database();  // Runs the queued jobs, then stops.
+  // Answers the queued write jobs UNAVAILABLE (Close), waits for those under
+  // way and the queued reads, then stops.
+  ~Database();
 
   // Queues `work` in a write transaction of its own; `done` gets work's error
-  // or the commit's outcome, once durable.
-  void Write(WriteWork work, WriteDone done);
+  // or the commit's outcome, once durable. Bounded: UNAVAILABLE (and `work`
+  // never run) when the queue is full, when the job is still queued at
+  // `deadline` or after `max_queue_wait`, or when the database is being
+  // closed; a transient failure is retried until `retry_for` or `deadline`,
+  // whichever comes first. `done` may run on the calling thread (a full
+  // queue) or a writer thread.
+  void Write(WriteWork work, WriteDone done, absl::Time deadline = absl::InfiniteFuture());
   // Runs `work` now on the calling thread with a lent connection, in one
-  // read-only snapshot. For short, non-blocking reads.
+  // read-only snapshot. For short, non-blocking reads. When no connection is
+  // free within `max_queue_wait`, or the server could not be reached in the
+  // last second, the work's statements answer UNAVAILABLE at once.
   void ReadNow(const ReadWork& work);
   // Queues `work` on a reader thread, likewise.
   void ReadAsync(ReadWork work);
@@ -120,6 +155,14 @@ class Database {
   absl::StatusOr<std::unique_ptr<Connection>> Connect() const;
   // Write jobs waiting for a writer.
   size_t queued_writes();
+  // Write jobs refused since the start: the queue was full, or they waited
+  // past their deadline.
+  int64_t refused_writes() const { return refused_writes_.load(); }
+  // Closing: queued and future write jobs are answered UNAVAILABLE without
+  // running, and running ones are not retried (the destructor does it too;
+  // call it first when the process must stop while the database may be
+  // unreachable).
+  void Close();
   // Told of every write transaction's outcome, on the writer thread that ran
   // it (must not block). Set once, before the first write.
   void SetWriteObserver(std::function<void(const WriteOutcome&)> observer) {
@@ -132,27 +175,34 @@ class Database {
   struct WriteJob {
     WriteWork work;
     WriteDone done;
+    absl::Time deadline;  // not started after it
   };
   explicit Database(Options options) : options_(std::move(options)) {}
   absl::Status Migrate(Connection& conn);
   void WriterLoop(Connection* conn);
   void ReaderLoop(Connection* conn);
-  absl::Status RunWrite(Connection& conn, const WriteWork& work);
-  absl::Status RunWriteWithRetries(Connection& conn, const WriteWork& work, int* retries);
+  absl::Status RunWrite(Connection& conn, const WriteJob& job);
+  absl::Status RunWriteWithRetries(Connection& conn, const WriteJob& job, int* retries);
+  bool closing();
   void RunRead(Connection& conn, const ReadWork& work);
-  // Reconnect, counted.
+  // Reconnect, counted; a failure holds reads' reconnections back for 1 s.
   absl::Status Reconnect(Connection& conn);
+  absl::Time ReconnectAllowedAt();
   std::string SessionSetup() const;
 
   const Options options_;
   int schema_version_ = 0;
   std::function<void(const WriteOutcome&)> write_observer_;
   std::atomic<int64_t> reconnects_{0};
+  std::atomic<int64_t> refused_writes_{0};
 
   absl::Mutex mu_;
   std::deque<WriteJob> writes_ ABSL_GUARDED_BY(mu_);
   std::deque<ReadWork> reads_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  absl::Mutex reconnect_mu_;
+  absl::Time reconnect_allowed_at_ ABSL_GUARDED_BY(reconnect_mu_) = absl::InfinitePast();
 
   absl::Mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> inline_conns_ ABSL_GUARDED_BY(pool_mu_);

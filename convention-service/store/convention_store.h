@@ -183,6 +183,14 @@ class ConventionStore : public TransactionalStore<ConventionReader, ConventionWr
   // block. Set once, before the first write.
   virtual void SetCommittedEventsObserver(
       std::function<void(const std::vector<EventRecord>&)> observer) = 0;
+  // Calls `changed` whenever a timer may have been made pending by another
+  // process sharing the database (another instance, a tool): a wake-up for
+  // this process's timer engine, which this process's own commits wake
+  // already. It runs on a store thread and must not block. SQLite never
+  // calls it (one process owns the file); PostgreSQL listens for the timer
+  // table's notifications, and calls it after each (re)connection too. Set
+  // once, before the first write.
+  virtual void WatchTimers(std::function<void()> changed) { (void)changed; }
 };
 
 }  // namespace ent::convention

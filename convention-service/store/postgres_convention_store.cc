@@ -5,6 +5,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/log_sink.h"
+#include "common/metrics/metrics.h"
+#include "common/resource_names.h"
 #include "common/status_macros.h"
 #include "convention-service/store/convention_records.h"
 #include "workflow/timers/postgres_timer_table.h"
@@ -32,8 +35,8 @@ std::string TextArray(const std::vector<std::string>& values) {
 }
 
 // The schema of SQLite's nine migrations, as it stands after them, is
-// migration 1 here; 2-9 keep the numbering aligned (a migration 10 is then
-// the tenth on both backends).
+// migration 1 here; 2-9 keep the numbering aligned. From 10, what only
+// several instances need (SQLite, owned by one process, stays at 9).
 const std::vector<postgres::Migration>& Migrations() {
   static const auto* const migrations = new std::vector<postgres::Migration>{
       std::string(postgres::kRefuseChangeFunctionSql) + postgres::kRecordFormatsTableSql + R"sql(
@@ -142,6 +145,9 @@ CREATE TRIGGER disputes_counted AFTER INSERT OR UPDATE OF state ON disputes
       "SELECT 1  -- 7: state counts (in 1 here)",
       "SELECT 1  -- 8: the outbox's order index (in 1 here)",
       "SELECT 1  -- 9: partial timer indexes (in 1 here)",
+      // 10: several instances: every engine hears of a timer made pending,
+      // whoever wrote it; the outbox lease's epoch fences deposed dispatchers.
+      std::string(workflow::PostgresTimerNotifySql()) + workflow::PostgresOutboxLeaseSql(),
   };
   return *migrations;
 }
@@ -528,9 +534,10 @@ class PgTx final : public ConventionWriter {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PostgresConventionStore>> PostgresConventionStore::Open(
-    const std::string& uri) {
+    const std::string& uri, const postgres::Timeouts& timeouts) {
   postgres::Database::Options options;
   options.uri = uri;
+  options.timeouts = timeouts;
   options.schema = "convention";
   options.migrations = Migrations();
   std::unique_ptr<PostgresConventionStore> store(new PostgresConventionStore());
@@ -540,6 +547,7 @@ absl::StatusOr<std::unique_ptr<PostgresConventionStore>> PostgresConventionStore
 }
 
 PostgresConventionStore::~PostgresConventionStore() {
+  timer_listener_.reset();
   {
     absl::MutexLock lock(&tail_mu_);
     stopping_ = true;
@@ -594,22 +602,69 @@ void PostgresConventionStore::SetCommittedEventsObserver(
   tailer_ = std::thread([this, last] { TailLoop(last); });
 }
 
+void PostgresConventionStore::WatchTimers(std::function<void()> changed) {
+  timer_listener_ = std::make_unique<postgres::Listener>(
+      *db_, workflow::TimerChannel(db_->schema()), std::move(changed));
+  timer_listener_->Start();
+}
+
 void PostgresConventionStore::TailLoop(int64_t last) {
+  LogRateLimiter failure_log(10, absl::Minutes(1));
+  absl::Duration wait = kTailInterval;
+  auto read = [this](int64_t after, int limit) {
+    absl::StatusOr<std::vector<EventRecord>> events = std::vector<EventRecord>();
+    db_->ReadNow([&](postgres::Connection& conn) {
+      PgTx tx(conn, /*writable=*/false);
+      events = tx.ListEvents(EventFilter{}, after, limit);
+    });
+    return events;
+  };
   while (true) {
     {
       absl::MutexLock lock(&tail_mu_);
       auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(tail_mu_) { return tail_wanted_ || stopping_; };
-      tail_mu_.AwaitWithTimeout(absl::Condition(&woken), kTailInterval);
+      tail_mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
       if (stopping_) return;
       tail_wanted_ = false;
     }
+    wait = kTailInterval;
     while (true) {
-      absl::StatusOr<std::vector<EventRecord>> events = std::vector<EventRecord>();
-      db_->ReadNow([&](postgres::Connection& conn) {
-        PgTx tx(conn, /*writable=*/false);
-        events = tx.ListEvents(EventFilter{}, last, 1000);
-      });
-      if (!events.ok() || events->empty()) break;
+      absl::StatusOr<std::vector<EventRecord>> events = read(last, 1000);
+      if (!events.ok() && events.status().code() != absl::StatusCode::kUnavailable) {
+        // Something of the page does not read: the next event alone.
+        events = read(last, 1);
+        if (!events.ok() && events.status().code() != absl::StatusCode::kUnavailable) {
+          // The next event itself does not decode: reported, passed over
+          // (watchers miss it; the history keeps it for an operator).
+          int64_t sequence = 0;
+          db_->ReadNow([&](postgres::Connection& conn) {
+            auto next = conn.Query("SELECT MIN(sequence) FROM convention_events WHERE sequence > $1",
+                                   postgres::Params().Int(last));
+            if (next.ok() && next->rows() == 1 && !next->IsNull(0, 0)) sequence = next->Int(0, 0);
+          });
+          if (sequence > last) {
+            LogLine("error", "event_undecodable").Add("sequence", sequence)
+                .Add("error", QuoteInput(events.status().ToString(), 300)).Write();
+            Metrics::Instance().EventTailFailure("undecodable");
+            last = sequence;
+            continue;
+          }
+        }
+      }
+      if (!events.ok()) {
+        // The database cannot be read now: counted, logged, tried again.
+        Metrics::Instance().EventTailFailure("read");
+        int64_t suppressed = 0;
+        if (failure_log.Allow(&suppressed)) {
+          LogLine line("warn", "event_tail_failed");
+          line.Add("after_sequence", last).Add("error", QuoteInput(events.status().ToString(), 300));
+          if (suppressed > 0) line.Add("suppressed_since_last", suppressed);
+          line.Write();
+        }
+        wait = absl::Seconds(1);
+        break;
+      }
+      if (events->empty()) break;
       last = events->back().sequence;
       observer_(*events);
       if (events->size() < 1000) break;

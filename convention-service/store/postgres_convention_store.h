@@ -11,7 +11,11 @@
 //    one instance dispatches the outbox at a time (postgres_outbox.h);
 //  - the committed-events observer is fed by a tailer that reads the history
 //    after the last sequence it saw - this instance's commits (it is woken by
-//    them) and the other instances' (it looks every kTailInterval).
+//    them) and the other instances' (it looks every kTailInterval); a failed
+//    read is logged, counted and retried, an event that does not decode is
+//    reported and passed over (never a silent stop);
+//  - WatchTimers listens (LISTEN/NOTIFY) for the timers any writer makes
+//    pending (postgres_timer_table.h's trigger).
 // No read cache: another instance may have changed what it would hold.
 #ifndef ENT_CONVENTION_STORE_POSTGRES_CONVENTION_STORE_H_
 #define ENT_CONVENTION_STORE_POSTGRES_CONVENTION_STORE_H_
@@ -23,6 +27,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/postgres/database.h"
+#include "common/postgres/listener.h"
 #include "convention-service/store/convention_store.h"
 #include "workflow/outbox/postgres_outbox.h"
 
@@ -30,8 +35,9 @@ namespace ent::convention {
 
 class PostgresConventionStore final : public ConventionStore {
  public:
-  // Connects to `uri` and migrates the `convention` schema.
-  static absl::StatusOr<std::unique_ptr<PostgresConventionStore>> Open(const std::string& uri);
+  // Connects to `uri` (every wait bounded by `timeouts`) and migrates the `convention` schema.
+  static absl::StatusOr<std::unique_ptr<PostgresConventionStore>> Open(const std::string& uri,
+                                                                  const postgres::Timeouts& timeouts = {});
   ~PostgresConventionStore() override;
 
   void Write(std::function<absl::Status(ConventionWriter&)> work,
@@ -42,6 +48,7 @@ class PostgresConventionStore final : public ConventionStore {
   // Events reach `observer` from the tailer thread, started here.
   void SetCommittedEventsObserver(
       std::function<void(const std::vector<EventRecord>&)> observer) override;
+  void WatchTimers(std::function<void()> changed) override;
   postgres::Database& database() { return *db_; }
 
   static constexpr absl::Duration kTailInterval = absl::Milliseconds(100);
@@ -52,6 +59,7 @@ class PostgresConventionStore final : public ConventionStore {
 
   std::unique_ptr<postgres::Database> db_;
   std::unique_ptr<workflow::PostgresOutboxStore> outbox_store_;
+  std::unique_ptr<postgres::Listener> timer_listener_;
   std::function<void(const std::vector<EventRecord>&)> observer_;  // set before the tailer starts
 
   absl::Mutex tail_mu_;

@@ -4,14 +4,18 @@
 // share, titre numbers used once, locks that serialize read-then-write rules,
 // conditional tariff writes, notices recorded once, titre states filtered as
 // the domain computes them, and stored first answers.
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "billing-service/store/billing_records.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
+#include "common/postgres/connection.h"
 #include "billing-service/store/postgres_billing_store.h"
 #include "billing-service/store/sqlite_billing_store.h"
 #include "tests/support/postgres_server.h"
@@ -216,6 +220,136 @@ TEST_P(BillingStoreConformance, LockConventionSerializesReadThenWrite) {
   ASSERT_TRUE(titres.ok());
   EXPECT_EQ(titres->size(), 1u);
 }
+
+// The tariff rule under concurrency, stepped as PostgreSQL's isolation tests
+// step sessions: a transaction issuing a titre at the tariff pauses before
+// its commit; a change of that tariff (as the ledger makes it: read it,
+// refuse if used, write the next version) must then wait - the test sees it
+// blocked on a lock - and, once the titre commits, be refused: exactly one
+// of the two succeeds. In the other order, the issuing transaction waits for
+// the change and prices the titre at the changed tariff. (SQLite has one
+// writer: the two cannot interleave.)
+class TariffInterleaving : public BillingStoreConformance {
+ protected:
+  void SetUp() override {
+    if (GetParam().name != "postgresql") GTEST_SKIP() << "one writer: transactions do not interleave";
+    BillingStoreConformance::SetUp();
+    ASSERT_TRUE(Write<bool>([](BillingWriter& w) -> absl::StatusOr<bool> {
+                  auto st = w.PutTariff({SchoolYear(2021), 5000, "Convention", kDefaultVatTreatment, false, 1});
+                  if (!st.ok()) return st;
+                  return true;
+                }).ok());
+  }
+  // Sessions of the cluster waiting for a lock now.
+  static int64_t LockWaits() {
+    auto server = testing::SharedPostgres();
+    auto conn = postgres::Connection::Open((*server)->Uri("postgres"));
+    if (!conn.ok()) return -1;
+    auto r = (*conn)->Query("SELECT count(*) FROM pg_locks WHERE NOT granted");
+    return r.ok() ? r->Int(0, 0) : -1;
+  }
+  // Issues titre 1 at the tariff, pausing before the commit until `go`.
+  absl::Status Issue(absl::Notification& paused, absl::Notification& go, int64_t* priced_at) {
+    return Write<bool>([&](BillingWriter& w) -> absl::StatusOr<bool> {
+             auto tariff = w.GetTariff(SchoolYear(2021));
+             if (!tariff.ok()) return tariff.status();
+             if (!tariff->has_value()) return absl::FailedPreconditionError("no tariff");
+             auto n = w.TakeSequence(2021);
+             if (!n.ok()) return n.status();
+             Titre t = MakeTitre(*n);
+             t.lines[0].unit_price_cents = t.lines[0].amount_cents = t.total_cents =
+                 (*tariff)->unit_price_cents;
+             if (auto st = w.InsertTitre(t); !st.ok()) return st;
+             *priced_at = (*tariff)->unit_price_cents;
+             paused.Notify();
+             go.WaitForNotification();
+             return true;
+           })
+        .status();
+  }
+  // The ledger's SetTariff, pausing before the commit until `go`.
+  absl::Status Change(int64_t price, absl::Notification* paused, absl::Notification* go) {
+    return Write<bool>([&](BillingWriter& w) -> absl::StatusOr<bool> {
+             auto current = w.GetTariff(SchoolYear(2021));
+             if (!current.ok()) return current.status();
+             if ((*current)->locked) return absl::FailedPreconditionError("used by an issued titre");
+             Tariff next = **current;
+             next.unit_price_cents = price;
+             next.version = (*current)->version + 1;
+             if (auto st = w.PutTariff(next); !st.ok()) return st;
+             // Read back (a deferred write is sent with the next statement:
+             // the change is then made, and its row locked, before the pause).
+             auto written = w.GetTariff(SchoolYear(2021));
+             if (!written.ok()) return written.status();
+             if ((*written)->version != next.version) return absl::InternalError("not written");
+             if (paused != nullptr) paused->Notify();
+             if (go != nullptr) go->WaitForNotification();
+             return true;
+           })
+        .status();
+  }
+};
+
+TEST_P(TariffInterleaving, AChangeWaitingForATitreIssuedAtTheTariffIsRefused) {
+  absl::Notification issued, commit_titre;
+  int64_t priced_at = 0;
+  absl::Status issue, change;
+  std::atomic<bool> change_done{false};
+  std::thread t1([&] { issue = Issue(issued, commit_titre, &priced_at); });
+  issued.WaitForNotification();  // T1: titre inserted, not committed
+  std::thread t2([&] {
+    change = Change(6000, nullptr, nullptr);
+    change_done = true;
+  });
+  // T2 must block on T1's lock of the tariff (not change it underneath).
+  bool blocked = false;
+  for (int i = 0; i < 6000 && !blocked && !change_done; ++i) {
+    blocked = LockWaits() > 0;
+    if (!blocked) absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_TRUE(blocked) << "the tariff change did not wait for the issuing transaction: " << change;
+  commit_titre.Notify();
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(issue.ok()) << issue;
+  EXPECT_EQ(change.code(), absl::StatusCode::kFailedPrecondition) << change;
+  EXPECT_EQ(priced_at, 5000);
+  auto tariff = store_->ReadValue<std::optional<Tariff>>(
+      [](BillingReader& r) { return r.GetTariff(SchoolYear(2021)); });
+  ASSERT_TRUE(tariff.ok() && tariff->has_value());
+  EXPECT_EQ((*tariff)->unit_price_cents, 5000) << "the titre's tariff still exists";
+  EXPECT_EQ((*tariff)->version, 1);
+  EXPECT_TRUE((*tariff)->locked);
+}
+
+TEST_P(TariffInterleaving, ATitreIssuedWhileTheTariffChangesIsPricedAtTheChangedTariff) {
+  absl::Notification changed, commit_change, issued, commit_titre;
+  absl::Status change, issue;
+  int64_t priced_at = 0;
+  std::atomic<bool> issue_done{false};
+  std::thread t2([&] { change = Change(6000, &changed, &commit_change); });
+  changed.WaitForNotification();  // T2: tariff version 2 written, not committed
+  std::thread t1([&] {
+    issue = Issue(issued, commit_titre, &priced_at);
+    issue_done = true;
+  });
+  commit_titre.Notify();  // T1 commits as soon as it has issued
+  bool blocked = false;
+  for (int i = 0; i < 6000 && !blocked && !issue_done; ++i) {
+    blocked = LockWaits() > 0;
+    if (!blocked) absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_TRUE(blocked) << "the issuing transaction read a tariff being changed";
+  commit_change.Notify();
+  t2.join();
+  t1.join();
+  EXPECT_TRUE(change.ok()) << change;
+  EXPECT_TRUE(issue.ok()) << issue;
+  EXPECT_EQ(priced_at, 6000) << "priced at the tariff as changed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TariffInterleaving, ::testing::ValuesIn(Backends()),
+                         [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
 
 TEST_P(BillingStoreConformance, ANoticeIsRecordedOnce) {
   auto record = [&] {

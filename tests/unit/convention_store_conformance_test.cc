@@ -590,8 +590,9 @@ TEST_P(ConventionStoreConformance, OutboxDeliversInOrderPerKeyOncePerIdempotency
   ASSERT_EQ(deliverable->size(), 2u) << "the head of each key; a/1 once";
   EXPECT_EQ((*deliverable)[0].idempotency_key, "a/1");
   EXPECT_EQ((*deliverable)[1].idempotency_key, "b/1");
-  ASSERT_TRUE(outbox.Record({{(*deliverable)[0].id, true, t0, "", t0, false},
-                             {(*deliverable)[1].id, false, t0, "down", t0 + absl::Minutes(1), false}})
+  const int64_t epoch = (*deliverable)[0].lease_epoch;  // of the dispatch lease (PostgreSQL)
+  ASSERT_TRUE(outbox.Record({{(*deliverable)[0].id, true, t0, "", t0, false, epoch},
+                             {(*deliverable)[1].id, false, t0, "down", t0 + absl::Minutes(1), false, epoch}})
                   .ok());
   deliverable = outbox.Deliverable(t0, 10);
   ASSERT_TRUE(deliverable.ok());

@@ -138,3 +138,153 @@ TEST_F(TimerEngineTest, ThreadWakesForAnEarlierTimer) {
 
 }  // namespace
 }  // namespace ent::workflow
+
+namespace ent::workflow {
+namespace {
+
+// A FireDue that fires nothing: every due timer is held by another instance
+// (SKIP LOCKED), and records when it was called, in real time.
+class HeldElsewhere {
+ public:
+  TimerEngine::FireDue Firing() {
+    return [this](absl::Time now, int) -> absl::StatusOr<TimerEngine::FireResult> {
+      absl::MutexLock lock(&mu_);
+      calls_.push_back(absl::Now());
+      TimerEngine::FireResult r;
+      r.next_due = now - absl::Seconds(1);  // due, and not ours to take
+      return r;
+    };
+  }
+  std::vector<absl::Time> Calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<absl::Time> calls_ ABSL_GUARDED_BY(mu_);
+};
+
+// The engine sleeps at least its backoff between passes that find due
+// timers all held elsewhere (it does not spin), doubling up to the cap; it
+// stays healthy meanwhile (another instance's work is not its own).
+TEST(TimerEngine, BacksOffWhileDueTimersAreHeldElsewhere) {
+  RealClock clock;
+  HeldElsewhere held;
+  TimerEngine::Options options;
+  options.contended_min = absl::Milliseconds(20);
+  options.contended_max = absl::Milliseconds(80);
+  TimerEngine engine(clock, held.Firing(), options);
+  engine.Start();
+  while (held.Calls().size() < 6) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_TRUE(engine.Health(absl::Milliseconds(1)).ok()) << engine.Health(absl::Milliseconds(1));
+  engine.Stop();
+  const std::vector<absl::Time> calls = held.Calls();
+  // Lower bounds only: a sleep is never shorter than asked.
+  const absl::Duration expected[] = {absl::Milliseconds(20), absl::Milliseconds(40),
+                                     absl::Milliseconds(80), absl::Milliseconds(80),
+                                     absl::Milliseconds(80)};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_GE(calls[i + 1] - calls[i], expected[i]) << "pass " << i + 1;
+  }
+  EXPECT_GE(engine.activity().contended_passes, 6);
+}
+
+// With a bounded poll the thread looks again by itself: a timer no Wake()
+// announced (scheduled by another process) fires.
+TEST_F(TimerEngineTest, PollFindsATimerNoWakeAnnounced) {
+  RealClock clock;
+  TimerEngine::Options options;
+  options.poll = absl::Milliseconds(20);
+  TimerEngine engine(clock, Firing(clock), options);
+  engine.Start();
+  while (engine.activity().passes < 1) absl::SleepFor(absl::Milliseconds(5));
+  Schedule("unannounced", clock.Now());  // no Wake()
+  for (int i = 0; i < 2000 && engine.fired_total() < 1; ++i) absl::SleepFor(absl::Milliseconds(5));
+  engine.Stop();
+  ASSERT_EQ(Fired().size(), 1u);
+  EXPECT_EQ(Fired()[0].first, "unannounced");
+}
+
+// Without a poll (one process owns the table), an idle engine sleeps until
+// woken: the timer stays pending, and the engine is healthy.
+TEST_F(TimerEngineTest, WithoutPollAnUnannouncedTimerWaitsForAWake) {
+  RealClock clock;
+  TimerEngine engine(clock, Firing(clock), TimerEngine::Options());
+  engine.Start();
+  while (engine.activity().passes < 1) absl::SleepFor(absl::Milliseconds(5));
+  Schedule("unannounced", clock.Now());
+  const int64_t passes = engine.activity().passes;
+  EXPECT_EQ(engine.activity().next_pass_by, absl::InfiniteFuture());
+  EXPECT_TRUE(engine.Health(absl::Milliseconds(1)).ok());
+  engine.Wake();
+  for (int i = 0; i < 2000 && engine.fired_total() < 1; ++i) absl::SleepFor(absl::Milliseconds(5));
+  engine.Stop();
+  EXPECT_GT(engine.activity().passes, passes);
+  EXPECT_EQ(Fired().size(), 1u);
+}
+
+// Health is the engine's own: a pass that does not end, and passes that
+// keep failing, make it UNAVAILABLE, saying which; it recovers with them.
+TEST(TimerEngine, HealthSaysWhenAPassHangsOrPassesFail) {
+  RealClock clock;
+  absl::Mutex mu;
+  bool hang = false, fail = false;
+  int calls = 0;
+  TimerEngine::Options options;
+  options.poll = absl::Milliseconds(5);
+  options.retry_after_error = absl::Milliseconds(5);
+  TimerEngine engine(
+      clock,
+      [&](absl::Time, int) -> absl::StatusOr<TimerEngine::FireResult> {
+        absl::MutexLock lock(&mu);
+        ++calls;
+        mu.Await(absl::Condition(+[](bool* h) { return !*h; }, &hang));
+        if (fail) return absl::UnavailableError("the database is unreachable");
+        return TimerEngine::FireResult();
+      },
+      options);
+  const absl::Duration limit = absl::Milliseconds(30);
+  auto calls_after = [&](int n) {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu);
+        if (calls > n) return calls;
+      }
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  };
+  EXPECT_FALSE(engine.Health(limit).ok()) << "not started";
+  engine.Start();
+  int seen = calls_after(0);
+  {
+    absl::MutexLock lock(&mu);
+    hang = true;
+  }
+  seen = calls_after(seen);  // a pass is now stuck inside FireDue
+  while (engine.Health(limit).ok()) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_NE(engine.Health(limit).message().find("under way"), std::string::npos) << engine.Health(limit);
+  {
+    absl::MutexLock lock(&mu);
+    hang = false;
+    fail = true;
+  }
+  seen = calls_after(seen + 1);
+  while (engine.Health(limit).ok() ||
+         engine.Health(limit).message().find("failed") == std::string::npos) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_NE(engine.Health(limit).message().find("unreachable"), std::string::npos);
+  {
+    absl::MutexLock lock(&mu);
+    fail = false;
+  }
+  seen = calls_after(seen + 1);
+  calls_after(seen + 1);
+  EXPECT_TRUE(engine.Health(limit).ok()) << engine.Health(limit);
+  engine.Stop();
+  EXPECT_FALSE(engine.Health(limit).ok()) << "stopped";
+}
+
+}  // namespace
+}  // namespace ent::workflow

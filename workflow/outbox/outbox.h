@@ -35,6 +35,9 @@ struct OutboxMessage {
   // Set by List for an undelivered message: the dead message of the same key
   // that holds it back (per-key order), or 0.
   int64_t blocked_by = 0;
+  // The epoch of the dispatch lease under which Deliverable returned it
+  // (several instances: see PostgresOutboxStore); 0 with one process.
+  int64_t lease_epoch = 0;
 };
 
 // Inside a host write transaction.
@@ -60,6 +63,7 @@ struct DeliveryOutcome {
   std::string error;
   absl::Time next_attempt;  // when to try again
   bool dead = false;        // give up: park the message
+  int64_t lease_epoch = 0;  // the message's, as Deliverable returned it
 };
 
 // The dispatcher's view of the outbox storage. Thread-safe; every method but
@@ -71,7 +75,11 @@ class OutboxStore {
   // pending (not dead), that message if its next attempt is due; by id, at
   // most `limit`.
   virtual absl::StatusOr<std::vector<OutboxMessage>> Deliverable(absl::Time now, int limit) = 0;
-  // Records delivery attempts.
+  // Records delivery attempts, on messages still pending only (a message
+  // delivered or parked meanwhile keeps its state). Where a lease fences the
+  // dispatchers, FAILED_PRECONDITION and nothing written when the outcomes'
+  // lease epoch is no longer the current one (a deposed dispatcher's late
+  // write).
   virtual absl::Status Record(const std::vector<DeliveryOutcome>& outcomes) = 0;
   virtual absl::StatusOr<std::optional<absl::Time>> NextAttempt() = 0;
   // For operators: messages in `state`, oldest first, each with the dead

@@ -65,6 +65,7 @@ absl::StatusOr<int> OutboxDispatcher::DeliverOnce() {
                                 : absl::InternalError("the sink gave no status for this message");
     DeliveryOutcome o;
     o.id = m.id;
+    o.lease_epoch = m.lease_epoch;
     o.at = clock_.Now();
     o.delivered = st.ok();
     if (st.ok()) {

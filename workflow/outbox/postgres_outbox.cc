@@ -1,6 +1,11 @@
 #include "workflow/outbox/postgres_outbox.h"
 
 #include "absl/strings/str_cat.h"
+#include <unistd.h>
+
+#include "absl/time/clock.h"
+#include "common/log_sink.h"
+#include "common/metrics/metrics.h"
 #include "common/status_macros.h"
 
 namespace ent::workflow {
@@ -44,6 +49,13 @@ absl::StatusOr<T> ReadValue(postgres::Database& db,
   return result;
 }
 
+// Who holds the lease, for people reading the lease row.
+std::string Holder() {
+  char host[256] = "";
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, ":", getpid());
+}
+
 }  // namespace
 
 const char* PostgresOutboxSchemaSql() {
@@ -64,6 +76,18 @@ CREATE TABLE workflow_outbox (
 CREATE INDEX workflow_outbox_pending ON workflow_outbox (state, key, id);
 CREATE INDEX workflow_outbox_pending_order ON workflow_outbox (state, id);
 CREATE INDEX workflow_outbox_delivered ON workflow_outbox (state, delivered_us);
+)sql";
+}
+
+const char* PostgresOutboxLeaseSql() {
+  return R"sql(
+CREATE TABLE workflow_outbox_lease (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch    BIGINT NOT NULL,             -- incremented by each new holder
+  holder   TEXT NOT NULL DEFAULT '',    -- host:pid of the holder, for people
+  taken_us BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO workflow_outbox_lease (id, epoch) VALUES (1, 0);
 )sql";
 }
 
@@ -94,7 +118,29 @@ bool PostgresOutboxStore::HoldLease() {
   auto taken = lease_conn_->Query(
       "SELECT pg_try_advisory_lock(hashtextextended('ent-outbox:' || current_schema(), 0))");
   held_ = taken.ok() && taken->rows() == 1 && taken->Bool(0, 0);
-  return held_;
+  if (!held_) return false;
+  // A new holder: a new epoch, which fences the previous holder's writes.
+  auto epoch = lease_conn_->Query(
+      "UPDATE workflow_outbox_lease SET epoch = epoch + 1, holder = $1, taken_us = $2 WHERE id = 1 "
+      "RETURNING epoch",
+      Params().Text(Holder()).Int(absl::ToUnixMicros(absl::Now())));
+  if (!epoch.ok() || epoch->rows() != 1) {
+    // Not fenced, not held: let go, and try again at the next look.
+    LogLine("warn", "outbox_lease_epoch_failed")
+        .Add("error", epoch.ok() ? std::string("no lease row") : epoch.status().ToString()).Write();
+    lease_conn_->Query("SELECT pg_advisory_unlock(hashtextextended('ent-outbox:' || current_schema(), 0))")
+        .IgnoreError();
+    held_ = false;
+    return false;
+  }
+  epoch_ = epoch->Int(0, 0);
+  LogLine("info", "outbox_lease_taken").Add("epoch", epoch_).Write();
+  return true;
+}
+
+int64_t PostgresOutboxStore::lease_epoch() {
+  absl::MutexLock lock(&lease_mu_);
+  return epoch_;
 }
 
 bool PostgresOutboxStore::dispatching() {
@@ -103,11 +149,13 @@ bool PostgresOutboxStore::dispatching() {
 }
 
 absl::StatusOr<std::vector<OutboxMessage>> PostgresOutboxStore::Deliverable(absl::Time now, int limit) {
+  int64_t epoch = 0;
   {
     absl::MutexLock lock(&lease_mu_);
     if (!HoldLease()) return std::vector<OutboxMessage>();
+    epoch = epoch_;
   }
-  return ReadValue<std::vector<OutboxMessage>>(
+  absl::StatusOr<std::vector<OutboxMessage>> found = ReadValue<std::vector<OutboxMessage>>(
       db_, [&](postgres::Connection& conn) -> absl::StatusOr<std::vector<OutboxMessage>> {
         ENT_ASSIGN_OR_RETURN(
             Result r, conn.Query(absl::StrCat("SELECT ", kColumns,
@@ -118,30 +166,56 @@ absl::StatusOr<std::vector<OutboxMessage>> PostgresOutboxStore::Deliverable(absl
                                  Params().Int(absl::ToUnixMicros(now)).Int(limit)));
         return ReadAll(r);
       });
+  if (found.ok()) {
+    for (OutboxMessage& m : *found) m.lease_epoch = epoch;
+  }
+  return found;
 }
 
 absl::Status PostgresOutboxStore::Record(const std::vector<DeliveryOutcome>& outcomes) {
-  return db_.WriteSync([&](postgres::Connection& conn) -> absl::Status {
+  if (outcomes.empty()) return absl::OkStatus();
+  const int64_t epoch = outcomes.front().lease_epoch;
+  for (const DeliveryOutcome& o : outcomes) {
+    if (o.lease_epoch != epoch) {
+      return absl::InvalidArgumentError("outbox outcomes of several lease epochs in one Record");
+    }
+  }
+  int64_t current = 0;
+  absl::Status st = db_.WriteSync([&](postgres::Connection& conn) -> absl::Status {
+    // Shared: outcomes recorded side by side; a new holder's epoch update
+    // waits for this transaction, or was committed before and is seen here.
+    ENT_ASSIGN_OR_RETURN(Result lease,
+                         conn.Query("SELECT epoch FROM workflow_outbox_lease WHERE id = 1 FOR SHARE"));
+    current = lease.rows() == 1 ? lease.Int(0, 0) : -1;
+    if (current != epoch) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "outbox lease epoch ", epoch, " is no longer current (now ", current,
+          "): another instance dispatches; the outcomes of this one's late delivery are not recorded"));
+    }
     for (const DeliveryOutcome& o : outcomes) {
       if (o.delivered) {
-        ENT_RETURN_IF_ERROR(conn.Query("UPDATE workflow_outbox SET state = 1, attempts = attempts + 1, "
-                                       "delivered_us = $2, last_error = '' WHERE id = $1",
-                                       Params().Int(o.id).Int(absl::ToUnixMicros(o.at)))
-                                .status());
+        conn.Defer("UPDATE workflow_outbox SET state = 1, attempts = attempts + 1, delivered_us = $2, "
+                   "last_error = '' WHERE id = $1 AND state = 0",
+                   Params().Int(o.id).Int(absl::ToUnixMicros(o.at)));
       } else {
-        ENT_RETURN_IF_ERROR(
-            conn.Query("UPDATE workflow_outbox SET attempts = attempts + 1, last_error = $2, "
-                       "next_attempt_us = $3, state = $4 WHERE id = $1",
-                       Params()
-                           .Int(o.id)
-                           .Text(o.error.substr(0, 1000))
-                           .Int(absl::ToUnixMicros(o.next_attempt))
-                           .Int(static_cast<int64_t>(o.dead ? OutboxState::kDead : OutboxState::kPending)))
-                .status());
+        conn.Defer("UPDATE workflow_outbox SET attempts = attempts + 1, last_error = $2, "
+                   "next_attempt_us = $3, state = $4 WHERE id = $1 AND state = 0",
+                   Params()
+                       .Int(o.id)
+                       .Text(o.error.substr(0, 1000))
+                       .Int(absl::ToUnixMicros(o.next_attempt))
+                       .Int(static_cast<int64_t>(o.dead ? OutboxState::kDead : OutboxState::kPending)));
       }
     }
     return absl::OkStatus();
   });
+  if (!st.ok() && current != epoch && current != 0) {
+    LogLine("warn", "outbox_outcomes_fenced")
+        .Add("epoch", epoch).Add("current_epoch", current)
+        .Add("outcomes", static_cast<int64_t>(outcomes.size())).Write();
+    Metrics::Instance().OutboxOutcomesFenced(static_cast<int64_t>(outcomes.size()));
+  }
+  return st;
 }
 
 absl::StatusOr<std::optional<absl::Time>> PostgresOutboxStore::NextAttempt() {

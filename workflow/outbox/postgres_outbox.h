@@ -5,6 +5,15 @@
 // its connection dies, when the next instance to look takes it over). Per-key
 // order and "each message delivered, the receiver deduplicating repeats"
 // hold as with one instance.
+//
+// Fencing (as Temporal's shard rangeID): taking the lease increments the
+// epoch in `workflow_outbox_lease`; Deliverable stamps each message with the
+// epoch it was read under, and Record writes outcomes only while that epoch
+// is still the current one (it reads the lease row FOR SHARE, so a new holder
+// taking the lease waits for it or is seen) and only on rows still pending.
+// A dispatcher that lost its lease mid-delivery (a partition, a database
+// restart) cannot overwrite its successor's outcome: its late write is
+// refused, logged, and changes nothing.
 #ifndef ENT_WORKFLOW_OUTBOX_POSTGRES_OUTBOX_H_
 #define ENT_WORKFLOW_OUTBOX_POSTGRES_OUTBOX_H_
 
@@ -19,6 +28,8 @@ namespace ent::workflow {
 
 // CREATE statements for the outbox table (SQLite's after its migrations).
 const char* PostgresOutboxSchemaSql();
+// A migration: the lease's epoch row.
+const char* PostgresOutboxLeaseSql();
 
 class PostgresOutboxWriter final : public OutboxWriter {
  public:
@@ -43,6 +54,8 @@ class PostgresOutboxStore final : public OutboxStore {
              std::function<void(absl::StatusOr<OutboxMessage>)> done) override;
   // Whether this instance dispatches (holds the lease), as of the last look.
   bool dispatching();
+  // The epoch of the lease this instance holds (0 if it never held it).
+  int64_t lease_epoch();
 
  private:
   // Takes or checks the lease; false when another instance holds it.
@@ -52,6 +65,7 @@ class PostgresOutboxStore final : public OutboxStore {
   absl::Mutex lease_mu_;
   std::unique_ptr<postgres::Connection> lease_conn_ ABSL_GUARDED_BY(lease_mu_);
   bool held_ ABSL_GUARDED_BY(lease_mu_) = false;
+  int64_t epoch_ ABSL_GUARDED_BY(lease_mu_) = 0;
 };
 
 }  // namespace ent::workflow

@@ -101,14 +101,14 @@ absl::Status SqliteOutboxStore::Record(const std::vector<DeliveryOutcome>& outco
         ENT_ASSIGN_OR_RETURN(auto stmt,
                              conn.Prepare("UPDATE workflow_outbox SET state = 1, attempts = "
                                           "attempts + 1, delivered_us = ?2, last_error = '' "
-                                          "WHERE id = ?1"));
+                                          "WHERE id = ?1 AND state = 0"));
         stmt.Bind(1, o.id).Bind(2, absl::ToUnixMicros(o.at));
         ENT_RETURN_IF_ERROR(stmt.Run());
       } else {
         ENT_ASSIGN_OR_RETURN(auto stmt,
                              conn.Prepare("UPDATE workflow_outbox SET attempts = attempts + 1, "
                                           "last_error = ?2, next_attempt_us = ?3, state = ?4 "
-                                          "WHERE id = ?1"));
+                                          "WHERE id = ?1 AND state = 0"));
         stmt.Bind(1, o.id)
             .Bind(2, o.error.substr(0, 1000))
             .Bind(3, absl::ToUnixMicros(o.next_attempt))

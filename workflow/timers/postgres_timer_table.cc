@@ -69,6 +69,26 @@ CREATE INDEX workflow_timers_done ON workflow_timers (next_us, id) WHERE state I
 )sql";
 }
 
+const char* PostgresTimerNotifySql() {
+  // One notification per statement that inserts (a 500-timer batch: one),
+  // one per row updated back to pending (rare: failures, retries); marking a
+  // timer fired or cancelled notifies no one. PostgreSQL folds the repeats
+  // of a transaction into one, sent at its commit.
+  return R"sql(
+CREATE FUNCTION workflow_timers_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('ent_timers_' || TG_TABLE_SCHEMA, '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER workflow_timers_scheduled AFTER INSERT ON workflow_timers
+  FOR EACH STATEMENT EXECUTE FUNCTION workflow_timers_notify();
+CREATE TRIGGER workflow_timers_pending_again AFTER UPDATE OF state, next_us ON workflow_timers
+  FOR EACH ROW WHEN (NEW.state = 0) EXECUTE FUNCTION workflow_timers_notify();
+)sql";
+}
+
+std::string TimerChannel(const std::string& schema) { return "ent_timers_" + schema; }
+
 // The writes are deferred: sent with the transaction's next statement.
 
 absl::Status PostgresTimerTable::Schedule(const TimerSpec& spec) {

@@ -5,6 +5,8 @@
 #ifndef ENT_WORKFLOW_TIMERS_POSTGRES_TIMER_TABLE_H_
 #define ENT_WORKFLOW_TIMERS_POSTGRES_TIMER_TABLE_H_
 
+#include <string>
+
 #include "common/postgres/connection.h"
 #include "workflow/timers/timer_table.h"
 
@@ -13,6 +15,14 @@ namespace ent::workflow {
 // CREATE statements for the timers table (the state of SQLite's after its
 // migrations 1-3 and 9: the host's numbered migrations include it whole).
 const char* PostgresTimerSchemaSql();
+
+// A migration: every change that makes a timer pending (scheduled, retried,
+// tried again after a failure) notifies the channel TimerChannel(schema) at
+// its commit, whoever wrote it (an instance, a tool, a hand-written INSERT),
+// so that every instance's engine looks again (PostgresTimerWaker).
+const char* PostgresTimerNotifySql();
+// The channel of the schema's timer notifications.
+std::string TimerChannel(const std::string& schema);
 
 class PostgresTimerTable final : public TimerTable {
  public:
