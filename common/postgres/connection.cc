@@ -3,12 +3,15 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
 
 namespace ent::postgres {
 namespace {
@@ -231,13 +234,13 @@ void Connection::SendWithoutWaiting(const std::string& sql) {
 void Connection::ReadUnreadAnswer() {
   if (!unread_answer_) return;
   unread_answer_ = false;
-  bool ok = true;
-  while (PGresult* r = PQgetResult(conn_)) {
+  bool ok = AwaitAnswer();
+  while (PGresult* r = ok ? PQgetResult(conn_) : nullptr) {
     const ExecStatusType s = PQresultStatus(r);
     ok = ok && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
     PQclear(r);
   }
-  PGresult* sync = PQgetResult(conn_);
+  PGresult* sync = ok && AwaitAnswer() ? PQgetResult(conn_) : nullptr;
   ok = ok && sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
   if (sync != nullptr) PQclear(sync);
   if (!ok || PQexitPipelineMode(conn_) != 1) Drop();
@@ -252,6 +255,28 @@ bool Connection::IsAlive() {
   if (poll(&idle, 1, 0) == 0) return true;
   Drop();
   return false;
+}
+
+bool Connection::AwaitAnswer() {
+  if (answer_timeout_ == absl::InfiniteDuration()) return true;  // PQgetResult waits
+  const absl::Time deadline = absl::Now() + answer_timeout_;
+  while (conn_ != nullptr && PQisBusy(conn_)) {
+    const int64_t ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (ms <= 0) return false;
+    pollfd readable{PQsocket(conn_), POLLIN, 0};
+    const int rc = poll(&readable, 1, static_cast<int>(std::min<int64_t>(ms, 1 << 30)));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0) return false;
+    if (PQconsumeInput(conn_) != 1) return true;  // the failure is PQgetResult's to report
+  }
+  return true;
+}
+
+absl::Status Connection::NoAnswer(absl::string_view what) {
+  Drop();
+  return absl::UnavailableError(absl::StrCat(
+      "postgresql ", what, ": no answer within ", absl::FormatDuration(answer_timeout_),
+      " (the server or the network is unreachable; the connection is dropped)"));
 }
 
 absl::StatusOr<int> Connection::AwaitNotifications(absl::Duration timeout) {
@@ -302,12 +327,24 @@ absl::Status Connection::Exec(absl::string_view sql) {
     return SendPipeline(Statement{std::string(sql), Params(), /*prepare=*/false}).status();
   }
   ++sends_;
-  PGresult* result = PQexec(conn_, std::string(sql).c_str());
-  const ExecStatusType s = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return Error(result, "exec");
-  PQclear(result);
-  last_sqlstate_.clear();
-  return absl::OkStatus();
+  if (connection_lost()) return Error(nullptr, "exec");
+  if (PQsendQuery(conn_, std::string(sql).c_str()) != 1) return Error(nullptr, "exec");
+  // One result per statement; the first failure is the answer (the server
+  // runs none after it).
+  absl::Status first;
+  while (true) {
+    if (!AwaitAnswer()) return NoAnswer("exec");
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) break;
+    const ExecStatusType s = PQresultStatus(result);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && first.ok()) {
+      first = Error(result, "exec");
+    } else {
+      PQclear(result);
+    }
+  }
+  if (first.ok()) last_sqlstate_.clear();
+  return first;
 }
 
 std::string Connection::PreparedName(absl::string_view sql) const {
@@ -316,32 +353,7 @@ std::string Connection::PreparedName(absl::string_view sql) const {
 }
 
 absl::StatusOr<Result> Connection::Query(absl::string_view sql, const Params& params) {
-  ReadUnreadAnswer();
-  if (!deferred_.empty()) return SendPipeline(Statement{std::string(sql), params, /*prepare=*/true});
-  ++sends_;
-  std::string name = PreparedName(sql);
-  if (name.empty()) {
-    name = absl::StrCat("ent_", next_statement_++);
-    PGresult* prepared = PQprepare(conn_, name.c_str(), std::string(sql).c_str(), 0, nullptr);
-    if (prepared == nullptr || PQresultStatus(prepared) != PGRES_COMMAND_OK) {
-      return Error(prepared, absl::StrCat("prepare (", sql, ")"));
-    }
-    PQclear(prepared);
-    prepared_.emplace(std::string(sql), name);
-  }
-  const int n = params.size();
-  std::vector<const char*> values(n);
-  std::vector<int> lengths(n);
-  for (int i = 0; i < n; ++i) {
-    values[i] = params.values_[i] ? params.values_[i]->data() : nullptr;
-    lengths[i] = params.values_[i] ? static_cast<int>(params.values_[i]->size()) : 0;
-  }
-  PGresult* result = PQexecPrepared(conn_, name.c_str(), n, values.data(), lengths.data(),
-                                    params.formats_.data(), /*resultFormat=*/0);
-  const ExecStatusType s = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return Error(result, "query");
-  last_sqlstate_.clear();
-  return Result(result);
+  return SendPipeline(Statement{std::string(sql), params, /*prepare=*/true});
 }
 
 void Connection::Defer(std::string sql, Params params) {
@@ -417,9 +429,10 @@ absl::StatusOr<Result> Connection::SendPipeline(std::optional<Statement> last) {
   absl::Status first_error;
   std::string first_state;
   Result answer;
-  for (size_t i = 0; i < sent.size(); ++i) {
+  bool answered = true;
+  for (size_t i = 0; i < sent.size() && answered; ++i) {
     bool failed = false;
-    while (PGresult* r = PQgetResult(conn_)) {
+    while (PGresult* r = (answered = AwaitAnswer()) ? PQgetResult(conn_) : nullptr) {
       const ExecStatusType s = PQresultStatus(r);
       if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
         if (!sent[i].new_name.empty()) {
@@ -450,13 +463,15 @@ absl::StatusOr<Result> Connection::SendPipeline(std::optional<Statement> last) {
   }
   // The synchronisation point, then out of pipeline mode.
   bool synced = false;
+  if (!answered) return NoAnswer("pipeline");
   if (!connection_lost()) {
-    while (PGresult* r = PQgetResult(conn_)) {
+    while (PGresult* r = (answered = AwaitAnswer()) ? PQgetResult(conn_) : nullptr) {
       synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
       PQclear(r);
       if (synced) break;
     }
   }
+  if (!answered) return NoAnswer("pipeline");
   if (!synced || PQexitPipelineMode(conn_) != 1) {
     // The server went away mid-pipeline (a restart, a failover), perhaps
     // before libpq noticed: the connection cannot be used any more.

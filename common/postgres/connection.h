@@ -158,6 +158,13 @@ class Connection {
   // timeout). UNAVAILABLE when the connection was lost (Reconnect, LISTEN
   // again: what was sent meanwhile is lost).
   absl::StatusOr<int> AwaitNotifications(absl::Duration timeout);
+  // How long a call waits for the server's answer before the connection is
+  // presumed lost (a partition: the server never answers, nothing resets
+  // the socket): then UNAVAILABLE, and the connection is dropped (Reconnect
+  // before use; if a COMMIT was in flight its outcome is unknown). Infinite
+  // by default; the Database sets its statement timeout plus its network
+  // timeout.
+  void set_answer_timeout(absl::Duration timeout) { answer_timeout_ = timeout; }
   // How many times statements were sent (a caller tells by it whether
   // statements it deferred are still queued).
   int64_t sends() const { return sends_; }
@@ -195,6 +202,10 @@ class Connection {
   void ReadUnreadAnswer();
   // Closes a connection that cannot be used any more.
   void Drop();
+  // Waits for the answer under way (false: none within answer_timeout_).
+  bool AwaitAnswer();
+  // The connection dropped after no answer came: UNAVAILABLE.
+  absl::Status NoAnswer(absl::string_view what);
 
   PGconn* conn_;
   const std::string uri_;
@@ -205,6 +216,7 @@ class Connection {
   int64_t sends_ = 0;
   bool unread_answer_ = false;  // of SendWithoutWaiting
   std::string last_sqlstate_;
+  absl::Duration answer_timeout_ = absl::InfiniteDuration();
 };
 
 }  // namespace ent::postgres

@@ -80,7 +80,15 @@ std::string Database::SessionSetup() const {
 }
 
 absl::StatusOr<std::unique_ptr<Connection>> Database::Connect() const {
-  return Connection::Open(options_.uri, SessionSetup());
+  auto conn = Connection::Open(options_.uri, SessionSetup());
+  if (conn.ok()) (*conn)->set_answer_timeout(AnswerTimeout());
+  return conn;
+}
+
+absl::Duration Database::AnswerTimeout() const {
+  // The server ends a statement at its timeout and answers; no answer a
+  // network timeout later means the connection is gone.
+  return options_.timeouts.statement + options_.timeouts.network;
 }
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(Options options) {
@@ -347,6 +355,7 @@ void Database::ReadNow(const ReadWork& work) {
       // work's statements report UNAVAILABLE meanwhile.
       inline_conns_.push_back(opened.ok() ? std::move(*opened)
                                           : Connection::Disconnected(options_.uri, SessionSetup()));
+      inline_conns_.back()->set_answer_timeout(AnswerTimeout());
       free_inline_.push_back(inline_conns_.back().get());
     }
     if (!pool_mu_.AwaitWithTimeout(absl::Condition(

@@ -151,7 +151,8 @@ class Database {
 
   int schema_version() const { return schema_version_; }
   const std::string& schema() const { return options_.schema; }
-  // A new connection with the service's session settings (for operations).
+  // A new connection with the service's session settings and answer timeout
+  // (for operations, listeners, leases).
   absl::StatusOr<std::unique_ptr<Connection>> Connect() const;
   // Write jobs waiting for a writer.
   size_t queued_writes();
@@ -189,6 +190,7 @@ class Database {
   absl::Status Reconnect(Connection& conn);
   absl::Time ReconnectAllowedAt();
   std::string SessionSetup() const;
+  absl::Duration AnswerTimeout() const;
 
   const Options options_;
   int schema_version_ = 0;

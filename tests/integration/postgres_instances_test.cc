@@ -8,7 +8,11 @@
 // by both engines (each timer once), and a watcher on one instance seeing
 // every event, whichever instance wrote it.
 #include <atomic>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -25,6 +29,7 @@
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/communes.h"
 #include "tests/support/postgres_server.h"
+#include "tests/support/raw_grpc.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
 
@@ -445,6 +450,16 @@ class PostgresConventionInstancesTest : public PostgresInstancesTest {
     return resp.timers_fired();
   }
 
+  // "timer_fired" lines in an instance's log.
+  static int TimersFiredIn(const testing::ServiceProcess& p) {
+    std::ifstream log(p.log_path());
+    int n = 0;
+    for (std::string line; std::getline(log, line);) {
+      if (line.find("\"event\":\"timer_fired\"") != std::string::npos) ++n;
+    }
+    return n;
+  }
+
   std::unique_ptr<testing::ServiceProcess> conventions_[2];
   std::unique_ptr<cv1::ConventionService::Stub> conv_[2];
   std::unique_ptr<tv1::ClockService::Stub> clock_[2];
@@ -477,8 +492,19 @@ TEST_F(PostgresConventionInstancesTest, BothEnginesFireEachTimerOnceAndEitherIns
   std::thread b([&] { fired[1] = SetTime(1, target); });
   a.join();
   b.join();
-  std::printf("timers fired: %d by instance 0, %d by instance 1\n", fired[0], fired[1]);
-  EXPECT_EQ(fired[0] + fired[1], 2 * kConventions) << "each reminder and expiry once";
+  // Each engine fires through SetTime and from its own thread (woken by the
+  // other's notifications): each instance's log names the timers it fired.
+  int logged[2] = {0, 0};
+  for (int i = 0; i < 600 && logged[0] + logged[1] < 2 * kConventions; ++i) {  // logs are written behind
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    logged[0] = TimersFiredIn(*conventions_[0]);
+    logged[1] = TimersFiredIn(*conventions_[1]);
+  }
+  std::printf("timers fired: %d by instance 0 (%d through SetTime), %d by instance 1 (%d)\n", logged[0],
+              fired[0], logged[1], fired[1]);
+  EXPECT_EQ(logged[0] + logged[1], 2 * kConventions) << "each reminder and expiry once";
+  EXPECT_GT(logged[0], 0) << "both engines fired timers";
+  EXPECT_GT(logged[1], 0) << "both engines fired timers";
   EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM convention.workflow_timers WHERE state = 1"), 2 * kConventions);
 
   // The watcher on instance 1 saw every expiry once, whichever engine fired it.
@@ -498,6 +524,186 @@ TEST_F(PostgresConventionInstancesTest, BothEnginesFireEachTimerOnceAndEitherIns
     ASSERT_TRUE(conv_[0]->GetConvention(As(TestPrincipals::kRectorat).get(), get, &c).ok());
     EXPECT_EQ(c.state(), cv1::Convention::STATE_EXPIRED) << name;
   }
+}
+
+}  // namespace
+}  // namespace ent::billing
+
+namespace ent::billing {
+namespace {
+
+// Two convention-services on one PostgreSQL database on the real clock, as
+// in production: timers fire whichever instance scheduled them and whether
+// it lives, and each instance's health says what is true of itself.
+class PostgresRealClockTest : public PostgresInstancesTest {
+ protected:
+  static constexpr int kStuckSeconds = 3;
+
+  void SetUp() override {
+    auto uri = server_->CreateDatabase();
+    ASSERT_TRUE(uri.ok()) << uri.status();
+    uri_ = *uri;
+    for (int i = 0; i < 2; ++i) {
+      conventions_[i] = std::make_unique<testing::ServiceProcess>(
+          testing::BinaryPath("convention-service/ent-convention-service"), dirs_[i].path(),
+          std::vector<std::string>{"--principals=" + principals_.path(), "--database=" + uri_,
+                                   "--health-interval-seconds=1",
+                                   absl::StrCat("--timer-stuck-seconds=", kStuckSeconds)});
+      ASSERT_TRUE(conventions_[i]->Start().ok());
+      conv_[i] = cv1::ConventionService::NewStub(conventions_[i]->Channel());
+    }
+    // Saint-Ambroix's convention of the school year in progress, in force:
+    // its own timers (renewal reminder, expiry) fall due months from now.
+    const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+    demo::CurrentYearRequests r =
+        demo::SaintAmbroixCurrentYear(static_cast<int>(today.year()), today.month(), today.day());
+    r.create.mutable_convention()->clear_renews();
+    cv1::Convention c;
+    grpc::Status st = conv_[1]->CreateConvention(As(TestPrincipals::kRectorat).get(), r.create, &c);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    ASSERT_TRUE(conv_[1]->RecordDeliberation(As(TestPrincipals::kRectorat).get(), r.deliberation, &c).ok());
+    ASSERT_TRUE(conv_[1]->SignConvention(As(TestPrincipals::kRectorat).get(), r.academie, &c).ok());
+    st = conv_[1]->SignConvention(As(TestPrincipals::kRectorat).get(), r.commune, &c);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    ASSERT_EQ(c.state(), cv1::Convention::STATE_ACTIVE);
+    convention_ = c.name();
+  }
+
+  std::unique_ptr<postgres::Connection> Session() {
+    auto conn = postgres::Connection::Open(uri_, "SET search_path = convention");
+    EXPECT_TRUE(conn.ok()) << conn.status();
+    return conn.ok() ? std::move(*conn) : nullptr;
+  }
+  int64_t ConventionInt(const std::string& sql) {
+    auto r = Session()->Query(sql);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() && r->rows() > 0 && !r->IsNull(0, 0) ? r->Int(0, 0) : -1;
+  }
+  // A renewal reminder of the convention due at `due`, inserted by SQL in
+  // `session` (as an instance schedules it, or a tool writes it); returns its id.
+  int64_t InsertTimer(postgres::Connection& session, absl::Time due) {
+    auto r = session.Query(
+        "INSERT INTO workflow_timers (kind, subject, commune, due_us, last_day, rule, explanation, next_us) "
+        "VALUES ('convention.renewal_reminder', $1, '30227', $2, '2027-07-02', 'test', 'inserted by the test', $2) "
+        "RETURNING id",
+        postgres::Params().Text(convention_).Int(absl::ToUnixMicros(due)));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->Int(0, 0) : -1;
+  }
+  // When timer `id` fired (InfinitePast while pending), waiting up to 120 s
+  // (a deadlock detector: the delay is measured, not bounded, here).
+  absl::Time FiredAt(int64_t id) {
+    for (int i = 0; i < 2400; ++i) {
+      const int64_t us = ConventionInt(absl::StrCat("SELECT fired_us FROM workflow_timers WHERE id = ", id,
+                                                    " AND state = 1"));
+      if (us > 0) return absl::FromUnixMicros(us);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return absl::InfinitePast();
+  }
+  // An instance's health status for `name` ("" overall): "SERVING", "NOT_SERVING" or an error.
+  static std::string Health(testing::ServiceProcess& p, const std::string& name) {
+    std::string response;
+    const grpc::Status st = testing::RawExchange(p.Channel(), "/grpc.health.v1.Health/Check",
+                                                 name.empty() ? "" : testing::EncodeStringField(1, name),
+                                                 &response);
+    if (!st.ok()) return "error: " + st.error_message();
+    return response == std::string("\x08\x01", 2) ? "SERVING" : "NOT_SERVING";
+  }
+  // CPU seconds the process has used so far (utime + stime).
+  static double CpuSeconds(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string f;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(f);
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+
+  std::string convention_;
+  std::unique_ptr<testing::ServiceProcess> conventions_[2];
+  std::unique_ptr<cv1::ConventionService::Stub> conv_[2];
+};
+
+// The instance that scheduled a timer dies; the survivor fires it on time
+// and stays SERVING. Then a timer no one announced (written with triggers
+// off, as a restore writes rows) fires within the poll.
+TEST_F(PostgresRealClockTest, ATimerLeftByAKilledInstanceFiresOnTheSurvivorWhichStaysServing) {
+  auto b_session = Session();
+  const absl::Time due = absl::Now() + absl::Seconds(4);
+  const int64_t id = InsertTimer(*b_session, due);
+  conventions_[1]->Kill();  // B is gone before its timer falls due
+  const absl::Time fired = FiredAt(id);
+  ASSERT_NE(fired, absl::InfinitePast()) << "the survivor never fired the timer";
+  const absl::Duration delay = fired - due;
+  EXPECT_GE(delay, absl::ZeroDuration()) << "fired early";
+  std::printf("timer scheduled by a killed instance: fired %.3f s after it fell due\n",
+              absl::ToDoubleSeconds(delay));
+
+  auto tool = Session();
+  ASSERT_TRUE(tool->Exec("SET session_replication_role = replica").ok());  // no trigger: no notification
+  const absl::Time due2 = absl::Now() + absl::Seconds(1);
+  const int64_t unannounced = InsertTimer(*tool, due2);
+  const absl::Time fired2 = FiredAt(unannounced);
+  ASSERT_NE(fired2, absl::InfinitePast()) << "the poll never found the unannounced timer";
+  std::printf("timer no one announced: fired %.3f s after it fell due (poll: 2 s)\n",
+              absl::ToDoubleSeconds(fired2 - due2));
+
+  // Later than --timer-stuck-seconds after B's death, A is SERVING, whole.
+  std::this_thread::sleep_for(std::chrono::seconds(kStuckSeconds + 2));
+  EXPECT_EQ(Health(*conventions_[0], "ent.workflow"), "SERVING");
+  EXPECT_EQ(Health(*conventions_[0], ""), "SERVING");
+  EXPECT_EQ(ConventionInt("SELECT count(*) FROM convention_events WHERE type = 14"), 2)
+      << "two renewal reminders recorded, each once";
+}
+
+// Due timers held by another session (an instance stuck mid-batch, here a
+// transaction the test keeps open): both engines back off rather than spin,
+// stay SERVING although the fleet has overdue timers, fire the free ones,
+// and fire the held ones once released - each once.
+TEST_F(PostgresRealClockTest, EnginesBackOffFromTimersHeldElsewhereAndFireThemWhenReleased) {
+  constexpr int kTimers = 20;
+  auto writer = Session();
+  const absl::Time due = absl::Now() + absl::Seconds(2);
+  std::vector<int64_t> ids;
+  for (int i = 0; i < kTimers; ++i) ids.push_back(InsertTimer(*writer, due));
+  auto holder = Session();
+  ASSERT_TRUE(holder->Exec("BEGIN").ok());
+  auto held = holder->Query(absl::StrCat("SELECT id FROM workflow_timers WHERE id >= ", ids[kTimers / 2],
+                                         " AND id <= ", ids.back(), " FOR UPDATE"));
+  ASSERT_TRUE(held.ok()) << held.status();
+  ASSERT_EQ(held->rows(), kTimers / 2);
+  for (int i = 0; i < kTimers / 2; ++i) ASSERT_NE(FiredAt(ids[i]), absl::InfinitePast());
+
+  // Overdue and held, for longer than --timer-stuck-seconds.
+  auto commits = [&] {
+    return ConventionInt("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
+  };
+  const int64_t commits_before = commits();
+  const double cpu_before[2] = {CpuSeconds(conventions_[0]->pid()), CpuSeconds(conventions_[1]->pid())};
+  const absl::Time window_start = absl::Now();
+  std::this_thread::sleep_for(std::chrono::seconds(kStuckSeconds + 2));
+  const double window = absl::ToDoubleSeconds(absl::Now() - window_start);
+  const double cpu[2] = {CpuSeconds(conventions_[0]->pid()) - cpu_before[0],
+                         CpuSeconds(conventions_[1]->pid()) - cpu_before[1]};
+  const int64_t window_commits = commits() - commits_before;
+  std::printf("held for %.1f s: %lld commits in the database (every session), CPU %.3f s and %.3f s\n",
+              window, static_cast<long long>(window_commits), cpu[0], cpu[1]);
+  EXPECT_EQ(ConventionInt("SELECT count(*) FROM workflow_timers WHERE state = 0 AND rule = 'test'"), kTimers / 2);
+  // A spinning engine commits a transaction per pass, thousands a second.
+  EXPECT_LT(window_commits, 300) << "the engines spin on timers they cannot take";
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(Health(*conventions_[i], "ent.workflow"), "SERVING") << "instance " << i;
+    EXPECT_EQ(Health(*conventions_[i], ""), "SERVING") << "instance " << i;
+  }
+
+  ASSERT_TRUE(holder->Exec("ROLLBACK").ok());
+  for (int i = kTimers / 2; i < kTimers; ++i) ASSERT_NE(FiredAt(ids[i]), absl::InfinitePast());
+  EXPECT_EQ(ConventionInt("SELECT count(*) FROM convention_events WHERE type = 14"), kTimers)
+      << "each held timer fired once";
 }
 
 }  // namespace
