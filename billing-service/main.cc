@@ -117,9 +117,11 @@ int main(int argc, char** argv) {
               store->Write([](ent::billing::BillingWriter& w) { return w.TouchHealthProbe(absl::Now()); },
                            std::move(done));
             },
-            absl::Seconds(5))}});
-  // Stopping: nothing waits on an unreachable database any more.
-  if (postgres_db != nullptr) postgres_db->Close();
+            absl::Seconds(5))}},
+      // Drained: nothing waits on an unreachable database any more.
+      [postgres_db] {
+        if (postgres_db != nullptr) postgres_db->Close();
+      });
   pruner.Stop();
   if (!served.ok()) return Fail(served.ToString());
   return 0;

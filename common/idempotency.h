@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/auth/principal.h"
 #include "common/field_violations.h"
 
@@ -25,6 +26,8 @@ struct RequestContext {
   std::string request_id;   // validated by the command, before any work
   std::string fingerprint;  // of the request and its caller; same id + other fingerprint is refused
   Principal caller;         // authenticated; recorded in the history
+  // The caller's deadline: its transaction is not started after it.
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 // request_id: 1-64 characters of ASCII letters, digits and . _ : -

@@ -247,9 +247,11 @@ int main(int argc, char** argv) {
         reload_principals();
         handler.PrincipalsReloaded();
       },
-      std::move(checks));
-  // Stopping: nothing waits on an unreachable database any more.
-  if (postgres_db != nullptr) postgres_db->Close();
+      std::move(checks),
+      // Drained: nothing waits on an unreachable database any more.
+      [postgres_db] {
+        if (postgres_db != nullptr) postgres_db->Close();
+      });
   pruner.Stop();
   engine.Stop();
   if (dispatcher_thread) dispatcher_thread->Stop();

@@ -73,7 +73,7 @@ grpc::ServerUnaryReactor* BillingHandler::SetTariff(grpc::CallbackServerContext*
   t.legal_basis = req->tariff().legal_basis();
   t.vat_treatment = req->tariff().vat_treatment();
   auto* reactor = ctx->DefaultReactor();
-  ledger_.SetTariff(ContextOf("SetTariff", *req, std::move(caller)), std::move(t),
+  ledger_.SetTariff(ContextOf(*ctx, "SetTariff", *req, std::move(caller)), std::move(t),
                     Reply<Tariff>(reactor, [resp](const Tariff& t) { ToProto(t, resp); }));
   return reactor;
 }
@@ -101,7 +101,7 @@ grpc::ServerUnaryReactor* BillingHandler::IssueTitre(grpc::CallbackServerContext
   ENT_VALUE_OR_FINISH(year, YearOf(req->school_year(), "school_year"));
   ENT_VALUE_OR_FINISH(convention_id, ParseConventionName(req->convention(), "convention"));
   auto* reactor = ctx->DefaultReactor();
-  ledger_.IssueTitre(ContextOf("IssueTitre", *req, std::move(caller)),
+  ledger_.IssueTitre(ContextOf(*ctx, "IssueTitre", *req, std::move(caller)),
                      absl::StrCat("conventions/", convention_id), year,
                      Reply<TitreAccount>(reactor, [resp](const TitreAccount& a) { ToProto(a, resp); }));
   return reactor;
@@ -180,7 +180,7 @@ grpc::ServerUnaryReactor* BillingHandler::RunBillingCampaign(
   }
   const int max_listed = req->max_listed() == 0 ? 100 : req->max_listed();
   auto* reactor = ctx->DefaultReactor();
-  ledger_.RunCampaign(ContextOf("RunBillingCampaign", *req, std::move(caller)), year, max_listed,
+  ledger_.RunCampaign(ContextOf(*ctx, "RunBillingCampaign", *req, std::move(caller)), year, max_listed,
                       Reply<CampaignResult>(reactor, [resp](const CampaignResult& r) {
                         for (const auto& name : r.issued) resp->add_issued(name);
                         for (const auto& [convention, reason] : r.skipped) {
@@ -207,7 +207,7 @@ grpc::ServerUnaryReactor* BillingHandler::RecordPayment(grpc::CallbackServerCont
   p.reference = req->payment().reference();
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  ledger_.RecordPayment(ContextOf("RecordPayment", *req, std::move(caller)), number.first,
+  ledger_.RecordPayment(ContextOf(*ctx, "RecordPayment", *req, std::move(caller)), number.first,
                         number.second, std::move(p),
                         Reply<Payment>(reactor, [resp, number](const Payment& p) {
                           ToProto(Numbered(number), p, resp);
@@ -232,7 +232,7 @@ grpc::ServerUnaryReactor* BillingHandler::CreateCorrection(grpc::CallbackServerC
   c.reason = req->correction().reason();
   c.justification = req->correction().justification();
   auto* reactor = ctx->DefaultReactor();
-  ledger_.CreateCorrection(ContextOf("CreateCorrection", *req, std::move(caller)), number.first,
+  ledger_.CreateCorrection(ContextOf(*ctx, "CreateCorrection", *req, std::move(caller)), number.first,
                            number.second, std::move(c),
                            Reply<Correction>(reactor, [resp, number](const Correction& c) {
                              ToProto(Numbered(number), c, resp);

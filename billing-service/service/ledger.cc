@@ -101,6 +101,7 @@ void Ledger::Run(RequestContext ctx,
                  std::function<absl::StatusOr<T>(BillingReader&, const std::string&)> legacy_replay,
                  Callback<T> done) {
   if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) return done(st);
+  const absl::Time deadline = ctx.deadline;
   store_.WriteValue<T>(
       [this, ctx = std::move(ctx), work = std::move(work),
        legacy_replay = std::move(legacy_replay)](BillingWriter& w) -> absl::StatusOr<T> {
@@ -121,7 +122,7 @@ void Ledger::Run(RequestContext ctx,
             now));
         return result;
       },
-      std::move(done));
+      std::move(done), deadline);
 }
 
 void Ledger::SetTariff(RequestContext ctx, Tariff tariff, Callback<Tariff> done) {

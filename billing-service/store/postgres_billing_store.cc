@@ -581,13 +581,13 @@ absl::StatusOr<std::unique_ptr<PostgresBillingStore>> PostgresBillingStore::Open
 }
 
 void PostgresBillingStore::Write(std::function<absl::Status(BillingWriter&)> work,
-                                 std::function<void(absl::Status)> done) {
+                                 std::function<void(absl::Status)> done, absl::Time deadline) {
   db_->Write(
       [work = std::move(work)](postgres::Connection& conn) {
         PgTx tx(conn, /*writable=*/true);
         return work(tx);
       },
-      std::move(done));
+      std::move(done), deadline);
 }
 
 void PostgresBillingStore::Read(const std::function<void(BillingReader&)>& work) {

@@ -27,8 +27,9 @@ class PostgresBillingStore final : public BillingStore {
   static absl::StatusOr<std::unique_ptr<PostgresBillingStore>> Open(const std::string& uri,
                                                                   const postgres::Timeouts& timeouts = {});
 
-  void Write(std::function<absl::Status(BillingWriter&)> work,
-             std::function<void(absl::Status)> done) override;
+  using TransactionalStore::Write;
+  void Write(std::function<absl::Status(BillingWriter&)> work, std::function<void(absl::Status)> done,
+             absl::Time deadline) override;
   void Read(const std::function<void(BillingReader&)>& work) override;
   void ReadAsync(std::function<void(BillingReader&)> work) override;
   postgres::Database& database() { return *db_; }

@@ -586,7 +586,8 @@ absl::StatusOr<std::unique_ptr<SqliteBillingStore>> SqliteBillingStore::Open(con
 }
 
 void SqliteBillingStore::Write(std::function<absl::Status(BillingWriter&)> work,
-                               std::function<void(absl::Status)> done) {
+                               std::function<void(absl::Status)> done, absl::Time /*deadline*/) {
+  // One process, a local file: no wait here is long enough to need one.
   db_->Write(
       [work = std::move(work)](sqlite::Connection& conn) {
         SqliteTx tx(conn);

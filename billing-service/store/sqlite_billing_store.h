@@ -18,8 +18,9 @@ class SqliteBillingStore final : public BillingStore {
  public:
   static absl::StatusOr<std::unique_ptr<SqliteBillingStore>> Open(const std::string& path);
 
-  void Write(std::function<absl::Status(BillingWriter&)> work,
-             std::function<void(absl::Status)> done) override;
+  using TransactionalStore::Write;
+  void Write(std::function<absl::Status(BillingWriter&)> work, std::function<void(absl::Status)> done,
+             absl::Time deadline) override;
   void Read(const std::function<void(BillingReader&)>& work) override;
   void ReadAsync(std::function<void(BillingReader&)> work) override;
   // The database itself, for operations (online backups).

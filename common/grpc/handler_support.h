@@ -36,12 +36,21 @@ grpc::ServerUnaryReactor* FinishWithMessage(grpc::CallbackServerContext* ctx,
   return FinishNow(ctx, result.status());
 }
 
+// The call's deadline (InfiniteFuture when the client set none).
+inline absl::Time DeadlineOf(const grpc::ServerContextBase& call) {
+  const auto deadline = call.deadline();
+  return deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
+                                                                   : absl::FromChrono(deadline);
+}
+
 // The request's identity for idempotency includes who sent it: another
 // principal reusing a request_id does not get the first caller's answer.
+// Carries the call's deadline to the store.
 template <typename Request>
-RequestContext ContextOf(const char* method, const Request& req, Principal caller) {
+RequestContext ContextOf(const grpc::ServerContextBase& call, const char* method, const Request& req,
+                         Principal caller) {
   std::string fingerprint = RequestFingerprint(absl::StrCat(method, "\n", caller.name), req);
-  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller)};
+  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller), DeadlineOf(call)};
 }
 
 // Completion that fills the response with `fill(value)` when OK and finishes

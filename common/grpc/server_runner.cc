@@ -234,14 +234,16 @@ std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db, absl
       timeout);
 }
 
-// How long the process may take to stop beyond --drain-seconds: the
-// background work's last transaction (bounded by --db-network-timeout).
+// How long the process may take to stop beyond --drain-seconds, once the
+// calls under way were told to end: background threads finishing their
+// last transaction.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(15);
 
 absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry& principals,
                               const std::vector<ServedService>& services,
                               const std::function<void()>& on_reload,
-                              std::vector<HealthCheck> checks) {
+                              std::vector<HealthCheck> checks,
+                              const std::function<void()>& on_drained) {
   QuietProtobufParseLogs();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -296,12 +298,25 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry&
     on_reload();
   }
   LogLine("info", "draining").Add("signal", signal_number).Add("drain_seconds", flags.drain_seconds).Write();
-  // The backstop of a bounded shutdown: every wait on the database is bounded
-  // (timeouts, a closed database refuses new work), but should anything still
-  // hang, the process ends anyway - what it acknowledged is durable already.
-  std::thread([limit = absl::Seconds(flags.drain_seconds) + kShutdownGrace] {
-    absl::SleepFor(limit);
-    LogLine("error", "shutdown_forced").Add("after_s", absl::ToInt64Seconds(limit)).Write();
+  // Once the drain time is over, `on_drained` makes the calls still under
+  // way end (they may wait on an unreachable database: Shutdown waits for
+  // them), unless the server stopped first. The backstop of a bounded
+  // shutdown: should anything still hang, the process ends anyway - what it
+  // acknowledged is durable already.
+  struct Drain {
+    absl::Mutex mu;
+    bool stopped ABSL_GUARDED_BY(mu) = false;
+  };
+  auto drain = std::make_shared<Drain>();
+  std::thread([drain, on_drained, after = absl::Seconds(flags.drain_seconds)] {
+    absl::SleepFor(after);
+    {
+      absl::MutexLock lock(&drain->mu);
+      if (drain->stopped) return;
+      if (on_drained) on_drained();
+    }
+    absl::SleepFor(kShutdownGrace);
+    LogLine("error", "shutdown_forced").Add("after_s", absl::ToInt64Seconds(after + kShutdownGrace)).Write();
     LogSink::Instance().Flush();
     std::_Exit(1);
   }).detach();
@@ -309,6 +324,10 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry&
   health->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(flags.drain_seconds));
   server->Wait();
+  {
+    absl::MutexLock lock(&drain->mu);
+    drain->stopped = true;
+  }
   LogLine("info", "stopped").Write();
   LogSink::Instance().Flush();
   return absl::OkStatus();

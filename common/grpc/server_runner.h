@@ -66,10 +66,16 @@ std::string SimulatedClockPath(const ServerFlags& flags);
 // `checks`: the subsystems whose health is probed (HealthMonitor); each
 // starts SERVING.
 // `principals` names the caller of each call in the call log.
+// `on_drained` runs once the drain time is over if calls are still under
+// way (from another thread): what makes them end now (a database closed,
+// so that a call waiting on an unreachable one gives up). Should the process
+// still not stop, it exits 15 s later anyway (a logged backstop). After
+// ServeUntilSignal returns, `on_drained` is never called.
 absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry& principals,
                               const std::vector<ServedService>& services,
                               const std::function<void()>& on_reload,
-                              std::vector<HealthCheck> checks = {});
+                              std::vector<HealthCheck> checks = {},
+                              const std::function<void()>& on_drained = nullptr);
 
 // The probe that the database takes a durable write now (a full or failing
 // disk, a read-only file, an unreachable server): one row of `health_probe`

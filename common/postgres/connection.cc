@@ -258,15 +258,16 @@ bool Connection::IsAlive() {
 }
 
 bool Connection::AwaitAnswer() {
-  if (answer_timeout_ == absl::InfiniteDuration()) return true;  // PQgetResult waits
+  if (answer_timeout_ == absl::InfiniteDuration() && abort_ == nullptr) return true;  // PQgetResult waits
   const absl::Time deadline = absl::Now() + answer_timeout_;
   while (conn_ != nullptr && PQisBusy(conn_)) {
+    if (abort_ != nullptr && abort_->load()) return false;
     const int64_t ms = absl::ToInt64Milliseconds(deadline - absl::Now());
     if (ms <= 0) return false;
     pollfd readable{PQsocket(conn_), POLLIN, 0};
-    const int rc = poll(&readable, 1, static_cast<int>(std::min<int64_t>(ms, 1 << 30)));
+    const int rc = poll(&readable, 1, static_cast<int>(std::min<int64_t>(ms, abort_ ? 100 : 1 << 30)));
     if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0) return false;
+    if (rc == 0) continue;  // the deadline and the abort flag, above
     if (PQconsumeInput(conn_) != 1) return true;  // the failure is PQgetResult's to report
   }
   return true;
@@ -274,6 +275,11 @@ bool Connection::AwaitAnswer() {
 
 absl::Status Connection::NoAnswer(absl::string_view what) {
   Drop();
+  if (abort_ != nullptr && abort_->load()) {
+    return absl::UnavailableError(absl::StrCat("postgresql ", what,
+                                               ": abandoned, the database is being closed (the "
+                                               "service is stopping); the outcome is unknown"));
+  }
   return absl::UnavailableError(absl::StrCat(
       "postgresql ", what, ": no answer within ", absl::FormatDuration(answer_timeout_),
       " (the server or the network is unreachable; the connection is dropped)"));

@@ -29,6 +29,7 @@
 #ifndef ENT_COMMON_POSTGRES_CONNECTION_H_
 #define ENT_COMMON_POSTGRES_CONNECTION_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -165,6 +166,9 @@ class Connection {
   // by default; the Database sets its statement timeout plus its network
   // timeout.
   void set_answer_timeout(absl::Duration timeout) { answer_timeout_ = timeout; }
+  // While `*abort` is true (the owner is closing), a wait for an answer ends
+  // within 100 ms, as if none came. Null: never.
+  void set_abort(const std::atomic<bool>* abort) { abort_ = abort; }
   // How many times statements were sent (a caller tells by it whether
   // statements it deferred are still queued).
   int64_t sends() const { return sends_; }
@@ -217,6 +221,7 @@ class Connection {
   bool unread_answer_ = false;  // of SendWithoutWaiting
   std::string last_sqlstate_;
   absl::Duration answer_timeout_ = absl::InfiniteDuration();
+  const std::atomic<bool>* abort_ = nullptr;
 };
 
 }  // namespace ent::postgres

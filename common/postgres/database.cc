@@ -81,7 +81,10 @@ std::string Database::SessionSetup() const {
 
 absl::StatusOr<std::unique_ptr<Connection>> Database::Connect() const {
   auto conn = Connection::Open(options_.uri, SessionSetup());
-  if (conn.ok()) (*conn)->set_answer_timeout(AnswerTimeout());
+  if (conn.ok()) {
+    (*conn)->set_answer_timeout(AnswerTimeout());
+    (*conn)->set_abort(&closing_);
+  }
   return conn;
 }
 
@@ -125,6 +128,7 @@ Database::~Database() {
 }
 
 void Database::Close() {
+  closing_ = true;
   absl::MutexLock lock(&mu_);
   stopping_ = true;
 }
@@ -210,9 +214,16 @@ size_t Database::queued_writes() {
 
 absl::Status Database::Reconnect(Connection& conn) {
   ++reconnects_;
+  const absl::Time start = absl::Now();
   absl::Status st = conn.Reconnect();
   absl::MutexLock lock(&reconnect_mu_);
-  reconnect_allowed_at_ = st.ok() ? absl::InfinitePast() : absl::Now() + absl::Seconds(1);
+  if (st.ok()) {
+    last_connected_ = std::max(last_connected_, start);
+    reconnect_allowed_at_ = absl::InfinitePast();
+  } else if (start > last_connected_) {
+    // Not when a connection begun later has succeeded since (a heal).
+    reconnect_allowed_at_ = absl::Now() + absl::Seconds(1);
+  }
   return st;
 }
 
@@ -356,6 +367,7 @@ void Database::ReadNow(const ReadWork& work) {
       inline_conns_.push_back(opened.ok() ? std::move(*opened)
                                           : Connection::Disconnected(options_.uri, SessionSetup()));
       inline_conns_.back()->set_answer_timeout(AnswerTimeout());
+      inline_conns_.back()->set_abort(&closing_);
       free_inline_.push_back(inline_conns_.back().get());
     }
     if (!pool_mu_.AwaitWithTimeout(absl::Condition(

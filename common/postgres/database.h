@@ -160,9 +160,10 @@ class Database {
   // past their deadline.
   int64_t refused_writes() const { return refused_writes_.load(); }
   // Closing: queued and future write jobs are answered UNAVAILABLE without
-  // running, and running ones are not retried (the destructor does it too;
-  // call it first when the process must stop while the database may be
-  // unreachable).
+  // running, running ones are not retried, and a statement waiting for its
+  // answer gives up within 100 ms (the outcome of a COMMIT so cut is
+  // unknown). The destructor does it too; a service calls it once its drain
+  // time is over, so that it stops while the database may be unreachable.
   void Close();
   // Told of every write transaction's outcome, on the writer thread that ran
   // it (must not block). Set once, before the first write.
@@ -197,6 +198,7 @@ class Database {
   std::function<void(const WriteOutcome&)> write_observer_;
   std::atomic<int64_t> reconnects_{0};
   std::atomic<int64_t> refused_writes_{0};
+  std::atomic<bool> closing_{false};  // Close(): waits for answers end (Connection::set_abort)
 
   absl::Mutex mu_;
   std::deque<WriteJob> writes_ ABSL_GUARDED_BY(mu_);
@@ -205,6 +207,7 @@ class Database {
 
   absl::Mutex reconnect_mu_;
   absl::Time reconnect_allowed_at_ ABSL_GUARDED_BY(reconnect_mu_) = absl::InfinitePast();
+  absl::Time last_connected_ ABSL_GUARDED_BY(reconnect_mu_) = absl::InfinitePast();  // its attempt's start
 
   absl::Mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> inline_conns_ ABSL_GUARDED_BY(pool_mu_);

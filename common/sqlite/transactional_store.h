@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 
 namespace ent {
 
@@ -19,9 +20,14 @@ class TransactionalStore {
  public:
   virtual ~TransactionalStore() = default;
   // Queues `work` in a write transaction; `done` receives its error or the
-  // commit's outcome, once durable.
-  virtual void Write(std::function<absl::Status(Writer&)> work,
-                     std::function<void(absl::Status)> done) = 0;
+  // commit's outcome, once durable. A backend whose waits can be long (over
+  // the network) does not start the work after `deadline` (the caller's:
+  // UNAVAILABLE), and retries transient failures until it at most.
+  virtual void Write(std::function<absl::Status(Writer&)> work, std::function<void(absl::Status)> done,
+                     absl::Time deadline) = 0;
+  void Write(std::function<absl::Status(Writer&)> work, std::function<void(absl::Status)> done) {
+    Write(std::move(work), std::move(done), absl::InfiniteFuture());
+  }
   // Runs `work` now, on the calling thread. For short reads only.
   virtual void Read(const std::function<void(Reader&)>& work) = 0;
   // Runs `work` later on a store thread, in one read transaction: for reads
@@ -31,7 +37,8 @@ class TransactionalStore {
 
   template <typename T>
   void WriteValue(std::function<absl::StatusOr<T>(Writer&)> work,
-                  std::function<void(absl::StatusOr<T>)> done) {
+                  std::function<void(absl::StatusOr<T>)> done,
+                  absl::Time deadline = absl::InfiniteFuture()) {
     auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not run"));
     Write(
         [result, work = std::move(work)](Writer& w) {
@@ -44,7 +51,8 @@ class TransactionalStore {
           } else {
             done(std::move(st));
           }
-        });
+        },
+        deadline);
   }
 
   // WriteValue, waiting until durable: for background threads (retention),

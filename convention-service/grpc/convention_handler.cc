@@ -78,7 +78,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CreateConvention(
   Convention draft = TermsFromProto(req->convention(), "convention", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.Create(ContextOf("CreateConvention", *req, std::move(caller)), std::move(draft),
+  registry_.Create(ContextOf(*ctx, "CreateConvention", *req, std::move(caller)), std::move(draft),
                    req->convention_id(), ConventionReply(reactor, resp));
   return reactor;
 }
@@ -159,7 +159,7 @@ grpc::ServerUnaryReactor* ConventionHandler::UpdateConvention(
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   parsed.id = id;
   auto* reactor = ctx->DefaultReactor();
-  registry_.Update(ContextOf("UpdateConvention", *req, std::move(caller)), std::move(parsed),
+  registry_.Update(ContextOf(*ctx, "UpdateConvention", *req, std::move(caller)), std::move(parsed),
                    std::move(paths),
                    req->convention().etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -171,7 +171,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CancelConvention(
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
   auto* reactor = ctx->DefaultReactor();
-  registry_.Cancel(ContextOf("CancelConvention", *req, std::move(caller)), std::move(id), req->etag(), req->reason(),
+  registry_.Cancel(ContextOf(*ctx, "CancelConvention", *req, std::move(caller)), std::move(id), req->etag(), req->reason(),
                    ConventionReply(reactor, resp));
   return reactor;
 }
@@ -188,7 +188,7 @@ grpc::ServerUnaryReactor* ConventionHandler::SignConvention(grpc::CallbackServer
   Signature signature = SignatureFromProto(req->signature(), "signature", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.Sign(ContextOf("SignConvention", *req, std::move(caller)), std::move(id),
+  registry_.Sign(ContextOf(*ctx, "SignConvention", *req, std::move(caller)), std::move(id),
                  std::move(signature),
                  req->etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -204,7 +204,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RecordDeliberation(
   Deliberation d = DeliberationFromProto(req->deliberation(), "deliberation", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.RecordDeliberation(ContextOf("RecordDeliberation", *req, std::move(caller)),
+  registry_.RecordDeliberation(ContextOf(*ctx, "RecordDeliberation", *req, std::move(caller)),
                                std::move(id), std::move(d),
                                req->etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -221,7 +221,7 @@ grpc::ServerUnaryReactor* ConventionHandler::AddSchool(grpc::CallbackServerConte
   auto date = DateFromRequest(req->amendment_date(), "amendment_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.AddSchool(ContextOf("AddSchool", *req, std::move(caller)), std::move(id),
+  registry_.AddSchool(ContextOf(*ctx, "AddSchool", *req, std::move(caller)), std::move(id),
                       std::move(school), date,
                       req->etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -236,7 +236,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RemoveSchool(grpc::CallbackServerCo
   auto date = DateFromRequest(req->amendment_date(), "amendment_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.RemoveSchool(ContextOf("RemoveSchool", *req, std::move(caller)), std::move(id),
+  registry_.RemoveSchool(ContextOf(*ctx, "RemoveSchool", *req, std::move(caller)), std::move(id),
                          req->uai(), date,
                          req->etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -251,7 +251,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RenewConvention(
   auto end_date = DateFromRequest(req->end_date(), "end_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.Renew(ContextOf("RenewConvention", *req, std::move(caller)), std::move(id), end_date,
+  registry_.Renew(ContextOf(*ctx, "RenewConvention", *req, std::move(caller)), std::move(id), end_date,
                   req->convention_id(), ConventionReply(reactor, resp));
   return reactor;
 }

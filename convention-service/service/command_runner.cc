@@ -69,6 +69,7 @@ void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done don
     bool notices_queued = false;
   };
   auto effects = std::make_shared<Effects>();
+  const absl::Time deadline = ctx.deadline;
   store_.WriteValue<Response>(
       [this, ctx, authorize = std::move(authorize), fn = std::move(fn),
        effects](ConventionWriter& w) -> absl::StatusOr<Response> {
@@ -97,7 +98,8 @@ void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done don
           Committed(effects->timers_changed, effects->notices_queued);
         }
         done(std::move(result));
-      });
+      },
+      deadline);
 }
 
 }  // namespace ent::convention

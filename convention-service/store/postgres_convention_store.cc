@@ -560,7 +560,7 @@ PostgresConventionStore::~PostgresConventionStore() {
 }
 
 void PostgresConventionStore::Write(std::function<absl::Status(ConventionWriter&)> work,
-                                    std::function<void(absl::Status)> done) {
+                                    std::function<void(absl::Status)> done, absl::Time deadline) {
   db_->Write(
       [work = std::move(work)](postgres::Connection& conn) {
         PgTx tx(conn, /*writable=*/true);
@@ -572,7 +572,8 @@ void PostgresConventionStore::Write(std::function<absl::Status(ConventionWriter&
           tail_wanted_ = true;  // this commit may have appended events
         }
         done(std::move(st));
-      });
+      },
+      deadline);
 }
 
 void PostgresConventionStore::Read(const std::function<void(ConventionReader&)>& work) {

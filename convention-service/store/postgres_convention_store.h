@@ -40,8 +40,9 @@ class PostgresConventionStore final : public ConventionStore {
                                                                   const postgres::Timeouts& timeouts = {});
   ~PostgresConventionStore() override;
 
-  void Write(std::function<absl::Status(ConventionWriter&)> work,
-             std::function<void(absl::Status)> done) override;
+  using TransactionalStore::Write;
+  void Write(std::function<absl::Status(ConventionWriter&)> work, std::function<void(absl::Status)> done,
+             absl::Time deadline) override;
   void Read(const std::function<void(ConventionReader&)>& work) override;
   void ReadAsync(std::function<void(ConventionReader&)> work) override;
   workflow::OutboxStore& outbox_store() override { return *outbox_store_; }

@@ -586,7 +586,8 @@ absl::StatusOr<std::unique_ptr<SqliteConventionStore>> SqliteConventionStore::Op
 }
 
 void SqliteConventionStore::Write(std::function<absl::Status(ConventionWriter&)> work,
-                                  std::function<void(absl::Status)> done) {
+                                  std::function<void(absl::Status)> done, absl::Time /*deadline*/) {
+  // One process, a local file: no wait here is long enough to need one.
   db_->Write(
       [this, work = std::move(work)](sqlite::Connection& conn) {
         Written written;

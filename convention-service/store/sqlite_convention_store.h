@@ -21,8 +21,9 @@ class SqliteConventionStore final : public ConventionStore {
   // Opens or creates `path` and migrates its schema.
   static absl::StatusOr<std::unique_ptr<SqliteConventionStore>> Open(const std::string& path);
 
-  void Write(std::function<absl::Status(ConventionWriter&)> work,
-             std::function<void(absl::Status)> done) override;
+  using TransactionalStore::Write;
+  void Write(std::function<absl::Status(ConventionWriter&)> work, std::function<void(absl::Status)> done,
+             absl::Time deadline) override;
   void Read(const std::function<void(ConventionReader&)>& work) override;
   void ReadAsync(std::function<void(ConventionReader&)> work) override;
   workflow::OutboxStore& outbox_store() override { return *outbox_store_; }
