@@ -23,7 +23,15 @@ TEST(AccessPolicyTest, FollowsTheMatrix) {
       {Action::kSignForAcademie, true, false, false, false, false},
       {Action::kSignForCommune, true, false, false, false, true},
       {Action::kRecordDeliberation, true, false, false, false, true},
+      {Action::kDispute, true, true, false, false, true},
+      {Action::kOperate, true, true, false, false, false},
   };
+  // Every action has its row (Action::kOperate is the last).
+  for (int a = 0; a <= static_cast<int>(Action::kOperate); ++a) {
+    bool found = false;
+    for (const Row& row : rows) found = found || static_cast<int>(row.action) == a;
+    EXPECT_TRUE(found) << "action " << a << " is missing from the matrix";
+  }
   for (const Row& row : rows) {
     const std::pair<Role, bool> cells[] = {{Role::kRectoratService, row.rectorat},
                                            {Role::kSupportStaff, row.support},

@@ -16,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "common/postgres/connection.h"
 #include "convention-service/store/postgres_convention_store.h"
 #include "convention-service/store/sqlite_convention_store.h"
 #include "convention-service/store/store_metrics.h"
@@ -270,6 +272,73 @@ TEST_P(ConventionStoreConformance, EventSequencesFollowCommitOrder) {
   });
   ASSERT_EQ(after.size(), 4u) << "resuming after the first transaction's events";
   EXPECT_EQ(after[0].sequence, sequences[2]);
+}
+
+// Commit order, stepped (as PostgreSQL's isolation tests step sessions): T1
+// takes a sequence and stays open; T2 appends and tries to commit. A reader
+// meanwhile must see nothing that a later commit could slip under: every
+// event finally visible with a sequence at or below what the reader saw was
+// already visible to it (a `bigserial` would let T2 commit sequence 2 while
+// T1's 1 is invisible, and a reader resuming after 2 would miss 1).
+TEST_P(ConventionStoreConformance, ASequenceTakenByAnOpenTransactionIsNeverOvertaken) {
+  auto event = [](const char* description) {
+    return EventRecord{0, Event{"30227-2021", "30227", EventType::kUpdated, description, {}, State::kDraft},
+                       absl::FromUnixSeconds(1), "actor", "req"};
+  };
+  absl::Notification t1_took, t1_go;
+  absl::Status t1, t2;
+  std::atomic<bool> t2_done{false};
+  std::thread first([&] {
+    t1 = Write([&](ConventionWriter& w) {
+      if (auto st = w.AppendEvent(event("t1")); !st.ok()) return st;
+      if (auto st = w.Get("flush").status(); !st.ok()) return st;  // sends the append
+      t1_took.Notify();
+      t1_go.WaitForNotification();
+      return absl::OkStatus();
+    });
+  });
+  t1_took.WaitForNotification();
+  std::thread second([&] {
+    t2 = Write([&](ConventionWriter& w) { return w.AppendEvent(event("t2")); });
+    t2_done = true;
+  });
+  if (GetParam().name == "postgresql") {
+    // T2 waits for T1 (or, were the rule broken, commits): either is seen.
+    auto waiting = [] {
+      auto server = testing::SharedPostgres();
+      auto conn = postgres::Connection::Open((*server)->Uri("postgres"));
+      if (!conn.ok()) return false;
+      auto r = (*conn)->Query("SELECT count(*) FROM pg_locks WHERE NOT granted");
+      return r.ok() && r->Int(0, 0) > 0;
+    };
+    for (int i = 0; i < 6000 && !t2_done && !waiting(); ++i) absl::SleepFor(absl::Milliseconds(5));
+  }  // SQLite: one writer, T2 is queued behind T1.
+  auto seen = store_->ReadValue<std::vector<EventRecord>>(
+      [&](ConventionReader& r) { return r.ListEvents(EventFilter{}, 0, 100); });
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  t1_go.Notify();
+  first.join();
+  second.join();
+  ASSERT_TRUE(t1.ok()) << t1;
+  ASSERT_TRUE(t2.ok()) << t2;
+  auto all = store_->ReadValue<std::vector<EventRecord>>(
+      [&](ConventionReader& r) { return r.ListEvents(EventFilter{}, 0, 100); });
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  int64_t cursor = 0;
+  std::set<int64_t> seen_sequences;
+  for (const EventRecord& e : *seen) {
+    cursor = std::max(cursor, e.sequence);
+    seen_sequences.insert(e.sequence);
+  }
+  for (const EventRecord& e : *all) {
+    if (e.sequence <= cursor) {
+      EXPECT_TRUE(seen_sequences.count(e.sequence))
+          << "event " << e.sequence << " (" << e.event.description << ") committed below the cursor "
+          << cursor << " a reader had already passed";
+    }
+  }
+  EXPECT_EQ((*all)[0].event.description, "t1") << "the first to take a sequence commits first";
 }
 
 // What watchers are handed: each committed transaction's events, in commit
