@@ -7,14 +7,15 @@
 // a write acknowledged by one instance read on the other, a timer storm fired
 // by both engines (each timer once), and a watcher on one instance seeing
 // every event, whichever instance wrote it.
-#include <atomic>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <map>
+#include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -704,6 +705,304 @@ TEST_F(PostgresRealClockTest, EnginesBackOffFromTimersHeldElsewhereAndFireThemWh
   for (int i = kTimers / 2; i < kTimers; ++i) ASSERT_NE(FiredAt(ids[i]), absl::InfinitePast());
   EXPECT_EQ(ConventionInt("SELECT count(*) FROM convention_events WHERE type = 14"), kTimers)
       << "each held timer fired once";
+}
+
+}  // namespace
+}  // namespace ent::billing
+
+namespace ent::billing {
+namespace {
+
+// The crash campaign: two convention-services (each delivering its notices
+// to one of two billing-services) and two billing-services on one
+// PostgreSQL database, under load on the real clock, instances SIGKILLed at
+// random and restarted on their ports, the primary crashed and restarted
+// once. Callers behave as behind a load balancer: a call that fails is sent
+// again, with the same request id, to either instance. Afterwards: every
+// acknowledged convention is there and in force, every acknowledged titre is
+// there, the numbering is gapless with one titre per convention, every timer
+// fired exactly once, every notice reached billing.
+class PostgresCrashCampaignTest : public PostgresInstancesTest {
+ protected:
+  static constexpr int kConventions = 60;  // created and signed during the campaign
+  static constexpr int kTitres = 600;      // issued during the campaign
+  static constexpr int kTimers = 40;       // falling due during the campaign
+
+  void SetUp() override {
+    auto uri = server_->CreateDatabase();
+    ASSERT_TRUE(uri.ok()) << uri.status();
+    uri_ = *uri;
+    token_file_ = dirs_[0].path() + "/internal.token";
+    std::ofstream(token_file_) << principals_.Token(TestPrincipals::kInternal) << "\n";
+    for (int i = 0; i < 2; ++i) StartBilling(i, "127.0.0.1:0");
+    for (int i = 0; i < 2; ++i) StartConvention(i, "127.0.0.1:0");
+    bv1::SetTariffRequest req;
+    req.set_request_id("tariff-2021");
+    req.mutable_tariff()->set_school_year("2021-2022");
+    req.mutable_tariff()->set_unit_price_cents(5000);
+    req.mutable_tariff()->set_legal_basis("Convention ENT-école, articles 5 à 7");
+    bv1::Tariff tariff;
+    ASSERT_TRUE(Billing(0)->SetTariff(As(TestPrincipals::kFinance).get(), req, &tariff).ok());
+    NotifyConventions(kTitres);
+    // The convention the campaign's timers remind of (in force, on the real clock).
+    const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+    template_ = demo::SaintAmbroixCurrentYear(static_cast<int>(today.year()), today.month(), today.day());
+    template_.create.mutable_convention()->clear_renews();
+    ASSERT_TRUE(CreateAndSign(-1));
+  }
+
+  void StartBilling(int i, const std::string& listen) {
+    billing_[i] = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("billing-service/ent-billing-service"), billing_dirs_[i].path(),
+        std::vector<std::string>{"--principals=" + principals_.path(), "--database=" + uri_,
+                                 "--clock=simulated:2021-11-20T10:00:00+01:00"},
+        listen);
+    ASSERT_TRUE(billing_[i]->Start().ok());
+    stubs_[i] = bv1::BillingService::NewStub(billing_[i]->Channel());
+  }
+  void StartConvention(int i, const std::string& listen) {
+    conventions_[i] = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("convention-service/ent-convention-service"), convention_dirs_[i].path(),
+        std::vector<std::string>{"--principals=" + principals_.path(), "--database=" + uri_,
+                                 "--billing=" + billing_[i]->address(), "--billing-token-file=" + token_file_,
+                                 "--timer-poll-seconds=1"},
+        listen);
+    ASSERT_TRUE(conventions_[i]->Start().ok());
+  }
+
+  // Stubs on the instance's current port (they change only at the first start).
+  std::unique_ptr<bv1::BillingService::Stub> Billing(int i) {
+    absl::MutexLock lock(&mu_);
+    return bv1::BillingService::NewStub(grpc::CreateChannel(billing_addresses_[i].empty()
+                                                                ? billing_[i]->address()
+                                                                : billing_addresses_[i],
+                                                            grpc::InsecureChannelCredentials()));
+  }
+  std::unique_ptr<cv1::ConventionService::Stub> Conventions(int i) {
+    absl::MutexLock lock(&mu_);
+    return cv1::ConventionService::NewStub(grpc::CreateChannel(
+        convention_addresses_[i].empty() ? conventions_[i]->address() : convention_addresses_[i],
+        grpc::InsecureChannelCredentials()));
+  }
+  std::unique_ptr<grpc::ClientContext> Call(const std::string& who) {
+    auto ctx = As(who);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    return ctx;
+  }
+
+  // Sends `call(instance)` until answered OK (UNAVAILABLE, DEADLINE_EXCEEDED
+  // and a refused connection are retried on the other instance); false on any
+  // other error.
+  template <typename F>
+  bool UntilAnswered(int first, F call) {
+    for (int attempt = 0; attempt < 600; ++attempt) {
+      const grpc::Status st = call((first + attempt) % 2);
+      if (st.ok()) return true;
+      ++failed_attempts_;
+      if (st.error_code() != grpc::StatusCode::UNAVAILABLE &&
+          st.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+        ADD_FAILURE() << st.error_code() << " " << st.error_message();
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "never answered";
+    return false;
+  }
+
+  // Convention `i` (-1: the timers' own) created and signed by both parties.
+  bool CreateAndSign(int i) {
+    cv1::CreateConventionRequest create = template_.create;
+    cv1::RecordDeliberationRequest deliberation = template_.deliberation;
+    cv1::SignConventionRequest academie = template_.academie, commune = template_.commune;
+    const std::string id = i < 0 ? "timers" : absl::StrCat("crash-", i);
+    create.set_convention_id(id);
+    if (i >= 0) testing::SetCommune(create.mutable_convention(), testing::NthCommuneOf("34", i));
+    for (auto* request_id : {create.mutable_request_id(), deliberation.mutable_request_id(),
+                             academie.mutable_request_id(), commune.mutable_request_id()}) {
+      *request_id = absl::StrCat(*request_id, "-", id);
+    }
+    for (auto* name : {deliberation.mutable_name(), academie.mutable_name(), commune.mutable_name()}) {
+      *name = "conventions/" + id;
+    }
+    cv1::Convention c;
+    return UntilAnswered(i & 1, [&](int k) { return Conventions(k)->CreateConvention(Call(TestPrincipals::kRectorat).get(), create, &c); }) &&
+           UntilAnswered(i & 1, [&](int k) { return Conventions(k)->RecordDeliberation(Call(TestPrincipals::kRectorat).get(), deliberation, &c); }) &&
+           UntilAnswered(i & 1, [&](int k) { return Conventions(k)->SignConvention(Call(TestPrincipals::kRectorat).get(), academie, &c); }) &&
+           UntilAnswered(i & 1, [&](int k) { return Conventions(k)->SignConvention(Call(TestPrincipals::kRectorat).get(), commune, &c); }) &&
+           c.state() == cv1::Convention::STATE_ACTIVE;
+  }
+
+  std::atomic<int> failed_attempts_{0};  // calls that failed and were sent again
+  std::string token_file_;
+  demo::CurrentYearRequests template_;
+  testing::TempDir billing_dirs_[2], convention_dirs_[2];
+  std::unique_ptr<testing::ServiceProcess> billing_[2], conventions_[2];
+  absl::Mutex mu_;
+  std::string billing_addresses_[2] ABSL_GUARDED_BY(mu_), convention_addresses_[2] ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(PostgresCrashCampaignTest, InstancesKilledAtRandomAndThePrimaryRestartedLoseNothingAcknowledged) {
+  // Fixed ports from now on: an instance restarts where the others reach it.
+  {
+    absl::MutexLock lock(&mu_);
+    for (int i = 0; i < 2; ++i) {
+      billing_addresses_[i] = billing_[i]->address();
+      convention_addresses_[i] = conventions_[i]->address();
+    }
+  }
+  // Timers falling due over the campaign, written as an instance schedules them.
+  std::vector<int64_t> timers;
+  {
+    auto conn = postgres::Connection::Open(uri_, "SET search_path = convention");
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    for (int i = 0; i < kTimers; ++i) {
+      const int64_t due = absl::ToUnixMicros(absl::Now() + absl::Milliseconds(300 * (i + 1)));
+      auto r = (*conn)->Query(
+          "INSERT INTO workflow_timers (kind, subject, commune, due_us, last_day, rule, explanation, next_us) "
+          "VALUES ('convention.renewal_reminder', 'conventions/timers', '30227', $1, '2027-07-02', 'test', "
+          "'campaign', $1) RETURNING id",
+          postgres::Params().Int(due));
+      ASSERT_TRUE(r.ok()) << r.status();
+      timers.push_back(r->Int(0, 0));
+    }
+  }
+  const absl::Time last_due = absl::Now() + absl::Milliseconds(300 * kTimers);
+
+  std::atomic<bool> done{false};
+  std::atomic<int> conventions_acknowledged{0}, kills{0}, titres_at_crash{-1}, conventions_at_crash{-1};
+  absl::Mutex ack_mu;
+  std::set<std::string> titres_acknowledged;
+  std::thread convention_load([&] {
+    for (int i = 0; i < kConventions; ++i) {
+      if (!CreateAndSign(i)) break;
+      ++conventions_acknowledged;
+    }
+  });
+  std::vector<std::thread> titre_load;
+  for (int t = 0; t < 4; ++t) {
+    titre_load.emplace_back([&, t] {
+      for (int k = t; k < kTitres; k += 4) {
+        bv1::IssueTitreRequest req;
+        req.set_convention(Convention(k));
+        req.set_school_year("2021-2022");
+        req.set_request_id(absl::StrCat("issue-", k));
+        bv1::Titre out;
+        if (!UntilAnswered(t, [&](int i) { return Billing(i)->IssueTitre(Call(TestPrincipals::kFinance).get(), req, &out); })) {
+          return;
+        }
+        absl::MutexLock lock(&ack_mu);
+        EXPECT_TRUE(titres_acknowledged.insert(out.name()).second) << out.name() << " twice";
+      }
+    });
+  }
+  // The killer: an instance at random every 0.8 s, back 0.3 s later on its
+  // port; the primary crashed once, in the middle.
+  std::thread killer([&] {
+    std::mt19937 random(20261207);
+    for (int round = 0; !done; ++round) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(800));
+      if (done) break;
+      if (round == 0) {
+        {
+          absl::MutexLock lock(&ack_mu);
+          titres_at_crash = static_cast<int>(titres_acknowledged.size());
+        }
+        conventions_at_crash = conventions_acknowledged.load();
+        ASSERT_TRUE(server_->Stop("immediate").ok());
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        ASSERT_TRUE(server_->StartAgain().ok());
+        continue;
+      }
+      const int victim = static_cast<int>(random() % 4);
+      const int i = victim % 2;
+      if (victim < 2) {
+        const std::string listen = billing_[i]->address();
+        billing_[i]->Kill();
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        StartBilling(i, listen);
+      } else {
+        const std::string listen = conventions_[i]->address();
+        conventions_[i]->Kill();
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        StartConvention(i, listen);
+      }
+      ++kills;
+    }
+  });
+  convention_load.join();
+  for (auto& t : titre_load) t.join();
+  // Until the last timer fell due, and a few kills, at least.
+  while (absl::Now() < last_due || kills < 6) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  done = true;
+  killer.join();
+  std::printf("crash campaign: %d instance kills and a primary crash (at %d of %d conventions and %d of %d "
+              "titres acknowledged); %d calls failed and were sent again; %d conventions and %zu titres "
+              "acknowledged\n",
+              kills.load(), conventions_at_crash.load(), kConventions, titres_at_crash.load(), kTitres,
+              failed_attempts_.load(), conventions_acknowledged.load(), titres_acknowledged.size());
+  // The faults landed with work in flight.
+  EXPECT_GT(failed_attempts_.load(), 0) << "no call was cut by a fault";
+  EXPECT_LT(titres_at_crash.load() + conventions_at_crash.load(), kTitres + kConventions)
+      << "the primary crashed after the load";
+  EXPECT_GT(titres_at_crash.load() + conventions_at_crash.load(), 0) << "the primary crashed before the load";
+  EXPECT_EQ(conventions_acknowledged.load(), kConventions);
+  EXPECT_EQ(static_cast<int>(titres_acknowledged.size()), kTitres);
+
+  // Every acknowledged convention, in force, on either instance.
+  for (int i = 0; i < kConventions; ++i) {
+    cv1::GetConventionRequest get;
+    get.set_name(absl::StrCat("conventions/crash-", i));
+    cv1::Convention c;
+    const grpc::Status st = Conventions(i % 2)->GetConvention(Call(TestPrincipals::kRectorat).get(), get, &c);
+    ASSERT_TRUE(st.ok()) << get.name() << ": " << st.error_message();
+    EXPECT_EQ(c.state(), cv1::Convention::STATE_ACTIVE) << get.name();
+  }
+  // Every acknowledged titre; one per convention, numbered without a gap.
+  for (const std::string& name : titres_acknowledged) {
+    bv1::GetTitreRequest get;
+    get.set_name(name);
+    bv1::Titre t;
+    ASSERT_TRUE(Billing(0)->GetTitre(Call(TestPrincipals::kFinance).get(), get, &t).ok()) << name;
+  }
+  for (int instance = 0; instance < 2; ++instance) {
+    bv1::CheckNumberingRequest req;
+    req.set_year(2021);
+    bv1::CheckNumberingResponse report;
+    ASSERT_TRUE(Billing(instance)->CheckNumbering(Call(TestPrincipals::kFinance).get(), req, &report).ok());
+    EXPECT_EQ(report.count(), kTitres);
+    EXPECT_EQ(report.last_sequence(), kTitres);
+    EXPECT_EQ(report.gaps_size(), 0);
+    EXPECT_EQ(report.duplicates_size(), 0);
+  }
+  // Every timer fired, each once (one reminder event per timer).
+  auto convention_int = [&](const std::string& sql) {
+    auto conn = postgres::Connection::Open(uri_, "SET search_path = convention");
+    auto r = (*conn)->Query(sql);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() && r->rows() > 0 ? r->Int(0, 0) : -1;
+  };
+  for (int i = 0; i < 600 && convention_int("SELECT count(*) FROM workflow_timers WHERE rule = 'test' AND "
+                                            "state = 0") > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(convention_int("SELECT count(*) FROM workflow_timers WHERE rule = 'test' AND state = 1"), kTimers);
+  EXPECT_EQ(convention_int("SELECT count(*) FROM convention_events WHERE type = 14 AND request_id LIKE 'timer-%'"),
+            kTimers);
+  EXPECT_EQ(convention_int("SELECT count(*) FROM (SELECT request_id FROM convention_events WHERE request_id "
+                           "LIKE 'timer-%' GROUP BY request_id, type HAVING count(*) > 1) d"),
+            0)
+      << "a timer's effect recorded twice";
+  EXPECT_EQ(convention_int("SELECT count(*) FROM workflow_timers WHERE state = 3"), 0) << "parked timers";
+  // Every notice delivered: billing knows each activated convention.
+  for (int i = 0; i < 600 && convention_int("SELECT count(*) FROM workflow_outbox WHERE state <> 1") > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(convention_int("SELECT count(*) FROM workflow_outbox WHERE state <> 1"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM conventions WHERE convention LIKE 'conventions/crash-%'"),
+            kConventions);
 }
 
 }  // namespace
