@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 
 #include "workflow/outbox/sqlite_outbox.h"
 
@@ -153,6 +155,61 @@ TEST_F(OutboxTest, AFailingKeyWaitsWithBackoffWithoutBlockingOthersThenDiesAndHo
   EXPECT_EQ(Retry(dead[0].id).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Retry(999).status().code(), absl::StatusCode::kNotFound);
+}
+
+// Counts the dispatcher's looks (real time), delegating to a store.
+class CountingStore final : public OutboxStore {
+ public:
+  explicit CountingStore(OutboxStore& store) : store_(store) {}
+  absl::StatusOr<std::vector<OutboxMessage>> Deliverable(absl::Time now, int limit) override {
+    {
+      absl::MutexLock lock(&mu_);
+      looks_.push_back(absl::Now());
+    }
+    return store_.Deliverable(now, limit);
+  }
+  absl::Status Record(const std::vector<DeliveryOutcome>& outcomes) override { return store_.Record(outcomes); }
+  absl::StatusOr<std::optional<absl::Time>> NextAttempt() override { return store_.NextAttempt(); }
+  absl::StatusOr<std::vector<OutboxMessage>> List(OutboxState state, int limit) override {
+    return store_.List(state, limit);
+  }
+  void Retry(int64_t id, absl::Time at, std::function<void(absl::StatusOr<OutboxMessage>)> done) override {
+    store_.Retry(id, at, std::move(done));
+  }
+  std::vector<absl::Time> looks() {
+    absl::MutexLock lock(&mu_);
+    return looks_;
+  }
+
+ private:
+  OutboxStore& store_;
+  absl::Mutex mu_;
+  std::vector<absl::Time> looks_ ABSL_GUARDED_BY(mu_);
+};
+
+// A notice due but held behind a dead one of its key (or, with several
+// instances, another's to send) is not deliverable here: the dispatcher
+// waits longer and longer between looks instead of spinning.
+TEST_F(OutboxTest, ADispatcherWithNothingDeliverableBacksOffInsteadOfSpinning) {
+  Enqueue("conventions/down", "down/1");
+  Enqueue("conventions/down", "down/2");
+  sink_.failing = {"conventions/down"};
+  OutboxDispatcher::Options options;
+  options.max_attempts = 1;  // down/1 dies at once; down/2 waits behind it, due
+  options.idle_min = absl::Milliseconds(20);
+  options.max_sleep = absl::Milliseconds(160);
+  RealClock clock;
+  CountingStore counting(*store_);
+  OutboxDispatcher dispatcher(counting, sink_, clock, options);
+  dispatcher.Start();
+  while (counting.looks().size() < 7) absl::SleepFor(absl::Milliseconds(5));
+  dispatcher.Stop();
+  ASSERT_EQ(store_->List(OutboxState::kDead, 10)->size(), 1u);
+  const std::vector<absl::Time> looks = counting.looks();
+  // After the first look (down/1 dies): 20, 40, 80, 160, 160 ms at least.
+  const absl::Duration expected[] = {absl::Milliseconds(20), absl::Milliseconds(40), absl::Milliseconds(80),
+                                     absl::Milliseconds(160), absl::Milliseconds(160)};
+  for (int i = 0; i < 5; ++i) EXPECT_GE(looks[i + 2] - looks[i + 1], expected[i]) << "look " << i + 2;
 }
 
 TEST_F(OutboxTest, BackoffDoublesUpToTheCap) {

@@ -53,6 +53,7 @@ absl::StatusOr<int> OutboxDispatcher::DeliverOnce() {
   absl::StatusOr<std::vector<OutboxMessage>> batch =
       store_.Deliverable(clock_.Now(), options_.batch);
   if (!batch.ok()) return batch.status();
+  last_batch_size_ = static_cast<int>(batch->size());
   std::vector<DeliveryOutcome> outcomes;
   int delivered = 0;
   // At most one message per key (Deliverable): the batch keeps per-key order.
@@ -89,6 +90,7 @@ absl::StatusOr<int> OutboxDispatcher::DeliverOnce() {
 }
 
 void OutboxDispatcher::Loop() {
+  absl::Duration idle = options_.idle_min;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -105,7 +107,17 @@ void OutboxDispatcher::Loop() {
     } else {
       auto next = store_.NextAttempt();
       if (next.ok() && next->has_value()) {
-        wait = std::min(wait, std::max(absl::ZeroDuration(), **next - clock_.Now()));
+        absl::Duration until = std::max(absl::ZeroDuration(), **next - clock_.Now());
+        if (until == absl::ZeroDuration() && last_batch_size_ == 0) {
+          // Due, yet nothing was deliverable here: another instance holds the
+          // lease, or the notice waits behind a dead one of its key. Look
+          // again later, not at once.
+          until = idle;
+          idle = std::min(idle * 2, options_.max_sleep);
+        } else {
+          idle = options_.idle_min;
+        }
+        wait = std::min(wait, until);
       }
     }
     absl::MutexLock lock(&mu_);

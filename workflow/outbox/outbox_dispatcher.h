@@ -25,6 +25,10 @@ class OutboxDispatcher {
     absl::Duration max_backoff = absl::Minutes(10);
     // Upper bound on one sleep of real time (the clock may be simulated).
     absl::Duration max_sleep = absl::Seconds(5);
+    // After a pass that found notices due but none deliverable here (another
+    // instance dispatches; a dead notice holds its key back), the wait
+    // before the next, doubling up to max_sleep: never a busy loop.
+    absl::Duration idle_min = absl::Milliseconds(50);
   };
 
   OutboxDispatcher(OutboxStore& store, OutboxSink& sink, const Clock& clock, Options options)
@@ -56,6 +60,7 @@ class OutboxDispatcher {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
+  int last_batch_size_ = 0;  // of the last DeliverOnce (the thread's, or the caller's)
   LogRateLimiter failure_log_{10, absl::Minutes(1)};
 };
 
