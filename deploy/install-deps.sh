@@ -12,6 +12,7 @@ PACKAGES=(
   prometheus-cpp-dev prometheus
   libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
   libpq-dev postgresql-15
+  patroni etcd-server
 )
 
 missing=()

@@ -89,11 +89,11 @@ void TcpProxy::Loop() {
     // While partitioned nothing is accepted, read or written (the kernel
     // still completes handshakes into the backlog); look again soon for Heal().
     const bool forwarding = !partitioned_;
-    std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}, {listen_fd_, forwarding ? POLLIN : 0, 0}};
+    std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}, {listen_fd_, static_cast<short>(forwarding ? POLLIN : 0), 0}};
     std::vector<Side*> sides;
     for (auto& pair : pairs) {
       for (Side* s : {&pair->client, &pair->server}) {
-        if (!forwarding || s->fd < 0 || s->shut && s->read_done) continue;
+        if (!forwarding || s->fd < 0 || (s->shut && s->read_done)) continue;
         short events = 0;
         if (!s->read_done) events |= POLLIN;
         const bool held = pair->hold_answers && holding_ && s == &pair->client;
