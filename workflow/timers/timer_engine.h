@@ -87,9 +87,10 @@ class TimerEngine {
   int64_t fired_total() const;
   Activity activity() const;
   // OK while the engine works: started; no pass under way for longer than
-  // `limit`; passes not failing for longer than `limit`; and the thread not
-  // more than `limit` late for the pass it said it would make. UNAVAILABLE
-  // otherwise, saying which. For the "ent.workflow" health check.
+  // `limit`; its transactions (the thread's and AdvanceTo's) not failing for
+  // longer than `limit`; and the thread not more than `limit` late for the
+  // pass it said it would make. UNAVAILABLE otherwise, saying which. For the
+  // "ent.workflow" health check.
   absl::Status Health(absl::Duration limit) const;
 
  private:
