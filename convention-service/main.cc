@@ -144,7 +144,9 @@ int main(int argc, char** argv) {
        timer_poll_seconds < 1 || timer_poll_seconds > 3600)) {
     return Fail("--timer-poll-seconds: expected 1 to 3600 seconds");
   }
-  if (postgres_db != nullptr) engine_options.poll = absl::Seconds(timer_poll_seconds);
+  // (On a simulated clock time moves only through ClockService, which fires
+  // what falls due on the way: no poll.)
+  if (postgres_db != nullptr && simulated == nullptr) engine_options.poll = absl::Seconds(timer_poll_seconds);
   ent::workflow::TimerEngine engine(
       *clock, [&dispatcher](absl::Time now, int limit) { return dispatcher.FireDue(now, limit); },
       engine_options);

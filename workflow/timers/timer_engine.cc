@@ -109,7 +109,7 @@ void TimerEngine::Loop() {
       LogLine("error", "timer_engine_failed").Add("error", r.status().ToString())
           .Add("retry_in_s", absl::ToInt64Seconds(options_.retry_after_error)).Write();
       wait = options_.retry_after_error;
-    } else if (r->fired + r->failed == 0 && r->next_due && *r->next_due <= now) {
+    } else if (!options_.simulated && r->fired + r->failed == 0 && r->next_due && *r->next_due <= now) {
       // Due, yet none was ours to take: another instance holds them (SKIP
       // LOCKED). Look again later, not at once.
       held_elsewhere = true;

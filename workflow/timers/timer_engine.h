@@ -13,7 +13,9 @@
 //    LOCKED) backs off, doubling from `contended_min` to `contended_max`,
 //    instead of spinning;
 //  - on a simulated clock, AdvanceTo() moves time forward and fires every
-//    timer on the way, in order, with the clock set to each one's due time.
+//    timer on the way, in order, with the clock set to each one's due time;
+//    the thread only fires what is due at the clock's instant when woken (no
+//    poll, no backoff: AdvanceTo drives).
 // Health() says whether this engine works - its thread runs, its passes
 // succeed and end, and it wakes when it said it would - whatever other
 // instances do with the shared table (their overdue timers are a metric,
