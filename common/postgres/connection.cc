@@ -56,6 +56,15 @@ std::string ExpectRowsSql(absl::string_view dml, int64_t rows, int message_param
                       message_param, "::text, '", state, "')");
 }
 
+std::string QuoteIdentifier(absl::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 bool IsPostgresUri(absl::string_view uri) {
   return absl::StartsWith(uri, "postgresql://") || absl::StartsWith(uri, "postgres://");
 }

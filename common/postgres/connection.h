@@ -50,6 +50,9 @@ namespace ent::postgres {
 // Whether `uri` is a PostgreSQL connection URI (postgresql:// or postgres://).
 bool IsPostgresUri(absl::string_view uri);
 
+// `name` as a quoted SQL identifier ("a""b" for a"b).
+std::string QuoteIdentifier(absl::string_view name);
+
 // A statement's parameters, $1, $2, ... in the order added. Bytes travel in
 // binary (bytea), the rest as text.
 class Params {

@@ -9,16 +9,6 @@
 namespace ent::postgres {
 namespace {
 
-// Quotes an SQL identifier.
-std::string Identifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // The check of ExpectRowsSql (connection.h): part of the database layer, like
 // schema_version, kept up to date at each start rather than migrated.
 constexpr char kExpectRowsFunctionSql[] = R"sql(
@@ -75,7 +65,7 @@ std::string TimeoutSettings(const Timeouts& t) {
 }
 
 std::string Database::SessionSetup() const {
-  return absl::StrCat("SET search_path = ", Identifier(options_.schema), "; ",
+  return absl::StrCat("SET search_path = ", QuoteIdentifier(options_.schema), "; ",
                       TimeoutSettings(options_.timeouts));
 }
 
@@ -139,7 +129,7 @@ bool Database::closing() {
 }
 
 absl::Status Database::Migrate(Connection& conn) {
-  const std::string schema = Identifier(options_.schema);
+  const std::string schema = QuoteIdentifier(options_.schema);
   // Instances starting together: one migrates, the others wait, then find
   // the schema up to date.
   const std::string key = absl::StrCat("hashtext('ent-schema:' || ", "'", options_.schema, "')");

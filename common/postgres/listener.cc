@@ -8,16 +8,6 @@
 namespace ent::postgres {
 namespace {
 
-// Quotes an SQL identifier.
-std::string QuoteIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // How long one wait for notifications lasts: the longest Stop() waits.
 constexpr absl::Duration kSlice = absl::Milliseconds(200);
 

@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
+#include "tests/support/billing_requests.h"
 #include "tests/support/patroni_cluster.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
@@ -28,15 +29,6 @@ namespace bv1 = ::ent::billing::v1;
 using testing::TestPrincipals;
 
 std::string Convention(int i) { return absl::StrCat("conventions/f", i); }
-
-std::string ActivatedPayload(int i) {
-  const std::string insee = std::to_string(30001 + i);
-  return absl::StrCat("{\"convention\":\"", Convention(i), "\",\"commune\":{\"insee_code\":\"", insee,
-                      "\",\"siren\":\"213002272\",\"name\":\"Commune ", insee,
-                      "\",\"address\":\"Mairie\"},\"school_year\":\"2021-2022\","
-                      "\"effective_date\":\"2021-11-03\",\"end_date\":\"2022-08-31\",\"schools\":["
-                      "{\"uai\":\"03", insee, "0X\",\"name\":\"ECOLE\",\"enrolled_date\":\"2021-11-03\"}]}");
-}
 
 TEST(PatroniFailover, ThePrimaryLostUnderLoadIsReplacedAndNothingAcknowledgedIsLost) {
   const absl::Time start = absl::Now();
@@ -64,19 +56,14 @@ TEST(PatroniFailover, ThePrimaryLostUnderLoadIsReplacedAndNothingAcknowledgedIsL
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     return ctx;
   };
-  bv1::SetTariffRequest tariff;
-  tariff.set_request_id("tariff-2021");
-  tariff.mutable_tariff()->set_school_year("2021-2022");
-  tariff.mutable_tariff()->set_unit_price_cents(5000);
-  tariff.mutable_tariff()->set_legal_basis("Convention ENT-école, articles 5 à 7");
   bv1::Tariff t;
-  ASSERT_TRUE(stubs[0]->SetTariff(as(TestPrincipals::kFinance).get(), tariff, &t).ok());
+  ASSERT_TRUE(stubs[0]->SetTariff(as(TestPrincipals::kFinance).get(), testing::Tariff2021Request(), &t).ok());
   constexpr int kConventions = 300;
   for (int i = 0; i < kConventions; ++i) {
     bv1::NotifyConventionChangeRequest req;
     req.set_topic("convention.activated");
     req.set_idempotency_key(Convention(i) + "/activated");
-    req.set_payload(ActivatedPayload(i));
+    req.set_payload(testing::ActivatedPayload(Convention(i), std::to_string(30001 + i)));
     bv1::NotifyConventionChangeResponse out;
     ASSERT_TRUE(stubs[i % 2]->NotifyConventionChange(as(TestPrincipals::kInternal).get(), req, &out).ok());
   }

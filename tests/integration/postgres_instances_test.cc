@@ -28,6 +28,7 @@
 #include "ent/billing/v1/billing_service.grpc.pb.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
+#include "tests/support/billing_requests.h"
 #include "tests/support/communes.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/raw_grpc.h"
@@ -39,15 +40,6 @@ namespace {
 
 namespace bv1 = ::ent::billing::v1;
 using testing::TestPrincipals;
-
-std::string ActivatedPayload(const std::string& convention, const std::string& insee) {
-  return absl::StrCat("{\"convention\":\"", convention, "\",\"commune\":{\"insee_code\":\"", insee,
-                      "\",\"siren\":\"213002272\",\"name\":\"Commune ", insee,
-                      "\",\"address\":\"Mairie\"},\"school_year\":\"2021-2022\","
-                      "\"effective_date\":\"2021-11-03\",\"end_date\":\"2022-08-31\",\"schools\":["
-                      "{\"uai\":\"03",
-                      insee, "0X\",\"name\":\"ECOLE\",\"enrolled_date\":\"2021-11-03\"}]}");
-}
 
 std::string Convention(int i) { return absl::StrCat("conventions/p", i); }
 
@@ -71,13 +63,8 @@ class PostgresInstancesTest : public ::testing::Test {
     ASSERT_TRUE(uri.ok()) << uri.status();
     uri_ = *uri;
     for (int i = 0; i < 2; ++i) Start(i);
-    bv1::SetTariffRequest req;
-    req.set_request_id("tariff-2021");
-    req.mutable_tariff()->set_school_year("2021-2022");
-    req.mutable_tariff()->set_unit_price_cents(5000);
-    req.mutable_tariff()->set_legal_basis("Convention ENT-école, articles 5 à 7");
     bv1::Tariff out;
-    grpc::Status st = stubs_[0]->SetTariff(As(TestPrincipals::kFinance).get(), req, &out);
+    grpc::Status st = stubs_[0]->SetTariff(As(TestPrincipals::kFinance).get(), testing::Tariff2021Request(), &out);
     ASSERT_TRUE(st.ok()) << st.error_message();
   }
 
@@ -110,7 +97,7 @@ class PostgresInstancesTest : public ::testing::Test {
       bv1::NotifyConventionChangeRequest req;
       req.set_topic("convention.activated");
       req.set_idempotency_key(Convention(i) + "/activated");
-      req.set_payload(ActivatedPayload(Convention(i), std::to_string(30001 + i)));
+      req.set_payload(testing::ActivatedPayload(Convention(i), std::to_string(30001 + i)));
       bv1::NotifyConventionChangeResponse out;
       grpc::Status st = stubs_[i % 2]->NotifyConventionChange(As(TestPrincipals::kInternal).get(), req, &out);
       ASSERT_TRUE(st.ok()) << st.error_message();
@@ -375,11 +362,8 @@ TEST_F(PostgresInstancesTest, AStandbyPromotedUnderLoadLosesNothingAcknowledged)
     instances_[i]->Kill();
     Start(i);
   }
-  bv1::SetTariffRequest tariff;
+  bv1::SetTariffRequest tariff = testing::Tariff2021Request();
   tariff.set_request_id("tariff-failover");
-  tariff.mutable_tariff()->set_school_year("2021-2022");
-  tariff.mutable_tariff()->set_unit_price_cents(5000);
-  tariff.mutable_tariff()->set_legal_basis("Convention ENT-école, articles 5 à 7");
   bv1::Tariff tariff_out;
   ASSERT_TRUE(stubs_[0]->SetTariff(As(TestPrincipals::kFinance).get(), tariff, &tariff_out).ok());
   constexpr int kConventions = 300;
@@ -405,18 +389,25 @@ TEST_F(PostgresInstancesTest, AStandbyPromotedUnderLoadLosesNothingAcknowledged)
 namespace cv1 = ::ent::convention::v1;
 namespace tv1 = ::ent::testing::v1;
 
+// Two convention-services on one fresh database.
 class PostgresConventionInstancesTest : public PostgresInstancesTest {
  protected:
+  // The instances' flags beyond the principals and the database: here a
+  // simulated clock and small timer batches, so that both engines take part
+  // in a storm.
+  virtual std::vector<std::string> Flags() const {
+    return {"--clock=simulated:2021-11-20T10:00:00+01:00", "--timer-batch=5"};
+  }
+
   void SetUp() override {
     auto uri = server_->CreateDatabase();
     ASSERT_TRUE(uri.ok()) << uri.status();
     uri_ = *uri;
     for (int i = 0; i < 2; ++i) {
-      // Small timer batches, so that both engines take part in a storm.
+      std::vector<std::string> flags = {"--principals=" + principals_.path(), "--database=" + uri_};
+      for (const std::string& f : Flags()) flags.push_back(f);
       conventions_[i] = std::make_unique<testing::ServiceProcess>(
-          testing::BinaryPath("convention-service/ent-convention-service"), dirs_[i].path(),
-          std::vector<std::string>{"--principals=" + principals_.path(), "--database=" + uri_,
-                                   "--clock=simulated:2021-11-20T10:00:00+01:00", "--timer-batch=5"});
+          testing::BinaryPath("convention-service/ent-convention-service"), dirs_[i].path(), flags);
       ASSERT_TRUE(conventions_[i]->Start().ok());
       conv_[i] = cv1::ConventionService::NewStub(conventions_[i]->Channel());
       clock_[i] = tv1::ClockService::NewStub(conventions_[i]->Channel());
@@ -536,23 +527,17 @@ namespace {
 // Two convention-services on one PostgreSQL database on the real clock, as
 // in production: timers fire whichever instance scheduled them and whether
 // it lives, and each instance's health says what is true of itself.
-class PostgresRealClockTest : public PostgresInstancesTest {
+class PostgresRealClockTest : public PostgresConventionInstancesTest {
  protected:
   static constexpr int kStuckSeconds = 3;
 
+  std::vector<std::string> Flags() const override {
+    return {"--health-interval-seconds=1", absl::StrCat("--timer-stuck-seconds=", kStuckSeconds)};
+  }
+
   void SetUp() override {
-    auto uri = server_->CreateDatabase();
-    ASSERT_TRUE(uri.ok()) << uri.status();
-    uri_ = *uri;
-    for (int i = 0; i < 2; ++i) {
-      conventions_[i] = std::make_unique<testing::ServiceProcess>(
-          testing::BinaryPath("convention-service/ent-convention-service"), dirs_[i].path(),
-          std::vector<std::string>{"--principals=" + principals_.path(), "--database=" + uri_,
-                                   "--health-interval-seconds=1",
-                                   absl::StrCat("--timer-stuck-seconds=", kStuckSeconds)});
-      ASSERT_TRUE(conventions_[i]->Start().ok());
-      conv_[i] = cv1::ConventionService::NewStub(conventions_[i]->Channel());
-    }
+    PostgresConventionInstancesTest::SetUp();
+    if (HasFatalFailure()) return;
     // Saint-Ambroix's convention of the school year in progress, in force:
     // its own timers (renewal reminder, expiry) fall due months from now.
     const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
@@ -625,8 +610,6 @@ class PostgresRealClockTest : public PostgresInstancesTest {
   }
 
   std::string convention_;
-  std::unique_ptr<testing::ServiceProcess> conventions_[2];
-  std::unique_ptr<cv1::ConventionService::Stub> conv_[2];
 };
 
 // The instance that scheduled a timer dies; the survivor fires it on time
@@ -736,13 +719,8 @@ class PostgresCrashCampaignTest : public PostgresInstancesTest {
     std::ofstream(token_file_) << principals_.Token(TestPrincipals::kInternal) << "\n";
     for (int i = 0; i < 2; ++i) StartBilling(i, "127.0.0.1:0");
     for (int i = 0; i < 2; ++i) StartConvention(i, "127.0.0.1:0");
-    bv1::SetTariffRequest req;
-    req.set_request_id("tariff-2021");
-    req.mutable_tariff()->set_school_year("2021-2022");
-    req.mutable_tariff()->set_unit_price_cents(5000);
-    req.mutable_tariff()->set_legal_basis("Convention ENT-école, articles 5 à 7");
     bv1::Tariff tariff;
-    ASSERT_TRUE(Billing(0)->SetTariff(As(TestPrincipals::kFinance).get(), req, &tariff).ok());
+    ASSERT_TRUE(Billing(0)->SetTariff(As(TestPrincipals::kFinance).get(), testing::Tariff2021Request(), &tariff).ok());
     NotifyConventions(kTitres);
     // The convention the campaign's timers remind of (in force, on the real clock).
     const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());

@@ -181,13 +181,15 @@ absl::Status PostgresOutboxStore::Record(const std::vector<DeliveryOutcome>& out
     }
   }
   int64_t current = 0;
+  bool fenced = false;
   absl::Status st = db_.WriteSync([&](postgres::Connection& conn) -> absl::Status {
     // Shared: outcomes recorded side by side; a new holder's epoch update
     // waits for this transaction, or was committed before and is seen here.
     ENT_ASSIGN_OR_RETURN(Result lease,
                          conn.Query("SELECT epoch FROM workflow_outbox_lease WHERE id = 1 FOR SHARE"));
     current = lease.rows() == 1 ? lease.Int(0, 0) : -1;
-    if (current != epoch) {
+    fenced = current != epoch;
+    if (fenced) {
       return absl::FailedPreconditionError(absl::StrCat(
           "outbox lease epoch ", epoch, " is no longer current (now ", current,
           "): another instance dispatches; the outcomes of this one's late delivery are not recorded"));
@@ -209,7 +211,7 @@ absl::Status PostgresOutboxStore::Record(const std::vector<DeliveryOutcome>& out
     }
     return absl::OkStatus();
   });
-  if (!st.ok() && current != epoch && current != 0) {
+  if (fenced) {
     LogLine("warn", "outbox_outcomes_fenced")
         .Add("epoch", epoch).Add("current_epoch", current)
         .Add("outcomes", static_cast<int64_t>(outcomes.size())).Write();
