@@ -16,6 +16,7 @@
 #include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
 #include "common/log_sink.h"
+#include "common/registry/commune_registry.h"
 #include "common/retention.h"
 
 namespace {
@@ -30,15 +31,15 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
-  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "issuing-officer", "issuing-officer-capacity", "database"});
+  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "issuing-officer", "issuing-officer-capacity", "database", "communes"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-billing-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
                  "usage: ent-billing-service --principals=PATH [--listen=HOST:PORT] "
                  "[--data-dir=DIR | --database=postgresql://…] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
-                 "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
+                 "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] [--allow-plaintext] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
-                 "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT] [--retention-days=N] "
+                 "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT] [--communes=CSV] [--retention-days=N] "
                  "[--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N] "
                  "[--db-statement-timeout=D] [--db-lock-timeout=D] [--db-idle-in-transaction-timeout=D] "
                  "[--db-connect-timeout=D] [--db-network-timeout=D]\n");
@@ -67,7 +68,15 @@ int main(int argc, char** argv) {
     sqlite_db = &(*opened)->database();
     store = std::move(*opened);
   }
-  auto principals = ent::PrincipalRegistry::Load(flags->principals);
+  // The communes, for identity providers that map a SIRET claim to one.
+  const std::string communes_path = flags->extra.count("communes")
+                                        ? flags->extra["communes"]
+                                        : ent::InstalledDataPath("communes.csv");
+  auto communes = ent::CommuneRegistry::Load(communes_path);
+  if (!communes.ok()) return Fail("--communes: " + communes.status().ToString());
+  ent::PrincipalRegistryOptions principal_options;
+  principal_options.communes = communes->get();
+  auto principals = ent::PrincipalRegistry::Load(flags->principals, principal_options);
   if (!principals.ok()) return Fail(principals.status().ToString());
 
   std::unique_ptr<ent::Clock> clock = std::move(service_clock->clock);

@@ -35,10 +35,11 @@
 namespace {
 
 // Reads a small file (a bearer token or a CA bundle), trimmed.
-absl::StatusOr<std::string> ReadToken(const std::string& path) {
-  if (path.empty()) return absl::InvalidArgumentError("--billing needs --billing-token-file");
+// The contents of the file a flag names (a token, certificates, a key),
+// without surrounding whitespace.
+absl::StatusOr<std::string> ReadFlagFile(const std::string& flag, const std::string& path) {
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError("cannot read " + path);
+  if (!in) return absl::NotFoundError("--" + flag + ": cannot read " + path);
   std::stringstream text;
   text << in.rdbuf();
   return std::string(absl::StripAsciiWhitespace(text.str()));
@@ -56,7 +57,8 @@ int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
   auto flags = ent::ParseServerFlags(
       argc, argv,
-      {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "max-stream-seconds",
+      {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "billing-cert-file",
+       "billing-key-file", "max-stream-seconds",
        "communes", "academie", "timer-stuck-seconds", "timer-poll-seconds", "database"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
@@ -65,7 +67,8 @@ int main(int argc, char** argv) {
                  "[--data-dir=DIR | --database=postgresql://…] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
                  "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
                  "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
-                 "[--timer-batch=N] [--billing=HOST:PORT --billing-token-file=PATH [--billing-ca=PATH]] "
+                 "[--timer-batch=N] [--billing=HOST:PORT (--billing-token-file=PATH | --billing-cert-file=PATH "
+                 "--billing-key-file=PATH) [--billing-ca=PATH]] [--allow-plaintext] "
                  "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N] [--timer-stuck-seconds=N] "
                  "[--communes=CSV] [--academie=TEXTPROTO] [--timer-poll-seconds=N] "
                  "[--db-statement-timeout=D] [--db-lock-timeout=D] [--db-idle-in-transaction-timeout=D] "
@@ -99,14 +102,16 @@ int main(int argc, char** argv) {
   }
   // `store` reads as before: (*store)->…
   std::unique_ptr<ent::convention::ConventionStore>* const store = &opened_store;
-  auto principals = ent::PrincipalRegistry::Load(flags->principals);
-  if (!principals.ok()) return Fail(principals.status().ToString());
   // The registries every convention is checked against.
   const std::string communes_path = flags->extra.count("communes")
                                         ? flags->extra["communes"]
                                         : ent::InstalledDataPath("communes.csv");
   auto communes = ent::CommuneRegistry::Load(communes_path);
   if (!communes.ok()) return Fail("--communes: " + communes.status().ToString());
+  ent::PrincipalRegistryOptions principal_options;
+  principal_options.communes = communes->get();  // a SIRET claim's commune
+  auto principals = ent::PrincipalRegistry::Load(flags->principals, principal_options);
+  if (!principals.ok()) return Fail(principals.status().ToString());
   const std::string academie_path = flags->extra.count("academie")
                                         ? flags->extra["academie"]
                                         : ent::InstalledDataPath("academie.textproto");
@@ -159,18 +164,44 @@ int main(int argc, char** argv) {
   std::unique_ptr<ent::convention::BillingNoticeSink> billing_sink;
   std::unique_ptr<ent::workflow::OutboxDispatcher> dispatcher_thread;
   if (!flags->extra["billing"].empty()) {
-    auto token = ReadToken(flags->extra["billing-token-file"]);
-    if (!token.ok()) return Fail(token.status().ToString());
+    // convention-service authenticates to billing-service with its client
+    // certificate (mutual TLS), a bearer token, or both.
+    const std::string cert_file = flags->extra["billing-cert-file"];
+    const std::string key_file = flags->extra["billing-key-file"];
+    const std::string token_file = flags->extra["billing-token-file"];
+    if (cert_file.empty() != key_file.empty()) {
+      return Fail("--billing-cert-file and --billing-key-file go together");
+    }
+    if (!cert_file.empty() && flags->extra["billing-ca"].empty()) {
+      return Fail("--billing-cert-file needs --billing-ca (a client certificate is sent over TLS)");
+    }
+    if (token_file.empty() && cert_file.empty()) {
+      return Fail("--billing needs --billing-token-file or --billing-cert-file/--billing-key-file");
+    }
+    std::string token;
+    if (!token_file.empty()) {
+      auto read = ReadFlagFile("billing-token-file", token_file);
+      if (!read.ok()) return Fail(read.status().ToString());
+      token = std::move(*read);
+    }
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
     if (!flags->extra["billing-ca"].empty()) {
-      auto ca = ReadToken(flags->extra["billing-ca"]);
+      auto ca = ReadFlagFile("billing-ca", flags->extra["billing-ca"]);
       if (!ca.ok()) return Fail(ca.status().ToString());
       grpc::SslCredentialsOptions tls;
       tls.pem_root_certs = *ca;
+      if (!cert_file.empty()) {
+        auto cert = ReadFlagFile("billing-cert-file", cert_file);
+        if (!cert.ok()) return Fail(cert.status().ToString());
+        auto key = ReadFlagFile("billing-key-file", key_file);
+        if (!key.ok()) return Fail(key.status().ToString());
+        tls.pem_cert_chain = *cert;
+        tls.pem_private_key = *key;
+      }
       credentials = grpc::SslCredentials(tls);
     }
     billing_sink = std::make_unique<ent::convention::BillingNoticeSink>(
-        grpc::CreateChannel(flags->extra["billing"], credentials), *token);
+        grpc::CreateChannel(flags->extra["billing"], credentials), token);
     dispatcher_thread = std::make_unique<ent::workflow::OutboxDispatcher>(
         (*store)->outbox_store(), *billing_sink, outbox_clock,
         ent::workflow::OutboxDispatcher::Options());

@@ -13,6 +13,7 @@ PACKAGES=(
   libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
   libpq-dev postgresql-15
   patroni etcd-server
+  libcjose-dev libjansson-dev libcurl4-openssl-dev
 )
 
 missing=()

@@ -23,12 +23,15 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm || echo "warning: no Node.js; its tests are skipped" >&2
 fi
-# npm packages: buf (proto lint) and the gRPC client of the Node.js test.
+# npm packages: buf (proto lint), the gRPC client of the Node.js test, the OpenID provider.
 if command -v npm >/dev/null; then
   [ -x tools/node_modules/.bin/buf ] || npm ci --prefix tools --no-audit --no-fund --loglevel=error \
     || echo "warning: could not install buf; proto lint skipped" >&2
   [ -d tests/node/node_modules/@grpc/grpc-js ] || npm ci --prefix tests/node --no-audit --no-fund --loglevel=error \
     || echo "warning: could not install @grpc/grpc-js; the Node.js client test is skipped" >&2
+  # The development OpenID provider the identity tests sign in with (they fail without it).
+  [ -f deploy/oidc-dev/node_modules/oidc-provider/package.json ] \
+    || npm ci --prefix deploy/oidc-dev --no-audit --no-fund --loglevel=error
 fi
 if [ -n "$SANITIZE" ]; then
   export ENT_BUILD_DIR="${ENT_BUILD_DIR:-build-${SANITIZE/address/asan}}"

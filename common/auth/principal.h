@@ -1,10 +1,14 @@
-// An authenticated caller: who it is, what role it has, and for commune
-// portals which communes it acts for.
+// An authenticated caller: who it is, what role it has, for commune portals
+// which communes it acts for, and — when it signed in through an identity
+// provider — the person.
 #ifndef ENT_COMMON_AUTH_PRINCIPAL_H_
 #define ENT_COMMON_AUTH_PRINCIPAL_H_
 
+#include <optional>
 #include <set>
 #include <string>
+
+#include "absl/time/time.h"
 
 namespace ent {
 
@@ -19,14 +23,35 @@ enum class Role {
 
 const char* RoleName(Role role);
 
+// A person named by an identity provider's token.
+struct Person {
+  std::string provider;      // the IdentityProvider's name: "academie"
+  std::string subject;       // the token's `sub`
+  std::string display_name;  // may be empty
+  std::string email;         // may be empty
+};
+
 struct Principal {
+  // Unique and stable: the principals file's name, or "<provider>:<sub>" for
+  // a token's person or client. Scopes idempotency keys.
   std::string name;
   Role role = Role::kSupportStaff;
   std::set<std::string> communes;  // INSEE codes, for commune portals
+  std::optional<Person> person;    // who signed in, for a person's token
+  std::string via;                 // the portal that forwarded its user's token
+  absl::Time expires = absl::InfiniteFuture();  // the token's `exp`
 
   // Whether a commune portal may act for `insee`; false for other roles.
   bool ActsFor(const std::string& insee) const { return communes.count(insee) > 0; }
+
+  // Who acted, as the history, the call log and the documents record it:
+  // `name` for a service; for a person "Claire Martin
+  // <claire.martin@ac-montpellier.fr> (support staff, academie:8d3f…)",
+  // followed by " via <portal>" when a portal forwarded the token.
+  std::string Actor() const;
 };
+
+bool SamePrincipal(const Principal& a, const Principal& b);
 
 }  // namespace ent
 

@@ -1,23 +1,71 @@
 #include "common/grpc/call_auth.h"
 
-namespace ent {
+#include <grpc/grpc_security_constants.h>
 
-std::string AuthorizationOf(const grpc::ServerContextBase& ctx) {
-  auto range = ctx.client_metadata().equal_range("authorization");
-  if (range.first == range.second) return "";
+#include "absl/strings/str_cat.h"
+#include "common/log_sink.h"
+
+namespace ent {
+namespace {
+
+// The single value of `key`, "" when absent; an error when sent twice.
+absl::StatusOr<std::string> OneValue(const grpc::ServerContextBase& ctx, const char* key) {
+  auto range = ctx.client_metadata().equal_range(key);
+  if (range.first == range.second) return std::string();
+  if (std::next(range.first) != range.second) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("several ", key, " metadata values: send exactly one"));
+  }
   return std::string(range.first->second.data(), range.first->second.size());
+}
+
+}  // namespace
+
+absl::StatusOr<CallCredentials> CredentialsOf(const grpc::ServerContextBase& ctx) {
+  CallCredentials credentials;
+  auto authorization = OneValue(ctx, "authorization");
+  if (!authorization.ok()) return authorization.status();
+  credentials.authorization = std::move(*authorization);
+  auto user = OneValue(ctx, "x-ent-user-authorization");
+  if (!user.ok()) return user.status();
+  credentials.user_authorization = std::move(*user);
+  // A certificate counts only once the TLS handshake verified it against the
+  // configured client CA.
+  std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    for (const auto& v : auth->FindPropertyValues(GRPC_X509_SUBJECT_PROPERTY_NAME)) {
+      credentials.certificate_names.push_back(absl::StrCat("subject:", std::string(v.data(), v.size())));
+    }
+    const std::pair<const char*, const char*> sans[] = {{GRPC_PEER_DNS_PROPERTY_NAME, "DNS:"},
+                                                        {GRPC_PEER_URI_PROPERTY_NAME, "URI:"},
+                                                        {GRPC_PEER_EMAIL_PROPERTY_NAME, "email:"},
+                                                        {GRPC_PEER_IP_PROPERTY_NAME, "IP:"}};
+    for (const auto& [property, prefix] : sans) {
+      for (const auto& v : auth->FindPropertyValues(property)) {
+        credentials.certificate_names.push_back(absl::StrCat(prefix, std::string(v.data(), v.size())));
+      }
+    }
+  }
+  return credentials;
 }
 
 absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContextBase& ctx,
                                            const PrincipalRegistry& principals) {
-  const auto& metadata = ctx.client_metadata();
-  auto range = metadata.equal_range("authorization");
-  if (range.first == range.second) return principals.Authenticate("");
-  if (std::next(range.first) != range.second) {
-    return absl::UnauthenticatedError("several authorization metadata values: send exactly one");
+  auto credentials = CredentialsOf(ctx);
+  std::string detail;
+  absl::StatusOr<Principal> principal =
+      credentials.ok() ? principals.Authenticate(*credentials, &detail)
+                       : absl::StatusOr<Principal>(credentials.status());
+  if (!principal.ok()) {
+    LogLine("warn", "auth_refused")
+        .Add("code", principal.status().code() == absl::StatusCode::kUnauthenticated
+                         ? "UNAUTHENTICATED"
+                         : "PERMISSION_DENIED")
+        .Add("peer", ctx.peer())
+        .Add("reason", detail.empty() ? std::string(principal.status().message()) : detail)
+        .Write();
   }
-  const grpc::string_ref value = range.first->second;
-  return principals.Authenticate(absl::string_view(value.data(), value.size()));
+  return principal;
 }
 
 }  // namespace ent

@@ -1,5 +1,6 @@
-// Authenticates a gRPC call from its "authorization" metadata against the
-// service's principals.
+// Authenticates a gRPC call from what it presented — its "authorization"
+// metadata, a portal's forwarded "x-ent-user-authorization", its verified
+// client certificate — against the service's principals.
 #ifndef ENT_COMMON_GRPC_CALL_AUTH_H_
 #define ENT_COMMON_GRPC_CALL_AUTH_H_
 
@@ -12,12 +13,14 @@
 
 namespace ent {
 
+// Logs each refusal with its reason for the operators ("auth_refused": the
+// method, the peer, which check failed); the status says what helps the client.
 absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContextBase& ctx,
                                            const PrincipalRegistry& principals);
 
-// The call's "authorization" metadata value (empty when absent), to
-// authenticate it again later (StreamGuard).
-std::string AuthorizationOf(const grpc::ServerContextBase& ctx);
+// What the call presented, to authenticate it again later (StreamGuard, the
+// call log). UNAUTHENTICATED when a metadata key is sent twice.
+absl::StatusOr<CallCredentials> CredentialsOf(const grpc::ServerContextBase& ctx);
 
 }  // namespace ent
 

@@ -2,6 +2,7 @@
 
 #include "common/log_sink.h"
 #include "common/metrics/metrics.h"
+#include "common/grpc/call_auth.h"
 #include "common/grpc/status_conversion.h"
 #include "common/resource_names.h"
 
@@ -63,14 +64,13 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
  private:
   bool OwnMethod() const { return absl::StartsWith(info_->method(), "/ent."); }
 
-  // The caller's principal name, from its bearer token ("-" without one).
+  // Who called ("-" when it did not authenticate): the principal, or the
+  // person and the role they acted in.
   std::string PrincipalName() const {
-    const auto& metadata = info_->server_context()->client_metadata();
-    auto it = metadata.find("authorization");
-    if (it == metadata.end()) return "-";
-    absl::StatusOr<Principal> p =
-        principals_.Authenticate(absl::string_view(it->second.data(), it->second.size()));
-    return p.ok() ? p->name : "-";
+    auto credentials = CredentialsOf(*info_->server_context());
+    if (!credentials.ok()) return "-";
+    absl::StatusOr<Principal> p = principals_.Authenticate(*credentials);
+    return p.ok() ? p->Actor() : "-";
   }
 
   // go-grpc-prometheus's grpc_type values.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -21,6 +22,12 @@ absl::Duration* DatabaseTimeout(postgres::Timeouts& t, const std::string& name) 
 
 }  // namespace
 
+bool IsLoopbackListen(absl::string_view listen) {
+  absl::string_view host = listen.substr(0, listen.rfind(':'));
+  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]" ||
+         absl::StartsWith(listen, "unix:");
+}
+
 absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
                                              const std::vector<std::string>& extra_names) {
   ServerFlags flags;
@@ -28,6 +35,10 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
     absl::string_view arg = argv[i];
     if (arg == "--tls-require-client-cert") {
       flags.tls_require_client_cert = true;
+      continue;
+    }
+    if (arg == "--allow-plaintext") {
+      flags.allow_plaintext = true;
       continue;
     }
     const size_t eq = arg.find('=');
@@ -115,6 +126,12 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
   }
   if (flags.tls_require_client_cert && flags.tls_client_ca.empty()) {
     return absl::InvalidArgumentError("--tls-require-client-cert needs --tls-client-ca");
+  }
+  if (flags.tls_cert.empty() && !flags.allow_plaintext && !IsLoopbackListen(flags.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--listen=", flags.listen,
+        ": refusing plaintext on an address other machines reach (tokens would travel in clear): "
+        "give --tls-cert and --tls-key, or --allow-plaintext when TLS ends in front of the service"));
   }
   return flags;
 }

@@ -7,6 +7,8 @@
 //   --tls-cert=PATH --tls-key=PATH   serve TLS with this certificate chain and key
 //   --tls-client-ca=PATH             CA bundle that verifies client certificates
 //   --tls-require-client-cert        mutual TLS: refuse clients without a valid certificate
+//   --allow-plaintext                serve without TLS on a non-loopback address (TLS ends
+//                                    in a proxy in front); refused otherwise
 //   --max-message-bytes=N            largest request accepted (default 1 MiB)
 //   --retention-days=N               stored answers of requests (and, in
 //                                    convention-service, fired timers and delivered
@@ -39,6 +41,7 @@ struct ServerFlags {
   std::string tls_key;
   std::string tls_client_ca;
   bool tls_require_client_cert = false;
+  bool allow_plaintext = false;
   int max_message_bytes = 1 << 20;
   int retention_days = 30;
   int prune_interval_seconds = 3600;
@@ -50,6 +53,10 @@ struct ServerFlags {
   // Service-specific --name=value flags, by name (without the dashes).
   std::map<std::string, std::string> extra;
 };
+
+// Whether `listen` (HOST:PORT, or unix:PATH) is reachable from this machine
+// only: 127.0.0.0/8, localhost, [::1], a Unix socket.
+bool IsLoopbackListen(absl::string_view listen);
 
 // Parses `--name=value` arguments. Names listed in `extra_names` go to
 // `extra`; any other unknown flag is an error naming it.

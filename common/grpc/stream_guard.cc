@@ -4,14 +4,6 @@
 #include "absl/time/clock.h"
 
 namespace ent {
-namespace {
-
-bool SamePrincipal(const Principal& a, const Principal& b) {
-  return a.name == b.name && a.role == b.role && a.communes == b.communes;
-}
-
-}  // namespace
-
 StreamGuard::StreamGuard(const PrincipalRegistry& principals, absl::Duration max_lifetime)
     : principals_(principals), max_lifetime_(max_lifetime) {
   sweeper_ = std::thread([this] { Sweep(); });
@@ -25,10 +17,10 @@ StreamGuard::~StreamGuard() {
   sweeper_.join();
 }
 
-void StreamGuard::Add(GuardedStream* stream, std::string authorization, Principal principal) {
+void StreamGuard::Add(GuardedStream* stream, CallCredentials credentials, Principal principal) {
   absl::MutexLock lock(&mu_);
   // Stream lifetimes are operational: real time, whatever the service's clock.
-  streams_[stream] = Entry{std::move(authorization), std::move(principal), absl::Now()};
+  streams_[stream] = Entry{std::move(credentials), std::move(principal), absl::Now()};
 }
 
 void StreamGuard::Remove(GuardedStream* stream) {
@@ -39,7 +31,7 @@ void StreamGuard::Remove(GuardedStream* stream) {
 void StreamGuard::PrincipalsReloaded() {
   absl::MutexLock lock(&mu_);
   for (auto it = streams_.begin(); it != streams_.end();) {
-    absl::StatusOr<Principal> now = principals_.Authenticate(it->second.authorization);
+    absl::StatusOr<Principal> now = principals_.Authenticate(it->second.credentials);
     if (now.ok() && SamePrincipal(*now, it->second.principal)) {
       ++it;
       continue;
@@ -59,6 +51,13 @@ void StreamGuard::Sweep() {
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), period);
     const absl::Time now = absl::Now();
     for (auto it = streams_.begin(); it != streams_.end();) {
+      if (now >= it->second.principal.expires) {
+        it->first->End(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                    "the access token expired: sign in again and resume after "
+                                    "the last sequence received"));
+        it = streams_.erase(it);
+        continue;
+      }
       if (now - it->second.opened < max_lifetime_) {
         ++it;
         continue;

@@ -3,7 +3,9 @@
 //   longer authenticate as the same principal (revoked token, changed role or
 //   communes) ends at once with UNAUTHENTICATED;
 // - a stream ends with UNAVAILABLE after `max_lifetime`, so that clients come
-//   back, authenticate again and resume where they were.
+//   back, authenticate again and resume where they were;
+// - a stream opened with an access token ends with UNAUTHENTICATED when the
+//   token expires.
 //
 // Thread-safe. Lock order: the guard's lock, then a stream's own lock (End is
 // called under the guard's lock); a stream must not call Add/Remove while it
@@ -36,9 +38,9 @@ class StreamGuard {
   StreamGuard(const PrincipalRegistry& principals, absl::Duration max_lifetime);
   ~StreamGuard();  // stops the lifetime sweeper; every stream must be removed first
 
-  // Registers `stream`, opened now by `principal` with the `authorization`
-  // metadata value it sent.
-  void Add(GuardedStream* stream, std::string authorization, Principal principal);
+  // Registers `stream`, opened now by `principal` with the credentials it
+  // presented.
+  void Add(GuardedStream* stream, CallCredentials credentials, Principal principal);
   // Unregisters `stream`; call before destroying it.
   void Remove(GuardedStream* stream);
   // Call after the principals were reloaded.
@@ -48,7 +50,7 @@ class StreamGuard {
 
  private:
   struct Entry {
-    std::string authorization;
+    CallCredentials credentials;
     Principal principal;
     absl::Time opened;
   };

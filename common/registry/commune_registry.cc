@@ -165,7 +165,13 @@ void CommuneRegistry::Index() {
   for (size_t i = 0; i < entries_.size(); ++i) {
     by_insee_.emplace(entries_[i].insee_code, i);
     by_name_.emplace(FoldCommuneName(entries_[i].name), i);
+    if (!entries_[i].siren.empty()) by_siren_.emplace(entries_[i].siren, i);
   }
+}
+
+const CommuneEntry* CommuneRegistry::FindBySiren(absl::string_view siren) const {
+  auto it = by_siren_.find(siren);
+  return it == by_siren_.end() ? nullptr : &entries_[it->second];
 }
 
 const CommuneEntry* CommuneRegistry::Find(absl::string_view insee_code) const {

@@ -39,6 +39,8 @@ class CommuneRegistry {
   // Communes whose name matches `name` ignoring case, accents, hyphens and
   // apostrophes ("saint ambroix" finds both Saint-Ambroix), by INSEE code.
   std::vector<const CommuneEntry*> FindByName(absl::string_view name) const;
+  // The commune with this SIREN (the first 9 digits of its SIRET), or null.
+  const CommuneEntry* FindBySiren(absl::string_view siren) const;
 
   size_t size() const { return entries_.size(); }
   // What the checks ran against: "<source>; 34969 communes; sha256 1a2b3c4d5e6f".
@@ -49,6 +51,7 @@ class CommuneRegistry {
   void Index();
   std::vector<CommuneEntry> entries_;
   absl::flat_hash_map<std::string, size_t> by_insee_;  // looked up on every read
+  absl::flat_hash_map<std::string, size_t> by_siren_;
   std::multimap<std::string, size_t, std::less<>> by_name_;
   std::string version_;
 };

@@ -30,7 +30,7 @@ ent::billing::v1::NotifyConventionChangeRequest BillingNoticeSink::RequestOf(
 absl::Status BillingNoticeSink::Deliver(const workflow::OutboxMessage& message) {
   ent::billing::v1::NotifyConventionChangeResponse resp;
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + token_);
+  if (!token_.empty()) ctx.AddMetadata("authorization", "Bearer " + token_);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return FromGrpcStatus(stub_->NotifyConventionChange(&ctx, RequestOf(message), &resp));
 }
@@ -44,7 +44,7 @@ std::vector<absl::Status> BillingNoticeSink::DeliverBatch(
   for (const workflow::OutboxMessage& m : messages) *req.add_notices() = RequestOf(m);
   ent::billing::v1::NotifyConventionChangesResponse resp;
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + token_);
+  if (!token_.empty()) ctx.AddMetadata("authorization", "Bearer " + token_);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   const grpc::Status st = stub_->NotifyConventionChanges(&ctx, req, &resp);
   if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED) {

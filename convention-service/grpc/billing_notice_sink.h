@@ -1,5 +1,7 @@
 // Delivers outbox notices to billing-service (NotifyConventionChange) as the
-// internal-service principal whose bearer token is given. Thread-safe.
+// internal-service principal: by the channel's client certificate (mutual
+// TLS), by the bearer token given, or both; an empty token sends none.
+// Thread-safe.
 #ifndef ENT_CONVENTION_GRPC_BILLING_NOTICE_SINK_H_
 #define ENT_CONVENTION_GRPC_BILLING_NOTICE_SINK_H_
 

@@ -299,7 +299,8 @@ grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventio
   }();
   if (!filter.ok()) return new EventWatchReactor(registry_, streams_, {}, 0, filter.status());
   return new EventWatchReactor(registry_, streams_, std::move(*filter), req->after_sequence(),
-                               absl::OkStatus(), AuthorizationOf(*ctx), std::move(watcher));
+                               absl::OkStatus(), CredentialsOf(*ctx).value_or(CallCredentials{}),
+                               std::move(watcher));
 }
 
 }  // namespace ent::convention

@@ -7,14 +7,14 @@ namespace ent::convention {
 
 EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, StreamGuard& guard,
                                      EventFilter filter, int64_t after_sequence,
-                                     absl::Status invalid, std::string authorization,
+                                     absl::Status invalid, CallCredentials credentials,
                                      Principal caller)
     : registry_(registry), guard_(guard), filter_(std::move(filter)), cursor_(after_sequence) {
   // Lock order is hub → reactor and guard → reactor (both call in under
   // their lock), so register before taking our own lock.
   if (invalid.ok()) {
     registry_.hub().Subscribe(this);
-    guard_.Add(this, std::move(authorization), std::move(caller));
+    guard_.Add(this, std::move(credentials), std::move(caller));
   }
   absl::MutexLock lock(&mu_);
   if (!invalid.ok()) {

@@ -34,9 +34,9 @@ class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEv
  public:
   // A non-OK `invalid` finishes the call at once with that status. Otherwise
   // the stream is registered with `guard` for `caller` (and its
-  // `authorization`), which may end it.
+  // credentials), which may end it.
   EventWatchReactor(ConventionRegistry& registry, StreamGuard& guard, EventFilter filter,
-                    int64_t after_sequence, absl::Status invalid, std::string authorization = "",
+                    int64_t after_sequence, absl::Status invalid, CallCredentials credentials = {},
                     Principal caller = {});
   void End(const grpc::Status& status) override;
 

@@ -83,7 +83,7 @@ void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done don
         ENT_ASSIGN_OR_RETURN(Mutation m, fn(w, now));
         effects->timers_changed = !m.schedule.empty() || !m.cancel.empty();
         effects->notices_queued = !m.notices.empty();
-        ENT_RETURN_IF_ERROR(Persist(w, m, now, ctx.caller.name, ctx.request_id));
+        ENT_RETURN_IF_ERROR(Persist(w, m, now, ctx.caller.Actor(), ctx.request_id));
         if (m.answers_dispute ? m.disputes.empty() : m.conventions.empty()) {
           return absl::InternalError("the command has nothing to answer");
         }

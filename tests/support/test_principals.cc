@@ -43,8 +43,14 @@ void TestPrincipals::Write(const std::set<std::string>& revoked) const {
     if (spec.insee != nullptr) out << "  insee_codes: \"" << spec.insee << "\"\n";
     out << "}\n";
   }
+  out << extra_;
   out.close();
   std::rename((path_ + ".tmp").c_str(), path_.c_str());
+}
+
+void TestPrincipals::SetExtra(std::string extra) {
+  extra_ = std::move(extra);
+  Write();
 }
 
 void TestPrincipals::Authorize(grpc::ClientContext& ctx, const std::string& name) const {

@@ -30,10 +30,14 @@ class TestPrincipals {
   void Authorize(grpc::ClientContext& ctx, const std::string& name) const;
   // Rewrites the file without the principals in `revoked`.
   void Write(const std::set<std::string>& revoked = {}) const;
+  // Text appended to the file from now on (identity providers, principals
+  // with certificates); rewrites it.
+  void SetExtra(std::string extra);
 
  private:
   std::string path_;
   std::map<std::string, std::string> tokens_;
+  std::string extra_;
 };
 
 }  // namespace ent::testing

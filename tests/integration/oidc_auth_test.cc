@@ -1,0 +1,415 @@
+// People and services signed in through a real OpenID provider (the npm
+// package oidc-provider, started by the test on loopback) calling the real
+// ent-convention-service and ent-billing-service: client credentials for a
+// rectorat service, support, finance and commune agents approving a device
+// code on the provider's pages, each act recorded with the person's name;
+// key rotation without a restart; forged and wrong tokens refused with
+// nothing written.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/http/http_client.h"
+#include "demo/saint_ambroix.h"
+#include "ent/billing/v1/billing_service.grpc.pb.h"
+#include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "tests/support/communes.h"
+#include "tests/support/oidc_dev_provider.h"
+#include "tests/support/proto_dates.h"
+#include "tests/support/service_process.h"
+#include "tests/support/test_principals.h"
+
+namespace ent::convention {
+namespace {
+
+namespace v1 = ::ent::convention::v1;
+namespace bv1 = ::ent::billing::v1;
+using testing::Date;
+using testing::OidcDevProvider;
+using testing::TestPrincipals;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+std::string NextId() {
+  static std::atomic<int> n{0};
+  return "oidc-" + std::to_string(++n);
+}
+
+std::unique_ptr<grpc::ClientContext> WithToken(const std::string& token) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
+
+class OidcAuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto provider = OidcDevProvider::Start();
+    ASSERT_TRUE(provider.ok()) << provider.status();
+    provider_ = std::move(*provider);
+    // Keys read again every 2 s and on an unknown key at most every second,
+    // one second of leeway: rotation and expiry show within the test.
+    principals_.SetExtra(provider_->PrincipalsEntry(
+        "  leeway_seconds: 1\n  jwks_refresh_seconds: 2\n  jwks_min_refresh_seconds: 1\n"));
+    service_ = std::make_unique<testing::ServiceProcess>(
+        testing::BinaryPath("convention-service/ent-convention-service"), dir_.path(),
+        std::vector<std::string>{"--principals=" + principals_.path(),
+                                 "--clock=simulated:2022-08-26T10:00:00+02:00"});
+    ASSERT_TRUE(service_->Start().ok());
+    stub_ = v1::ConventionService::NewStub(service_->Channel());
+  }
+
+  std::string RectoratToken() {
+    auto token = provider_->ClientCredentials("sirh-rectorat", "dev-sirh-rectorat-secret");
+    EXPECT_TRUE(token.ok()) << token.status();
+    return token.value_or("");
+  }
+
+  std::string SignIn(const std::string& login, const std::string& password) {
+    auto token = provider_->SignIn(login, password);
+    EXPECT_TRUE(token.ok()) << token.status();
+    return token.value_or("");
+  }
+
+  // A convention of `insee` signed by both parties (ACTIVE), by `token`.
+  std::string Active(const std::string& token, const std::string& insee) {
+    v1::CreateConventionRequest create = demo::SaintAmbroixCreate();
+    create.set_convention_id("c" + insee + "-" + NextId());
+    create.set_request_id(NextId());
+    testing::SetCommune(create.mutable_convention(), insee);
+    v1::Convention c;
+    grpc::Status st = stub_->CreateConvention(WithToken(token).get(), create, &c);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    for (auto party : {v1::PARTY_ROLE_ACADEMIE, v1::PARTY_ROLE_COMMUNE}) {
+      v1::SignConventionRequest sign = party == v1::PARTY_ROLE_ACADEMIE
+                                           ? demo::SaintAmbroixAcademieSignature()
+                                           : demo::SaintAmbroixCommuneSignature();
+      sign.set_name(c.name());
+      sign.set_request_id(NextId());
+      st = stub_->SignConvention(WithToken(token).get(), sign, &c);
+      EXPECT_TRUE(st.ok()) << st.error_message();
+    }
+    return c.name();
+  }
+
+  std::vector<v1::ConventionEvent> History(const std::string& convention) {
+    v1::ListConventionEventsRequest req;
+    req.set_parent(convention);
+    req.set_page_size(1000);
+    v1::ListConventionEventsResponse out;
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kSupport);
+    EXPECT_TRUE(stub_->ListConventionEvents(&ctx, req, &out).ok());
+    return {out.events().begin(), out.events().end()};
+  }
+
+  grpc::Status OpenDispute(const std::string& token, const std::string& convention,
+                           v1::Dispute* out) {
+    v1::OpenDisputeRequest r;
+    r.set_parent(convention);
+    r.set_request_id(NextId());
+    r.mutable_dispute()->set_party(v1::PARTY_ROLE_COMMUNE);
+    r.mutable_dispute()->set_grievances("Comptes référent ville non activés");
+    r.mutable_dispute()->set_notice_reference("LRAR 1A 234 567 8901 2");
+    *r.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 8, 1);
+    return stub_->OpenDispute(WithToken(token).get(), r, out);
+  }
+
+  // Conventions created so far (anything written shows here).
+  int ConventionCount() {
+    v1::ListConventionsRequest req;
+    req.set_page_size(1000);
+    v1::ListConventionsResponse out;
+    grpc::ClientContext ctx;
+    principals_.Authorize(ctx, TestPrincipals::kSupport);
+    EXPECT_TRUE(stub_->ListConventions(&ctx, req, &out).ok());
+    return out.conventions_size();
+  }
+
+  grpc::Status Create(const std::string& authorization) {
+    v1::CreateConventionRequest create = demo::SaintAmbroixCreate();
+    create.set_convention_id("c30227-" + NextId());
+    create.set_request_id(NextId());
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", authorization);
+    v1::Convention c;
+    return stub_->CreateConvention(&ctx, create, &c);
+  }
+
+  // A read with `authorization`; polled (every 100 ms) where a test waits
+  // for the service to read the provider's keys again or a token to expire.
+  grpc::Status Read(const std::string& authorization) {
+    absl::SleepFor(absl::Milliseconds(100));
+    v1::ListConventionsRequest req;
+    req.set_page_size(1);
+    v1::ListConventionsResponse out;
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", authorization);
+    return stub_->ListConventions(&ctx, req, &out);
+  }
+
+  testing::TempDir dir_;
+  TestPrincipals principals_{dir_.path()};
+  std::unique_ptr<OidcDevProvider> provider_;
+  std::unique_ptr<testing::ServiceProcess> service_;
+  std::unique_ptr<v1::ConventionService::Stub> stub_;
+};
+
+TEST_F(OidcAuthTest, ServiceWithClientCredentialsActsAsTheRectorat) {
+  const std::string token = RectoratToken();
+  const std::string convention = Active(token, "30227");
+  const auto events = History(convention);
+  ASSERT_FALSE(events.empty());
+  for (const auto& e : events) EXPECT_EQ(e.actor(), "academie:sirh-rectorat");
+}
+
+TEST_F(OidcAuthTest, GoldenDisputeNamesEachPerson) {
+  const std::string convention = Active(RectoratToken(), "30227");
+  // Léa Roux signs in at Saint-Ambroix (SIRET 213 002 272 00016): the commune
+  // sends its mise en demeure.
+  const std::string lea = SignIn("lea.roux", "dev-commune");
+  v1::Dispute d;
+  grpc::Status st = OpenDispute(lea, convention, &d);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  // Claire Martin (support) records the failed conciliation.
+  const std::string claire = SignIn("claire.martin", "dev-support");
+  v1::RecordConciliationRequest conciliate;
+  conciliate.set_name(d.name());
+  conciliate.set_request_id(NextId());
+  *conciliate.mutable_conciliation()->mutable_meeting_date() = Date(2022, 8, 10);
+  conciliate.mutable_conciliation()->set_outcome(v1::CONCILIATION_OUTCOME_FAILED);
+  st = stub_->RecordConciliation(WithToken(claire).get(), conciliate, &d);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+
+  std::vector<std::string> actors;
+  for (const auto& e : History(convention)) actors.push_back(e.actor());
+  EXPECT_THAT(actors, ::testing::Contains(
+                          "Léa Roux <secretariat@saint-ambroix.fr> (commune portal, "
+                          "academie:c9d8e7f6-commune-lea-roux)"));
+  EXPECT_THAT(actors, ::testing::Contains(
+                          "Claire Martin <claire.martin@ac-montpellier.fr> (support staff, "
+                          "academie:a3f1c2d4-support-claire-martin)"));
+}
+
+TEST_F(OidcAuthTest, CommuneAgentActsOnlyForTheCommuneOfItsSiret) {
+  const std::string rectorat = RectoratToken();
+  const std::string ales = Active(rectorat, "30007");
+  const std::string lea = SignIn("lea.roux", "dev-commune");
+  v1::Dispute d;
+  grpc::Status st = OpenDispute(lea, ales, &d);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << st.error_message();
+  v1::GetConventionRequest get;
+  get.set_name(ales);
+  v1::Convention c;
+  EXPECT_EQ(stub_->GetConvention(WithToken(lea).get(), get, &c).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  get.set_name(Active(rectorat, "30227"));
+  st = stub_->GetConvention(WithToken(lea).get(), get, &c);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+}
+
+TEST_F(OidcAuthTest, PersonWithoutRoleIsRefused) {
+  const std::string marc = SignIn("marc.petit", "dev-nobody");
+  grpc::Status st = Create("Bearer " + marc);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(st.error_message(), HasSubstr("Marc Petit"));
+  EXPECT_THAT(st.error_message(), HasSubstr("no role"));
+}
+
+TEST_F(OidcAuthTest, FinanceAgentReadsConventionsAndBillingButCannotCreate) {
+  const std::string paul = SignIn("paul.durand", "dev-finance");
+  EXPECT_EQ(Create("Bearer " + paul).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListConventionsRequest list;
+  v1::ListConventionsResponse out;
+  EXPECT_TRUE(stub_->ListConventions(WithToken(paul).get(), list, &out).ok());
+
+  testing::TempDir billing_dir;
+  testing::ServiceProcess billing(testing::BinaryPath("billing-service/ent-billing-service"),
+                                  billing_dir.path(), {"--principals=" + principals_.path()});
+  ASSERT_TRUE(billing.Start().ok());
+  auto billing_stub = bv1::BillingService::NewStub(billing.Channel());
+  bv1::ListTitresRequest titres;
+  bv1::ListTitresResponse none;
+  grpc::Status st = billing_stub->ListTitres(WithToken(paul).get(), titres, &none);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  const std::string claire = SignIn("claire.martin", "dev-support");
+  bv1::RunBillingCampaignRequest campaign;
+  campaign.set_school_year("2021-2022");
+  campaign.set_request_id(NextId());
+  bv1::RunBillingCampaignResponse report;
+  EXPECT_EQ(billing_stub->RunBillingCampaign(WithToken(claire).get(), campaign, &report).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(OidcAuthTest, KeyRotationNeedsNoRestart) {
+  const std::string before = RectoratToken();
+  ASSERT_TRUE(Create("Bearer " + before).ok());
+  ASSERT_TRUE(provider_->RotateKeys().ok());
+  const std::string after = RectoratToken();
+  ASSERT_NE(before, after);
+  // The new key is read once a token names it (at most once a second).
+  grpc::Status st;
+  for (absl::Time end = absl::Now() + absl::Seconds(15); absl::Now() < end;) {
+    st = Read("Bearer " + after);
+    if (st.ok()) break;
+  }
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  EXPECT_TRUE(Create("Bearer " + after).ok());
+  EXPECT_TRUE(Create("Bearer " + before).ok()) << "the old key is still published";
+  // Retired: the old key's tokens are refused at the next reading of the keys.
+  ASSERT_TRUE(provider_->RetireOldKeys().ok());
+  for (absl::Time end = absl::Now() + absl::Seconds(15); absl::Now() < end;) {
+    st = Read("Bearer " + before);
+    if (!st.ok()) break;
+  }
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(st.error_message(), HasSubstr("key this service does not know"));
+  EXPECT_TRUE(Create("Bearer " + after).ok());
+}
+
+// A JWS of `header` and `payload` (JSON) with `signature` (base64url).
+std::string Compact(const std::string& header, const std::string& payload,
+                    const std::string& signature = "") {
+  return absl::StrCat(absl::WebSafeBase64Escape(header), ".", absl::WebSafeBase64Escape(payload),
+                      ".", signature);
+}
+
+nlohmann::json Part(const std::string& token, int i) {
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  std::string json;
+  absl::WebSafeBase64Unescape(parts.at(i), &json);
+  return nlohmann::json::parse(json);
+}
+
+TEST_F(OidcAuthTest, ForgedAndWrongTokensAreRefusedAndWriteNothing) {
+  const std::string real = RectoratToken();
+  ASSERT_TRUE(Create("Bearer " + real).ok());
+  const int count = ConventionCount();
+  const std::vector<std::string> parts = absl::StrSplit(real, '.');
+  const nlohmann::json header = Part(real, 0);
+  const nlohmann::json payload = Part(real, 1);
+
+  struct Case {
+    std::string what;
+    std::string authorization;
+    std::string reason;  // expected in the message, when UNAUTHENTICATED
+  };
+  std::vector<Case> cases;
+  {
+    nlohmann::json h = header;
+    h["alg"] = "none";
+    cases.push_back({"alg none", "Bearer " + Compact(h.dump(), payload.dump()), "signature"});
+  }
+  {
+    // HS256 keyed with the provider's public key, as published.
+    HttpClient http;
+    auto jwks = http.Get(provider_->issuer() + "/jwks");
+    ASSERT_TRUE(jwks.ok());
+    nlohmann::json h = header;
+    h["alg"] = "HS256";
+    const std::string input = Compact(h.dump(), payload.dump());
+    unsigned int n = 0;
+    unsigned char mac[64];
+    const std::string key = nlohmann::json::parse(jwks->body)["keys"][0].dump();
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(input.data()), input.size() - 0, mac, &n);
+    cases.push_back({"HS256 with the public key",
+                     "Bearer " + input + absl::WebSafeBase64Escape(std::string(
+                                             reinterpret_cast<const char*>(mac), n)),
+                     "signature"});
+  }
+  {
+    nlohmann::json p = payload;
+    p["iss"] = "https://idp.example.org";
+    cases.push_back({"wrong iss", "Bearer " + Compact(header.dump(), p.dump(), parts[2]),
+                     "issuer is not trusted"});
+  }
+  {
+    nlohmann::json p = payload;
+    p["aud"] = "https://another-service.example.org";
+    cases.push_back({"wrong aud (re-signed nowhere)", "Bearer " + Compact(header.dump(), p.dump(), parts[2]),
+                     "signature"});
+  }
+  {
+    nlohmann::json p = payload;
+    p["exp"] = 1000000000;
+    cases.push_back({"exp moved", "Bearer " + Compact(header.dump(), p.dump(), parts[2]), "signature"});
+  }
+  {
+    nlohmann::json h = header;
+    h["kid"] = "no-such-key";
+    cases.push_back({"unknown kid", "Bearer " + Compact(h.dump(), payload.dump(), parts[2]),
+                     "key this service does not know"});
+  }
+  {
+    auto other = OidcDevProvider::Start();
+    ASSERT_TRUE(other.ok());
+    auto foreign = (*other)->ClientCredentials("sirh-rectorat", "dev-sirh-rectorat-secret");
+    ASSERT_TRUE(foreign.ok());
+    cases.push_back({"another provider's token", "Bearer " + *foreign, "issuer is not trusted"});
+  }
+  {
+    // The ID token of a real sign-in: right issuer and key, meant for entctl.
+    HttpClient http;
+    auto start = http.PostForm(provider_->issuer() + "/device/auth",
+                               {{"client_id", "entctl"}, {"scope", "openid conventions"}});
+    ASSERT_TRUE(start.ok());
+    const auto grant = nlohmann::json::parse(start->body);
+    ASSERT_TRUE(provider_->ApproveDevice(grant["verification_uri_complete"], "claire.martin",
+                                         "dev-support").ok());
+    auto tokens = http.PostForm(provider_->issuer() + "/token",
+                                {{"grant_type", "urn:ietf:params:oauth:grant-type:device_code"},
+                                 {"client_id", "entctl"},
+                                 {"device_code", grant["device_code"]}});
+    ASSERT_TRUE(tokens.ok());
+    cases.push_back({"ID token (wrong audience)",
+                     "Bearer " + nlohmann::json::parse(tokens->body).value("id_token", ""),
+                     "another audience"});
+  }
+  cases.push_back({"garbage", "Bearer not.a.jwt", ""});
+  cases.push_back({"dots", "Bearer ...", ""});
+  cases.push_back({"no scheme", real, "Bearer"});
+  cases.push_back({"huge", "Bearer " + std::string(1 << 20, 'A'), ""});
+
+  for (const Case& c : cases) {
+    grpc::Status st = Create(c.authorization);
+    EXPECT_FALSE(st.ok()) << c.what;
+    if (st.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+      EXPECT_THAT(st.error_message(), HasSubstr(c.reason)) << c.what;
+      EXPECT_THAT(st.error_message(), ::testing::Not(HasSubstr(parts[2].substr(0, 20)))) << c.what;
+    } else {
+      // Only the 1 MB header may fail before the service sees it.
+      EXPECT_EQ(c.what, "huge") << st.error_code() << " " << st.error_message();
+    }
+  }
+  EXPECT_EQ(ConventionCount(), count);
+}
+
+TEST_F(OidcAuthTest, ExpiredTokenIsRefusedWithTheReason) {
+  auto token = provider_->ClientCredentials("short-lived", "dev-short-lived-secret");
+  ASSERT_TRUE(token.ok());
+  ASSERT_TRUE(Create("Bearer " + *token).ok());
+  grpc::Status st;
+  // Two seconds of life and one of leeway.
+  for (absl::Time end = absl::Now() + absl::Seconds(15); absl::Now() < end;) {
+    st = Read("Bearer " + *token);
+    if (!st.ok()) break;
+  }
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(st.error_message(), AllOf(HasSubstr("expired"), HasSubstr("sign in again")));
+}
+
+}  // namespace
+}  // namespace ent::convention
