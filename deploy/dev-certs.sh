@@ -2,14 +2,18 @@
 # Creates a development certificate authority and certificates with openssl:
 #   DIR/ca.pem, DIR/ca.key          the development CA (10 years)
 #   DIR/server.pem, DIR/server.key  for the services: localhost, 127.0.0.1, ::1 (+ $ENT_CERT_HOSTS)
-#   DIR/client.pem, DIR/client.key  a client certificate for mutual TLS
+#   DIR/client.pem, DIR/client.key  a client certificate for mutual TLS (CN=entctl-dev)
+#   DIR/convention.pem, DIR/convention.key
+#                                   convention-service's client certificate, which it presents
+#                                   to billing-service (--billing-cert-file): SAN
+#                                   URI:spiffe://ent.ac-montpellier.fr/convention-service
 # Usage: deploy/dev-certs.sh [DIR]   (default ./data/tls). Existing files are kept.
 # For production, use certificates from the académie's PKI instead.
 set -euo pipefail
 DIR="${1:-data/tls}"
 mkdir -p "$DIR"
 cd "$DIR"
-[ -s server.pem ] && [ -s client.pem ] && exit 0
+[ -s server.pem ] && [ -s client.pem ] && [ -s convention.pem ] && exit 0
 umask 077
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -keyout ca.key -out ca.pem \
@@ -33,6 +37,10 @@ keyUsage=critical,digitalSignature,keyEncipherment"
 issue client "/O=ENT-ecole dev/CN=entctl-dev" \
   "extendedKeyUsage=clientAuth
 keyUsage=critical,digitalSignature,keyEncipherment"
+issue convention "/O=ENT-ecole dev/CN=ent-convention-service" \
+  "subjectAltName=URI:spiffe://ent.ac-montpellier.fr/convention-service
+extendedKeyUsage=clientAuth
+keyUsage=critical,digitalSignature,keyEncipherment"
 rm -f ca.srl
-chmod 644 ca.pem server.pem client.pem
+chmod 644 ca.pem server.pem client.pem convention.pem
 echo "created development CA and certificates in $DIR"

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "entctl/session.h"
 
 namespace ent::entctl {
 namespace {
@@ -78,7 +79,7 @@ std::map<std::string, std::string> ParseConfig(absl::string_view text) {
   return out;
 }
 
-absl::StatusOr<Settings> LoadSettings(const Args& args) {
+absl::StatusOr<Settings> LoadSettings(const Args& args, bool use_session) {
   Settings s;
   // 1. Config file.
   std::string config = args.Get("config");
@@ -107,6 +108,11 @@ absl::StatusOr<Settings> LoadSettings(const Args& args) {
   pick("ca-file", "ENT_CA_FILE", s.ca_file);
   pick("cert-file", "ENT_CERT_FILE", s.cert_file);
   pick("key-file", "ENT_KEY_FILE", s.key_file);
+  pick("issuer", "ENT_ISSUER", s.issuer);
+  pick("client-id", "ENT_CLIENT_ID", s.client_id);
+  pick("scope", "ENT_SCOPE", s.scope);
+  pick("audience", "ENT_AUDIENCE", s.audience);
+  pick("idp-ca-file", "ENT_IDP_CA_FILE", s.idp_ca_file);
   std::string output = "text";
   pick("output", "ENT_OUTPUT", output);
   if (output != "text" && output != "json") {
@@ -126,6 +132,15 @@ absl::StatusOr<Settings> LoadSettings(const Args& args) {
     if (!token.ok()) return token.status();
     s.token = std::string(absl::StripAsciiWhitespace(*token));
     if (auto st = CheckToken(s.token, "--token-file " + token_file); !st.ok()) return st;
+  } else if (use_session) {
+    auto session = LoadSession(SessionPath());
+    if (!session.ok()) return session.status();
+    if (session->has_value()) {
+      auto fresh = FreshSession(SessionPath(), **session);
+      if (!fresh.ok()) return fresh.status();
+      s.token = fresh->access_token;
+      s.signed_in = true;
+    }
   }
   if (s.cert_file.empty() != s.key_file.empty()) {
     return absl::InvalidArgumentError("--cert-file and --key-file go together (mutual TLS)");

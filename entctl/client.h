@@ -32,6 +32,14 @@ struct Settings {
   std::string key_pem;
   bool json = false;      // --output json
   int timeout_seconds = 30;
+  // Signing in (entctl login): the identity provider and how to ask it.
+  std::string issuer;
+  std::string client_id = "entctl";
+  std::string scope = "openid offline_access";
+  std::string audience;
+  std::string idp_ca_file;
+  // The token comes from `entctl login`'s session (refreshed if it had to be).
+  bool signed_in = false;
 };
 
 // The `key = value` lines of a config file (# comments, blank lines and
@@ -41,8 +49,10 @@ std::map<std::string, std::string> ParseConfig(absl::string_view text);
 // Reads the settings; the flags it reads are marked used in `args`. Refuses
 // (INVALID_ARGUMENT, naming the flag, never echoing a secret) a token that is
 // not one line of printable ASCII, and TLS files that cannot be read or are
-// not PEM of the expected kind.
-absl::StatusOr<Settings> LoadSettings(const Args& args);
+// not PEM of the expected kind. Without a token, and when `use_session`, the
+// session `entctl login` left gives it (refreshed when about to expire;
+// UNAUTHENTICATED when it cannot be).
+absl::StatusOr<Settings> LoadSettings(const Args& args, bool use_session = true);
 
 class Client {
  public:

@@ -22,6 +22,7 @@ using Commands = std::map<std::string, Command>;
 void AddConventionCommands(Commands& commands);
 void AddDisputeCommands(Commands& commands);
 void AddBillingCommands(Commands& commands);
+void AddIdentityCommands(Commands& commands);
 
 // Shared by the command files.
 namespace internal {

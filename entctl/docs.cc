@@ -23,7 +23,8 @@ std::set<std::string> FlagsOf(const std::string& usage) {
 
 const char* const kGlobalFlags =
     "--convention-endpoint --billing-endpoint --token --token-file --ca-file --cert-file "
-    "--key-file --output --timeout --config --request-id --help";
+    "--key-file --output --timeout --config --request-id --help --issuer --client-id --scope "
+    "--audience --idp-ca-file";
 
 // roff escapes: backslashes, and a leading dot or quote.
 std::string Roff(const std::string& text) {

@@ -15,11 +15,14 @@ namespace {
 // The global options, as Usage and the manual page print them.
 const char kOptions[] =
     "options (also from the environment ENT_CONVENTION_ENDPOINT, ENT_BILLING_ENDPOINT, ENT_TOKEN,\n"
-    "ENT_TOKEN_FILE, ENT_CA_FILE, ENT_CERT_FILE, ENT_KEY_FILE, ENT_OUTPUT, ENT_TIMEOUT, or a config file of\n"
+    "ENT_TOKEN_FILE, ENT_CA_FILE, ENT_CERT_FILE, ENT_KEY_FILE, ENT_OUTPUT, ENT_TIMEOUT, ENT_ISSUER,\n"
+    "ENT_CLIENT_ID, ENT_SCOPE, ENT_AUDIENCE, ENT_IDP_CA_FILE, or a config file of\n"
     "'key = value' lines, --config or ~/.config/entctl/config):\n"
     "  --convention-endpoint HOST:PORT   default 127.0.0.1:50051\n"
     "  --billing-endpoint HOST:PORT      default 127.0.0.1:50052\n"
-    "  --token TOKEN | --token-file PATH bearer token\n"
+    "  --token TOKEN | --token-file PATH bearer token (default: the session of 'entctl login')\n"
+    "  --issuer URL [--client-id ID] [--scope S] [--audience A] [--idp-ca-file PATH]\n"
+    "                                    the identity provider 'entctl login' signs in with\n"
     "  --ca-file PATH [--cert-file PATH --key-file PATH]   TLS (mutual TLS with a client certificate)\n"
     "  --output text|json                json: protobuf's JSON mapping, for scripts\n"
     "  --timeout SECONDS                 how long to wait for each call, default 30\n"
@@ -86,8 +89,9 @@ int main(int argc, char** argv) {
   ent::entctl::AddConventionCommands(commands);
   ent::entctl::AddDisputeCommands(commands);
   ent::entctl::AddBillingCommands(commands);
+  ent::entctl::AddIdentityCommands(commands);
 
-  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle", "failed", "help", "with-warnings", "ics"});
+  auto args = ent::entctl::Args::Parse(argc, argv, {"franc", "alsace-moselle", "failed", "help", "with-warnings", "ics", "billing"});
   if (!args.ok()) return ent::entctl::internal::UsageError(args.status());
   std::vector<std::string> words = args->positional();
   bool help = args->Has("help") || std::find(words.begin(), words.end(), "-h") != words.end();
@@ -146,7 +150,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (int i = 0; i < consumed; ++i) (void)args->Next("command");
-  auto settings = ent::entctl::LoadSettings(*args);
+  // Signing in and out never needs (nor refreshes) the session in hand.
+  const bool use_session = words[0] != "login" && words[0] != "logout";
+  auto settings = ent::entctl::LoadSettings(*args, use_session);
   if (!settings.ok()) return ent::entctl::internal::UsageError(settings.status());
   ent::entctl::Client client(*settings);
   return command->run(client, *args);

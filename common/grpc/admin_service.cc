@@ -43,7 +43,30 @@ AdminServiceHandler::AdminServiceHandler(sqlite::Database* db, Options options,
     : db_(db), options_(std::move(options)), principals_(principals) {
   const std::string kService = av1::AdminService::service_full_name();
   CheckParsing(kService, "CreateBackup", this, &AdminServiceHandler::CreateBackup);
+  CheckParsing(kService, "GetCaller", this, &AdminServiceHandler::GetCaller);
   VerifyAllParseChecked(kService);
+}
+
+grpc::ServerUnaryReactor* AdminServiceHandler::GetCaller(grpc::CallbackServerContext* ctx,
+                                                         const av1::GetCallerRequest*,
+                                                         av1::Caller* resp) {
+  absl::StatusOr<Principal> caller = AuthenticateCall(*ctx, principals_);
+  if (!caller.ok()) return FinishNow(ctx, caller.status());
+  resp->set_principal(caller->name);
+  resp->set_actor(caller->Actor());
+  resp->set_role(static_cast<ent::auth::v1::Role>(caller->role));
+  for (const std::string& insee : caller->communes) resp->add_insee_codes(insee);
+  if (caller->person) {
+    resp->set_provider(caller->person->provider);
+    resp->set_subject(caller->person->subject);
+    resp->set_display_name(caller->person->display_name);
+    resp->set_email(caller->person->email);
+  }
+  resp->set_via(caller->via);
+  if (caller->expires != absl::InfiniteFuture()) {
+    resp->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(caller->expires));
+  }
+  return FinishNow(ctx, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* AdminServiceHandler::CreateBackup(grpc::CallbackServerContext* ctx,

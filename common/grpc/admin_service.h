@@ -1,6 +1,6 @@
 // gRPC adapter for ent.admin.v1.AdminService, served by both services:
 // online backups of the service's SQLite database for support staff (other
-// roles get PERMISSION_DENIED). The copy is taken on a store reader thread,
+// roles get PERMISSION_DENIED); the caller as authenticated, for anyone. The copy is taken on a store reader thread,
 // from one read snapshot, while the service goes on serving and writing.
 // Thread-safe.
 #ifndef ENT_COMMON_GRPC_ADMIN_SERVICE_H_
@@ -30,6 +30,9 @@ class AdminServiceHandler final
   grpc::ServerUnaryReactor* CreateBackup(grpc::CallbackServerContext* ctx,
                                          const ent::admin::v1::CreateBackupRequest* req,
                                          ent::admin::v1::Backup* resp) override;
+  grpc::ServerUnaryReactor* GetCaller(grpc::CallbackServerContext* ctx,
+                                      const ent::admin::v1::GetCallerRequest* req,
+                                      ent::admin::v1::Caller* resp) override;
 
  private:
   sqlite::Database* const db_;

@@ -8,7 +8,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -409,6 +416,112 @@ TEST_F(OidcAuthTest, ExpiredTokenIsRefusedWithTheReason) {
   }
   EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_THAT(st.error_message(), AllOf(HasSubstr("expired"), HasSubstr("sign in again")));
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// entctl as a person uses it: its own session file, the service's address.
+struct EntctlRun {
+  int code = -1;
+  std::string output;
+};
+
+class EntctlLoginTest : public OidcAuthTest {
+ protected:
+  std::string Env() const {
+    return "ENTCTL_SESSION=" + session_ + " ENT_CONVENTION_ENDPOINT=" + service_->address() +
+           " ENT_ISSUER=" + provider_->issuer() + " HOME=" + home_.path();
+  }
+  EntctlRun Entctl(const std::string& command) const {
+    const std::string line = Env() + " " + testing::BinaryPath("entctl/entctl") + " " + command + " 2>&1";
+    EntctlRun r;
+    FILE* p = popen(line.c_str(), "r");
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof(buffer), p)) > 0) r.output.append(buffer, n);
+    r.code = WEXITSTATUS(pclose(p));
+    return r;
+  }
+  // `entctl login` as a child; the test plays the person at the browser.
+  EntctlRun Login(const std::string& login, const std::string& password) {
+    const std::string out = home_.path() + "/login.out";
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      setenv("ENTCTL_SESSION", session_.c_str(), 1);
+      setenv("HOME", home_.path().c_str(), 1);
+      const std::string issuer = "--issuer=" + provider_->issuer();
+      const std::string binary = testing::BinaryPath("entctl/entctl");
+      execl(binary.c_str(), binary.c_str(), "login", issuer.c_str(),
+            "--scope=openid offline_access conventions", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    std::string url;
+    for (absl::Time end = absl::Now() + absl::Seconds(20); url.empty() && absl::Now() < end;) {
+      absl::SleepFor(absl::Milliseconds(50));  // polls the child's output
+      const std::string text = ReadAll(out);
+      const size_t at = text.find("To sign in, open ");
+      if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
+        url = text.substr(at + 17, text.find('\n', at) - at - 17);
+      }
+    }
+    EXPECT_FALSE(url.empty()) << ReadAll(out);
+    absl::Status approved = provider_->ApproveDevice(url, login, password);
+    EXPECT_TRUE(approved.ok()) << approved;
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return {WEXITSTATUS(status), ReadAll(out)};
+  }
+  testing::TempDir home_;
+  std::string session_ = home_.path() + "/config/entctl/session.json";
+};
+
+TEST_F(EntctlLoginTest, APersonSignsInWithTheDeviceCodeAndActsAsThemselves) {
+  const EntctlRun login = Login("claire.martin", "dev-support");
+  ASSERT_EQ(login.code, 0) << login.output;
+  struct stat st;
+  ASSERT_EQ(stat(session_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  const nlohmann::json session = nlohmann::json::parse(ReadAll(session_));
+  const std::string access_token = session.value("access_token", "");
+  const std::string refresh = session.value("refresh_token", "");
+  ASSERT_FALSE(access_token.empty());
+  ASSERT_FALSE(refresh.empty());
+  EXPECT_EQ(login.output.find(access_token), std::string::npos) << "the token was printed";
+  EXPECT_EQ(login.output.find(refresh), std::string::npos) << "the refresh token was printed";
+
+  EntctlRun who = Entctl("whoami");
+  EXPECT_EQ(who.code, 0) << who.output;
+  EXPECT_THAT(who.output, HasSubstr("Claire Martin <claire.martin@ac-montpellier.fr> (support staff"));
+  EXPECT_THAT(who.output, HasSubstr("SUPPORT_STAFF"));
+  EXPECT_THAT(who.output, HasSubstr("entctl login session"));
+  EXPECT_EQ(who.output.find(access_token), std::string::npos);
+
+  // An expired access token is renewed silently with the refresh token.
+  nlohmann::json stale = session;
+  stale["expires_at"] = 0;
+  std::ofstream(session_) << stale.dump();
+  who = Entctl("--output json whoami");
+  EXPECT_EQ(who.code, 0) << who.output;
+  EXPECT_THAT(who.output, HasSubstr("claire.martin@ac-montpellier.fr"));
+  const nlohmann::json renewed = nlohmann::json::parse(ReadAll(session_));
+  EXPECT_NE(renewed.value("access_token", ""), access_token);
+  ASSERT_EQ(stat(session_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+
+  const EntctlRun out = Entctl("logout");
+  EXPECT_EQ(out.code, 0) << out.output;
+  EXPECT_NE(access(session_.c_str(), F_OK), 0);
+  who = Entctl("whoami");
+  EXPECT_NE(who.code, 0);
+  EXPECT_THAT(who.output, HasSubstr("missing credentials"));
 }
 
 }  // namespace
