@@ -55,12 +55,16 @@ int PrintDispute(Client& client, const grpc::Status& st, const v1::Dispute& d) {
                 EnumName(v1::PartyRole_Name(d.party()), "PARTY_ROLE_").c_str(),
                 Date(d.notice_sent_date()).c_str(), d.notice_reference().c_str());
     std::printf("grievances: %s\n", d.grievances().c_str());
+    if (d.has_opened_by()) std::printf("opened by %s\n", d.opened_by().actor().c_str());
     std::printf("conciliation due by %s: %s\n", Date(d.conciliation_deadline().last_day()).c_str(),
                 d.conciliation_deadline().explanation().c_str());
     if (d.has_conciliation()) {
       std::printf("conciliation held %s: %s\n", Date(d.conciliation().meeting_date()).c_str(),
                   EnumName(v1::ConciliationOutcome_Name(d.conciliation().outcome()),
                            "CONCILIATION_OUTCOME_").c_str());
+      if (d.conciliation().has_recorded_by()) {
+        std::printf("  recorded by %s\n", d.conciliation().recorded_by().actor().c_str());
+      }
     }
     if (d.has_termination()) {
       std::printf("termination notice sent %s (%s); effective at the expiry of %s: %s\n",
@@ -68,6 +72,9 @@ int PrintDispute(Client& client, const grpc::Status& st, const v1::Dispute& d) {
                   d.termination().letter_reference().c_str(),
                   Date(d.termination().effective_deadline().last_day()).c_str(),
                   d.termination().effective_deadline().explanation().c_str());
+      if (d.termination().has_sent_by()) {
+        std::printf("  recorded by %s\n", d.termination().sent_by().actor().c_str());
+      }
     }
     std::printf("%s\n", NextStep(d).c_str());
   });

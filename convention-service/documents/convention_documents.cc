@@ -178,6 +178,21 @@ std::string FileStem(const std::string& name) {
   return absl::StrReplaceAll(ShortName(name), {{"/disputes/", "-litige-"}, {"/", "-"}});
 }
 
+// The person who recorded an act, as a letter names them: "Claire Martin
+// (claire.martin@ac-montpellier.fr)"; "" when a service, not a person, did.
+std::string PersonOf(const v1::Author& a) {
+  if (a.display_name().empty()) return a.email();
+  if (a.email().empty()) return a.display_name();
+  return absl::StrCat(a.display_name(), " (", a.email(), ")");
+}
+
+// `refs` with "Affaire suivie par" when a person recorded the act.
+std::vector<std::pair<std::string, std::string>> WithFollower(
+    std::vector<std::pair<std::string, std::string>> refs, const v1::Author& author) {
+  if (!PersonOf(author).empty()) refs.emplace_back("Affaire suivie par", PersonOf(author));
+  return refs;
+}
+
 // The heading of a letter: sender and addressee side by side, its date, then
 // how it is sent and what it is about.
 void LetterHead(PdfLayout& doc, const v1::Convention& c, v1::PartyRole from, CivilDate date,
@@ -200,13 +215,15 @@ absl::StatusOr<ent::document::v1::Document> NoticeLetter(const v1::Convention& c
                          absl::StrCat("Mise en demeure — ", d.name(), " — LRAR n° ",
                                       d.notice_reference())));
   LetterHead(doc, c, from, *sent, "MISE EN DEMEURE",
-             {{"Envoi", absl::StrCat("Lettre recommandée avec accusé de réception n° ",
-                                     d.notice_reference())},
-              {"Objet", absl::StrCat("Mise en demeure au titre de l'article 8 de la convention "
-                                     "ENT-école, année scolaire ", c.school_year())},
-              {"Convention", absl::StrCat(c.name(), ", ", SignaturesText(c))},
-              {"Délibération", DeliberationText(c)},
-              {"Dossier", d.name()}});
+             WithFollower({{"Envoi", absl::StrCat("Lettre recommandée avec accusé de réception n° ",
+                                                  d.notice_reference())},
+                           {"Objet", absl::StrCat("Mise en demeure au titre de l'article 8 de la "
+                                                  "convention ENT-école, année scolaire ",
+                                                  c.school_year())},
+                           {"Convention", absl::StrCat(c.name(), ", ", SignaturesText(c))},
+                           {"Délibération", DeliberationText(c)},
+                           {"Dossier", d.name()}},
+                          d.opened_by()));
   doc.Text("Madame, Monsieur,");
   doc.Text(absl::StrCat(
                "En application de l'article 8 de la convention de partenariat pour la mise à "
@@ -256,7 +273,7 @@ absl::StatusOr<ent::document::v1::Document> TerminationLetter(
                          absl::StrCat("Résiliation — ", d.name(), " — LRAR n° ",
                                       t.letter_reference())));
   LetterHead(doc, c, from, *sent, "RÉSILIATION DE LA CONVENTION",
-             {{"Envoi", absl::StrCat("Lettre recommandée avec accusé de réception n° ",
+             WithFollower({{"Envoi", absl::StrCat("Lettre recommandée avec accusé de réception n° ",
                                      t.letter_reference())},
               {"Objet", absl::StrCat("Résiliation de la convention ENT-école, année scolaire ",
                                      c.school_year(), " (article 8)")},
@@ -265,7 +282,7 @@ absl::StatusOr<ent::document::v1::Document> TerminationLetter(
               {"Mise en demeure", absl::StrCat("lettre recommandée n° ", d.notice_reference(),
                                                " du ", FrenchDate(d.notice_sent_date()),
                                                ", envoyée par ", PartyWord(d.party()))},
-              {"Dossier", d.name()}});
+              {"Dossier", d.name()}}, t.sent_by()));
   doc.Text("Madame, Monsieur,");
   std::string conciliation;
   if (d.has_conciliation() && CivilDateOf(d.conciliation().meeting_date())) {
@@ -348,6 +365,9 @@ absl::StatusOr<ent::document::v1::Document> ConciliationRecord(
                                  "avec accusé de réception ; la résiliation prend effet quinze "
                                  "jours après son envoi."},
               {"Observations", d.conciliation().notes().empty() ? "-" : d.conciliation().notes()}});
+  if (!PersonOf(d.conciliation().recorded_by()).empty()) {
+    doc.Fields({{"Procès-verbal établi par", PersonOf(d.conciliation().recorded_by())}});
+  }
   doc.Space(16).Text("Fait en deux exemplaires.");
   doc.Space(6).SideBySide({absl::StrCat("Pour l'académie\n", SignatureBlock(c, v1::PARTY_ROLE_ACADEMIE)),
                            absl::StrCat("Pour la collectivité\n",

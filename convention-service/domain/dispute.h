@@ -32,10 +32,19 @@ const char* DisputeStateName(DisputeState s);
 
 enum class ConciliationOutcome { kResolved = 1, kFailed = 2 };
 
+// Who did an act: the history's actor, and for a person their name and
+// e-mail (letters print them). Empty for acts recorded before people were.
+struct Author {
+  std::string actor;
+  std::string display_name;
+  std::string email;
+};
+
 struct Conciliation {
   CivilDate meeting_date;
   ConciliationOutcome outcome = ConciliationOutcome::kFailed;
   std::string notes;
+  Author recorded_by;
 };
 
 struct Termination {
@@ -44,6 +53,7 @@ struct Termination {
   std::string letter_reference;
   CivilDate sent_date;
   workflow::Deadline effective_deadline;  // computed
+  Author sent_by;
 };
 
 struct Dispute {
@@ -62,6 +72,7 @@ struct Dispute {
   int64_t version = 0;
   absl::Time create_time;
   absl::Time update_time;
+  Author opened_by;
 
   std::string Name() const;
   std::string Etag() const;

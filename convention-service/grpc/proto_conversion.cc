@@ -231,6 +231,13 @@ void ToProto(const workflow::Deadline& d, v1::ComputedDeadline* out) {
   out->set_explanation(d.explanation);
 }
 
+// Unset for acts recorded before their authors were.
+void AuthorToProto(const Author& a, v1::Author* out) {
+  out->set_actor(a.actor);
+  out->set_display_name(a.display_name);
+  out->set_email(a.email);
+}
+
 void ToProto(const Dispute& d, v1::Dispute* out) {
   out->set_name(d.Name());
   out->set_party(static_cast<v1::PartyRole>(d.party));
@@ -248,6 +255,9 @@ void ToProto(const Dispute& d, v1::Dispute* out) {
                        ? v1::CONCILIATION_OUTCOME_RESOLVED
                        : v1::CONCILIATION_OUTCOME_FAILED);
     c->set_notes(d.conciliation->notes);
+    if (!d.conciliation->recorded_by.actor.empty()) {
+      AuthorToProto(d.conciliation->recorded_by, c->mutable_recorded_by());
+    }
   }
   if (d.termination) {
     auto* t = out->mutable_termination();
@@ -256,11 +266,13 @@ void ToProto(const Dispute& d, v1::Dispute* out) {
     t->set_letter_reference(d.termination->letter_reference);
     DateToProto(d.termination->sent_date, t->mutable_sent_date());
     ToProto(d.termination->effective_deadline, t->mutable_effective_deadline());
+    if (!d.termination->sent_by.actor.empty()) AuthorToProto(d.termination->sent_by, t->mutable_sent_by());
   }
   out->set_state(static_cast<v1::Dispute::State>(d.state));
   out->set_etag(d.Etag());
   TimeToProto(d.create_time, out->mutable_create_time());
   TimeToProto(d.update_time, out->mutable_update_time());
+  if (!d.opened_by.actor.empty()) AuthorToProto(d.opened_by, out->mutable_opened_by());
 }
 
 void ToProto(const workflow::TimerRecord& t, v1::PendingDeadline* out) {

@@ -134,6 +134,14 @@ absl::StatusOr<Convention> ConventionFrom(const pb::ConventionRecord& r) {
   return c;
 }
 
+void AuthorTo(const Author& a, pb::AuthorRecord* out) {
+  out->set_actor(a.actor);
+  out->set_display_name(a.display_name);
+  out->set_email(a.email);
+}
+
+Author AuthorFrom(const pb::AuthorRecord& r) { return {r.actor(), r.display_name(), r.email()}; }
+
 void DisputeTo(const Dispute& d, pb::DisputeRecord* out) {
   out->set_convention_id(d.convention_id);
   out->set_number(d.number);
@@ -151,6 +159,7 @@ void DisputeTo(const Dispute& d, pb::DisputeRecord* out) {
     DateToProto(d.conciliation->meeting_date, c->mutable_meeting_date());
     c->set_outcome(static_cast<pb::ConciliationOutcome>(d.conciliation->outcome));
     c->set_notes(d.conciliation->notes);
+    AuthorTo(d.conciliation->recorded_by, c->mutable_recorded_by());
   }
   if (d.termination) {
     pb::TerminationRecord* t = out->mutable_termination();
@@ -159,11 +168,13 @@ void DisputeTo(const Dispute& d, pb::DisputeRecord* out) {
     t->set_letter_reference(d.termination->letter_reference);
     DateToProto(d.termination->sent_date, t->mutable_sent_date());
     DeadlineTo(d.termination->effective_deadline, t->mutable_effective_deadline());
+    AuthorTo(d.termination->sent_by, t->mutable_sent_by());
   }
   out->set_state(static_cast<pb::DisputeState>(d.state));
   out->set_version(d.version);
   TimeToProto(d.create_time, out->mutable_create_time());
   TimeToProto(d.update_time, out->mutable_update_time());
+  AuthorTo(d.opened_by, out->mutable_opened_by());
 }
 
 absl::StatusOr<Dispute> DisputeFrom(const pb::DisputeRecord& r) {
@@ -182,19 +193,22 @@ absl::StatusOr<Dispute> DisputeFrom(const pb::DisputeRecord& r) {
   if (r.has_conciliation()) {
     const pb::ConciliationRecord& c = r.conciliation();
     d.conciliation = Conciliation{dates.Required(c.meeting_date(), "conciliation.meeting_date"),
-                                  static_cast<ConciliationOutcome>(c.outcome()), c.notes()};
+                                  static_cast<ConciliationOutcome>(c.outcome()), c.notes(),
+                                  AuthorFrom(c.recorded_by())};
   }
   if (r.has_termination()) {
     const pb::TerminationRecord& t = r.termination();
     d.termination = Termination{static_cast<PartyRole>(t.party()), t.reasons(),
                                 t.letter_reference(),
                                 dates.Required(t.sent_date(), "termination.sent_date"),
-                                DeadlineFrom(t.effective_deadline(), dates)};
+                                DeadlineFrom(t.effective_deadline(), dates),
+                                AuthorFrom(t.sent_by())};
   }
   d.state = static_cast<DisputeState>(r.state());
   d.version = r.version();
   d.create_time = TimeFromProto(r.create_time());
   d.update_time = TimeFromProto(r.update_time());
+  d.opened_by = AuthorFrom(r.opened_by());
   if (!dates.error().ok()) return dates.error();
   return d;
 }

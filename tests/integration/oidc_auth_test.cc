@@ -34,6 +34,7 @@
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "tests/support/communes.h"
 #include "tests/support/oidc_dev_provider.h"
+#include "tests/support/pdf_tools.h"
 #include "tests/support/proto_dates.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
@@ -145,14 +146,14 @@ class OidcAuthTest : public ::testing::Test {
     return out.conventions_size();
   }
 
-  grpc::Status Create(const std::string& authorization) {
+  grpc::Status Create(const std::string& authorization, v1::ConventionService::Stub* stub = nullptr) {
     v1::CreateConventionRequest create = demo::SaintAmbroixCreate();
     create.set_convention_id("c30227-" + NextId());
     create.set_request_id(NextId());
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", authorization);
     v1::Convention c;
-    return stub_->CreateConvention(&ctx, create, &c);
+    return (stub != nullptr ? stub : stub_.get())->CreateConvention(&ctx, create, &c);
   }
 
   // A read with `authorization`; polled (every 100 ms) where a test waits
@@ -199,6 +200,28 @@ TEST_F(OidcAuthTest, GoldenDisputeNamesEachPerson) {
   conciliate.mutable_conciliation()->set_outcome(v1::CONCILIATION_OUTCOME_FAILED);
   st = stub_->RecordConciliation(WithToken(claire).get(), conciliate, &d);
   ASSERT_TRUE(st.ok()) << st.error_message();
+
+  // The dispute names who did each act; the letters name the person.
+  EXPECT_EQ(d.opened_by().display_name(), "Léa Roux");
+  EXPECT_EQ(d.opened_by().email(), "secretariat@saint-ambroix.fr");
+  EXPECT_EQ(d.conciliation().recorded_by().display_name(), "Claire Martin");
+  EXPECT_THAT(d.conciliation().recorded_by().actor(), HasSubstr("(support staff, academie:"));
+  v1::GetDisputeLetterRequest letter;
+  letter.set_name(d.name());
+  letter.set_kind(v1::DISPUTE_LETTER_KIND_NOTICE);
+  ent::document::v1::Document pdf;
+  st = stub_->GetDisputeLetter(WithToken(claire).get(), letter, &pdf);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  auto text = testing::PdfText(pdf.content());
+  ASSERT_TRUE(text.ok());
+  EXPECT_THAT(*text, HasSubstr("Affaire suivie par"));
+  EXPECT_THAT(*text, HasSubstr("Léa Roux (secretariat@saint-ambroix.fr)"));
+  letter.set_kind(v1::DISPUTE_LETTER_KIND_CONCILIATION_RECORD);
+  st = stub_->GetDisputeLetter(WithToken(claire).get(), letter, &pdf);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  text = testing::PdfText(pdf.content());
+  ASSERT_TRUE(text.ok());
+  EXPECT_THAT(*text, HasSubstr("Claire Martin (claire.martin@ac-montpellier.fr)"));
 
   std::vector<std::string> actors;
   for (const auto& e : History(convention)) actors.push_back(e.actor());
@@ -391,7 +414,13 @@ TEST_F(OidcAuthTest, ForgedAndWrongTokensAreRefusedAndWriteNothing) {
   cases.push_back({"huge", "Bearer " + std::string(1 << 20, 'A'), ""});
 
   for (const Case& c : cases) {
-    grpc::Status st = Create(c.authorization);
+    // Its own connection each (gRPC shares connections between channels
+    // unless told not to): a header too large for gRPC closes the connection.
+    grpc::ChannelArguments own;
+    own.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto stub = v1::ConventionService::NewStub(grpc::CreateCustomChannel(
+        service_->address(), grpc::InsecureChannelCredentials(), own));
+    grpc::Status st = Create(c.authorization, stub.get());
     EXPECT_FALSE(st.ok()) << c.what;
     if (st.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
       EXPECT_THAT(st.error_message(), HasSubstr(c.reason)) << c.what;
