@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds what it runs, starts
 # billing-service and convention-service (embedded SQLite databases under
-# ${ENT_DATA_DIR:-./data}) with local development credentials, loads the
+# ${ENT_DATA_DIR:-./data}) with local development credentials and a
+# development OpenID provider (deploy/oidc-dev, on ${ENT_IDP_PORT:-9400}) to
+# sign in with as the seed's people (entctl login), loads the
 # Saint-Ambroix 2021-2022 convention from the seed document (and, on the real
 # clock, its renewal for the school year in progress), and keeps both running
 # until Ctrl-C. A second start reuses the data.
@@ -30,6 +32,16 @@ if [ -z "${ENT_SKIP_BUILD:-}" ]; then  # the run-command test sets it: the build
     echo "later runs rebuild only what changed)..."
   fi
   ./deploy/build.sh ent-convention-service ent-billing-service entctl ent-demo-seed
+  # The development identity provider runs on Node.js (oidc-provider from npm).
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null \
+      || echo "warning: no Node.js: the services run without the development identity provider" >&2
+  fi
+  if command -v npm >/dev/null && [ ! -f deploy/oidc-dev/node_modules/oidc-provider/package.json ]; then
+    npm ci --prefix deploy/oidc-dev --no-audit --no-fund --loglevel=error \
+      || echo "warning: could not install oidc-provider: no development identity provider" >&2
+  fi
 fi
 
 BUILD_DIR="${ENT_BUILD_DIR:-build}"
@@ -72,16 +84,36 @@ wait_port() {  # name dir pid
   exit 1
 }
 
+# The development identity provider, and the principals file that trusts it:
+# the static development principals, then the provider's people and clients.
+PRINCIPALS="$DATA_DIR/principals.textproto"
+cp "$CREDENTIALS/principals.textproto" "$PRINCIPALS"
+ISSUER=""
+if command -v node >/dev/null && [ -f deploy/oidc-dev/node_modules/oidc-provider/package.json ]; then
+  node deploy/oidc-dev/provider.mjs --port="${ENT_IDP_PORT:-9400}" > "$DATA_DIR/idp.out" 2>"$DATA_DIR/idp.log" &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    ISSUER=$(sed -n 's/^{"issuer":"\([^"]*\)".*/\1/p' "$DATA_DIR/idp.out" 2>/dev/null | head -1)
+    [ -n "$ISSUER" ] && break
+    kill -0 "${PIDS[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$ISSUER" ] || echo "warning: the development identity provider did not start; see $DATA_DIR/idp.log" >&2
+fi
+if [ -n "$ISSUER" ]; then
+  sed "s|@ISSUER@|$ISSUER|" deploy/config/identity-provider.dev.textproto >> "$PRINCIPALS"
+fi
+
 "$BUILD_DIR/billing-service/ent-billing-service" --listen="$BILLING_LISTEN" \
   --data-dir="$DATA_DIR/billing" --port-file="$DATA_DIR/billing/port" "$CLOCK_FLAG" \
-  --principals="$CREDENTIALS/principals.textproto" 2>>"$DATA_DIR/billing/service.log" &
+  --principals="$PRINCIPALS" 2>>"$DATA_DIR/billing/service.log" &
 PIDS+=($!)
 wait_port billing-service "$DATA_DIR/billing" "${PIDS[-1]}"
 BILLING_HOST="${BILLING_LISTEN%:*}:$(cat "$DATA_DIR/billing/port")"
 
 "$BUILD_DIR/convention-service/ent-convention-service" --listen="$CONVENTION_LISTEN" \
   --data-dir="$DATA_DIR/convention" --port-file="$DATA_DIR/convention/port" "$CLOCK_FLAG" \
-  --principals="$CREDENTIALS/principals.textproto" \
+  --principals="$PRINCIPALS" \
   --billing="$BILLING_HOST" --billing-token-file="$CREDENTIALS/internal-dev.token" \
   2>>"$DATA_DIR/convention/service.log" &
 PIDS+=($!)
@@ -101,6 +133,13 @@ cat > "$DATA_DIR/entctl.conf" <<CONF
 convention-endpoint = $HOST:$PORT
 billing-endpoint = $BILLING_HOST
 CONF
+if [ -n "$ISSUER" ]; then
+  cat >> "$DATA_DIR/entctl.conf" <<CONF
+# entctl login signs in here (the development identity provider)
+issuer = $ISSUER
+scope = openid offline_access conventions
+CONF
+fi
 ENTCTL="$BUILD_DIR/entctl/entctl --config $DATA_DIR/entctl.conf"
 cat <<TXT
 
@@ -109,7 +148,18 @@ Development credentials (bearer tokens in files; entctl takes --token-file):
   $CREDENTIALS/support-dev.token               support staff (read, disputes)
   $CREDENTIALS/finance-dev.token               finance (tariffs, titres, payments)
   $CREDENTIALS/portal-saint-ambroix-dev.token  commune portal for Saint-Ambroix (30227) only
-  principals file: $CREDENTIALS/principals.textproto (kill -HUP a service to reload it)
+  principals file: $PRINCIPALS (kill -HUP a service to reload it)
+TXT
+if [ -n "$ISSUER" ]; then
+cat <<TXT
+
+Sign in as a person (development identity provider at $ISSUER, users in deploy/oidc-dev/users.json):
+  $ENTCTL login          # open the address it prints; sign in as claire.martin / dev-support
+  $ENTCTL whoami         # Claire Martin, support staff; her acts carry her name in the history
+  other people: paul.durand / dev-finance (finance), lea.roux / dev-commune (Saint-Ambroix's agent)
+TXT
+fi
+cat <<TXT
 
 Try (support staff):
   alias entctl="$ENTCTL --token-file $CREDENTIALS/support-dev.token"

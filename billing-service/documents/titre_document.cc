@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/auth/author_proto.h"
 #include "common/documents/french_text.h"
 #include "common/documents/pdf_layout.h"
 
@@ -76,6 +77,9 @@ absl::StatusOr<ent::document::v1::Document> RenderTitreDocument(const v1::Statem
               {"Nature", supplementary ? "Titre complémentaire : écoles inscrites par avenant en "
                                          "cours d'année scolaire"
                                        : "Titre initial : écoles inscrites à l'annexe 1"}});
+  if (!PersonLabel(t.issued_by()).empty()) {
+    doc.Fields({{"Affaire suivie par", PersonLabel(t.issued_by())}});
+  }
 
   std::vector<std::vector<std::string>> rows;
   int n = 0;
@@ -133,14 +137,16 @@ absl::StatusOr<ent::document::v1::Document> RenderTitreDocument(const v1::Statem
     std::vector<std::vector<std::string>> p_rows;
     for (const v1::Payment& p : entry.payments()) {
       as_of = std::max(as_of, DateOr(p.received_date(), issued));
+      const std::string by = p.recorded_by().display_name();
       p_rows.push_back({p.name().substr(p.name().rfind('/') + 1),
                         FrenchDate(p.received_date()),
-                        FrenchEuros(p.amount_cents()), p.reference()});
+                        FrenchEuros(p.amount_cents()), p.reference(), by.empty() ? "-" : by});
     }
     doc.Table({{"N°", 0.45, Align::kRight},
                {"Reçu le", 1.5},
                {"Montant", 1.2, Align::kRight},
-               {"Référence", 3.5}},
+               {"Référence", 2.2},
+               {"Enregistré par", 1.9}},
               p_rows);
   }
   doc.Heading(absl::StrCat("Situation au ", FrenchDate(as_of)));

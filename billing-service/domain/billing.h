@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth/principal.h"
 #include "common/civil_date.h"
 #include "common/identifiers.h"
 
@@ -113,6 +114,7 @@ struct Titre {
   CivilDate issue_date;
   TitreTemplate texts;
   absl::Time create_time;
+  Author issued_by;  // empty for titres issued before authors were recorded
 
   // "2021-000001".
   std::string Number() const;
@@ -127,6 +129,7 @@ struct Payment {
   int64_t amount_cents = 0;
   CivilDate received_date;
   std::string reference;
+  Author recorded_by;
 };
 
 enum class CorrectionKind { kReduction = 1, kAnnulation = 2 };
@@ -138,6 +141,7 @@ struct Correction {
   std::string reason;
   std::string justification;
   CivilDate date;
+  Author recorded_by;
 };
 
 enum class TitreState { kIssued = 1, kPartiallyPaid, kPaid, kReduced, kCancelled };

@@ -1,5 +1,6 @@
 #include "billing-service/grpc/billing_conversion.h"
 
+#include "common/auth/author_proto.h"
 #include "common/identifiers.h"
 #include "common/proto_time.h"
 
@@ -52,6 +53,7 @@ void ToProto(const TitreAccount& a, v1::Titre* out) {
   out->set_corrected_cents(a.corrected_cents());
   out->set_balance_cents(a.balance_cents());
   TimeToProto(t.create_time, out->mutable_create_time());
+  if (!t.issued_by.actor.empty()) AuthorToProto(t.issued_by, out->mutable_issued_by());
 }
 
 void ToProto(const Titre& t, const Payment& p, v1::Payment* out) {
@@ -59,6 +61,7 @@ void ToProto(const Titre& t, const Payment& p, v1::Payment* out) {
   out->set_amount_cents(p.amount_cents);
   DateToProto(p.received_date, out->mutable_received_date());
   out->set_reference(p.reference);
+  if (!p.recorded_by.actor.empty()) AuthorToProto(p.recorded_by, out->mutable_recorded_by());
 }
 
 void ToProto(const Titre& t, const Correction& c, v1::Correction* out) {
@@ -68,6 +71,7 @@ void ToProto(const Titre& t, const Correction& c, v1::Correction* out) {
   out->set_reason(c.reason);
   out->set_justification(c.justification);
   DateToProto(c.date, out->mutable_date());
+  if (!c.recorded_by.actor.empty()) AuthorToProto(c.recorded_by, out->mutable_recorded_by());
 }
 
 void ToProto(const TitreAccount& a, v1::StatementEntry* out) {

@@ -171,7 +171,7 @@ absl::StatusOr<Tariff> Ledger::GetTariff(const Principal& caller, SchoolYear yea
 
 absl::StatusOr<std::optional<Titre>> Ledger::IssueDue(BillingWriter& w, const BillableConvention& c,
                                                       const Tariff& tariff, absl::Time now,
-                                                      std::string* why_not) {
+                                                      const Author& by, std::string* why_not) {
   if (auto st = CheckBillable(c, tariff.school_year); !st.ok()) {
     *why_not = std::string(st.message());
     return std::optional<Titre>();
@@ -196,6 +196,7 @@ absl::StatusOr<std::optional<Titre>> Ledger::IssueDue(BillingWriter& w, const Bi
                       ParisDate(now), texts_);
   ENT_ASSIGN_OR_RETURN(t.sequence, w.TakeSequence(t.year));
   t.create_time = now;
+  t.issued_by = by;
   ENT_RETURN_IF_ERROR(w.InsertTitre(t));
   return std::optional<Titre>(std::move(t));
 }
@@ -203,9 +204,10 @@ absl::StatusOr<std::optional<Titre>> Ledger::IssueDue(BillingWriter& w, const Bi
 void Ledger::IssueTitre(RequestContext ctx, std::string convention, SchoolYear year,
                         Callback<TitreAccount> done) {
   if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
+  Author by = ctx.caller.AsAuthor();
   Run<TitreAccount>(
       std::move(ctx),
-      [this, convention = std::move(convention), year](
+      [this, convention = std::move(convention), year, by = std::move(by)](
           BillingWriter& w, absl::Time now) -> absl::StatusOr<TitreAccount> {
         ENT_ASSIGN_OR_RETURN(std::optional<Tariff> tariff, w.GetTariff(year));
         if (!tariff) {
@@ -223,7 +225,7 @@ void Ledger::IssueTitre(RequestContext ctx, std::string convention, SchoolYear y
               kReasonNotNotified, kErrorDomain);
         }
         std::string why_not;
-        ENT_ASSIGN_OR_RETURN(std::optional<Titre> issued, IssueDue(w, *c, *tariff, now, &why_not));
+        ENT_ASSIGN_OR_RETURN(std::optional<Titre> issued, IssueDue(w, *c, *tariff, now, by, &why_not));
         if (issued) return TitreAccount{std::move(*issued), {}, {}};
         // Idempotent: nothing new is due; the latest titre comes back.
         ENT_ASSIGN_OR_RETURN(std::vector<TitreAccount> existing, w.TitresOf(convention, year));
@@ -326,7 +328,7 @@ void Ledger::NextCampaignChunk(std::shared_ptr<Campaign> c) {
         CampaignResult& r = chunk.result;
         for (const BillableConvention& conv : conventions) {
           std::string why_not;
-          ENT_ASSIGN_OR_RETURN(std::optional<Titre> t, IssueDue(w, conv, tariff, now, &why_not));
+          ENT_ASSIGN_OR_RETURN(std::optional<Titre> t, IssueDue(w, conv, tariff, now, c->ctx.caller.AsAuthor(), &why_not));
           if (t) {
             if (static_cast<int>(r.issued.size()) < c->max_listed) r.issued.push_back(t->Name());
             ++r.issued_count;
@@ -401,14 +403,16 @@ absl::StatusOr<std::vector<TitreAccount>> Ledger::ListTitres(const Principal& ca
 void Ledger::RecordPayment(RequestContext ctx, int year, int64_t sequence, Payment payment,
                            Callback<Payment> done) {
   if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
+  Author by = ctx.caller.AsAuthor();
   Run<Payment>(
       std::move(ctx),
-      [year, sequence, payment = std::move(payment)](
+      [year, sequence, payment = std::move(payment), by = std::move(by)](
           BillingWriter& w, absl::Time now) -> absl::StatusOr<Payment> {
         ENT_RETURN_IF_ERROR(w.LockTitre(year, sequence));
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
         ENT_RETURN_IF_ERROR(CheckPayment(a, payment, ParisDate(now)));
         Payment p = payment;
+        p.recorded_by = by;
         ENT_ASSIGN_OR_RETURN(p.id, w.InsertPayment(year, sequence, p, now));
         return p;
       },
@@ -425,14 +429,16 @@ void Ledger::RecordPayment(RequestContext ctx, int year, int64_t sequence, Payme
 void Ledger::CreateCorrection(RequestContext ctx, int year, int64_t sequence, Correction correction,
                               Callback<Correction> done) {
   if (auto st = AuthorizeBilling(ctx.caller, BillingAction::kManage); !st.ok()) return done(st);
+  Author by = ctx.caller.AsAuthor();
   Run<Correction>(
       std::move(ctx),
-      [year, sequence, correction = std::move(correction)](
+      [year, sequence, correction = std::move(correction), by = std::move(by)](
           BillingWriter& w, absl::Time now) -> absl::StatusOr<Correction> {
         ENT_RETURN_IF_ERROR(w.LockTitre(year, sequence));
         ENT_ASSIGN_OR_RETURN(TitreAccount a, LoadTitre(w, year, sequence));
         Correction c = correction;
         c.date = ParisDate(now);
+        c.recorded_by = by;
         ENT_RETURN_IF_ERROR(CheckCorrection(a, c));
         ENT_ASSIGN_OR_RETURN(c.id, w.InsertCorrection(year, sequence, c, now));
         return c;

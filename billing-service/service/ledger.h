@@ -103,11 +103,11 @@ class Ledger {
            std::function<absl::StatusOr<T>(BillingReader&, const std::string&)> legacy_replay,
            Callback<T> done);
 
-  // Issues what is due for one convention inside a transaction; nullopt
-  // when nothing is due (the reason in `why_not`).
+  // Issues what is due for one convention inside a transaction, by `by`;
+  // nullopt when nothing is due (the reason in `why_not`).
   absl::StatusOr<std::optional<Titre>> IssueDue(BillingWriter& w, const BillableConvention& c,
                                                 const Tariff& tariff, absl::Time now,
-                                                std::string* why_not);
+                                                const Author& by, std::string* why_not);
 
   BillingStore& store_;
   const Clock& clock_;

@@ -23,6 +23,14 @@ Debtor DebtorFrom(const pb::DebtorRecord& d) {
   return Debtor{d.name(), d.insee_code(), d.siren(), d.address()};
 }
 
+void AuthorTo(const Author& a, pb::AuthorRecord* out) {
+  out->set_actor(a.actor);
+  out->set_display_name(a.display_name);
+  out->set_email(a.email);
+}
+
+Author AuthorFrom(const pb::AuthorRecord& r) { return {r.actor(), r.display_name(), r.email()}; }
+
 void BodyTo(const Titre& t, pb::TitreBodyRecord* out) {
   out->set_convention(t.convention);
   out->set_school_year(static_cast<int32_t>(t.school_year.first_year()));
@@ -35,6 +43,7 @@ void BodyTo(const Titre& t, pb::TitreBodyRecord* out) {
   out->set_appeal_routes(t.texts.appeal_routes);
   out->set_issuing_officer(t.texts.issuing_officer);
   out->set_issuing_officer_capacity(t.texts.issuing_officer_capacity);
+  AuthorTo(t.issued_by, out->mutable_issued_by());
 }
 
 void BodyFrom(const pb::TitreBodyRecord& r, Titre& t, StoredDateReader& dates) {
@@ -47,6 +56,7 @@ void BodyFrom(const pb::TitreBodyRecord& r, Titre& t, StoredDateReader& dates) {
   t.issue_date = dates.Required(r.issue_date(), "issue_date");
   t.texts = TitreTemplate{r.payment_terms(), r.appeal_routes(), r.issuing_officer(),
                           r.issuing_officer_capacity()};
+  t.issued_by = AuthorFrom(r.issued_by());
 }
 
 void PaymentTo(const Payment& p, pb::PaymentRecord* out) {
@@ -54,11 +64,12 @@ void PaymentTo(const Payment& p, pb::PaymentRecord* out) {
   out->set_amount_cents(p.amount_cents);
   DateToProto(p.received_date, out->mutable_received_date());
   out->set_reference(p.reference);
+  AuthorTo(p.recorded_by, out->mutable_recorded_by());
 }
 
 Payment PaymentFrom(const pb::PaymentRecord& r, StoredDateReader& dates) {
   return Payment{r.id(), r.amount_cents(), dates.Required(r.received_date(), "received_date"),
-                 r.reference()};
+                 r.reference(), AuthorFrom(r.recorded_by())};
 }
 
 void CorrectionTo(const Correction& c, pb::CorrectionRecord* out) {
@@ -68,12 +79,14 @@ void CorrectionTo(const Correction& c, pb::CorrectionRecord* out) {
   out->set_reason(c.reason);
   out->set_justification(c.justification);
   DateToProto(c.date, out->mutable_date());
+  AuthorTo(c.recorded_by, out->mutable_recorded_by());
 }
 
 Correction CorrectionFrom(const pb::CorrectionRecord& r, StoredDateReader& dates) {
   return Correction{r.id(),     static_cast<CorrectionKind>(r.kind()),
                     r.amount_cents(), r.reason(),
-                    r.justification(), dates.Required(r.date(), "date")};
+                    r.justification(), dates.Required(r.date(), "date"),
+                    AuthorFrom(r.recorded_by())};
 }
 
 // Parses a stored answer and checks it is of the kind asked for.
@@ -89,6 +102,20 @@ absl::StatusOr<pb::StoredAnswerRecord> ParseAnswer(absl::string_view bytes,
 }
 
 }  // namespace
+
+std::string EncodeAuthor(const Author& a) {
+  if (a.actor.empty()) return "";
+  pb::AuthorRecord r;
+  AuthorTo(a, &r);
+  return r.SerializeAsString();
+}
+
+absl::StatusOr<Author> DecodeAuthor(absl::string_view bytes) {
+  if (bytes.empty()) return Author();  // rows of earlier releases
+  pb::AuthorRecord r;
+  if (auto st = ParseStoredRecord(bytes, "author", r); !st.ok()) return st;
+  return AuthorFrom(r);
+}
 
 std::string EncodeConvention(const BillableConvention& c) {
   pb::BillableConventionRecord r;

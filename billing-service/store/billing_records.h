@@ -15,6 +15,11 @@
 
 namespace ent::billing {
 
+// The `recorded_by` column of payments and corrections: AuthorRecord bytes,
+// empty for no author (rows of earlier releases read as an empty Author).
+std::string EncodeAuthor(const Author& a);
+absl::StatusOr<Author> DecodeAuthor(absl::string_view bytes);
+
 std::string EncodeConvention(const BillableConvention& c);
 absl::StatusOr<BillableConvention> DecodeConvention(absl::string_view bytes);
 

@@ -189,6 +189,15 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$;
+)sql",
+      // 7: who recorded each payment and correction (AuthorRecord bytes;
+      // empty in the rows of earlier releases).
+      R"sql(
+ALTER TABLE payments ADD COLUMN recorded_by BYTEA NOT NULL DEFAULT ''::bytea;
+ALTER TABLE corrections ADD COLUMN recorded_by BYTEA NOT NULL DEFAULT ''::bytea;
+INSERT INTO record_formats VALUES
+  ('payments', 'recorded_by', 'ent.billing.storage.v1.AuthorRecord'),
+  ('corrections', 'recorded_by', 'ent.billing.storage.v1.AuthorRecord');
 )sql"};
   return *migrations;
 }
@@ -422,15 +431,16 @@ class PgTx final : public BillingWriter {
   absl::StatusOr<int64_t> InsertPayment(int year, int64_t sequence, const Payment& p,
                                         absl::Time now) override {
     ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("INSERT INTO payments (year, sequence, amount_cents, "
-                                               "received_date, reference, created_us) "
-                                               "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                                               "received_date, reference, created_us, recorded_by) "
+                                               "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                                                Params()
                                                    .Int(year)
                                                    .Int(sequence)
                                                    .Int(p.amount_cents)
                                                    .Text(FormatIsoDate(p.received_date))
                                                    .Text(p.reference)
-                                                   .Int(absl::ToUnixMicros(now))));
+                                                   .Int(absl::ToUnixMicros(now))
+                                                   .Bytes(EncodeAuthor(p.recorded_by))));
     return r.Int(0, 0);
   }
 
@@ -438,8 +448,8 @@ class PgTx final : public BillingWriter {
                                            absl::Time now) override {
     ENT_ASSIGN_OR_RETURN(Result r,
                          conn_.Query("INSERT INTO corrections (year, sequence, kind, amount_cents, "
-                                     "reason, justification, date, created_us) "
-                                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                                     "reason, justification, date, created_us, recorded_by) "
+                                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                                      Params()
                                          .Int(year)
                                          .Int(sequence)
@@ -448,7 +458,8 @@ class PgTx final : public BillingWriter {
                                          .Text(c.reason)
                                          .Text(c.justification)
                                          .Text(FormatIsoDate(c.date))
-                                         .Int(absl::ToUnixMicros(now))));
+                                         .Int(absl::ToUnixMicros(now))
+                                         .Bytes(EncodeAuthor(c.recorded_by))));
     return r.Int(0, 0);
   }
 
@@ -540,24 +551,27 @@ class PgTx final : public BillingWriter {
       }
     }
     {
-      ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT id, amount_cents, received_date, reference "
-                                                 "FROM payments WHERE year = $1 AND sequence = $2 "
-                                                 "ORDER BY id",
+      ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT id, amount_cents, received_date, reference, "
+                                                 "recorded_by FROM payments WHERE year = $1 AND "
+                                                 "sequence = $2 ORDER BY id",
                                                  key));
       for (int i = 0; i < r.rows(); ++i) {
+        ENT_ASSIGN_OR_RETURN(Author by, DecodeAuthor(r.Bytes(i, 4)));
         a.payments.push_back({r.Int(i, 0), r.Int(i, 1),
-                              ParseIsoDate(r.Text(i, 2)).value_or(CivilDate()), r.Text(i, 3)});
+                              ParseIsoDate(r.Text(i, 2)).value_or(CivilDate()), r.Text(i, 3),
+                              std::move(by)});
       }
     }
     {
       ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT id, kind, amount_cents, reason, "
-                                                 "justification, date FROM corrections WHERE "
-                                                 "year = $1 AND sequence = $2 ORDER BY id",
+                                                 "justification, date, recorded_by FROM corrections "
+                                                 "WHERE year = $1 AND sequence = $2 ORDER BY id",
                                                  key));
       for (int i = 0; i < r.rows(); ++i) {
+        ENT_ASSIGN_OR_RETURN(Author by, DecodeAuthor(r.Bytes(i, 6)));
         a.corrections.push_back({r.Int(i, 0), static_cast<CorrectionKind>(r.Int(i, 1)), r.Int(i, 2),
                                  r.Text(i, 3), r.Text(i, 4),
-                                 ParseIsoDate(r.Text(i, 5)).value_or(CivilDate())});
+                                 ParseIsoDate(r.Text(i, 5)).value_or(CivilDate()), std::move(by)});
       }
     }
     return absl::OkStatus();

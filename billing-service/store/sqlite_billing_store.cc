@@ -191,6 +191,15 @@ CREATE TRIGGER corrections_totalled AFTER INSERT ON corrections BEGIN
   UPDATE billing_totals SET corrected_cents = corrected_cents + NEW.amount_cents
     WHERE school_year = (SELECT school_year FROM titres WHERE year = NEW.year AND sequence = NEW.sequence);
 END;
+)sql",
+      // 6: who recorded each payment and correction (AuthorRecord bytes;
+      // empty in the rows of earlier releases).
+      R"sql(
+ALTER TABLE payments ADD COLUMN recorded_by BLOB NOT NULL DEFAULT x'';
+ALTER TABLE corrections ADD COLUMN recorded_by BLOB NOT NULL DEFAULT x'';
+INSERT INTO record_formats VALUES
+  ('payments', 'recorded_by', 'ent.billing.storage.v1.AuthorRecord'),
+  ('corrections', 'recorded_by', 'ent.billing.storage.v1.AuthorRecord');
 )sql"};
   return *migrations;
 }
@@ -423,14 +432,15 @@ class SqliteTx final : public BillingWriter {
                                         absl::Time now) override {
     ENT_ASSIGN_OR_RETURN(
         auto stmt, conn_.Prepare("INSERT INTO payments (year, sequence, amount_cents, "
-                                 "received_date, reference, created_us) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+                                 "received_date, reference, created_us, recorded_by) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     stmt.Bind(1, static_cast<int64_t>(year))
         .Bind(2, sequence)
         .Bind(3, p.amount_cents)
         .Bind(4, FormatIsoDate(p.received_date))
         .Bind(5, p.reference)
-        .Bind(6, absl::ToUnixMicros(now));
+        .Bind(6, absl::ToUnixMicros(now))
+        .BindBlob(7, EncodeAuthor(p.recorded_by));
     ENT_RETURN_IF_ERROR(stmt.Run());
     return conn_.LastInsertRowId();
   }
@@ -439,8 +449,8 @@ class SqliteTx final : public BillingWriter {
                                            absl::Time now) override {
     ENT_ASSIGN_OR_RETURN(
         auto stmt, conn_.Prepare("INSERT INTO corrections (year, sequence, kind, amount_cents, "
-                                 "reason, justification, date, created_us) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+                                 "reason, justification, date, created_us, recorded_by) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
     stmt.Bind(1, static_cast<int64_t>(year))
         .Bind(2, sequence)
         .Bind(3, static_cast<int64_t>(c.kind))
@@ -448,7 +458,8 @@ class SqliteTx final : public BillingWriter {
         .Bind(5, c.reason)
         .Bind(6, c.justification)
         .Bind(7, FormatIsoDate(c.date))
-        .Bind(8, absl::ToUnixMicros(now));
+        .Bind(8, absl::ToUnixMicros(now))
+        .BindBlob(9, EncodeAuthor(c.recorded_by));
     ENT_RETURN_IF_ERROR(stmt.Run());
     return conn_.LastInsertRowId();
   }
@@ -544,29 +555,33 @@ class SqliteTx final : public BillingWriter {
     }
     {
       ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT id, amount_cents, received_date, "
-                                                    "reference FROM payments WHERE year = ?1 AND "
-                                                    "sequence = ?2 ORDER BY id"));
-      stmt.Bind(1, year).Bind(2, seq);
-      while (true) {
-        ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
-        if (!row) break;
-        a.payments.push_back({stmt.ColumnInt64(0), stmt.ColumnInt64(1),
-                              ParseIsoDate(stmt.ColumnText(2)).value_or(CivilDate()),
-                              stmt.ColumnText(3)});
-      }
-    }
-    {
-      ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT id, kind, amount_cents, reason, "
-                                                    "justification, date FROM corrections WHERE "
+                                                    "reference, recorded_by FROM payments WHERE "
                                                     "year = ?1 AND sequence = ?2 ORDER BY id"));
       stmt.Bind(1, year).Bind(2, seq);
       while (true) {
         ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
         if (!row) break;
+        ENT_ASSIGN_OR_RETURN(Author by, DecodeAuthor(stmt.ColumnText(4)));
+        a.payments.push_back({stmt.ColumnInt64(0), stmt.ColumnInt64(1),
+                              ParseIsoDate(stmt.ColumnText(2)).value_or(CivilDate()),
+                              stmt.ColumnText(3), std::move(by)});
+      }
+    }
+    {
+      ENT_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare("SELECT id, kind, amount_cents, reason, "
+                                                    "justification, date, recorded_by FROM "
+                                                    "corrections WHERE year = ?1 AND sequence = ?2 "
+                                                    "ORDER BY id"));
+      stmt.Bind(1, year).Bind(2, seq);
+      while (true) {
+        ENT_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) break;
+        ENT_ASSIGN_OR_RETURN(Author by, DecodeAuthor(stmt.ColumnText(6)));
         a.corrections.push_back({stmt.ColumnInt64(0),
                                  static_cast<CorrectionKind>(stmt.ColumnInt64(1)),
                                  stmt.ColumnInt64(2), stmt.ColumnText(3), stmt.ColumnText(4),
-                                 ParseIsoDate(stmt.ColumnText(5)).value_or(CivilDate())});
+                                 ParseIsoDate(stmt.ColumnText(5)).value_or(CivilDate()),
+                                 std::move(by)});
       }
     }
     return absl::OkStatus();

@@ -23,6 +23,14 @@ enum class Role {
 
 const char* RoleName(Role role);
 
+// Who did an act, as documents and records keep it: the actor (see
+// Principal::Actor) and, for a person, their name and e-mail.
+struct Author {
+  std::string actor;
+  std::string display_name;
+  std::string email;
+};
+
 // A person named by an identity provider's token.
 struct Person {
   std::string provider;      // the IdentityProvider's name: "academie"
@@ -49,6 +57,8 @@ struct Principal {
   // <claire.martin@ac-montpellier.fr> (support staff, academie:8d3f…)",
   // followed by " via <portal>" when a portal forwarded the token.
   std::string Actor() const;
+  // The author of an act this principal does.
+  Author AsAuthor() const;
 };
 
 bool SamePrincipal(const Principal& a, const Principal& b);

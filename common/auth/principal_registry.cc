@@ -63,6 +63,15 @@ std::string Principal::Actor() const {
   return actor;
 }
 
+Author Principal::AsAuthor() const {
+  Author a{Actor(), "", ""};
+  if (person) {
+    a.display_name = person->display_name;
+    a.email = person->email;
+  }
+  return a;
+}
+
 bool SamePrincipal(const Principal& a, const Principal& b) {
   return a.name == b.name && a.role == b.role && a.communes == b.communes && a.via == b.via;
 }

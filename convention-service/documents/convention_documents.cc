@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/auth/author_proto.h"
 #include "common/documents/french_text.h"
 #include "common/documents/pdf_layout.h"
 #include "common/clock.h"
@@ -178,18 +179,10 @@ std::string FileStem(const std::string& name) {
   return absl::StrReplaceAll(ShortName(name), {{"/disputes/", "-litige-"}, {"/", "-"}});
 }
 
-// The person who recorded an act, as a letter names them: "Claire Martin
-// (claire.martin@ac-montpellier.fr)"; "" when a service, not a person, did.
-std::string PersonOf(const v1::Author& a) {
-  if (a.display_name().empty()) return a.email();
-  if (a.email().empty()) return a.display_name();
-  return absl::StrCat(a.display_name(), " (", a.email(), ")");
-}
-
 // `refs` with "Affaire suivie par" when a person recorded the act.
 std::vector<std::pair<std::string, std::string>> WithFollower(
-    std::vector<std::pair<std::string, std::string>> refs, const v1::Author& author) {
-  if (!PersonOf(author).empty()) refs.emplace_back("Affaire suivie par", PersonOf(author));
+    std::vector<std::pair<std::string, std::string>> refs, const ent::auth::v1::Author& author) {
+  if (!PersonLabel(author).empty()) refs.emplace_back("Affaire suivie par", PersonLabel(author));
   return refs;
 }
 
@@ -365,8 +358,8 @@ absl::StatusOr<ent::document::v1::Document> ConciliationRecord(
                                  "avec accusé de réception ; la résiliation prend effet quinze "
                                  "jours après son envoi."},
               {"Observations", d.conciliation().notes().empty() ? "-" : d.conciliation().notes()}});
-  if (!PersonOf(d.conciliation().recorded_by()).empty()) {
-    doc.Fields({{"Procès-verbal établi par", PersonOf(d.conciliation().recorded_by())}});
+  if (!PersonLabel(d.conciliation().recorded_by()).empty()) {
+    doc.Fields({{"Procès-verbal établi par", PersonLabel(d.conciliation().recorded_by())}});
   }
   doc.Space(16).Text("Fait en deux exemplaires.");
   doc.Space(6).SideBySide({absl::StrCat("Pour l'académie\n", SignatureBlock(c, v1::PARTY_ROLE_ACADEMIE)),

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/auth/principal.h"
 #include "convention-service/domain/convention.h"
 #include "workflow/calendar/legal_calendar.h"
 #include "workflow/timers/timer_table.h"
@@ -31,14 +32,6 @@ enum class DisputeState {
 const char* DisputeStateName(DisputeState s);
 
 enum class ConciliationOutcome { kResolved = 1, kFailed = 2 };
-
-// Who did an act: the history's actor, and for a person their name and
-// e-mail (letters print them). Empty for acts recorded before people were.
-struct Author {
-  std::string actor;
-  std::string display_name;
-  std::string email;
-};
 
 struct Conciliation {
   CivilDate meeting_date;

@@ -1,4 +1,5 @@
 #include "convention-service/grpc/proto_conversion.h"
+#include "common/auth/author_proto.h"
 
 #include "common/resource_names.h"
 
@@ -229,13 +230,6 @@ void ToProto(const workflow::Deadline& d, v1::ComputedDeadline* out) {
   DateToProto(d.last_day, out->mutable_last_day());
   TimeToProto(d.expires_at, out->mutable_expires_at());
   out->set_explanation(d.explanation);
-}
-
-// Unset for acts recorded before their authors were.
-void AuthorToProto(const Author& a, v1::Author* out) {
-  out->set_actor(a.actor);
-  out->set_display_name(a.display_name);
-  out->set_email(a.email);
 }
 
 void ToProto(const Dispute& d, v1::Dispute* out) {

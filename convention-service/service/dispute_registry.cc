@@ -12,16 +12,6 @@ namespace ent::convention {
 namespace {
 
 // Commune portals act in disputes as the commune party only.
-// Who the caller is, as a dispute records the author of an act.
-Author AuthorOf(const Principal& caller) {
-  Author a{caller.Actor(), "", ""};
-  if (caller.person) {
-    a.display_name = caller.person->display_name;
-    a.email = caller.person->email;
-  }
-  return a;
-}
-
 absl::Status CheckPortalParty(const Principal& caller, PartyRole party, const char* field) {
   if (caller.role == Role::kCommunePortal && party != PartyRole::kCommune) {
     return absl::PermissionDeniedError(absl::StrCat("principal '", caller.name,
@@ -67,7 +57,7 @@ void DisputeRegistry::Open(RequestContext ctx, std::string convention_id, Disput
   if (auto st = CheckPortalParty(ctx.caller, draft.party, "dispute.party"); !st.ok()) {
     return done(st);
   }
-  draft.opened_by = AuthorOf(ctx.caller);
+  draft.opened_by = ctx.caller.AsAuthor();
   const Principal caller = ctx.caller;
   CommandRunner::Authorize authorize = [caller, convention_id](ConventionReader& r) {
     return LoadConventionFor(r, caller, Action::kDispute, convention_id).status();
@@ -157,7 +147,7 @@ void DisputeRegistry::RecordConciliation(RequestContext ctx, std::string convent
   FieldViolations v;
   ValidateText(conciliation.notes, kMaxTextLength, false, "conciliation.notes", v);
   if (!v.empty()) return done(v.ToStatus());
-  conciliation.recorded_by = AuthorOf(ctx.caller);
+  conciliation.recorded_by = ctx.caller.AsAuthor();
   Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
          [conciliation = std::move(conciliation)](Dispute& d, Convention&, absl::Time now) {
            return convention::RecordConciliation(d, conciliation, ParisDate(now));
@@ -175,7 +165,7 @@ void DisputeRegistry::SendTerminationNotice(RequestContext ctx, std::string conv
   if (auto st = CheckPortalParty(ctx.caller, termination.party, "termination.party"); !st.ok()) {
     return done(st);
   }
-  termination.sent_by = AuthorOf(ctx.caller);
+  termination.sent_by = ctx.caller.AsAuthor();
   Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
          [this, termination = std::move(termination)](Dispute& d, Convention& c, absl::Time now) {
            return convention::SendTerminationNotice(d, c, termination, ParisDate(now), calendar_);

@@ -11,7 +11,7 @@ trap 'kill -INT "$pid" 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
 
 start() {  # extra run.sh arguments
   ENT_SKIP_BUILD=1 ENT_BUILD_DIR="$BUILD_DIR" ENT_DATA_DIR="$data" \
-    ENT_CONVENTION_LISTEN=127.0.0.1:0 ENT_BILLING_LISTEN=127.0.0.1:0 \
+    ENT_CONVENTION_LISTEN=127.0.0.1:0 ENT_BILLING_LISTEN=127.0.0.1:0 ENT_IDP_PORT=0 \
     setsid "$SOURCE_DIR/deploy/run.sh" --demo "$@" > "$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
@@ -43,6 +43,12 @@ entctl conventions list | grep -q "conventions/30227-2021" || { echo "entctl cou
 entctl convention show conventions/30227-2021 | grep -q "2021-11-03  in force" \
   || { echo "timeline missing"; exit 1; }
 grep -q "now 2021-11-03 18:00:00 +01:00" "$log" || { cat "$log"; echo "demo clock not at its start"; exit 1; }
+# The development identity provider runs, the services trust it, entctl knows where it is.
+grep -q "Sign in as a person (development identity provider at http://127.0.0.1:" "$log" \
+  || { cat "$log"; echo "no development identity provider"; exit 1; }
+grep -q '^issuer = http://127.0.0.1:' "$data/entctl.conf" || { echo "entctl.conf has no issuer"; exit 1; }
+grep -q 'identity_providers' "$data/principals.textproto" || { echo "the services do not trust it"; exit 1; }
+entctl whoami | grep -q "^support-dev" || { echo "whoami did not name support-dev"; exit 1; }
 "$BUILD_DIR/entctl/entctl" --config "$data/entctl.conf" --token-file "$data/credentials/rectorat-dev.token" \
   clock set 2022-03-31 > /dev/null
 stop

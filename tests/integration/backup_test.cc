@@ -154,7 +154,7 @@ TEST_F(BackupTest, ABackupTakenWhileWritingRestoresEveryAcknowledgedWrite) {
   ASSERT_TRUE(billing_backup.ok()) << billing_backup.status();
   EXPECT_EQ(conventions_backup->integrity(), "ok");
   EXPECT_EQ(conventions_backup->schema_version(), 9);
-  EXPECT_EQ(billing_backup->schema_version(), 5);
+  EXPECT_EQ(billing_backup->schema_version(), 6);
   EXPECT_GT(conventions_backup->size_bytes(), 0);
   EXPECT_THAT(conventions_backup->path(), ::testing::HasSubstr(conventions_dir_.path() + "/backups/convention-"));
   // The writes went on during and after the backups: the backups are not the

@@ -32,6 +32,7 @@
 #include "demo/saint_ambroix.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
+#include "tests/support/billing_requests.h"
 #include "tests/support/communes.h"
 #include "tests/support/oidc_dev_provider.h"
 #include "tests/support/pdf_tools.h"
@@ -267,13 +268,54 @@ TEST_F(OidcAuthTest, FinanceAgentReadsConventionsAndBillingButCannotCreate) {
 
   testing::TempDir billing_dir;
   testing::ServiceProcess billing(testing::BinaryPath("billing-service/ent-billing-service"),
-                                  billing_dir.path(), {"--principals=" + principals_.path()});
+                                  billing_dir.path(), {"--principals=" + principals_.path(),
+                                                      "--clock=simulated:2021-11-20T10:00:00+01:00"});
   ASSERT_TRUE(billing.Start().ok());
   auto billing_stub = bv1::BillingService::NewStub(billing.Channel());
   bv1::ListTitresRequest titres;
   bv1::ListTitresResponse none;
   grpc::Status st = billing_stub->ListTitres(WithToken(paul).get(), titres, &none);
   EXPECT_TRUE(st.ok()) << st.error_message();
+  // Paul issues a titre and records a payment: both name him, and so does the PDF.
+  bv1::Tariff tariff;
+  st = billing_stub->SetTariff(WithToken(paul).get(), testing::Tariff2021Request(), &tariff);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  bv1::NotifyConventionChangeRequest notice;
+  notice.set_topic("convention.activated");
+  notice.set_idempotency_key("conventions/c30227/activated");
+  notice.set_payload(testing::ActivatedPayload("conventions/c30227", "30227"));
+  bv1::NotifyConventionChangeResponse applied;
+  grpc::ClientContext internal;
+  principals_.Authorize(internal, TestPrincipals::kInternal);
+  ASSERT_TRUE(billing_stub->NotifyConventionChange(&internal, notice, &applied).ok());
+  bv1::IssueTitreRequest issue;
+  issue.set_convention("conventions/c30227");
+  issue.set_school_year("2021-2022");
+  issue.set_request_id(NextId());
+  bv1::Titre titre;
+  st = billing_stub->IssueTitre(WithToken(paul).get(), issue, &titre);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(titre.issued_by().display_name(), "Paul Durand");
+  EXPECT_THAT(titre.issued_by().actor(), HasSubstr("(finance, academie:b7e2d9a1-finance-paul-durand)"));
+  bv1::RecordPaymentRequest pay;
+  pay.set_titre(titre.name());
+  pay.set_request_id(NextId());
+  pay.mutable_payment()->set_amount_cents(2000);
+  *pay.mutable_payment()->mutable_received_date() = Date(2021, 11, 20);
+  pay.mutable_payment()->set_reference("VIR 2021-11-20");
+  bv1::Payment payment;
+  st = billing_stub->RecordPayment(WithToken(paul).get(), pay, &payment);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(payment.recorded_by().email(), "paul.durand@ac-montpellier.fr");
+  bv1::GetTitreDocumentRequest print;
+  print.set_name(titre.name());
+  ent::document::v1::Document pdf;
+  st = billing_stub->GetTitreDocument(WithToken(paul).get(), print, &pdf);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  auto text = testing::PdfText(pdf.content());
+  ASSERT_TRUE(text.ok());
+  EXPECT_THAT(*text, HasSubstr("Paul Durand (paul.durand@ac-montpellier.fr)"));
+
   const std::string claire = SignIn("claire.martin", "dev-support");
   bv1::RunBillingCampaignRequest campaign;
   campaign.set_school_year("2021-2022");

@@ -275,7 +275,9 @@ TEST_P(ReleaseFixtureTest, OldRecordsAreReencodedOnceAndGuardsRestored) {
   // Old stored answers are references, kept as they were.
   EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM request_log WHERE typeof(answer) = 'text'"), 2);
   EXPECT_EQ(*testing::QueryInt(conventions_db(), "PRAGMA user_version"), 9);
-  EXPECT_EQ(*testing::QueryInt(billing_db(), "PRAGMA user_version"), 5);
+  EXPECT_EQ(*testing::QueryInt(billing_db(), "PRAGMA user_version"), 6);
+  // Payments and corrections of earlier releases have no recorded author.
+  EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM payments WHERE length(recorded_by) > 0"), 0);
   EXPECT_EQ(*testing::QueryText(conventions_db(), "SELECT message FROM record_formats WHERE "
                                                   "table_name = 'conventions'"),
             "ent.convention.storage.v1.ConventionRecord");
