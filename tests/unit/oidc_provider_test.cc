@@ -8,7 +8,9 @@
 #include <cjose/cjose.h>
 #include <jansson.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <string>
 
@@ -380,6 +382,37 @@ TEST_F(TokenPrincipalTest, ACertificateIdentifiesItsService) {
   auto unknown = registry_->Authenticate(c);
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_NE(unknown.status().message().find("CN=someone-else"), absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace ent
+
+namespace ent {
+namespace {
+
+std::string Source(const std::string& relative) {
+  std::ifstream in(std::string(ENT_SOURCE_DIR) + "/" + relative);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The files the README tells operators to start from are valid as shipped.
+TEST(ShippedPrincipalsFiles, TheExampleAndTheDevelopmentProviderParse) {
+  auto communes =
+      CommuneRegistry::Load(std::string(ENT_SOURCE_DIR) + "/reference-data/communes.csv");
+  ASSERT_TRUE(communes.ok()) << communes.status();
+  PrincipalRegistryOptions options;
+  options.communes = communes->get();
+  auto example =
+      PrincipalRegistry::FromText(Source("deploy/config/principals.textproto.example"), options);
+  ASSERT_TRUE(example.ok()) << example.status();
+  EXPECT_EQ((*example)->providers().size(), 1u);
+  const std::string dev = absl::StrReplaceAll(Source("deploy/config/identity-provider.dev.textproto"),
+                                              {{"@ISSUER@", "http://127.0.0.1:9400"}});
+  auto development = PrincipalRegistry::FromText(dev, options);
+  ASSERT_TRUE(development.ok()) << development.status();
+  EXPECT_EQ((*development)->providers().size(), 1u);
 }
 
 }  // namespace
