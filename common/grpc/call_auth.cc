@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log_sink.h"
+#include "common/resource_names.h"
 
 namespace ent {
 namespace {
@@ -57,13 +58,20 @@ absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContextBase& ctx,
       credentials.ok() ? principals.Authenticate(*credentials, &detail)
                        : absl::StatusOr<Principal>(credentials.status());
   if (!principal.ok()) {
-    LogLine("warn", "auth_refused")
-        .Add("code", principal.status().code() == absl::StatusCode::kUnauthenticated
-                         ? "UNAUTHENTICATED"
-                         : "PERMISSION_DENIED")
-        .Add("peer", ctx.peer())
-        .Add("reason", detail.empty() ? std::string(principal.status().message()) : detail)
-        .Write();
+    // A flood of bad tokens must not fill the disk.
+    static LogRateLimiter* const limiter = new LogRateLimiter(20, absl::Minutes(1));
+    int64_t suppressed = 0;
+    if (limiter->Allow(&suppressed)) {
+      LogLine line("warn", "auth_refused");
+      line.Add("code", principal.status().code() == absl::StatusCode::kUnauthenticated
+                           ? "UNAUTHENTICATED"
+                           : "PERMISSION_DENIED")
+          .Add("peer", ctx.peer())
+          .Add("reason", QuoteInput(detail.empty() ? std::string(principal.status().message()) : detail,
+                                    240));
+      if (suppressed > 0) line.Add("suppressed_since_last", suppressed);
+      line.Write();
+    }
   }
   return principal;
 }

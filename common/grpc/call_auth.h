@@ -14,7 +14,8 @@
 namespace ent {
 
 // Logs each refusal with its reason for the operators ("auth_refused": the
-// method, the peer, which check failed); the status says what helps the client.
+// peer, which check failed; at most 20 a minute); the status says what helps
+// the client.
 absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContextBase& ctx,
                                            const PrincipalRegistry& principals);
 

@@ -251,6 +251,39 @@ TEST_F(OidcAuthTest, CommuneAgentActsOnlyForTheCommuneOfItsSiret) {
   EXPECT_TRUE(st.ok()) << st.error_message();
 }
 
+TEST_F(OidcAuthTest, APortalForwardingItsUsersTokenActsForThatUser) {
+  const std::string convention = Active(RectoratToken(), "30227");
+  const std::string lea = SignIn("lea.roux", "dev-commune");
+  auto as_portal = [&](const std::string& portal) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    principals_.Authorize(*ctx, portal);
+    ctx->AddMetadata("x-ent-user-authorization", "Bearer " + lea);
+    return ctx;
+  };
+  v1::OpenDisputeRequest open;
+  open.set_parent(convention);
+  open.set_request_id(NextId());
+  open.mutable_dispute()->set_party(v1::PARTY_ROLE_COMMUNE);
+  open.mutable_dispute()->set_grievances("Comptes non activés");
+  open.mutable_dispute()->set_notice_reference("LRAR 1A 234 567 8901 2");
+  *open.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 8, 1);
+  v1::Dispute d;
+  grpc::Status st = stub_->OpenDispute(as_portal(TestPrincipals::kPortal30227).get(), open, &d);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_THAT(d.opened_by().actor(), HasSubstr("Léa Roux"));
+  EXPECT_THAT(d.opened_by().actor(), HasSubstr(" via portal-saint-ambroix"));
+  // Montpellier's portal may not act for Saint-Ambroix's agent.
+  v1::GetConventionRequest get;
+  get.set_name(convention);
+  v1::Convention c;
+  st = stub_->GetConvention(as_portal(TestPrincipals::kPortal34172).get(), get, &c);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(st.error_message(), HasSubstr("acts for no commune of principal 'portal-montpellier'"));
+  // Only a portal forwards a user's token.
+  st = stub_->GetConvention(as_portal(TestPrincipals::kSupport).get(), get, &c);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(OidcAuthTest, PersonWithoutRoleIsRefused) {
   const std::string marc = SignIn("marc.petit", "dev-nobody");
   grpc::Status st = Create("Bearer " + marc);
