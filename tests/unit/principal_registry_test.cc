@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/synchronization/notification.h"
 #include "common/grpc/request_fingerprint.h"
+#include "common/grpc/stream_guard.h"
 
 namespace ent {
 namespace {
@@ -58,6 +60,42 @@ TEST(PrincipalRegistryTest, RejectsInvalidFilesNamingTheEntry) {
     EXPECT_NE(registry.status().message().find(expected), absl::string_view::npos)
         << registry.status() << " for " << text;
   }
+}
+
+}  // namespace
+}  // namespace ent
+
+namespace ent {
+namespace {
+
+class RecordingStream final : public GuardedStream {
+ public:
+  void End(const grpc::Status& status) override {
+    if (ended.HasBeenNotified()) return;
+    last = status;
+    ended.Notify();
+  }
+  absl::Notification ended;
+  grpc::Status last;
+};
+
+TEST(StreamGuardTest, AStreamEndsWhenItsAccessTokenExpires) {
+  auto registry = PrincipalRegistry::FromText("");
+  ASSERT_TRUE(registry.ok());
+  StreamGuard guard(**registry, absl::Hours(1));
+  RecordingStream person, service;
+  Principal signed_in;
+  signed_in.name = "academie:agent-1";
+  signed_in.expires = absl::Now() + absl::Milliseconds(300);
+  Principal static_token;
+  static_token.name = "support-dsii";
+  guard.Add(&person, CallCredentials{}, signed_in);
+  guard.Add(&service, CallCredentials{}, static_token);
+  ASSERT_TRUE(person.ended.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(person.last.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(person.last.error_message().find("expired"), std::string::npos);
+  EXPECT_FALSE(service.ended.HasBeenNotified()) << "a static credential does not expire";
+  guard.Remove(&service);
 }
 
 }  // namespace
