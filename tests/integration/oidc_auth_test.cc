@@ -224,6 +224,24 @@ TEST_F(OidcAuthTest, GoldenDisputeNamesEachPerson) {
   ASSERT_TRUE(text.ok());
   EXPECT_THAT(*text, HasSubstr("Claire Martin (claire.martin@ac-montpellier.fr)"));
 
+  // Léa sends the termination letter for the commune.
+  v1::SendTerminationNoticeRequest terminate;
+  terminate.set_name(d.name());
+  terminate.set_request_id(NextId());
+  terminate.mutable_termination()->set_party(v1::PARTY_ROLE_COMMUNE);
+  terminate.mutable_termination()->set_reasons("Engagements réciproques non respectés");
+  terminate.mutable_termination()->set_letter_reference("LRAR 1A 234 567 8902 9");
+  *terminate.mutable_termination()->mutable_sent_date() = Date(2022, 8, 12);
+  st = stub_->SendTerminationNotice(WithToken(lea).get(), terminate, &d);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(d.termination().sent_by().display_name(), "Léa Roux");
+  letter.set_kind(v1::DISPUTE_LETTER_KIND_TERMINATION);
+  st = stub_->GetDisputeLetter(WithToken(claire).get(), letter, &pdf);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  text = testing::PdfText(pdf.content());
+  ASSERT_TRUE(text.ok());
+  EXPECT_THAT(*text, HasSubstr("Léa Roux (secretariat@saint-ambroix.fr)"));
+
   std::vector<std::string> actors;
   for (const auto& e : History(convention)) actors.push_back(e.actor());
   EXPECT_THAT(actors, ::testing::Contains(
