@@ -16,7 +16,6 @@
 #include "common/grpc/clock_service.h"
 #include "common/grpc/server_runner.h"
 #include "common/log_sink.h"
-#include "common/registry/commune_registry.h"
 #include "common/retention.h"
 
 namespace {
@@ -68,16 +67,9 @@ int main(int argc, char** argv) {
     sqlite_db = &(*opened)->database();
     store = std::move(*opened);
   }
-  // The communes, for identity providers that map a SIRET claim to one.
-  const std::string communes_path = flags->extra.count("communes")
-                                        ? flags->extra["communes"]
-                                        : ent::InstalledDataPath("communes.csv");
-  auto communes = ent::CommuneRegistry::Load(communes_path);
-  if (!communes.ok()) return Fail("--communes: " + communes.status().ToString());
-  ent::PrincipalRegistryOptions principal_options;
-  principal_options.communes = communes->get();
-  auto principals = ent::PrincipalRegistry::Load(flags->principals, principal_options);
-  if (!principals.ok()) return Fail(principals.status().ToString());
+  auto callers = ent::LoadCallerRegistries(*flags);
+  if (!callers.ok()) return Fail(callers.status().ToString());
+  auto* const principals = &callers->principals;  // read as before: **principals
 
   std::unique_ptr<ent::Clock> clock = std::move(service_clock->clock);
   ent::ManualClock* simulated = service_clock->simulated;

@@ -103,15 +103,10 @@ int main(int argc, char** argv) {
   // `store` reads as before: (*store)->…
   std::unique_ptr<ent::convention::ConventionStore>* const store = &opened_store;
   // The registries every convention is checked against.
-  const std::string communes_path = flags->extra.count("communes")
-                                        ? flags->extra["communes"]
-                                        : ent::InstalledDataPath("communes.csv");
-  auto communes = ent::CommuneRegistry::Load(communes_path);
-  if (!communes.ok()) return Fail("--communes: " + communes.status().ToString());
-  ent::PrincipalRegistryOptions principal_options;
-  principal_options.communes = communes->get();  // a SIRET claim's commune
-  auto principals = ent::PrincipalRegistry::Load(flags->principals, principal_options);
-  if (!principals.ok()) return Fail(principals.status().ToString());
+  auto callers = ent::LoadCallerRegistries(*flags);
+  if (!callers.ok()) return Fail(callers.status().ToString());
+  auto* const principals = &callers->principals;  // read as before: **principals
+  auto* const communes = &callers->communes;
   const std::string academie_path = flags->extra.count("academie")
                                         ? flags->extra["academie"]
                                         : ent::InstalledDataPath("academie.textproto");

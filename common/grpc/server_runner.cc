@@ -151,6 +151,25 @@ std::string InstalledDataPath(const std::string& name) {
   return (exe.parent_path().parent_path() / "share" / "ent" / name).string();
 }
 
+absl::StatusOr<CallerRegistries> LoadCallerRegistries(const ServerFlags& flags) {
+  auto it = flags.extra.find("communes");
+  const std::string path =
+      it != flags.extra.end() && !it->second.empty() ? it->second : InstalledDataPath("communes.csv");
+  CallerRegistries out;
+  auto communes = CommuneRegistry::Load(path);
+  if (!communes.ok()) {
+    return absl::Status(communes.status().code(),
+                        absl::StrCat("--communes: ", communes.status().message()));
+  }
+  out.communes = std::move(*communes);
+  PrincipalRegistryOptions options;
+  options.communes = out.communes.get();
+  auto principals = PrincipalRegistry::Load(flags.principals, options);
+  if (!principals.ok()) return principals.status();
+  out.principals = std::move(*principals);
+  return out;
+}
+
 absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags) {
 #ifndef ENT_MUTEX_DEADLOCK_DETECTION
   // Lock-order checking is for the sanitizer builds (see CMakeLists.txt).

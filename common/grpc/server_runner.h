@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "common/grpc/health_monitor.h"
 #include "common/grpc/server_flags.h"
 #include "common/postgres/database.h"
+#include "common/registry/commune_registry.h"
 #include "common/sqlite/database.h"
 
 namespace ent {
@@ -43,6 +45,15 @@ absl::Status CheckCanListen(const std::string& listen);
 // <directory of /proc/self/exe>/../share/ent/<name> (build/share/ent in a
 // build tree, /opt/ent-conventions/share/ent when installed).
 std::string InstalledDataPath(const std::string& name);
+
+// Who may call a service: the INSEE list (--communes, else the installed
+// one), which maps an identity provider's SIRET claim to its commune, and the
+// principals file read with it. Errors name the flag.
+struct CallerRegistries {
+  std::unique_ptr<CommuneRegistry> communes;
+  std::unique_ptr<PrincipalRegistry> principals;
+};
+absl::StatusOr<CallerRegistries> LoadCallerRegistries(const ServerFlags& flags);
 
 // What both services check before opening their database, in this order
 // (having first turned Abseil's Mutex deadlock detection off outside the
