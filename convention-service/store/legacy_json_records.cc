@@ -55,13 +55,13 @@ absl::StatusOr<Dispute> DecodeLegacyDispute(const std::string& text) {
       const json& c = j.at("conciliation");
       d.conciliation = Conciliation{DateFrom(c.at("meeting")),
                                     static_cast<ConciliationOutcome>(c.at("outcome").get<int>()),
-                                    c.at("notes")};
+                                    c.at("notes"), Author()};  // earlier releases named no author
     }
     if (!j.at("termination").is_null()) {
       const json& t = j.at("termination");
       d.termination = Termination{static_cast<PartyRole>(t.at("party").get<int>()), t.at("reasons"),
                                   t.at("letter"), DateFrom(t.at("sent")),
-                                  DeadlineFrom(t.at("deadline"))};
+                                  DeadlineFrom(t.at("deadline")), Author()};
     }
     d.state = static_cast<DisputeState>(j.at("state").get<int>());
     d.version = j.at("version");

@@ -371,12 +371,19 @@ TEST_P(BillingStoreConformance, TitreStatesAreFilteredAsTheDomainComputesThem) {
                 }
                 // 2: partly paid; 3: paid; 4: annulled.
                 for (auto [seq, cents] : {std::pair<int64_t, int64_t>{2, 1000}, {3, 5000}}) {
-                  auto id = w.InsertPayment(2021, seq, Payment{0, cents, CivilDate(2021, 12, 1), "VIR"}, now);
+                  auto id = w.InsertPayment(
+                      2021, seq,
+                      Payment{0, cents, CivilDate(2021, 12, 1), "VIR",
+                              {"Paul Durand <paul.durand@ac-montpellier.fr> (finance, academie:b7e2)",
+                               "Paul Durand", "paul.durand@ac-montpellier.fr"}},
+                      now);
                   if (!id.ok()) return id.status();
                 }
-                auto c = w.InsertCorrection(
-                    2021, 4, Correction{0, CorrectionKind::kAnnulation, 5000, "erreur", "pièce", CivilDate(2021, 12, 2)},
-                    now);
+                auto c = w.InsertCorrection(2021, 4,
+                                            Correction{0, CorrectionKind::kAnnulation, 5000, "erreur",
+                                                       "pièce", CivilDate(2021, 12, 2),
+                                                       {"finance-rectorat", "", ""}},
+                                            now);
                 if (!c.ok()) return c.status();
                 return true;
               }).ok());
@@ -389,6 +396,12 @@ TEST_P(BillingStoreConformance, TitreStatesAreFilteredAsTheDomainComputesThem) {
     ASSERT_TRUE(listed.ok()) << listed.status();
     ASSERT_EQ(listed->size(), 1u) << static_cast<int>(state);
     EXPECT_EQ((*listed)[0].state(), state);
+    // Who recorded each payment and correction reads back.
+    for (const Payment& p : (*listed)[0].payments) EXPECT_EQ(p.recorded_by.display_name, "Paul Durand");
+    for (const Correction& c : (*listed)[0].corrections) {
+      EXPECT_EQ(c.recorded_by.actor, "finance-rectorat");
+      EXPECT_TRUE(c.recorded_by.email.empty());
+    }
   }
 }
 

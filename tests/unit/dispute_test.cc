@@ -53,7 +53,7 @@ Opened Open(CivilDate today = CivilDate(2022, 4, 1), DisputeEffects* effects = n
 }
 
 Termination Letter(CivilDate sent = CivilDate(2022, 5, 11)) {
-  return Termination{PartyRole::kCommune, "engagements non respectés", "LRAR 2", sent, {}};
+  return Termination{PartyRole::kCommune, "engagements non respectés", "LRAR 2", sent, {}, {}};
 }
 
 TEST(DisputeTest, OpeningComputesTheConciliationDeadlineAndSchedulesIt) {

@@ -76,7 +76,7 @@ class LedgerTest : public ::testing::Test {
   }
   absl::StatusOr<Payment> Pay(const std::string& id, int64_t cents) {
     return Call<Payment>([&](auto done) {
-      ledger_->RecordPayment(Ctx(finance_, id), 2021, 1, Payment{0, cents, D(2021, 11, 3), "VIR"},
+      ledger_->RecordPayment(Ctx(finance_, id), 2021, 1, Payment{0, cents, D(2021, 11, 3), "VIR", {}},
                              std::move(done));
     });
   }

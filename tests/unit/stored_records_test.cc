@@ -62,10 +62,15 @@ convention::Dispute FullDispute() {
   d.notice_sent_date = D(2022, 3, 31);
   d.notice_acknowledged_date = D(2022, 4, 2);
   d.conciliation_deadline = SomeDeadline(31);
-  d.conciliation = convention::Conciliation{D(2022, 4, 20), convention::ConciliationOutcome::kFailed,
-                                            "Pas d'accord"};
+  d.conciliation = convention::Conciliation{
+      D(2022, 4, 20), convention::ConciliationOutcome::kFailed, "Pas d'accord",
+      {"Claire Martin <claire.martin@ac-montpellier.fr> (support staff, academie:a3f1)",
+       "Claire Martin", "claire.martin@ac-montpellier.fr"}};
   d.termination = convention::Termination{convention::PartyRole::kCommune, "Motifs", "LRAR 2B",
-                                          D(2022, 5, 12), SomeDeadline(12)};
+                                          D(2022, 5, 12), SomeDeadline(12),
+                                          {"portail-communes-gard", "", ""}};
+  d.opened_by = {"Léa Roux <secretariat@saint-ambroix.fr> (commune portal, academie:c9d8)", "Léa Roux",
+                 "secretariat@saint-ambroix.fr"};
   d.state = convention::DisputeState::kTerminated;
   d.version = 4;
   d.create_time = absl::FromUnixMicros(1648720800000000);
@@ -93,6 +98,9 @@ TEST(StoredRecords, DisputeAndResponseKeepEveryField) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(convention::EncodeDispute(*back), bytes);
   EXPECT_EQ(back->termination->effective_deadline.expires_at, d.termination->effective_deadline.expires_at);
+  EXPECT_EQ(back->opened_by.display_name, "Léa Roux");
+  EXPECT_EQ(back->conciliation->recorded_by.email, "claire.martin@ac-montpellier.fr");
+  EXPECT_EQ(back->termination->sent_by.actor, "portail-communes-gard");
 
   absl::StatusOr<convention::Response> r =
       convention::DecodeResponse(convention::EncodeResponse(convention::Response(d)));
@@ -133,11 +141,13 @@ TEST(StoredRecords, RecordOfNewerCodeReadsIgnoringUnknownFields) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(convention::EncodeConvention(*back), convention::EncodeConvention(FullConvention()));
 
-  std::string answer = billing::EncodeAnswer(billing::Payment{3, 4000, D(2022, 6, 1), "virement"});
+  std::string answer = billing::EncodeAnswer(
+      billing::Payment{3, 4000, D(2022, 6, 1), "virement", {"finance-rectorat", "", ""}});
   answer += std::string("\xc2\x3e\x00", 3);
   billing::Payment p;
   ASSERT_TRUE(billing::DecodeAnswer(answer, &p).ok());
   EXPECT_EQ(p.reference, "virement");
+  EXPECT_EQ(p.recorded_by.actor, "finance-rectorat");
 }
 
 TEST(StoredRecords, DamagedBytesAreInternalNamingTheRecord) {
@@ -213,7 +223,7 @@ TEST(StoredRecords, BillingRecordsKeepEveryField) {
 }
 
 TEST(StoredRecords, AnswerOfAnotherKindIsInternal) {
-  const std::string payment = billing::EncodeAnswer(billing::Payment{3, 4000, D(2022, 6, 1), "v"});
+  const std::string payment = billing::EncodeAnswer(billing::Payment{3, 4000, D(2022, 6, 1), "v", {}});
   billing::Correction c;
   const absl::Status st = billing::DecodeAnswer(payment, &c);
   EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
