@@ -239,7 +239,7 @@ absl::StatusOr<size_t> OidcProvider::RefreshKeysLocked() {
     const std::string kty = StringField(entry, "kty");
     if (!use.empty() && use != "sig") continue;  // encryption keys
     if (kty != "RSA" && kty != "EC") continue;   // never a symmetric key
-    cjose_err err;
+    cjose_err err{};
     cjose_jwk_t* jwk = cjose_jwk_import_json(entry, &err);
     if (jwk == nullptr) {
       LogLine("warn", "oidc_key_skipped")
@@ -318,7 +318,7 @@ absl::StatusOr<TokenClaims> OidcProvider::CheckTimes(TokenClaims claims,
 
 absl::StatusOr<TokenClaims> OidcProvider::VerifyUncached(absl::string_view token,
                                                          std::string* detail) {
-  cjose_err err;
+  cjose_err err{};
   Jws jws(cjose_jws_import(token.data(), token.size(), &err));
   if (!jws) return Refused(detail, "not a compact JWS", "malformed token");
   json_t* header = reinterpret_cast<json_t*>(cjose_jws_get_protected(jws.get()));

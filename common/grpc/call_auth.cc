@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log_sink.h"
+#include "common/metrics/metrics.h"
 #include "common/resource_names.h"
 
 namespace ent {
@@ -58,14 +59,16 @@ absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContextBase& ctx,
       credentials.ok() ? principals.Authenticate(*credentials, &detail)
                        : absl::StatusOr<Principal>(credentials.status());
   if (!principal.ok()) {
+    const char* code = principal.status().code() == absl::StatusCode::kUnauthenticated
+                           ? "UNAUTHENTICATED"
+                           : "PERMISSION_DENIED";
+    Metrics::Instance().AuthRefused(code);
     // A flood of bad tokens must not fill the disk.
     static LogRateLimiter* const limiter = new LogRateLimiter(20, absl::Minutes(1));
     int64_t suppressed = 0;
     if (limiter->Allow(&suppressed)) {
       LogLine line("warn", "auth_refused");
-      line.Add("code", principal.status().code() == absl::StatusCode::kUnauthenticated
-                           ? "UNAUTHENTICATED"
-                           : "PERMISSION_DENIED")
+      line.Add("code", code)
           .Add("peer", ctx.peer())
           .Add("reason", QuoteInput(detail.empty() ? std::string(principal.status().message()) : detail,
                                     240));

@@ -69,11 +69,17 @@ Metrics::Metrics()
                          .Name("ent_outbox_fenced_outcomes_total")
                          .Help("Delivery outcomes of a deposed outbox dispatcher, refused by the "
                                "lease's epoch (PostgreSQL).")
-                         .Register(*registry_)) {}
+                         .Register(*registry_)),
+      auth_refused_(prometheus::BuildCounter()
+                        .Name("ent_auth_refused_total")
+                        .Help("Calls refused while authenticating the caller, by gRPC code.")
+                        .Register(*registry_)) {}
 
 void Metrics::EventTailFailure(const std::string& reason) {
   tail_failures_.Add({{"reason", reason}}).Increment();
 }
+
+void Metrics::AuthRefused(const std::string& code) { auth_refused_.Add({{"code", code}}).Increment(); }
 
 void Metrics::OutboxOutcomesFenced(int64_t outcomes) {
   outbox_fenced_.Add({}).Increment(static_cast<double>(outcomes));

@@ -60,6 +60,9 @@ class Metrics {
   void EventTailFailure(const std::string& reason);
   // A deposed outbox dispatcher's outcomes, refused by the lease's fence.
   void OutboxOutcomesFenced(int64_t outcomes);
+  // A call refused by authentication, by gRPC code ("UNAUTHENTICATED",
+  // "PERMISSION_DENIED" for a signed-in person without a role or commune).
+  void AuthRefused(const std::string& code);
 
   // Adds metrics computed at each scrape.
   void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable);
@@ -82,6 +85,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& notice_attempts_;
   prometheus::Family<prometheus::Counter>& tail_failures_;
   prometheus::Family<prometheus::Counter>& outbox_fenced_;
+  prometheus::Family<prometheus::Counter>& auth_refused_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
