@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "absl/time/time.h"
 
@@ -40,6 +41,10 @@ struct Person {
 };
 
 struct Principal {
+  Principal() = default;
+  Principal(std::string name, Role role, std::set<std::string> communes = {})
+      : name(std::move(name)), role(role), communes(std::move(communes)) {}
+
   // Unique and stable: the principals file's name, or "<provider>:<sub>" for
   // a token's person or client. Scopes idempotency keys.
   std::string name;

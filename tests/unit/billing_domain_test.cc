@@ -80,59 +80,59 @@ TitreAccount Account() {
 
 TEST(BillingDomain, PaymentsNeverOverpayAndDatesAreCheckedAgainstTheTitre) {
   TitreAccount a = Account();
-  EXPECT_TRUE(CheckPayment(a, {0, 4000, D(2021, 11, 20), "VIR"}, D(2021, 11, 20)).ok());
-  EXPECT_EQ(CheckPayment(a, {0, 0, D(2021, 11, 20), ""}, D(2021, 11, 20)).code(),
+  EXPECT_TRUE(CheckPayment(a, {0, 4000, D(2021, 11, 20), "VIR", {}}, D(2021, 11, 20)).ok());
+  EXPECT_EQ(CheckPayment(a, {0, 0, D(2021, 11, 20), "", {}}, D(2021, 11, 20)).code(),
             absl::StatusCode::kInvalidArgument);  // malformed whatever the state
-  const absl::Status future = CheckPayment(a, {0, 4000, D(2021, 11, 21), "VIR"}, D(2021, 11, 20));
+  const absl::Status future = CheckPayment(a, {0, 4000, D(2021, 11, 21), "VIR", {}}, D(2021, 11, 20));
   EXPECT_EQ(future.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(future.message()), HasSubstr("after today (2021-11-20)"));
-  EXPECT_EQ(CheckPayment(a, {0, 4000, D(2021, 11, 2), "VIR"}, D(2021, 11, 20)).code(),
+  EXPECT_EQ(CheckPayment(a, {0, 4000, D(2021, 11, 2), "VIR", {}}, D(2021, 11, 20)).code(),
             absl::StatusCode::kFailedPrecondition);  // before the titre was issued
-  a.payments.push_back({1, 4000, D(2021, 11, 20), "VIR"});
+  a.payments.push_back({1, 4000, D(2021, 11, 20), "VIR", {}});
   EXPECT_EQ(a.state(), TitreState::kPartiallyPaid);
-  const absl::Status over = CheckPayment(a, {0, 6001, D(2021, 11, 20), "VIR 2"}, D(2021, 11, 20));
+  const absl::Status over = CheckPayment(a, {0, 6001, D(2021, 11, 20), "VIR 2", {}}, D(2021, 11, 20));
   EXPECT_THAT(std::string(over.message()), HasSubstr("overpayment refused"));
-  EXPECT_TRUE(CheckPayment(a, {0, 6000, D(2021, 11, 20), "VIR 2"}, D(2021, 11, 20)).ok());
+  EXPECT_TRUE(CheckPayment(a, {0, 6000, D(2021, 11, 20), "VIR 2", {}}, D(2021, 11, 20)).ok());
 }
 
 TEST(BillingDomain, APaymentReferenceIsRecordedOncePerTitre) {
   TitreAccount a = Account();
-  a.payments.push_back({1, 4000, D(2021, 11, 20), "VIR-2021-1120"});
-  const absl::Status twice = CheckPayment(a, {0, 4000, D(2021, 11, 20), "VIR-2021-1120"}, D(2021, 11, 21));
+  a.payments.push_back({1, 4000, D(2021, 11, 20), "VIR-2021-1120", {}});
+  const absl::Status twice = CheckPayment(a, {0, 4000, D(2021, 11, 20), "VIR-2021-1120", {}}, D(2021, 11, 21));
   EXPECT_EQ(twice.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(twice.message()),
               HasSubstr("'VIR-2021-1120' is already recorded on titres/2021-000001 (payment 1 of 40.00 €"));
-  EXPECT_TRUE(CheckPayment(a, {0, 4000, D(2021, 11, 20), "VIR-2021-1121"}, D(2021, 11, 21)).ok());
+  EXPECT_TRUE(CheckPayment(a, {0, 4000, D(2021, 11, 20), "VIR-2021-1121", {}}, D(2021, 11, 21)).ok());
 }
 
 TEST(BillingDomain, CorrectionsReduceOrAnnulButNeverRefund) {
   TitreAccount a = Account();
-  Correction reduce{0, CorrectionKind::kReduction, 5000, "école fermée", "courrier", D(2021, 11, 20)};
+  Correction reduce{0, CorrectionKind::kReduction, 5000, "école fermée", "courrier", D(2021, 11, 20), {}};
   EXPECT_TRUE(CheckCorrection(a, reduce).ok());
-  Correction too_much{0, CorrectionKind::kReduction, 10001, "erreur", "pièce", D(2021, 11, 20)};
+  Correction too_much{0, CorrectionKind::kReduction, 10001, "erreur", "pièce", D(2021, 11, 20), {}};
   EXPECT_EQ(CheckCorrection(a, too_much).code(), absl::StatusCode::kFailedPrecondition);
-  Correction annul{0, CorrectionKind::kAnnulation, 0, "erreur", "pièce", D(2021, 11, 20)};
+  Correction annul{0, CorrectionKind::kAnnulation, 0, "erreur", "pièce", D(2021, 11, 20), {}};
   ASSERT_TRUE(CheckCorrection(a, annul).ok());
   EXPECT_EQ(annul.amount_cents, 10000) << "an annulation takes the whole balance";
-  a.payments.push_back({1, 1000, D(2021, 11, 20), "VIR"});
-  Correction annul_paid{0, CorrectionKind::kAnnulation, 0, "erreur", "pièce", D(2021, 11, 20)};
+  a.payments.push_back({1, 1000, D(2021, 11, 20), "VIR", {}});
+  Correction annul_paid{0, CorrectionKind::kAnnulation, 0, "erreur", "pièce", D(2021, 11, 20), {}};
   EXPECT_THAT(std::string(CheckCorrection(a, annul_paid).message()), HasSubstr("never refunded"));
-  Correction no_reason{0, CorrectionKind::kReduction, 100, "", "", D(2021, 11, 20)};
+  Correction no_reason{0, CorrectionKind::kReduction, 100, "", "", D(2021, 11, 20), {}};
   EXPECT_EQ(CheckCorrection(a, no_reason).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(BillingDomain, StateFollowsPaymentsAndCorrections) {
   TitreAccount a = Account();
   EXPECT_EQ(a.state(), TitreState::kIssued);
-  a.corrections.push_back({1, CorrectionKind::kReduction, 5000, "r", "j", D(2021, 11, 20)});
+  a.corrections.push_back({1, CorrectionKind::kReduction, 5000, "r", "j", D(2021, 11, 20), {}});
   EXPECT_EQ(a.state(), TitreState::kReduced);
-  a.payments.push_back({1, 5000, D(2021, 11, 21), "VIR"});
+  a.payments.push_back({1, 5000, D(2021, 11, 21), "VIR", {}});
   EXPECT_EQ(a.state(), TitreState::kPaid);
   EXPECT_EQ(a.balance_cents(), 0);
   TitreAccount cancelled = Account();
-  cancelled.corrections.push_back({1, CorrectionKind::kAnnulation, 10000, "r", "j", D(2021, 11, 20)});
+  cancelled.corrections.push_back({1, CorrectionKind::kAnnulation, 10000, "r", "j", D(2021, 11, 20), {}});
   EXPECT_EQ(cancelled.state(), TitreState::kCancelled);
-  EXPECT_EQ(CheckPayment(cancelled, {0, 1, D(2021, 11, 20), "VIR"}, D(2021, 11, 20)).code(),
+  EXPECT_EQ(CheckPayment(cancelled, {0, 1, D(2021, 11, 20), "VIR", {}}, D(2021, 11, 20)).code(),
             absl::StatusCode::kFailedPrecondition);
 }
 

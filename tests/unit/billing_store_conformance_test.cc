@@ -140,7 +140,7 @@ TEST_P(BillingStoreConformance, PutTariffIsConditionalOnTheStoredVersion) {
 }
 
 TEST_P(BillingStoreConformance, AStoredAnswerComesBackAsSaved) {
-  const Payment first{7, 4000, CivilDate(2021, 11, 20), "VIR 1"};
+  const Payment first{7, 4000, CivilDate(2021, 11, 20), "VIR 1", {}};
   ASSERT_TRUE(Write<bool>([&](BillingWriter& w) -> absl::StatusOr<bool> {
                 auto st = w.SaveRequest({"finance/pay-1", "fingerprint", EncodeAnswer(first)},
                                         absl::FromUnixSeconds(1637400000));
@@ -432,11 +432,11 @@ TEST_P(BillingStoreConformance, TotalsFollowTitresPaymentsAndCorrectionsAcrossRe
                   if (n == 3) t.school_year = SchoolYear(2022);
                   if (auto st = w.InsertTitre(t); !st.ok()) return st;
                 }
-                auto paid = w.InsertPayment(2021, 1, {0, 3000, CivilDate(2021, 12, 1), "virement"},
+                auto paid = w.InsertPayment(2021, 1, {0, 3000, CivilDate(2021, 12, 1), "virement", {}},
                                             absl::FromUnixSeconds(1640000000));
                 if (!paid.ok()) return paid.status();
                 auto corrected = w.InsertCorrection(
-                    2021, 2, {0, CorrectionKind::kReduction, 1000, "école fermée", "délibération", CivilDate(2021, 12, 2)},
+                    2021, 2, {0, CorrectionKind::kReduction, 1000, "école fermée", "délibération", CivilDate(2021, 12, 2), {}},
                     absl::FromUnixSeconds(1640000000));
                 if (!corrected.ok()) return corrected.status();
                 return true;
@@ -456,7 +456,7 @@ TEST_P(BillingStoreConformance, TotalsFollowTitresPaymentsAndCorrectionsAcrossRe
   ASSERT_TRUE(Write<int64_t>([](BillingWriter& w) { return w.PruneBefore(absl::FromUnixSeconds(2000), 100); }).ok());
   EXPECT_EQ(totals(), expected) << "after retention";
   ASSERT_TRUE(Write<bool>([](BillingWriter& w) -> absl::StatusOr<bool> {
-                auto paid = w.InsertPayment(2021, 3, {0, 5000, CivilDate(2022, 1, 5), "chèque"},
+                auto paid = w.InsertPayment(2021, 3, {0, 5000, CivilDate(2022, 1, 5), "chèque", {}},
                                             absl::FromUnixSeconds(1640000000));
                 if (!paid.ok()) return paid.status();
                 return true;

@@ -79,7 +79,7 @@ TEST(DisputeTest, ANoticeBeforeTheConventionTookEffectIsRefused) {
 TEST(DisputeTest, AResolvedConciliationClosesTheDispute) {
   Opened o = Open();
   auto done = RecordConciliation(
-      o.dispute, {CivilDate(2022, 4, 20), ConciliationOutcome::kResolved, "accord"},
+      o.dispute, {CivilDate(2022, 4, 20), ConciliationOutcome::kResolved, "accord", {}},
       CivilDate(2022, 4, 21));
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(o.dispute.state, DisputeState::kResolved);
@@ -181,7 +181,7 @@ TEST(CorrectDisputeDateTest, ConciliationMeetingOnlyOnceRecordedAndWithinTheDela
                 .code(),
             absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(RecordConciliation(o.dispute,
-                                 {CivilDate(2022, 4, 20), ConciliationOutcome::kFailed, ""},
+                                 {CivilDate(2022, 4, 20), ConciliationOutcome::kFailed, "", {}},
                                  CivilDate(2022, 4, 21))
                   .ok());
   EXPECT_EQ(CorrectDisputeDate(o.dispute, DisputeDateField::kConciliationMeeting,

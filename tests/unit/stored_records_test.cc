@@ -187,8 +187,10 @@ billing::TitreAccount FullAccount() {
   t.legal_basis = "Délibération 2021";
   t.issue_date = D(2021, 11, 3);
   t.create_time = absl::FromUnixMicros(1635958800000000);
-  a.payments = {{1, 4000, D(2021, 12, 1), "virement 42"}};
-  a.corrections = {{2, billing::CorrectionKind::kReduction, 1000, "erreur", "pièce", D(2021, 12, 2)}};
+  t.issued_by = {"Paul Durand <paul.durand@ac-montpellier.fr> (finance, academie:b7e2)", "Paul Durand",
+                 "paul.durand@ac-montpellier.fr"};
+  a.payments = {{1, 4000, D(2021, 12, 1), "virement 42", {"finance-rectorat", "", ""}}};
+  a.corrections = {{2, billing::CorrectionKind::kReduction, 1000, "erreur", "pièce", D(2021, 12, 2), {}}};
   return a;
 }
 
