@@ -59,7 +59,7 @@ class MutualTlsTest : public ::testing::Test {
     tls.pem_root_certs = Read("ca.pem");
     tls.pem_cert_chain = Read(client + ".pem");
     tls.pem_private_key = Read(client + ".key");
-    return grpc::CreateChannel("localhost:" + std::to_string(service.port()),
+    return grpc::CreateChannel("127.0.0.1:" + std::to_string(service.port()),
                                grpc::SslCredentials(tls));
   }
   std::unique_ptr<grpc::ClientContext> As(const std::string& principal) const {
@@ -83,7 +83,7 @@ TEST_F(MutualTlsTest, TheOutboxDeliversByCertificateWithClientCertificatesRequir
   auto conventions_flags = ServerFlags();
   conventions_flags.insert(conventions_flags.end(),
                            {"--clock=simulated:2021-11-03T18:00:00+01:00",
-                            "--billing=localhost:" + std::to_string(billing.port()),
+                            "--billing=127.0.0.1:" + std::to_string(billing.port()),
                             "--billing-ca=" + Cert("ca.pem"),
                             "--billing-cert-file=" + Cert("convention.pem"),
                             "--billing-key-file=" + Cert("convention.key")});
