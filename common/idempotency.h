@@ -28,6 +28,9 @@ struct RequestContext {
   Principal caller;         // authenticated; recorded in the history
   // The caller's deadline: its transaction is not started after it.
   absl::Time deadline = absl::InfiniteFuture();
+  // Compute the answer and record nothing (AIP-163 validate_only): no request
+  // log, no write; the request id may then be empty.
+  bool validate_only = false;
 };
 
 // request_id: 1-64 characters of ASCII letters, digits and . _ : -

@@ -50,7 +50,18 @@ template <typename Request>
 RequestContext ContextOf(const grpc::ServerContextBase& call, const char* method, const Request& req,
                          Principal caller) {
   std::string fingerprint = RequestFingerprint(absl::StrCat(method, "\n", caller.name), req);
-  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller), DeadlineOf(call)};
+  return RequestContext{req.request_id(), std::move(fingerprint), std::move(caller), DeadlineOf(call),
+                        false};
+}
+
+// As ContextOf, for a request that may ask to be validated only (AIP-163's
+// `validate_only`): the command computes its answer and records nothing.
+template <typename Request>
+RequestContext PreviewableContextOf(const grpc::ServerContextBase& call, const char* method,
+                                    const Request& req, Principal caller) {
+  RequestContext ctx = ContextOf(call, method, req, std::move(caller));
+  ctx.validate_only = req.validate_only();
+  return ctx;
 }
 
 // Completion that fills the response with `fill(value)` when OK and finishes

@@ -14,6 +14,7 @@
 #include "common/documents/pdf_layout.h"
 #include "common/clock.h"
 #include "common/proto_time.h"
+#include "workflow/calendar/french_explanation.h"
 
 namespace ent::convention {
 namespace {
@@ -101,40 +102,6 @@ std::string SignaturesText(const v1::Convention& c) {
   return out;
 }
 
-// The computation of a delay, in French, after articles 640 to 642 of the
-// code de procédure civile, or nullopt if the calendar does not give the
-// stored last day (the stored explanation is printed then).
-std::optional<std::string> FrenchComputation(const workflow::Deadline& d, const std::string& delay,
-                                             const std::string& act,
-                                             const workflow::LegalCalendar& calendar) {
-  std::string out = absl::StrCat("Délai ", delay, " à compter du ",
-                                 FrenchDateWithWeekday(d.act_date), ", date ", act,
-                                 ". Le jour de l'acte ne compte pas (art. 641 du code de "
-                                 "procédure civile)");
-  if (d.nominal_last_day.day() != d.act_date.day() && delay == "d'un mois") {
-    absl::StrAppend(&out, " ; le ", d.act_date.day(), " du mois suivant n'existant pas, le délai "
-                    "échoit le dernier jour de ce mois, le ",
-                    FrenchDateWithWeekday(d.nominal_last_day), ".");
-  } else {
-    absl::StrAppend(&out, " : le délai échoit le ", FrenchDateWithWeekday(d.nominal_last_day), ".");
-  }
-  if (d.last_day != d.nominal_last_day) {
-    std::vector<std::string> days;
-    for (CivilDate day = d.nominal_last_day; day < d.last_day; ++day) {
-      const auto holiday = calendar.HolidayName(day);
-      days.push_back(absl::StrCat(FrenchDateWithWeekday(day),
-                                  holiday ? absl::StrCat(" (", *holiday, ")") : ""));
-    }
-    absl::StrAppend(&out, " Le délai qui expirerait un samedi, un dimanche ou un jour férié est "
-                    "prorogé jusqu'au premier jour ouvrable suivant (art. 642) : ",
-                    absl::StrJoin(days, ", "), days.size() > 1 ? " ne sont pas" : " n'est pas",
-                    " ouvrable", days.size() > 1 ? "s" : "", ".");
-  }
-  absl::StrAppend(&out, " Le délai expire le ", FrenchDateWithWeekday(d.last_day),
-                  " à 24 heures (heure de Paris).");
-  return out;
-}
-
 // The conciliation deadline (one month from the notice) or the termination
 // delay (fifteen days from the letter), with its computation.
 std::string DeadlineText(const v1::ComputedDeadline& stored, bool months,
@@ -144,7 +111,7 @@ std::string DeadlineText(const v1::ComputedDeadline& stored, bool months,
   if (from && last) {
     const workflow::Deadline d = months ? calendar.AddMonths(*from, 1) : calendar.AddDays(*from, 15);
     if (d.last_day == *last) {
-      if (auto text = FrenchComputation(d, months ? "d'un mois" : "de quinze jours", act, calendar)) {
+      if (auto text = workflow::FrenchExplanation(d, calendar, act)) {
         return *text;
       }
     }

@@ -289,6 +289,9 @@ grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventio
     if (req->after_sequence() < 0) {
       return InvalidField("after_sequence", "must not be negative");
     }
+    if (req->only_new() && req->after_sequence() != 0) {
+      return InvalidField("after_sequence", "must be 0 with only_new (no replay)");
+    }
     std::string id;
     if (!req->convention().empty()) {
       auto parsed = ParseConventionName(req->convention(), "convention");
@@ -300,7 +303,7 @@ grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventio
   if (!filter.ok()) return new EventWatchReactor(registry_, streams_, {}, 0, filter.status());
   return new EventWatchReactor(registry_, streams_, std::move(*filter), req->after_sequence(),
                                absl::OkStatus(), CredentialsOf(*ctx).value_or(CallCredentials{}),
-                               std::move(watcher));
+                               std::move(watcher), req->only_new());
 }
 
 }  // namespace ent::convention

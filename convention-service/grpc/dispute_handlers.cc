@@ -26,7 +26,7 @@ grpc::ServerUnaryReactor* ConventionHandler::OpenDispute(grpc::CallbackServerCon
   Dispute draft = DisputeDraftFromProto(req->dispute(), "dispute", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  disputes_.Open(ContextOf(*ctx, "OpenDispute", *req, std::move(caller)), std::move(id),
+  disputes_.Open(PreviewableContextOf(*ctx, "OpenDispute", *req, std::move(caller)), std::move(id),
                  std::move(draft), Reply<Dispute>(reactor, resp));
   return reactor;
 }
@@ -95,7 +95,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RecordConciliation(
   Conciliation conciliation = ConciliationFromProto(req->conciliation(), "conciliation", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  disputes_.RecordConciliation(ContextOf(*ctx, "RecordConciliation", *req, std::move(caller)),
+  disputes_.RecordConciliation(PreviewableContextOf(*ctx, "RecordConciliation", *req, std::move(caller)),
                                d_convention, d_number, std::move(conciliation), req->etag(),
                                Reply<Dispute>(reactor, resp));
   return reactor;
@@ -111,7 +111,7 @@ grpc::ServerUnaryReactor* ConventionHandler::SendTerminationNotice(
   Termination termination = TerminationFromProto(req->termination(), "termination", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  disputes_.SendTerminationNotice(ContextOf(*ctx, "SendTerminationNotice", *req, std::move(caller)),
+  disputes_.SendTerminationNotice(PreviewableContextOf(*ctx, "SendTerminationNotice", *req, std::move(caller)),
                                   d_convention, d_number, std::move(termination), req->etag(),
                                   Reply<Dispute>(reactor, resp));
   return reactor;
@@ -123,7 +123,7 @@ grpc::ServerUnaryReactor* ConventionHandler::WithdrawDispute(grpc::CallbackServe
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kDispute);
   ENT_PARSE_DISPUTE_OR_FINISH(d, req->name(), "name");
   auto* reactor = ctx->DefaultReactor();
-  disputes_.Withdraw(ContextOf(*ctx, "WithdrawDispute", *req, std::move(caller)), d_convention,
+  disputes_.Withdraw(PreviewableContextOf(*ctx, "WithdrawDispute", *req, std::move(caller)), d_convention,
                      d_number, req->reason(), req->etag(), Reply<Dispute>(reactor, resp));
   return reactor;
 }
@@ -142,7 +142,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CorrectDisputeDate(
   const CivilDate date = RequiredDateFromRequest(req->date(), "date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  disputes_.CorrectDate(ContextOf(*ctx, "CorrectDisputeDate", *req, std::move(caller)), d_convention,
+  disputes_.CorrectDate(PreviewableContextOf(*ctx, "CorrectDisputeDate", *req, std::move(caller)), d_convention,
                         d_number, static_cast<DisputeDateField>(req->field()), date, req->reason(),
                         req->etag(), Reply<Dispute>(reactor, resp));
   return reactor;

@@ -8,8 +8,12 @@ namespace ent::convention {
 EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, StreamGuard& guard,
                                      EventFilter filter, int64_t after_sequence,
                                      absl::Status invalid, CallCredentials credentials,
-                                     Principal caller)
+                                     Principal caller, bool only_new)
     : registry_(registry), guard_(guard), filter_(std::move(filter)), cursor_(after_sequence) {
+  // With only_new there is no history to read: what the hub hands over from
+  // its subscription on is the stream (set before subscribing, so nothing
+  // committed in between is missed).
+  live_ = only_new;
   // Lock order is hub → reactor and guard → reactor (both call in under
   // their lock), so register before taking our own lock.
   if (invalid.ok()) {

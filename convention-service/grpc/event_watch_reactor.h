@@ -34,10 +34,11 @@ class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEv
  public:
   // A non-OK `invalid` finishes the call at once with that status. Otherwise
   // the stream is registered with `guard` for `caller` (and its
-  // credentials), which may end it.
+  // credentials), which may end it. With `only_new`, the stream holds only
+  // what commits after it starts (no history read).
   EventWatchReactor(ConventionRegistry& registry, StreamGuard& guard, EventFilter filter,
                     int64_t after_sequence, absl::Status invalid, CallCredentials credentials = {},
-                    Principal caller = {});
+                    Principal caller = {}, bool only_new = false);
   void End(const grpc::Status& status) override;
 
   void OnWriteDone(bool ok) override;

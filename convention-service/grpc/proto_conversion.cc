@@ -1,4 +1,6 @@
 #include "convention-service/grpc/proto_conversion.h"
+
+#include "workflow/calendar/french_explanation.h"
 #include "common/auth/author_proto.h"
 
 #include "common/resource_names.h"
@@ -224,12 +226,23 @@ Termination TerminationFromProto(const v1::Termination& p, const std::string& pr
   return t;
 }
 
+namespace {
+
+// The service computes every deadline with the national calendar.
+const workflow::LegalCalendar& NationalCalendar() {
+  static const workflow::LegalCalendar* const calendar = new workflow::LegalCalendar();
+  return *calendar;
+}
+
+}  // namespace
+
 void ToProto(const workflow::Deadline& d, v1::ComputedDeadline* out) {
   DateToProto(d.act_date, out->mutable_from_date());
   out->set_rule(d.rule);
   DateToProto(d.last_day, out->mutable_last_day());
   TimeToProto(d.expires_at, out->mutable_expires_at());
   out->set_explanation(d.explanation);
+  out->set_explanation_fr(workflow::FrenchExplanation(d, NationalCalendar()).value_or(""));
 }
 
 void ToProto(const Dispute& d, v1::Dispute* out) {
@@ -284,6 +297,13 @@ void ToProto(const workflow::TimerRecord& t, v1::PendingDeadline* out) {
   TimeToProto(t.spec.due, d->mutable_expires_at());
   d->set_rule(t.spec.rule);
   d->set_explanation(t.spec.explanation);
+  if (t.spec.from_day) {
+    workflow::Deadline computed;
+    computed.act_date = *t.spec.from_day;
+    computed.last_day = t.spec.last_day;
+    computed.rule = t.spec.rule;
+    d->set_explanation_fr(workflow::FrenchExplanation(computed, NationalCalendar()).value_or(""));
+  }
 }
 
 void ToProto(const workflow::TimerRecord& t, v1::Timer* out) {

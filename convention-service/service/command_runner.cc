@@ -24,20 +24,38 @@ void Mutation::Add(DisputeEffects effects) {
   for (auto& c : effects.cancel) cancel.push_back(std::move(c));
 }
 
-absl::Status CommandRunner::Persist(ConventionWriter& w, Mutation& m, absl::Time now,
-                                    const std::string& actor, const std::string& request_id) {
+namespace {
+
+// The versions and times `m`'s records carry once stored at `now`.
+void Stamp(Mutation& m, absl::Time now) {
   for (Convention& c : m.conventions) {
     if (c.version == 0) c.create_time = now;
     ++c.version;
     c.update_time = now;
-    ENT_RETURN_IF_ERROR(w.Put(c));
   }
   for (Dispute& d : m.disputes) {
     if (d.version == 0) d.create_time = now;
     ++d.version;
     d.update_time = now;
-    ENT_RETURN_IF_ERROR(w.PutDispute(d));
   }
+}
+
+// The record a mutation answers with.
+absl::StatusOr<Response> AnswerOf(Mutation& m) {
+  if (m.answers_dispute ? m.disputes.empty() : m.conventions.empty()) {
+    return absl::InternalError("the command has nothing to answer");
+  }
+  return m.answers_dispute ? Response(std::move(m.disputes[0]))
+                           : Response(std::move(m.conventions[0]));
+}
+
+}  // namespace
+
+absl::Status CommandRunner::Persist(ConventionWriter& w, Mutation& m, absl::Time now,
+                                    const std::string& actor, const std::string& request_id) {
+  Stamp(m, now);
+  for (const Convention& c : m.conventions) ENT_RETURN_IF_ERROR(w.Put(c));
+  for (const Dispute& d : m.disputes) ENT_RETURN_IF_ERROR(w.PutDispute(d));
   for (Event& e : m.events) {
     EventRecord record{0, std::move(e), now, actor, request_id};
     ENT_RETURN_IF_ERROR(w.AppendEvent(record));
@@ -60,9 +78,11 @@ void CommandRunner::Committed(bool timers_changed, bool notices_queued) {
 }
 
 void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done done) {
-  if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) {
-    done(st);
-    return;
+  if (!(ctx.validate_only && ctx.request_id.empty())) {
+    if (auto st = ValidateRequestId(ctx.request_id); !st.ok()) {
+      done(st);
+      return;
+    }
   }
   struct Effects {
     bool timers_changed = false;
@@ -75,6 +95,12 @@ void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done don
        effects](ConventionWriter& w) -> absl::StatusOr<Response> {
         // Authorisation first, replays included; then the request log.
         if (authorize) ENT_RETURN_IF_ERROR(authorize(w));
+        if (ctx.validate_only) {  // the answer as it would be; nothing written
+          const absl::Time now = clock_.Now();
+          ENT_ASSIGN_OR_RETURN(Mutation m, fn(w, now));
+          Stamp(m, now);
+          return AnswerOf(m);
+        }
         ENT_ASSIGN_OR_RETURN(auto prior, FindPriorRequest<StoredResponse>(
                                              [&w](const std::string& key) { return w.FindResponse(key); },
                                              ctx.caller.name, ctx.request_id, ctx.fingerprint));
@@ -84,11 +110,7 @@ void CommandRunner::Run(RequestContext ctx, Authorize authorize, Fn fn, Done don
         effects->timers_changed = !m.schedule.empty() || !m.cancel.empty();
         effects->notices_queued = !m.notices.empty();
         ENT_RETURN_IF_ERROR(Persist(w, m, now, ctx.caller.Actor(), ctx.request_id));
-        if (m.answers_dispute ? m.disputes.empty() : m.conventions.empty()) {
-          return absl::InternalError("the command has nothing to answer");
-        }
-        Response response = m.answers_dispute ? Response(std::move(m.disputes[0]))
-                                              : Response(std::move(m.conventions[0]));
+        ENT_ASSIGN_OR_RETURN(Response response, AnswerOf(m));
         ENT_RETURN_IF_ERROR(w.SaveResponse(
             {ScopedRequestKey(ctx.caller.name, ctx.request_id), ctx.fingerprint, response}, now));
         return response;

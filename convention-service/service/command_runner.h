@@ -60,6 +60,9 @@ class CommandRunner {
   // Validates the request id, then in one transaction: `authorize`, the
   // request log (a retry by the same principal gets the first answer), `fn`,
   // persistence, and the answer stored under the principal's request id.
+  // With `ctx.validate_only`: `authorize` and `fn` only, and `done` gets the
+  // answer as it would be stored (versions and times stamped) while nothing is
+  // written, logged, scheduled or woken.
   void Run(RequestContext ctx, Authorize authorize, Fn fn, Done done);
 
   // Persists `m` inside the caller's transaction (also for timer firings,

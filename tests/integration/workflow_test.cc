@@ -259,6 +259,63 @@ TEST_F(WorkflowTest, GoldenScenarioDisputeLapseAndTermination) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(WorkflowTest, ValidateOnlyShowsTheConsequenceAndRecordsNothing) {
+  const std::string name = SaintAmbroixActive();
+  SetTime("2022-03-31T10:00:00+02:00");
+  const size_t events_before = Events(name).size();
+  v1::OpenDisputeRequest req;
+  req.set_parent(name);
+  req.set_validate_only(true);  // no request_id needed
+  req.mutable_dispute()->set_party(v1::PARTY_ROLE_COMMUNE);
+  req.mutable_dispute()->set_grievances("Comptes référent ville non activés");
+  req.mutable_dispute()->set_notice_reference("LRAR 1A 234 567 8901 2");
+  *req.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 3, 31);
+  v1::Dispute preview;
+  grpc::Status st = stub_->OpenDispute(Ctx().get(), req, &preview);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(preview.name(), name + "/disputes/1");
+  EXPECT_EQ(preview.state(), v1::Dispute::STATE_AWAITING_CONCILIATION);
+  EXPECT_EQ(Iso(preview.conciliation_deadline().last_day()), "2022-05-02");
+  EXPECT_THAT(preview.conciliation_deadline().explanation_fr(),
+              HasSubstr("le 31 du mois suivant n'existant pas"));
+  EXPECT_THAT(preview.conciliation_deadline().explanation_fr(),
+              HasSubstr("Le délai expire le lundi 2 mai 2022 à 24 heures"));
+  // Nothing recorded: no event, no dispute, no deadline.
+  EXPECT_EQ(Events(name).size(), events_before);
+  v1::ListDisputesRequest list;
+  list.set_parent(name);
+  v1::ListDisputesResponse disputes;
+  ASSERT_TRUE(stub_->ListDisputes(Ctx().get(), list, &disputes).ok());
+  EXPECT_EQ(disputes.disputes_size(), 0);
+  v1::ListDeadlinesResponse deadlines;
+  ASSERT_TRUE(stub_->ListDeadlines(Ctx().get(), v1::ListDeadlinesRequest(), &deadlines).ok());
+  for (const auto& dl : deadlines.deadlines()) {
+    EXPECT_NE(dl.kind(), v1::PendingDeadline::KIND_CONCILIATION);
+  }
+  // A request that would be refused is refused the same way.
+  *req.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 4, 30);  // after today
+  EXPECT_EQ(stub_->OpenDispute(Ctx().get(), req, &preview).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // The termination letter's consequence, previewed after the lapse.
+  v1::Dispute d;
+  ASSERT_TRUE(Open(name, Date(2022, 3, 31), &d).ok());
+  SetTime("2022-05-11T09:30:00+02:00");
+  v1::SendTerminationNoticeRequest term;
+  term.set_name(d.name());
+  term.set_validate_only(true);
+  term.mutable_termination()->set_party(v1::PARTY_ROLE_COMMUNE);
+  term.mutable_termination()->set_reasons("Engagements réciproques non respectés");
+  term.mutable_termination()->set_letter_reference("LRAR 1A 234 567 8902 9");
+  *term.mutable_termination()->mutable_sent_date() = Date(2022, 5, 11);
+  st = stub_->SendTerminationNotice(Ctx().get(), term, &preview);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(preview.state(), v1::Dispute::STATE_TERMINATING);
+  EXPECT_EQ(Iso(preview.termination().effective_deadline().last_day()), "2022-05-27");
+  EXPECT_EQ(GetDispute(d.name()).state(), v1::Dispute::STATE_CONCILIATION_LAPSED);
+  EXPECT_EQ(Get(name).state(), v1::Convention::STATE_ACTIVE);
+}
+
 TEST_F(WorkflowTest, ConventionExpiresTheDayAfterItsEndDateAfterAReminder) {
   const std::string name = SaintAmbroixActive();
   SetTime("2022-07-03T00:00:00+02:00");  // 1 September − 60 days

@@ -1,4 +1,5 @@
 #include "workflow/calendar/legal_calendar.h"
+#include "workflow/calendar/french_explanation.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -129,6 +130,41 @@ TEST(LegalCalendarTest, AppealWindowIsTwoMonthsDelaiFranc) {
   EXPECT_EQ(d.rule, "2 months (délai franc)");
   // 30 April + 2 months → 30 June + 1 → Saturday 1 July 2023 → Monday 3 July.
   EXPECT_EQ(calendar.AddMonthsFranc(CivilDate(2023, 4, 30), 2).last_day, CivilDate(2023, 7, 3));
+}
+
+TEST(FrenchExplanation, GoldenConciliationDeadlineSaysWhy31AprilBecomes2May) {
+  const LegalCalendar calendar;
+  const Deadline d = calendar.AddMonths(CivilDate(2022, 3, 31), 1);
+  EXPECT_EQ(FrenchExplanation(d, calendar).value_or(""),
+            "Délai d'un mois à compter du jeudi 31 mars 2022. Le jour de l'acte ne compte pas "
+            "(art. 641 du code de procédure civile) ; le 31 du mois suivant n'existant pas, le "
+            "délai échoit le dernier jour de ce mois, le samedi 30 avril 2022. Le délai qui "
+            "expirerait un samedi, un dimanche ou un jour férié est prorogé jusqu'au premier jour "
+            "ouvrable suivant (art. 642) : samedi 30 avril 2022, dimanche 1er mai 2022 (Fête du "
+            "travail) ne sont pas ouvrables. Le délai expire le lundi 2 mai 2022 à 24 heures "
+            "(heure de Paris).");
+}
+
+TEST(FrenchExplanation, FifteenDaysNameTheActAndTheHoliday) {
+  const LegalCalendar calendar;
+  const Deadline d = calendar.AddDays(CivilDate(2022, 5, 11), 15);
+  const std::string text = FrenchExplanation(d, calendar, "de l'envoi de la lettre").value_or("");
+  EXPECT_THAT(text, HasSubstr("Délai de quinze jours à compter du mercredi 11 mai 2022, date de "
+                              "l'envoi de la lettre."));
+  EXPECT_THAT(text, HasSubstr("Ascension"));
+  EXPECT_THAT(text, HasSubstr("Le délai expire le vendredi 27 mai 2022 à 24 heures"));
+}
+
+TEST(FrenchExplanation, FrancDelayAndUnknownRules) {
+  const LegalCalendar calendar;
+  const Deadline franc = calendar.AddMonthsFranc(CivilDate(2021, 10, 29), 2);
+  EXPECT_THAT(FrenchExplanation(franc, calendar).value_or(""),
+              HasSubstr("Délai franc de deux mois à compter du vendredi 29 octobre 2021."));
+  EXPECT_EQ(FrenchDelay("15 days").value_or(""), "de quinze jours");
+  EXPECT_FALSE(FrenchDelay("end date").has_value());
+  Deadline other = calendar.AddDays(CivilDate(2022, 5, 11), 15);
+  other.last_day = CivilDate(2022, 5, 30);  // stored under another calendar: not explained
+  EXPECT_FALSE(FrenchExplanation(other, calendar).has_value());
 }
 
 }  // namespace
