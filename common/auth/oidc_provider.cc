@@ -167,7 +167,6 @@ absl::StatusOr<std::unique_ptr<OidcProvider>> OidcProvider::Create(
   if (config.jwks_refresh_seconds() < 0 || config.jwks_min_refresh_seconds() < 0) {
     return bad("jwks_refresh_seconds", "and jwks_min_refresh_seconds may not be negative");
   }
-  if (config.roles_size() == 0) return bad("roles", "needs at least one rule");
   for (int i = 0; i < config.roles_size(); ++i) {
     const auto& r = config.roles(i);
     if (r.claim().empty() || r.value().empty() || r.role() == auth::v1::ROLE_UNSPECIFIED ||

@@ -160,6 +160,10 @@ absl::StatusOr<std::shared_ptr<const PrincipalRegistry::Snapshot>> PrincipalRegi
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": siret_claim needs the communes list, which this tool lacks"));
     }
+    // A provider the services trust must say who gets which role.
+    if (config.roles_size() == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": roles needs at least one rule"));
+    }
     auto provider = OidcProvider::Create(config, where, options_.oidc);
     if (!provider.ok()) return provider.status();
     snapshot->providers.push_back(std::move(*provider));
