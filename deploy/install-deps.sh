@@ -14,7 +14,7 @@ PACKAGES=(
   libpq-dev postgresql-15
   patroni etcd-server
   libcjose-dev libjansson-dev libcurl4-openssl-dev
-  libcpp-httplib-dev libkainjow-mustache-dev chromium
+  libcpp-httplib-dev libkainjow-mustache-dev chromium curl
 )
 
 missing=()

@@ -3,7 +3,8 @@
 # billing-service and convention-service (embedded SQLite databases under
 # ${ENT_DATA_DIR:-./data}) with local development credentials and a
 # development OpenID provider (deploy/oidc-dev, on ${ENT_IDP_PORT:-9400}) to
-# sign in with as the seed's people (entctl login), loads the
+# sign in with as the seed's people (entctl login, or the web console
+# ent-console on ${ENT_CONSOLE_LISTEN:-127.0.0.1:8080}), loads the
 # Saint-Ambroix 2021-2022 convention from the seed document (and, on the real
 # clock, its renewal for the school year in progress), and keeps both running
 # until Ctrl-C. A second start reuses the data.
@@ -31,7 +32,7 @@ if [ -z "${ENT_SKIP_BUILD:-}" ]; then  # the run-command test sets it: the build
     echo "first build: the two services, entctl and the seed loader (several minutes on 2 cores;"
     echo "later runs rebuild only what changed)..."
   fi
-  ./deploy/build.sh ent-convention-service ent-billing-service entctl ent-demo-seed
+  ./deploy/build.sh ent-convention-service ent-billing-service entctl ent-demo-seed ent-console
   # The development identity provider runs on Node.js (oidc-provider from npm).
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
@@ -41,6 +42,11 @@ if [ -z "${ENT_SKIP_BUILD:-}" ]; then  # the run-command test sets it: the build
   if command -v npm >/dev/null && [ ! -f deploy/oidc-dev/node_modules/oidc-provider/package.json ]; then
     npm ci --prefix deploy/oidc-dev --no-audit --no-fund --loglevel=error \
       || echo "warning: could not install oidc-provider: no development identity provider" >&2
+  fi
+  # The State's design system the console serves (pinned; its install scripts are not needed).
+  if command -v npm >/dev/null && [ ! -f console/node_modules/@gouvfr/dsfr/dist/dsfr.min.css ]; then
+    npm ci --prefix console --ignore-scripts --no-audit --no-fund --loglevel=error \
+      || echo "warning: could not install @gouvfr/dsfr: the console runs unstyled" >&2
   fi
 fi
 
@@ -58,9 +64,10 @@ else
 fi
 CONVENTION_LISTEN="${ENT_CONVENTION_LISTEN:-127.0.0.1:50051}"
 BILLING_LISTEN="${ENT_BILLING_LISTEN:-127.0.0.1:50052}"
+CONSOLE_LISTEN="${ENT_CONSOLE_LISTEN:-127.0.0.1:8080}"
 CREDENTIALS="$DATA_DIR/credentials"
-mkdir -p "$DATA_DIR/convention" "$DATA_DIR/billing"
-rm -f "$DATA_DIR/convention/port" "$DATA_DIR/billing/port"
+mkdir -p "$DATA_DIR/convention" "$DATA_DIR/billing" "$DATA_DIR/console"
+rm -f "$DATA_DIR/convention/port" "$DATA_DIR/billing/port" "$DATA_DIR/console/port"
 ./deploy/dev-credentials.sh "$CREDENTIALS"
 
 PIDS=()
@@ -141,6 +148,16 @@ scope = openid offline_access conventions
 CONF
 fi
 ENTCTL="$BUILD_DIR/entctl/entctl --config $DATA_DIR/entctl.conf"
+# The web console, signed in through the development identity provider.
+CONSOLE_URL=""
+if [ -n "$ISSUER" ]; then
+  "$BUILD_DIR/console/ent-console" --listen="$CONSOLE_LISTEN" --port-file="$DATA_DIR/console/port" \
+    --convention="$HOST:$PORT" --billing="$BILLING_HOST" --oidc-issuer="$ISSUER" \
+    --dsfr-dir="$PWD/console/node_modules/@gouvfr/dsfr/dist" 2>>"$DATA_DIR/console/console.log" &
+  PIDS+=($!)
+  wait_port ent-console "$DATA_DIR/console" "${PIDS[-1]}"
+  CONSOLE_URL="http://${CONSOLE_LISTEN%:*}:$(cat "$DATA_DIR/console/port")"
+fi
 cat <<TXT
 
 Development credentials (bearer tokens in files; entctl takes --token-file):
@@ -150,6 +167,15 @@ Development credentials (bearer tokens in files; entctl takes --token-file):
   $CREDENTIALS/portal-saint-ambroix-dev.token  commune portal for Saint-Ambroix (30227) only
   principals file: $PRINCIPALS (kill -HUP a service to reload it)
 TXT
+if [ -n "$CONSOLE_URL" ]; then
+cat <<TXT
+
+The web console: open $CONSOLE_URL in a browser and sign in as
+  claire.martin / dev-support   support staff: deadlines, conventions, Article 8 disputes
+  paul.durand   / dev-finance   finance: titres, payments, reductions
+  lea.roux      / dev-commune   Saint-Ambroix's agent: her commune only
+TXT
+fi
 if [ -n "$ISSUER" ]; then
 cat <<TXT
 
@@ -196,10 +222,24 @@ Live the timeline (simulated clock, now $NOW; it resumes where it stopped across
   \$F statement 30227                                                  # the titre stays due
 TXT
 fi
+if [ "$DEMO" = 1 ] && [ -n "$CONSOLE_URL" ]; then
+cat <<TXT
+
+The same dispute in the browser ($CONSOLE_URL, as claire.martin / dev-support; the banner moves the clock):
+  1. Conventions → "saint ambroix" → Commune de Saint-Ambroix 2021-2022
+  2. banner: new simulated date 31/03/2022 10:00 → "Avancer l'horloge"
+  3. "Ouvrir un litige : mise en demeure": the commune, the grievances, LRAR 1A 234, sent 2022-03-31
+     → "Vérifier avant de confirmer" shows "au plus tard le lundi 2 mai 2022" and why → confirm
+  4. banner: 03/05/2022 00:00 → the dispute shows "Délai de conciliation expiré" (open pages update by themselves)
+  5. banner: 11/05/2022 10:00 → "Envoyer la lettre de résiliation", sent 2022-05-11 → effective
+     "vendredi 27 mai 2022 à 24 heures" → confirm, then "Lettre de résiliation (PDF)"
+  6. as paul.durand / dev-finance: Titres de perception → 2021-000001 → record a payment of 40,00
+TXT
+fi
 cat <<TXT
 
 Any gRPC client can call both services: server reflection and health checking are on, the protos are in proto/.
-Logs: $DATA_DIR/convention/service.log, $DATA_DIR/billing/service.log
+Logs: $DATA_DIR/convention/service.log, $DATA_DIR/billing/service.log, $DATA_DIR/console/console.log
 Press Ctrl-C to stop.
 TXT
 wait

@@ -23,7 +23,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm || echo "warning: no Node.js; its tests are skipped" >&2
 fi
-# npm packages: buf (proto lint), the gRPC client of the Node.js test, the OpenID provider.
+# npm packages: buf (proto lint), the gRPC client of the Node.js test, the OpenID provider,
+# the DSFR and the console's browser test.
 if command -v npm >/dev/null; then
   [ -x tools/node_modules/.bin/buf ] || npm ci --prefix tools --no-audit --no-fund --loglevel=error \
     || echo "warning: could not install buf; proto lint skipped" >&2
@@ -32,6 +33,12 @@ if command -v npm >/dev/null; then
   # The development OpenID provider the identity tests sign in with (they fail without it).
   [ -f deploy/oidc-dev/node_modules/oidc-provider/package.json ] \
     || npm ci --prefix deploy/oidc-dev --no-audit --no-fund --loglevel=error
+  # The console's design system (DSFR, pinned) and its browser test (playwright-core
+  # driving Debian's chromium, axe-core): the browser test fails without them.
+  [ -f console/node_modules/@gouvfr/dsfr/dist/dsfr.min.css ] \
+    || npm ci --prefix console --ignore-scripts --no-audit --no-fund --loglevel=error
+  [ -f tests/console/node_modules/playwright-core/package.json ] \
+    || npm ci --prefix tests/console --no-audit --no-fund --loglevel=error
 fi
 if [ -n "$SANITIZE" ]; then
   export ENT_BUILD_DIR="${ENT_BUILD_DIR:-build-${SANITIZE/address/asan}}"

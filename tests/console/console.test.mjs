@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +43,7 @@ async function waitFor(predicate, what, tries = 300) {
 function start(binary, args, name) {
   const log = join(dir, `${name}.log`);
   const child = spawn(join(build, binary), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d) => { err += d; writeFileSync(log, err); });
+  child.stderr.pipe(createWriteStream(log));
   children.push(child);
   return child;
 }
@@ -111,7 +110,12 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  for (const c of children) c.kill('SIGTERM');
+  await Promise.all(children.map((c) => new Promise((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    const timer = setTimeout(() => { c.kill('SIGKILL'); resolve(); }, 10000);
+    c.on('exit', () => { clearTimeout(timer); resolve(); });
+    c.kill('SIGTERM');
+  })));
   if (!process.env.ENT_KEEP_TEST_DIR) rmSync(dir, { recursive: true, force: true });
 });
 

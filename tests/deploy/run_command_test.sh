@@ -12,6 +12,7 @@ trap 'kill -INT "$pid" 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
 start() {  # extra run.sh arguments
   ENT_SKIP_BUILD=1 ENT_BUILD_DIR="$BUILD_DIR" ENT_DATA_DIR="$data" \
     ENT_CONVENTION_LISTEN=127.0.0.1:0 ENT_BILLING_LISTEN=127.0.0.1:0 ENT_IDP_PORT=0 \
+    ENT_CONSOLE_LISTEN=127.0.0.1:0 \
     setsid "$SOURCE_DIR/deploy/run.sh" --demo "$@" > "$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
@@ -49,6 +50,12 @@ grep -q "Sign in as a person (development identity provider at http://127.0.0.1:
 grep -q '^issuer = http://127.0.0.1:' "$data/entctl.conf" || { echo "entctl.conf has no issuer"; exit 1; }
 grep -q 'identity_providers' "$data/principals.textproto" || { echo "the services do not trust it"; exit 1; }
 entctl whoami | grep -q "^support-dev" || { echo "whoami did not name support-dev"; exit 1; }
+# The web console answers at the address printed, with the DSFR it serves itself.
+console_url=$(sed -n 's/^The web console: open \(http[^ ]*\) in a browser.*/\1/p' "$log")
+[ -n "$console_url" ] || { cat "$log"; echo "no console address printed"; exit 1; }
+curl -fsS "$console_url/" | grep -q "Conventions ENT-école" || { echo "the console did not answer"; exit 1; }
+curl -fsS -o /dev/null "$console_url/dsfr/dsfr.min.css" || { echo "the console does not serve the DSFR"; exit 1; }
+grep -q "The same dispute in the browser" "$log" || { echo "no browser walkthrough printed"; exit 1; }
 "$BUILD_DIR/entctl/entctl" --config "$data/entctl.conf" --token-file "$data/credentials/rectorat-dev.token" \
   clock set 2022-03-31 > /dev/null
 stop
