@@ -10,6 +10,7 @@ for unit in "$SOURCE_DIR"/deploy/systemd/*.service "$SOURCE_DIR"/deploy/systemd/
   sed -e "s|/opt/ent-conventions/bin/ent-convention-service|$BUILD_DIR/convention-service/ent-convention-service|" \
       -e "s|/opt/ent-conventions/bin/ent-billing-service|$BUILD_DIR/billing-service/ent-billing-service|" \
       -e "s|/opt/ent-conventions/bin/entctl|$BUILD_DIR/entctl/entctl|" \
+      -e "s|/opt/ent-conventions/bin/ent-console|$BUILD_DIR/console/ent-console|" \
       "$unit" > "$tmp/$(basename "$unit")"
 done
 systemd-analyze verify --man=no "$tmp"/*.service "$tmp"/*.timer
