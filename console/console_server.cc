@@ -132,6 +132,11 @@ class ConsoleServer::Handlers {
   // person must sign in again (the session is then ended).
   bool FreshToken(Ctx& c) {
     if (absl::Now() + absl::Seconds(30) < c.session.access_expires) return true;
+    // One refresh at a time: a page and its event stream may ask together,
+    // and the provider rotates refresh tokens (the second would be refused).
+    absl::MutexLock lock(&refresh_mu_);
+    if (auto latest = s_.sessions_->Find(c.session.id)) c.session = *latest;
+    if (absl::Now() + absl::Seconds(30) < c.session.access_expires) return true;
     auto tokens = s_.oidc_->Refresh(c.session.refresh_token);
     if (!tokens.ok()) {
       s_.sessions_->Remove(c.session.id);
@@ -1492,6 +1497,7 @@ class ConsoleServer::Handlers {
  private:
   ConsoleServer& s_;
   bool secure_ = false;
+  absl::Mutex refresh_mu_;  // serialises token refreshes (rare: every few minutes per person)
   absl::Mutex streams_mu_;
   std::set<grpc::ClientContext*> streams_ ABSL_GUARDED_BY(streams_mu_);
   bool stopping_ ABSL_GUARDED_BY(streams_mu_) = false;
