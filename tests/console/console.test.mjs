@@ -28,6 +28,7 @@ mkdirSync(shots, { recursive: true });
 const children = [];
 let browser;
 let consoleUrl;
+let startConsole;
 let rectoratToken;
 let conventionAddress;
 
@@ -94,12 +95,15 @@ before(async () => {
   execFileSync(join(build, 'demo', 'ent-demo-seed'), [conventionAddress, billing],
     { env: { ...process.env, ENT_TOKEN: tokens.rectorat, ENT_FINANCE_TOKEN: tokens.finance }, stdio: 'ignore' });
 
-  const portFile = join(dir, 'console.port');
-  start('console/ent-console', ['--listen=127.0.0.1:0', `--port-file=${portFile}`,
-    `--convention=${conventionAddress}`, `--billing=${billing}`, `--oidc-issuer=${issuer}`,
-    `--dsfr-dir=${join(root, 'console', 'node_modules', '@gouvfr', 'dsfr', 'dist')}`], 'console');
-  const port = await waitFor(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim(), 'console start');
-  consoleUrl = `http://127.0.0.1:${port}`;
+  startConsole = async (name, extra = []) => {
+    const portFile = join(dir, `${name}.port`);
+    start('console/ent-console', ['--listen=127.0.0.1:0', `--port-file=${portFile}`,
+      `--convention=${conventionAddress}`, `--billing=${billing}`, `--oidc-issuer=${issuer}`,
+      `--dsfr-dir=${join(root, 'console', 'node_modules', '@gouvfr', 'dsfr', 'dist')}`, ...extra], name);
+    const port = await waitFor(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim(), `${name} start`);
+    return `http://127.0.0.1:${port}`;
+  };
+  consoleUrl = await startConsole('console');
 
   browser = await chromium.launch({
     executablePath: process.env.ENT_CHROMIUM || '/usr/bin/chromium',
@@ -120,15 +124,15 @@ after(async () => {
 });
 
 // A new browser (cookies of its own) signed in as `login`.
-async function signIn(login, password) {
+async function signIn(login, password, url = consoleUrl) {
   const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(`${consoleUrl}/`);
+  await page.goto(`${url}/`);
   await page.getByRole('link', { name: 'Se connecter' }).click();
   await page.fill('input[name=login]', login);
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
-  await page.waitForURL(`${consoleUrl}/**`);
+  await page.waitForURL(`${url}/**`);
   return { context, page };
 }
 
@@ -361,5 +365,21 @@ test('a commune name holding markup shows as text', async () => {
   await page.getByRole('heading', { name: /<script>alert\("x"\)<\/script> Commune <b>test<\/b>/ }).waitFor();
   assert.equal(await page.locator('h1 b').count(), 0);
   assert.equal(dialogs, 0);
+  await context.close();
+});
+
+test('an access token that expires is renewed with the refresh token, unseen by the person', async () => {
+  // A console registered as a client whose access tokens live 3 seconds.
+  const url = await startConsole('console-short', ['--oidc-client-id=ent-console-short-lived']);
+  const { context, page } = await signIn('claire.martin', 'dev-support', url);
+  await page.getByText('Claire Martin (assistance)').waitFor();
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 4000));  // the access token has expired
+    const [a, b] = await Promise.all([page.goto(`${url}/conventions`), context.request.get(`${url}/`)]);
+    assert.equal(a.status(), 200);
+    assert.equal(b.status(), 200);
+    assert.equal(new URL(page.url()).pathname, '/conventions');
+    await page.getByText('Claire Martin (assistance)').waitFor();
+  }
   await context.close();
 });
