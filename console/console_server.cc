@@ -787,7 +787,7 @@ class ConsoleServer::Handlers {
     if (auto d = ParseDateField(v)) {
       *out = *d;
     } else {
-      errors[api].push_back("date invalide : attendue au format AAAA-MM-JJ");
+      errors[api].push_back("date invalide : attendue au format JJ/MM/AAAA, par exemple 31/03/2022");
     }
   }
 
@@ -801,8 +801,8 @@ class ConsoleServer::Handlers {
         {"party", "dispute.party", "Partie qui met en demeure", "", "radio", Parties(), true},
         {"grievances", "dispute.grievances", "Griefs", "Les manquements reprochés, tels qu'écrits dans la lettre.", "textarea", {}, true},
         {"notice_reference", "dispute.notice_reference", "Référence de la lettre recommandée", "Par exemple : LRAR 1A 234 567 8901 2", "text", {}, true},
-        {"notice_sent_date", "dispute.notice_sent_date", "Date d'envoi de la mise en demeure", "Format : AAAA-MM-JJ", "date", {}, true},
-        {"notice_acknowledged_date", "dispute.notice_acknowledged_date", "Date de l'accusé de réception (facultatif)", "Format : AAAA-MM-JJ", "date", {}, false},
+        {"notice_sent_date", "dispute.notice_sent_date", "Date d'envoi de la mise en demeure", "Format : JJ/MM/AAAA", "date", {}, true},
+        {"notice_acknowledged_date", "dispute.notice_acknowledged_date", "Date de l'accusé de réception (facultatif)", "Format : JJ/MM/AAAA", "date", {}, false},
     };
     a.call = [this, convention_id](Ctx& c, bool validate_only, const std::string& request_id, cv1::Dispute* out) {
       cv1::OpenDisputeRequest req;
@@ -841,7 +841,7 @@ class ConsoleServer::Handlers {
     a.intro = "La réunion de conciliation s'est tenue : indiquez sa date et son issue.";
     a.confirm_label = "Enregistrer la conciliation";
     a.fields = {
-        {"meeting_date", "conciliation.meeting_date", "Date de la réunion", "Format : AAAA-MM-JJ", "date", {}, true},
+        {"meeting_date", "conciliation.meeting_date", "Date de la réunion", "Format : JJ/MM/AAAA", "date", {}, true},
         {"outcome", "conciliation.outcome", "Issue", "", "radio",
          {{"CONCILIATION_OUTCOME_RESOLVED", "Accord trouvé : le litige est clos"},
           {"CONCILIATION_OUTCOME_FAILED", "Échec : pas d'accord"}}, true},
@@ -888,7 +888,7 @@ class ConsoleServer::Handlers {
         {"party", "termination.party", "Partie qui résilie", "", "radio", Parties(), true},
         {"reasons", "termination.reasons", "Motifs", "", "textarea", {}, true},
         {"letter_reference", "termination.letter_reference", "Référence de la lettre recommandée", "Par exemple : LRAR 1A 234 567 8902 9", "text", {}, true},
-        {"sent_date", "termination.sent_date", "Date d'envoi", "Format : AAAA-MM-JJ", "date", {}, true},
+        {"sent_date", "termination.sent_date", "Date d'envoi", "Format : JJ/MM/AAAA", "date", {}, true},
     };
     a.call = [this, dispute](Ctx& c, bool validate_only, const std::string& request_id, cv1::Dispute* out) {
       cv1::SendTerminationNoticeRequest req;
@@ -951,7 +951,7 @@ class ConsoleServer::Handlers {
           {"DISPUTE_DATE_FIELD_NOTICE_ACKNOWLEDGED", "Accusé de réception de la mise en demeure"},
           {"DISPUTE_DATE_FIELD_CONCILIATION_MEETING", "Réunion de conciliation"},
           {"DISPUTE_DATE_FIELD_TERMINATION_SENT", "Envoi de la lettre de résiliation"}}, true},
-        {"date", "date", "Date exacte", "Format : AAAA-MM-JJ", "date", {}, true},
+        {"date", "date", "Date exacte", "Format : JJ/MM/AAAA", "date", {}, true},
         {"reason", "reason", "Motif de la correction", "", "textarea", {}, true},
     };
     a.call = [this, dispute](Ctx& c, bool validate_only, const std::string& request_id, cv1::Dispute* out) {

@@ -217,7 +217,17 @@ std::string FoldForSearch(const std::string& text) {
 }
 
 std::optional<google::type::Date> ParseDateField(const std::string& text) {
-  const auto d = ParseIsoDate(absl::StripAsciiWhitespace(text));
+  const absl::string_view t = absl::StripAsciiWhitespace(text);
+  std::optional<CivilDate> d = ParseIsoDate(t);
+  if (!d) {  // "31/03/2022", as the French write it
+    const std::vector<absl::string_view> parts = absl::StrSplit(t, '/');
+    int day = 0, month = 0, year = 0;
+    if (parts.size() == 3 && parts[0].size() <= 2 && parts[1].size() <= 2 && parts[2].size() == 4 &&
+        absl::SimpleAtoi(parts[0], &day) && absl::SimpleAtoi(parts[1], &month) &&
+        absl::SimpleAtoi(parts[2], &year)) {
+      d = MakeDate(year, month, day);
+    }
+  }
   if (!d) return std::nullopt;
   google::type::Date out;
   out.set_year(static_cast<int>(d->year()));

@@ -44,7 +44,8 @@ std::string RoleFr(int role);
 // collapsed: "Saint-Ambroix" → "saint ambroix", "L'Haÿ" → "l hay".
 std::string FoldForSearch(const std::string& text);
 
-// "2022-05-02" → the date; nullopt otherwise.
+// "31/03/2022" or "2022-03-31" → the date; nullopt otherwise (impossible
+// dates included).
 std::optional<google::type::Date> ParseDateField(const std::string& text);
 // "12,50", "12.50", "12" (euros) → cents; nullopt otherwise.
 std::optional<int64_t> ParseEuros(const std::string& text);

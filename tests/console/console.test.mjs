@@ -145,6 +145,15 @@ async function accessible(page, screen) {
   assert.deepEqual(violations, [], `${screen}: accessibility violations`);
 }
 
+// The focused element shows where it is (DSFR's focus ring or ours).
+async function focusVisible(page) {
+  const outline = await page.evaluate(() => {
+    const style = getComputedStyle(document.activeElement);
+    return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  });
+  assert.ok(outline, 'the focused element has a visible outline');
+}
+
 async function moveClock(page, instant) {
   await page.fill('#horloge-instant', instant);
   await page.getByRole('button', { name: "Avancer l'horloge" }).click();
@@ -207,9 +216,13 @@ test('support staff walk the golden dispute in the browser', async () => {
   await page.keyboard.type('Comptes référent ville non activés');
   await page.keyboard.press('Tab');
   await page.keyboard.type('LRAR 1A 234 567 8901 2');
-  await page.focus('#champ-notice_sent_date');
-  await page.fill('#champ-notice_sent_date', '2022-03-31');
-  await page.focus('button[value=verifier]');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('31/03/2022');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');  // past the optional acknowledgement date
+  assert.equal(await page.locator('#champ-notice_sent_date').inputValue(), '31/03/2022');
+  assert.equal(await page.evaluate(() => document.activeElement.value), 'verifier');
+  await focusVisible(page);
   await page.keyboard.press('Enter');
   const consequence = page.locator('#consequence');
   await consequence.waitFor();
@@ -223,6 +236,25 @@ test('support staff walk the golden dispute in the browser', async () => {
   await page.getByText('Mise en demeure enregistrée : conciliation au plus tard le lundi 2 mai 2022.').waitFor();
   assert.match(await page.locator('#litige-1').innerText(), /Conciliation au plus tard le lundi 2 mai 2022/);
 
+  // The conciliation's form, with the keyboard alone, up to its consequence (not confirmed).
+  await page.getByRole('link', { name: 'Enregistrer la conciliation' }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#champ-meeting_date').waitFor();
+  await accessible(page, '12-conciliation');
+  await page.focus('#champ-meeting_date');
+  await page.keyboard.type('31/03/2022');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');      // the first outcome…
+  await page.keyboard.press('ArrowDown');  // …then "Échec"
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Aucun accord sur l\'activation des comptes');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  assert.match(await page.locator('#consequence').innerText(), /enregistrée comme échouée/);
+  await page.getByRole('link', { name: 'Annuler' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: /Saint-Ambroix — 2021-2022/ }).waitFor();
+
   // Another tab moves the clock past the deadline: this one shows the lapse by itself.
   const other = await context.newPage();
   await other.goto(page.url());
@@ -234,17 +266,51 @@ test('support staff walk the golden dispute in the browser', async () => {
 
   // 11 May 2022: the termination letter.
   await moveClock(page, '2022-05-11T10:00');
-  await page.getByRole('link', { name: 'Envoyer la lettre de résiliation' }).click();
-  await page.locator('label[for=champ-party-0]').click();
-  await page.fill('#champ-reasons', 'Engagements réciproques non respectés');
-  await page.fill('#champ-letter_reference', 'LRAR 1A 234 567 8902 9');
-  await page.fill('#champ-sent_date', '2022-05-11');
-  await page.getByRole('button', { name: 'Vérifier avant de confirmer' }).click();
+  await page.getByRole('link', { name: 'Envoyer la lettre de résiliation' }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#champ-party-0').waitFor({ state: 'attached' });
+  await page.focus('#champ-party-0');
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Engagements réciproques non respectés');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('LRAR 1A 234 567 8902 9');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('11/05/2022');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
   assert.match(await page.locator('#consequence').innerText(), /le vendredi 27 mai 2022 à 24 heures/);
   await accessible(page, '08-resiliation-consequence');
-  await page.getByRole('button', { name: "Enregistrer l'envoi de la lettre de résiliation" }).click();
+  await page.getByRole('button', { name: "Enregistrer l'envoi de la lettre de résiliation" }).focus();
+  await page.keyboard.press('Enter');
   await page.locator('.fr-alert--success').getByText('résiliation effective le vendredi 27 mai 2022 à 24 heures').waitFor();
   assert.equal(await page.locator('#etat-convention').innerText(), 'Résiliation en cours');
+
+  // Withdrawal and correction, with the keyboard alone, up to their consequence (not confirmed).
+  for (const [link, fill, expected, shot] of [
+    ['Retirer le litige', async () => { await page.keyboard.type('Accord trouvé après coup'); },
+      /Le litige sera retiré/, '13-retrait'],
+    ['Corriger une date', async () => {
+      for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowDown');  // "Envoi de la lettre de résiliation"
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('10/05/2022');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('Date mal saisie');
+    }, /la résiliation prendra effet le mercredi 25 mai 2022 à 24 heures/, '14-correction'],
+  ]) {
+    await page.getByRole('link', { name: link }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('form textarea, form select').first().waitFor();
+    await accessible(page, shot);
+    await page.locator('form textarea, form select').first().focus();
+    await fill();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('#consequence, #erreurs').first().waitFor();
+    assert.match(await page.locator('main').innerText(), expected);
+    await page.getByRole('link', { name: 'Annuler' }).click();
+    await page.getByRole('heading', { name: /Saint-Ambroix — 2021-2022/ }).waitFor();
+  }
 
   // The letter, as a PDF whose text says so.
   const [download] = await Promise.all([
@@ -266,7 +332,7 @@ test('finance records a payment on titre 2021-000001 and sees the balance', asyn
   assert.equal(await page.locator('#reste-du').innerText(), '100,00 €');
   // A wrong amount is named beside its field; nothing is recorded.
   await page.fill('#paiement-montant', 'quarante');
-  await page.fill('#paiement-date', '2022-05-11');
+  await page.fill('#paiement-date', '11/05/2022');
   await page.fill('#paiement-reference', 'VIR-1');
   await page.getByRole('button', { name: 'Enregistrer le paiement' }).click();
   await page.locator('#paiement-montant-error').waitFor();

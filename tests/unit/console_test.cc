@@ -44,6 +44,10 @@ TEST(ConsoleDates, FrenchWithWeekdayAndDaysLeft) {
   EXPECT_EQ(DaysLeftFr(CivilDate(2022, 5, 3), CivilDate(2022, 5, 2)), "dépassée depuis 1 jour");
   EXPECT_FALSE(ParseDateField("2022-02-30").has_value());
   EXPECT_EQ(ParseDateField("2022-05-11")->day(), 11);
+  EXPECT_EQ(ParseDateField("31/03/2022")->month(), 3);
+  EXPECT_EQ(ParseDateField(" 1/5/2022 ")->day(), 1);
+  EXPECT_FALSE(ParseDateField("31/04/2022").has_value());
+  EXPECT_FALSE(ParseDateField("03/31/2022").has_value());
 }
 
 TEST(ConsolePkce, ChallengeIsRfc7636sExample) {
