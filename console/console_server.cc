@@ -11,7 +11,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
@@ -33,11 +32,6 @@ constexpr int kRoleFinance = 4;
 
 bool IsLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]";
-}
-
-std::string Iso(const google::type::Date& d) {
-  if (d.year() == 0) return "";
-  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
 }
 
 CivilDate Civil(const google::type::Date& d) { return CivilDate(d.year(), d.month(), d.day()); }
