@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/auth/oidc_discovery.h"
 #include "common/http/http_client.h"
 
 namespace ent::console {
@@ -35,10 +36,7 @@ std::string PkceChallenge(const std::string& verifier) {
 absl::StatusOr<std::unique_ptr<OidcClient>> OidcClient::Create(OidcClientConfig config) {
   if (config.issuer.empty()) return absl::InvalidArgumentError("--oidc-issuer: is required");
   if (config.client_id.empty()) return absl::InvalidArgumentError("--oidc-client-id: is required");
-  if (!absl::StartsWith(config.issuer, "https://") &&
-      !absl::StartsWith(config.issuer, "http://127.0.0.1") &&
-      !absl::StartsWith(config.issuer, "http://localhost") &&
-      !absl::StartsWith(config.issuer, "http://[::1]")) {
+  if (!IsSecureOrLoopbackUrl(config.issuer)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--oidc-issuer: must be an https URL (http only on loopback), got '", config.issuer, "'"));
   }
@@ -48,29 +46,19 @@ absl::StatusOr<std::unique_ptr<OidcClient>> OidcClient::Create(OidcClientConfig 
 absl::StatusOr<OidcClient::Endpoints> OidcClient::Discover() {
   absl::MutexLock lock(&mu_);
   if (endpoints_) return *endpoints_;
-  HttpClient http(HttpOptions(config_));
-  std::string issuer = config_.issuer;
-  while (absl::EndsWith(issuer, "/")) issuer.pop_back();
-  const std::string url = issuer + "/.well-known/openid-configuration";
-  auto resp = http.Get(url);
-  if (!resp.ok()) return absl::UnavailableError(absl::StrCat("identity provider: ", resp.status().message()));
-  if (resp->status != 200) {
-    return absl::UnavailableError(absl::StrCat("identity provider: ", url, " answered ", resp->status));
-  }
-  const auto doc = nlohmann::json::parse(resp->body, nullptr, false);
-  if (!doc.is_object() || doc.value("issuer", "") != config_.issuer) {
-    return absl::UnavailableError(absl::StrCat("identity provider: ", url,
-                                               " is not the discovery document of ", config_.issuer));
+  auto provider = DiscoverProvider(config_.issuer, config_.ca_file);
+  if (!provider.ok()) {
+    return absl::UnavailableError(absl::StrCat("identity provider: ", provider.status().message()));
   }
   Endpoints e;
-  e.authorization = doc.value("authorization_endpoint", "");
-  e.token = doc.value("token_endpoint", "");
-  e.end_session = doc.value("end_session_endpoint", "");
-  e.revocation = doc.value("revocation_endpoint", "");
-  e.jwks = doc.value("jwks_uri", "");
-  if (e.authorization.empty() || e.token.empty() || e.jwks.empty()) {
-    return absl::UnavailableError(absl::StrCat(
-        "identity provider: ", url, " lacks authorization_endpoint, token_endpoint or jwks_uri"));
+  e.authorization = provider->authorization_endpoint;
+  e.token = provider->token_endpoint;
+  e.end_session = provider->end_session_endpoint;
+  e.revocation = provider->revocation_endpoint;
+  e.jwks = provider->jwks_uri;
+  if (e.authorization.empty()) {
+    return absl::UnavailableError(absl::StrCat("identity provider: ", config_.issuer,
+                                               " names no authorization_endpoint"));
   }
   auth::v1::IdentityProvider idp;
   idp.set_name("console-sign-in");

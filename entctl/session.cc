@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/auth/oidc_discovery.h"
 #include "common/http/http_client.h"
 
 namespace ent::entctl {
@@ -115,23 +116,14 @@ absl::Status SaveSession(const std::string& path, const Session& s) {
 
 absl::StatusOr<Session> DeviceLogin(const LoginRequest& request,
                                     const std::function<void(const std::string&)>& tell) {
-  if (!absl::StartsWith(request.issuer, "https://") &&
-      !absl::StartsWith(request.issuer, "http://127.0.0.1") &&
-      !absl::StartsWith(request.issuer, "http://localhost")) {
+  if (!IsSecureOrLoopbackUrl(request.issuer)) {
     return absl::InvalidArgumentError(
         "--issuer: expected the identity provider's https URL (http only on loopback)");
   }
   HttpClient http(HttpOptions(request.ca_file));
-  const std::string discovery_url =
-      absl::StrCat(absl::StripSuffix(request.issuer, "/"), "/.well-known/openid-configuration");
-  auto discovery = http.Get(discovery_url);
-  if (!discovery.ok()) return discovery.status();
-  const nlohmann::json doc = ParseObject(discovery->body);
-  if (discovery->status != 200 || doc.value("issuer", "") != request.issuer) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(discovery_url, " does not describe the issuer ", request.issuer));
-  }
-  const std::string device_endpoint = doc.value("device_authorization_endpoint", "");
+  auto provider = DiscoverProvider(request.issuer, request.ca_file);
+  if (!provider.ok()) return provider.status();
+  const std::string device_endpoint = provider->device_authorization_endpoint;
   if (device_endpoint.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         request.issuer, " offers no device authorization grant: ask for it to be enabled for ",
@@ -140,8 +132,8 @@ absl::StatusOr<Session> DeviceLogin(const LoginRequest& request,
   Session session;
   session.issuer = request.issuer;
   session.client_id = request.client_id;
-  session.token_endpoint = doc.value("token_endpoint", "");
-  session.revocation_endpoint = doc.value("revocation_endpoint", "");
+  session.token_endpoint = provider->token_endpoint;
+  session.revocation_endpoint = provider->revocation_endpoint;
   session.ca_file = request.ca_file;
 
   HttpFields fields = {{"client_id", request.client_id}, {"scope", request.scope}};

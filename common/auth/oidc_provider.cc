@@ -1,5 +1,7 @@
 #include "common/auth/oidc_provider.h"
 
+#include "common/auth/oidc_discovery.h"
+
 #include <cjose/cjose.h>
 #include <jansson.h>
 #include <openssl/sha.h>
@@ -53,10 +55,6 @@ const char* KeyTypeFor(absl::string_view alg) {
   return nullptr;  // none, HS*, anything else
 }
 
-bool IsLoopbackHttp(absl::string_view url) {
-  return absl::StartsWith(url, "http://127.0.0.1") || absl::StartsWith(url, "http://localhost") ||
-         absl::StartsWith(url, "http://[::1]");
-}
 
 absl::StatusOr<std::string> CurlFetch(const std::string& url) {
   HttpClient client;
@@ -142,7 +140,7 @@ absl::StatusOr<std::unique_ptr<OidcProvider>> OidcProvider::Create(
     return bad("name", "must be 1-40 characters among a-z, 0-9, '-', '_', '.'");
   }
   auto url_ok = [](absl::string_view url) {
-    return absl::StartsWith(url, "https://") || IsLoopbackHttp(url);
+    return IsSecureOrLoopbackUrl(url);
   };
   if (!url_ok(config.issuer())) {
     return bad("issuer", "must be an https URL (http only on loopback, for development)");
@@ -217,7 +215,7 @@ absl::StatusOr<size_t> OidcProvider::RefreshKeysLocked() {
                          "' is not the configured '", config_.issuer(), "'"));
       }
       const std::string uri = StringField(doc.get(), "jwks_uri");
-      if (!absl::StartsWith(uri, "https://") && !IsLoopbackHttp(uri)) {
+      if (!IsSecureOrLoopbackUrl(uri)) {
         return absl::FailedPreconditionError(
             absl::StrCat(discovery, ": jwks_uri '", uri, "' is not an https URL"));
       }

@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/auth/oidc_discovery.h"
 #include "common/auth/principal_registry.h"
 #include "common/grpc/request_fingerprint.h"
 #include "common/registry/commune_registry.h"
@@ -413,6 +414,19 @@ TEST(ShippedPrincipalsFiles, TheExampleAndTheDevelopmentProviderParse) {
   auto development = PrincipalRegistry::FromText(dev, options);
   ASSERT_TRUE(development.ok()) << development.status();
   EXPECT_EQ((*development)->providers().size(), 1u);
+}
+
+TEST(OidcDiscovery, ProvidersAreHttpsOrLoopbackHostsExactly) {
+  EXPECT_TRUE(IsSecureOrLoopbackUrl("https://idp.ac-montpellier.fr/realms/ent"));
+  EXPECT_TRUE(IsSecureOrLoopbackUrl("http://127.0.0.1:9400"));
+  EXPECT_TRUE(IsSecureOrLoopbackUrl("http://localhost/"));
+  EXPECT_TRUE(IsSecureOrLoopbackUrl("http://[::1]:8080/x"));
+  EXPECT_FALSE(IsSecureOrLoopbackUrl("http://127.0.0.1.example.org/"));
+  EXPECT_FALSE(IsSecureOrLoopbackUrl("http://localhost.example.org"));
+  EXPECT_FALSE(IsSecureOrLoopbackUrl("http://127.0.0.1@example.org/"));
+  EXPECT_FALSE(IsSecureOrLoopbackUrl("http://idp.ac-montpellier.fr"));
+  EXPECT_FALSE(IsSecureOrLoopbackUrl("ftp://127.0.0.1"));
+  EXPECT_FALSE(IsSecureOrLoopbackUrl("https://"));
 }
 
 }  // namespace
