@@ -53,6 +53,15 @@ std::string Param(const httplib::Request& req, const std::string& name) {
   return req.has_param(name.c_str()) ? req.get_param_value(name.c_str()) : "";
 }
 
+// A fresh idempotency key for one act of a person (request ids: 1-64 characters).
+std::string NewRequestId() { return absl::StrCat("console-", RandomToken().substr(0, 32)); }
+
+// A path of the console to return to, or "/" (never another site: no "//host").
+std::string SafeReturnPath(const std::string& path) {
+  if (path.empty() || path[0] != '/' || absl::StartsWith(path, "//")) return "/";
+  return path;
+}
+
 // Sets `key` only when `value` is not empty: templates test optional values
 // with {{#key}}, and an empty string is true for mustache.
 void Put(Data& d, const std::string& key, const std::string& value) {
@@ -261,8 +270,7 @@ class ConsoleServer::Handlers {
 
   void SignIn(const httplib::Request& req, httplib::Response& res) {
     Ctx c{req, res, SessionOf(req, res)};
-    std::string back = Param(req, "retour");
-    if (back.empty() || back[0] != '/' || absl::StartsWith(back, "//")) back = "/";
+    const std::string back = SafeReturnPath(Param(req, "retour"));
     PendingSignIn p{RandomToken(), RandomToken(), RandomToken(), back, absl::Now()};
     auto url = s_.oidc_->AuthorizationUrl(s_.public_url_ + "/connexion/retour", p.state, p.nonce,
                                           p.verifier);
@@ -419,7 +427,7 @@ class ConsoleServer::Handlers {
   void RetryTimer(Ctx& c) {
     cv1::RetryTimerRequest req;
     req.set_name(absl::StrCat("timers/", c.req.matches[1].str()));
-    req.set_request_id(absl::StrCat("console-", RandomToken().substr(0, 24)));
+    req.set_request_id(NewRequestId());
     cv1::Timer out;
     grpc::Status st = s_.backend_->conventions().RetryTimer(s_.backend_->Context(Token(c)).get(), req, &out);
     Notice(c, st.ok() ? absl::StrCat("Minuteur ", c.req.matches[1].str(), " relancé.")
@@ -432,7 +440,7 @@ class ConsoleServer::Handlers {
     int64_t id = 0;
     (void)absl::SimpleAtoi(c.req.matches[1].str(), &id);
     req.set_id(id);
-    req.set_request_id(absl::StrCat("console-", RandomToken().substr(0, 24)));
+    req.set_request_id(NewRequestId());
     cv1::OutboxMessage out;
     grpc::Status st =
         s_.backend_->conventions().RetryOutboxMessage(s_.backend_->Context(Token(c)).get(), req, &out);
@@ -447,7 +455,7 @@ class ConsoleServer::Handlers {
     std::string err;
     if (!absl::ParseTime("%Y-%m-%dT%H:%M", value, ParisTimeZone(), &target, &err)) {
       Notice(c, "Date simulée : indiquez une date et une heure (AAAA-MM-JJ HH:MM).");
-      return Redirect(c.res, Param(c.req, "retour").empty() ? "/" : Param(c.req, "retour"));
+      return Redirect(c.res, SafeReturnPath(Param(c.req, "retour")));
     }
     tv1::SetTimeRequest req;
     req.mutable_time()->set_seconds(absl::ToUnixSeconds(target));
@@ -461,9 +469,7 @@ class ConsoleServer::Handlers {
     } else {
       Notice(c, absl::StrCat("La date simulée n'a pas été changée : ", st.error_message()));
     }
-    std::string back = Param(c.req, "retour");
-    if (back.empty() || back[0] != '/' || absl::StartsWith(back, "//")) back = "/";
-    Redirect(c.res, back);
+    Redirect(c.res, SafeReturnPath(Param(c.req, "retour")));
   }
 
   // ---- conventions ----------------------------------------------------------
@@ -997,7 +1003,7 @@ class ConsoleServer::Handlers {
         const bool confirm = step == "confirmer";
         std::string request_id = Param(c.req, "request_id");
         if (request_id.empty() || request_id.size() > 64) {
-          request_id = absl::StrCat("console-", RandomToken().substr(0, 32));
+          request_id = NewRequestId();
         }
         cv1::Dispute result;
         grpc::Status st = act.call(c, !confirm, request_id, &result);
@@ -1258,7 +1264,7 @@ class ConsoleServer::Handlers {
     std::map<std::string, std::vector<std::string>> errors;
     bv1::RecordPaymentRequest req;
     req.set_titre(absl::StrCat("titres/", c.req.matches[1].str()));
-    req.set_request_id(Param(c.req, "request_id").empty() ? absl::StrCat("console-", RandomToken().substr(0, 32))
+    req.set_request_id(Param(c.req, "request_id").empty() ? NewRequestId()
                                                           : Param(c.req, "request_id"));
     auto* p = req.mutable_payment();
     if (auto cents = ParseEuros(Param(c.req, "amount"))) {
@@ -1279,7 +1285,7 @@ class ConsoleServer::Handlers {
     std::map<std::string, std::vector<std::string>> errors;
     bv1::CreateCorrectionRequest req;
     req.set_titre(absl::StrCat("titres/", c.req.matches[1].str()));
-    req.set_request_id(absl::StrCat("console-", RandomToken().substr(0, 32)));
+    req.set_request_id(NewRequestId());
     auto* k = req.mutable_correction();
     k->set_kind(bv1::Correction::KIND_REDUCTION);
     if (auto cents = ParseEuros(Param(c.req, "amount"))) {
