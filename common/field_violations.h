@@ -17,10 +17,20 @@ namespace ent {
 inline constexpr absl::string_view kBadRequestTypeUrl =
     "type.googleapis.com/google.rpc.BadRequest";
 
+// Locale of the French texts the services attach to refusals, for people
+// (google.rpc.LocalizedMessage, AIP-193): the web console shows them.
+inline constexpr absl::string_view kFrenchLocale = "fr-FR";
+// Type URL of a google.rpc.LocalizedMessage payload: the whole refusal in French.
+inline constexpr absl::string_view kLocalizedMessageTypeUrl =
+    "type.googleapis.com/google.rpc.LocalizedMessage";
+
 // Not thread-safe; use one per request.
 class FieldViolations {
  public:
-  void Add(std::string field, std::string description);
+  // `description` in English (API clients, logs); `description_fr`, when
+  // given, the same rule in French, sent as the violation's
+  // localized_message (fr-FR).
+  void Add(std::string field, std::string description, std::string description_fr = "");
   // Adds the status's message under `field` when `status` is not OK.
   void AddIfError(absl::string_view field, const absl::Status& status);
   bool empty() const { return violations_.empty(); }
@@ -32,10 +42,12 @@ class FieldViolations {
 
  private:
   std::vector<std::pair<std::string, std::string>> violations_;
+  std::vector<std::string> french_;  // parallel to violations_; "" when none
 };
 
 // A single-field INVALID_ARGUMENT.
-absl::Status InvalidField(std::string field, std::string description);
+absl::Status InvalidField(std::string field, std::string description,
+                          std::string description_fr = "");
 
 // Type URL of the google.rpc.PreconditionFailure payload.
 inline constexpr absl::string_view kPreconditionFailureTypeUrl =
@@ -47,23 +59,33 @@ inline constexpr absl::string_view kPreconditionFailureTypeUrl =
 // google.rpc.PreconditionFailure detail (type, subject = the request field or
 // resource, description). Types used: "STATE" (against stored data), "TIME"
 // (against the service's clock). Not thread-safe; one per request.
+//
+// French: PreconditionFailure has no localized text per violation, so when
+// every violation has one, the status carries a google.rpc.LocalizedMessage
+// (fr-FR) joining them, one sentence per violation.
 class PreconditionViolations {
  public:
-  void Add(std::string subject, std::string description, std::string type = "STATE");
+  void Add(std::string subject, std::string description, std::string type = "STATE",
+           std::string description_fr = "");
   bool empty() const { return violations_.empty(); }
   // OK when empty.
   absl::Status ToStatus() const;
 
  private:
   struct Violation {
-    std::string type, subject, description;
+    std::string type, subject, description, description_fr;
   };
   std::vector<Violation> violations_;
 };
 
 // A single-violation FAILED_PRECONDITION.
 absl::Status FailedPreconditionOn(std::string subject, std::string description,
-                                  std::string type = "STATE");
+                                  std::string type = "STATE", std::string description_fr = "");
+// `status` with its French text for people (a fr-FR LocalizedMessage) when
+// `message_fr` is not empty.
+absl::Status WithFrench(absl::Status status, std::string message_fr);
+// A FAILED_PRECONDITION without a subject, with its French text.
+absl::Status FailedPreconditionFr(std::string message, std::string message_fr);
 // The (subject, description) pairs of a PreconditionFailure in `status`.
 std::vector<std::pair<std::string, std::string>> PreconditionViolationsOf(const absl::Status& status);
 
@@ -80,6 +102,18 @@ std::string ErrorReasonOf(const absl::Status& status);
 
 // The field violations carried by `status` (empty when none).
 std::vector<std::pair<std::string, std::string>> FieldViolationsOf(const absl::Status& status);
+
+// For people: each field violation in French where the service gave one
+// (else in English), then each precondition violation's subject with the
+// refusal's French text (or its English description).
+struct LocalizedViolation {
+  std::string field;
+  std::string text;
+  bool french = false;
+};
+std::vector<LocalizedViolation> LocalizedViolationsOf(const absl::Status& status);
+// The refusal's French text (the LocalizedMessage fr-FR), or "".
+std::string FrenchMessageOf(const absl::Status& status);
 
 }  // namespace ent
 

@@ -29,15 +29,18 @@ std::optional<CivilDate> DateFromRequest(const google::type::Date& d, const std:
   if (d.year() == 0 && d.month() == 0 && d.day() == 0) return std::nullopt;
   std::optional<CivilDate> date = MakeDate(d.year(), d.month(), d.day());
   if (!date) {
-    v.Add(field, absl::StrCat("is not a valid date (", d.year(), "-", d.month(), "-", d.day(),
-                              "); a full year, month and day are required"));
+    v.Add(field,
+          absl::StrCat("is not a valid date (", d.year(), "-", d.month(), "-", d.day(),
+                       "); a full year, month and day are required"),
+          absl::StrCat("n'est pas une date qui existe (", d.day(), "/", d.month(), "/", d.year(),
+                       ") : le jour, le mois et l'année sont requis"));
   }
   return date;
 }
 
 CivilDate RequiredDateFromRequest(const google::type::Date& d, const std::string& field,
                                   FieldViolations& v) {
-  if (d.year() == 0 && d.month() == 0 && d.day() == 0) v.Add(field, "is required");
+  if (d.year() == 0 && d.month() == 0 && d.day() == 0) v.Add(field, "is required", "est obligatoire");
   return DateFromRequest(d, field, v).value_or(CivilDate());
 }
 

@@ -3,10 +3,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/documents/french_text.h"
 #include "common/field_violations.h"
 #include "common/resource_names.h"
 
 namespace ent::billing {
+
+using documents::FrenchDate;
+using documents::FrenchEuros;
 
 std::string Titre::Number() const { return FormatTitreNumber(year, sequence); }
 
@@ -87,25 +91,34 @@ Titre MakeTitre(const BillableConvention& c, const Tariff& tariff, std::vector<T
 
 absl::Status CheckPayment(const TitreAccount& account, const Payment& p, CivilDate today) {
   FieldViolations v;
-  if (p.amount_cents <= 0) v.Add("payment.amount_cents", "must be positive");
+  if (p.amount_cents <= 0) {
+    v.Add("payment.amount_cents", "must be positive", "doit être supérieur à zéro");
+  }
   if (p.reference.empty() || p.reference.size() > 200) {
-    v.Add("payment.reference", "is required (at most 200 bytes)");
+    v.Add("payment.reference", "is required (at most 200 bytes)",
+          "est obligatoire (200 octets au plus)");
   }
   if (!v.empty()) return v.ToStatus();
   // Dates against today and the stored titre: state, not form (AIP-193).
   PreconditionViolations dates;
   if (p.received_date > today) {
     dates.Add("payment.received_date",
-              absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME");
+              absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME",
+              absl::StrCat("Le paiement ne peut être reçu après aujourd'hui (", FrenchDate(today),
+                           ")."));
   }
   if (p.received_date < account.titre.issue_date) {
     dates.Add("payment.received_date",
               absl::StrCat("must not be before the titre was issued (",
-                           FormatIsoDate(account.titre.issue_date), ")"));
+                           FormatIsoDate(account.titre.issue_date), ")"),
+              "STATE",
+              absl::StrCat("Le paiement ne peut précéder l'émission du titre (",
+                           FrenchDate(account.titre.issue_date), ")."));
   }
   if (!dates.empty()) return dates.ToStatus();
   if (account.state() == TitreState::kCancelled) {
-    return absl::FailedPreconditionError(absl::StrCat(account.titre.Name(), " is cancelled"));
+    return FailedPreconditionFr(absl::StrCat(account.titre.Name(), " is cancelled"),
+                                "Le titre est annulé.");
   }
   // The same transfer recorded twice (a retry without the request id) must
   // not count twice: a reference is recorded once per titre.
@@ -116,13 +129,21 @@ absl::Status CheckPayment(const TitreAccount& account, const Payment& p, CivilDa
           absl::StrCat("'", p.reference, "' is already recorded on ", account.titre.Name(),
                        " (payment ", earlier.id, " of ", FormatEuros(earlier.amount_cents),
                        " received ", FormatIsoDate(earlier.received_date),
-                       "): a second payment needs its own reference"));
+                       "): a second payment needs its own reference"),
+          "STATE",
+          absl::StrCat("La référence « ", p.reference, " » est déjà celle d'un paiement de ",
+                       FrenchEuros(earlier.amount_cents), " reçu le ",
+                       FrenchDate(earlier.received_date),
+                       " : un autre paiement a sa propre référence."));
     }
   }
   if (p.amount_cents > account.balance_cents()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "overpayment refused: ", account.titre.Name(), " has a balance of ",
-        FormatEuros(account.balance_cents()), ", the payment is ", FormatEuros(p.amount_cents)));
+    return FailedPreconditionFr(
+        absl::StrCat("overpayment refused: ", account.titre.Name(), " has a balance of ",
+                     FormatEuros(account.balance_cents()), ", the payment is ",
+                     FormatEuros(p.amount_cents)),
+        absl::StrCat("Paiement refusé : il reste ", FrenchEuros(account.balance_cents()),
+                     " à payer, le paiement est de ", FrenchEuros(p.amount_cents), "."));
   }
   return absl::OkStatus();
 }
@@ -130,31 +151,41 @@ absl::Status CheckPayment(const TitreAccount& account, const Payment& p, CivilDa
 absl::Status CheckCorrection(const TitreAccount& account, Correction& c) {
   FieldViolations v;
   if (c.reason.empty() || c.reason.size() > 1000) {
-    v.Add("correction.reason", "is required (at most 1000 bytes): corrections are for errors only");
+    v.Add("correction.reason", "is required (at most 1000 bytes): corrections are for errors only",
+          "est obligatoire (1000 octets au plus) : une correction répare une erreur");
   }
   if (c.justification.empty() || c.justification.size() > 1000) {
-    v.Add("correction.justification", "is required (at most 1000 bytes)");
+    v.Add("correction.justification", "is required (at most 1000 bytes)",
+          "est obligatoire (1000 octets au plus)");
   }
   if (c.kind == CorrectionKind::kReduction && c.amount_cents <= 0) {
-    v.Add("correction.amount_cents", "must be positive for a réduction");
+    v.Add("correction.amount_cents", "must be positive for a réduction",
+          "doit être supérieur à zéro pour une réduction");
   }
   if (!v.empty()) return v.ToStatus();
   if (account.state() == TitreState::kCancelled) {
-    return absl::FailedPreconditionError(absl::StrCat(account.titre.Name(), " is already cancelled"));
+    return FailedPreconditionFr(absl::StrCat(account.titre.Name(), " is already cancelled"),
+                                "Le titre est déjà annulé.");
   }
   if (c.kind == CorrectionKind::kAnnulation) {
     if (account.paid_cents() > 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          account.titre.Name(), " is partly paid (", FormatEuros(account.paid_cents()),
-          "); sums received are never refunded: reduce the remaining balance instead"));
+      return FailedPreconditionFr(
+          absl::StrCat(account.titre.Name(), " is partly paid (", FormatEuros(account.paid_cents()),
+                       "); sums received are never refunded: reduce the remaining balance instead"),
+          absl::StrCat("Le titre est en partie payé (", FrenchEuros(account.paid_cents()),
+                       ") : les sommes reçues ne sont jamais remboursées ; réduisez plutôt le "
+                       "reste dû."));
     }
     c.amount_cents = account.balance_cents();
     return absl::OkStatus();
   }
   if (c.amount_cents > account.balance_cents()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "a réduction of ", FormatEuros(c.amount_cents), " exceeds the balance of ",
-        FormatEuros(account.balance_cents()), " (sums received are never refunded)"));
+    return FailedPreconditionFr(
+        absl::StrCat("a réduction of ", FormatEuros(c.amount_cents), " exceeds the balance of ",
+                     FormatEuros(account.balance_cents()), " (sums received are never refunded)"),
+        absl::StrCat("Une réduction de ", FrenchEuros(c.amount_cents), " dépasse le reste dû, ",
+                     FrenchEuros(account.balance_cents()),
+                     " (les sommes reçues ne sont jamais remboursées)."));
   }
   return absl::OkStatus();
 }

@@ -226,7 +226,8 @@ grpc::ServerUnaryReactor* BillingHandler::CreateCorrection(grpc::CallbackServerC
   } else if (req->correction().kind() == v1::Correction::KIND_ANNULATION) {
     c.kind = CorrectionKind::kAnnulation;
   } else {
-    return FinishNow(ctx, InvalidField("correction.kind", "is required: REDUCTION or ANNULATION"));
+    return FinishNow(ctx, InvalidField("correction.kind", "is required: REDUCTION or ANNULATION",
+                                       "est obligatoire : réduction ou annulation"));
   }
   c.amount_cents = req->correction().amount_cents();
   c.reason = req->correction().reason();

@@ -1,9 +1,12 @@
 #include "convention-service/domain/dispute.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/documents/french_text.h"
 #include "common/field_violations.h"
 
 namespace ent::convention {
+
+using documents::FrenchDate;
 namespace {
 
 // Events about a dispute carry the convention's state as it is after the change.
@@ -18,9 +21,26 @@ workflow::TimerSpec TimerFor(const Dispute& d, const char* kind, const workflow:
                              dl.last_day, dl.rule, dl.explanation, dl.act_date};
 }
 
-absl::Status Forbidden(const Dispute& d, absl::string_view action) {
-  return absl::FailedPreconditionError(absl::StrCat("cannot ", action, " ", d.Name(), ": it is ",
-                                                    DisputeStateName(d.state)));
+// The state in a French sentence: "le litige n° 1 est retiré".
+const char* DisputeStateFrench(DisputeState s) {
+  switch (s) {
+    case DisputeState::kAwaitingConciliation: return "en attente de conciliation";
+    case DisputeState::kResolved: return "résolu par conciliation";
+    case DisputeState::kConciliationFailed: return "clos sur un échec de la conciliation";
+    case DisputeState::kConciliationLapsed: return "sans conciliation dans le délai";
+    case DisputeState::kTerminating: return "en cours de résiliation";
+    case DisputeState::kTerminated: return "clos par la résiliation";
+    case DisputeState::kWithdrawn: return "retiré";
+  }
+  return "dans un état inconnu";
+}
+
+// `action` and `action_fr` say what was refused ("withdraw", "retirer le litige").
+absl::Status Forbidden(const Dispute& d, absl::string_view action, absl::string_view action_fr) {
+  return FailedPreconditionFr(
+      absl::StrCat("cannot ", action, " ", d.Name(), ": it is ", DisputeStateName(d.state)),
+      absl::StrCat("Impossible de ", action_fr, " : le litige n° ", d.number, " est ",
+                   DisputeStateFrench(d.state), "."));
 }
 
 bool ConciliationFailed(DisputeState s) {
@@ -58,24 +78,32 @@ absl::StatusOr<std::pair<Dispute, DisputeEffects>> OpenDispute(
     const Convention& c, Dispute draft, int64_t number, CivilDate today,
     const workflow::LegalCalendar& calendar) {
   if (c.state != State::kActive) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot open a dispute on conventions/", c.id, ": it is ", StateName(c.state),
-        "; only a convention in force (ACTIVE) can be disputed"));
+    return FailedPreconditionFr(
+        absl::StrCat("cannot open a dispute on conventions/", c.id, ": it is ", StateName(c.state),
+                     "; only a convention in force (ACTIVE) can be disputed"),
+        "Seule une convention en vigueur peut faire l'objet d'un litige.");
   }
   PreconditionViolations p;
   if (draft.notice_sent_date > today) {
     p.Add("dispute.notice_sent_date",
-          absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME");
+          absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME",
+          absl::StrCat("La mise en demeure ne peut être envoyée après aujourd'hui (",
+                       FrenchDate(today), ")."));
   }
   if (draft.notice_sent_date < *c.effective_date) {
     p.Add("dispute.notice_sent_date",
           absl::StrCat("must not be before the convention took effect (",
-                       FormatIsoDate(*c.effective_date), ")"));
+                       FormatIsoDate(*c.effective_date), ")"),
+          "STATE",
+          absl::StrCat("La mise en demeure ne peut précéder l'entrée en vigueur de la convention (",
+                       FrenchDate(*c.effective_date), ")."));
   }
-  if (draft.notice_acknowledged_date &&
-      (*draft.notice_acknowledged_date < draft.notice_sent_date ||
-       *draft.notice_acknowledged_date > today)) {
-    p.Add("dispute.notice_acknowledged_date", "must fall between the sending and today", "TIME");
+  // (Before the sending: refused with the request, DisputeDraftFromProto.)
+  if (draft.notice_acknowledged_date && *draft.notice_acknowledged_date > today) {
+    p.Add("dispute.notice_acknowledged_date",
+          absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME",
+          absl::StrCat("L'accusé de réception ne peut être daté d'après aujourd'hui (",
+                       FrenchDate(today), ")."));
   }
   if (!p.empty()) return p.ToStatus();
   Dispute d = std::move(draft);
@@ -100,18 +128,25 @@ absl::StatusOr<std::pair<Dispute, DisputeEffects>> OpenDispute(
 absl::StatusOr<DisputeEffects> RecordConciliation(Dispute& d, const Conciliation& conciliation,
                                                   CivilDate today) {
   if (d.state != DisputeState::kAwaitingConciliation) {
-    return Forbidden(d, "record a conciliation for");
+    return Forbidden(d, "record a conciliation for", "enregistrer une conciliation");
   }
   if (conciliation.meeting_date < d.notice_sent_date || conciliation.meeting_date > today) {
-    return FailedPreconditionOn("conciliation.meeting_date",
-                                absl::StrCat("must fall between the formal notice (",
-                                             FormatIsoDate(d.notice_sent_date), ") and today"),
-                                "TIME");
+    return FailedPreconditionOn(
+        "conciliation.meeting_date",
+        absl::StrCat("must fall between the formal notice (", FormatIsoDate(d.notice_sent_date),
+                     ") and today"),
+        "TIME",
+        absl::StrCat("La réunion de conciliation se tient entre la mise en demeure (",
+                     FrenchDate(d.notice_sent_date), ") et aujourd'hui (", FrenchDate(today), ")."));
   }
   if (conciliation.meeting_date > d.conciliation_deadline.last_day) {
-    return FailedPreconditionOn("conciliation.meeting_date",
-                                absl::StrCat("must not be after the conciliation deadline (",
-                                             FormatIsoDate(d.conciliation_deadline.last_day), ")"));
+    return FailedPreconditionOn(
+        "conciliation.meeting_date",
+        absl::StrCat("must not be after the conciliation deadline (",
+                     FormatIsoDate(d.conciliation_deadline.last_day), ")"),
+        "STATE",
+        absl::StrCat("La réunion de conciliation ne peut être postérieure au délai de conciliation (",
+                     FrenchDate(d.conciliation_deadline.last_day), ")."));
   }
   const DisputeState before = d.state;
   d.conciliation = conciliation;
@@ -134,26 +169,39 @@ absl::StatusOr<DisputeEffects> SendTerminationNotice(Dispute& d, Convention& c, 
                                                      CivilDate today,
                                                      const workflow::LegalCalendar& calendar) {
   if (!ConciliationFailed(d.state)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot send a termination notice for ", d.Name(), ": it is ", DisputeStateName(d.state),
-        "; termination follows a failed or lapsed conciliation"));
+    return FailedPreconditionFr(
+        absl::StrCat("cannot send a termination notice for ", d.Name(), ": it is ",
+                     DisputeStateName(d.state),
+                     "; termination follows a failed or lapsed conciliation"),
+        absl::StrCat("Impossible d'envoyer la lettre de résiliation : le litige n° ", d.number,
+                     " est ", DisputeStateFrench(d.state),
+                     " ; la résiliation suit une conciliation échouée ou hors délai."));
   }
   if (c.state != State::kActive) {
-    return absl::FailedPreconditionError(absl::StrCat("conventions/", c.id, " is ",
-                                                      StateName(c.state), ", not in force"));
+    return FailedPreconditionFr(
+        absl::StrCat("conventions/", c.id, " is ", StateName(c.state), ", not in force"),
+        "La convention n'est plus en vigueur.");
   }
   if (t.party != d.party) {
     return FailedPreconditionOn(
-        "termination.party", absl::StrCat("must be the aggrieved party that sent the formal "
-                                          "notice (the ", PartyRoleName(d.party), ")"));
+        "termination.party",
+        absl::StrCat("must be the aggrieved party that sent the formal notice (the ",
+                     PartyRoleName(d.party), ")"),
+        "STATE",
+        absl::StrCat("La lettre de résiliation est envoyée par la partie qui a mis l'autre en "
+                     "demeure (",
+                     d.party == PartyRole::kCommune ? "la commune" : "l'académie", ")."));
   }
   const CivilDate failed_on = d.conciliation ? d.conciliation->meeting_date
                                              : d.conciliation_deadline.last_day + 1;
   if (t.sent_date < failed_on || t.sent_date > today) {
-    return FailedPreconditionOn("termination.sent_date",
-                                absl::StrCat("must fall between the failure of the conciliation (",
-                                             FormatIsoDate(failed_on), ") and today"),
-                                "TIME");
+    return FailedPreconditionOn(
+        "termination.sent_date",
+        absl::StrCat("must fall between the failure of the conciliation (",
+                     FormatIsoDate(failed_on), ") and today"),
+        "TIME",
+        absl::StrCat("La lettre de résiliation est envoyée entre l'échec de la conciliation (",
+                     FrenchDate(failed_on), ") et aujourd'hui (", FrenchDate(today), ")."));
   }
   t.effective_deadline = calendar.AddDays(t.sent_date, 15);
   const DisputeState before = d.state;
@@ -175,7 +223,7 @@ absl::StatusOr<DisputeEffects> SendTerminationNotice(Dispute& d, Convention& c, 
 }
 
 absl::StatusOr<DisputeEffects> WithdrawDispute(Dispute& d, Convention& c, const std::string& reason) {
-  if (!d.IsOpen()) return Forbidden(d, "withdraw");
+  if (!d.IsOpen()) return Forbidden(d, "withdraw", "retirer le litige");
   const DisputeState before = d.state;
   d.state = DisputeState::kWithdrawn;
   std::vector<FieldChange> changes = {
@@ -200,7 +248,8 @@ absl::StatusOr<DisputeEffects> CorrectDisputeDate(Dispute& d, DisputeDateField f
                                                   const workflow::LegalCalendar& calendar) {
   if (date > today) {
     return FailedPreconditionOn(
-        "date", absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME");
+        "date", absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME",
+        absl::StrCat("La date ne peut être postérieure à aujourd'hui (", FrenchDate(today), ")."));
   }
   Dispute next = d;
   DisputeEffects effects;
@@ -208,7 +257,8 @@ absl::StatusOr<DisputeEffects> CorrectDisputeDate(Dispute& d, DisputeDateField f
   switch (field) {
     case DisputeDateField::kNoticeSent:
       if (d.state != DisputeState::kAwaitingConciliation) {
-        return Forbidden(d, "correct the formal notice date of");
+        return Forbidden(d, "correct the formal notice date of",
+                         "corriger la date de la mise en demeure");
       }
       field_name = "notice_sent_date";
       old_value = FormatIsoDate(d.notice_sent_date);
@@ -219,17 +269,26 @@ absl::StatusOr<DisputeEffects> CorrectDisputeDate(Dispute& d, DisputeDateField f
       break;
     case DisputeDateField::kNoticeAcknowledged:
       if (date < d.notice_sent_date) {
-        return FailedPreconditionOn("date", "must not be before the formal notice was sent");
+        return FailedPreconditionOn(
+            "date", "must not be before the formal notice was sent", "STATE",
+            absl::StrCat("L'accusé de réception ne peut précéder l'envoi de la mise en demeure (",
+                         FrenchDate(d.notice_sent_date), ")."));
       }
       field_name = "notice_acknowledged_date";
       old_value = FormatIsoDate(d.notice_acknowledged_date);
       next.notice_acknowledged_date = date;
       break;
     case DisputeDateField::kConciliationMeeting:
-      if (!d.conciliation) return Forbidden(d, "correct the conciliation date of");
+      if (!d.conciliation) {
+        return Forbidden(d, "correct the conciliation date of",
+                         "corriger la date de conciliation");
+      }
       if (date < d.notice_sent_date || date > d.conciliation_deadline.last_day) {
         return FailedPreconditionOn(
-            "date", "must fall between the formal notice and the conciliation deadline");
+            "date", "must fall between the formal notice and the conciliation deadline", "STATE",
+            absl::StrCat("La réunion de conciliation se tient entre la mise en demeure (",
+                         FrenchDate(d.notice_sent_date), ") et le délai de conciliation (",
+                         FrenchDate(d.conciliation_deadline.last_day), ")."));
       }
       field_name = "conciliation.meeting_date";
       old_value = FormatIsoDate(d.conciliation->meeting_date);
@@ -237,7 +296,8 @@ absl::StatusOr<DisputeEffects> CorrectDisputeDate(Dispute& d, DisputeDateField f
       break;
     case DisputeDateField::kTerminationSent:
       if (d.state != DisputeState::kTerminating) {
-        return Forbidden(d, "correct the termination date of");
+        return Forbidden(d, "correct the termination date of",
+                         "corriger la date de la lettre de résiliation");
       }
       field_name = "termination.sent_date";
       old_value = FormatIsoDate(d.termination->sent_date);

@@ -23,6 +23,12 @@ std::string BareName(const std::string& party_name) {
   return std::string(bare);
 }
 
+// "Saint-Ambroix (Gard, 30)" in a French sentence: the same.
+// "du ressort de l'Académie de Montpellier (11, 30, 34, 48, 66)".
+std::string RessortFr(const Academie& academie) {
+  return absl::StrCat("du ressort de l'", academie.Describe());
+}
+
 // Why a school is refused: "0180001X is a school of Cher (18), outside the
 // Académie de Montpellier (11, 30, 34, 48, 66)".
 std::string OutsideAcademie(const std::string& uai, const Academie& academie) {
@@ -32,6 +38,17 @@ std::string OutsideAcademie(const std::string& uai, const Academie& academie) {
                       name.empty() ? std::string("no known département")
                                    : absl::StrCat(name, " (", departement, ")"),
                       ", outside the ", academie.Describe());
+}
+
+// The same, in French: "l'école 0180001X (Cher, 18) n'est pas du ressort
+// de l'Académie de Montpellier (11, 30, 34, 48, 66)".
+std::string OutsideAcademieFr(const std::string& uai, const Academie& academie) {
+  const std::string departement = DepartementOfUai(uai);
+  const absl::string_view name = DepartementName(departement);
+  return absl::StrCat("l'école ", uai,
+                      name.empty() ? std::string(" (département inconnu)")
+                                   : absl::StrCat(" (", name, ", ", departement, ")"),
+                      " n'est pas ", RessortFr(academie));
 }
 
 }  // namespace
@@ -46,6 +63,8 @@ std::vector<RegistryFinding> CheckAgainstRegistries(const Convention& c, const R
     out.push_back({"academie.name",
                    absl::StrCat("'", c.academie.name, "' is not the académie this service serves: ",
                                 academie.name),
+                   absl::StrCat("« ", c.academie.name, " » n'est pas l'académie que sert ce service (",
+                                academie.name, ")"),
                    false});
   }
   const CommuneEntry* commune = ref.communes->Find(c.commune.insee_code);
@@ -53,18 +72,26 @@ std::vector<RegistryFinding> CheckAgainstRegistries(const Convention& c, const R
     out.push_back({"commune.insee_code",
                    absl::StrCat(c.commune.insee_code, " is not a commune in the INSEE list (",
                                 ref.communes->version(), ")"),
+                   absl::StrCat("le code ", c.commune.insee_code,
+                                " n'est celui d'aucune commune de la liste de l'INSEE (",
+                                ref.communes->version(), ")"),
                    true});
   } else {
     if (!commune->siren.empty() && c.commune.siren != commune->siren) {
       out.push_back({"commune.siren",
                      absl::StrCat(c.commune.siren, " is not the SIREN of ", Place(*commune),
                                   ": the INSEE list gives ", commune->siren),
+                     absl::StrCat("le SIREN ", c.commune.siren, " n'est pas celui de ",
+                                  Place(*commune), " : la liste de l'INSEE donne ",
+                                  commune->siren),
                      true});
     }
     if (!academie.Serves(commune->departement)) {
       out.push_back({"commune.insee_code",
                      absl::StrCat(c.commune.insee_code, " is ", Place(*commune), ", outside the ",
                                   academie.Describe()),
+                     absl::StrCat("la commune ", Place(*commune), " (", c.commune.insee_code,
+                                  ") n'est pas ", RessortFr(academie)),
                      true});
     }
     const std::string& party_name = c.commune.party.name;
@@ -74,6 +101,8 @@ std::vector<RegistryFinding> CheckAgainstRegistries(const Convention& c, const R
       out.push_back({"commune.party.name",
                      absl::StrCat("the commune's name '", c.commune.party.name,
                                   "' differs from the INSEE list's: ", Place(*commune)),
+                     absl::StrCat("le nom de la commune « ", c.commune.party.name,
+                                  " » diffère de celui de la liste de l'INSEE : ", Place(*commune)),
                      false});
     }
   }
@@ -81,11 +110,17 @@ std::vector<RegistryFinding> CheckAgainstRegistries(const Convention& c, const R
     const std::string field = absl::StrCat("schools[", i, "].uai");
     const std::string departement = DepartementOfUai(c.schools[i].uai);
     if (!academie.Serves(departement)) {
-      out.push_back({field, OutsideAcademie(c.schools[i].uai, academie), true});
+      out.push_back({field, OutsideAcademie(c.schools[i].uai, academie),
+                     OutsideAcademieFr(c.schools[i].uai, academie), true});
     } else if (commune != nullptr && departement != commune->departement) {
       out.push_back({field,
                      absl::StrCat(c.schools[i].uai, " is a school of ", DepartementName(departement),
                                   " (", departement, "), not of the commune's département ",
+                                  DepartementName(commune->departement), " (",
+                                  commune->departement, ")"),
+                     absl::StrCat("l'école ", c.schools[i].uai, " est du département ",
+                                  DepartementName(departement), " (", departement,
+                                  "), non de celui de la commune, ",
                                   DepartementName(commune->departement), " (",
                                   commune->departement, ")"),
                      false});

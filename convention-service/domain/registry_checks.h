@@ -24,6 +24,7 @@ struct ReferenceData {
 struct RegistryFinding {
   std::string field;    // relative to the convention, e.g. "commune.siren"
   std::string message;  // the rule, with the registry's data
+  std::string message_fr;  // the same, in French (for people: the console)
   bool refused = false;  // an error on create and update (else a warning)
 };
 

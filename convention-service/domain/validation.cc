@@ -4,29 +4,36 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/documents/french_text.h"
 #include "common/resource_names.h"
 
 namespace ent::convention {
-namespace {
 
 void RequireText(const std::string& value, size_t max, const std::string& field,
                  FieldViolations& v) {
   if (absl::StripAsciiWhitespace(value).empty()) {
-    v.Add(field, "is required");
-  } else if (value.size() > max) {
-    v.Add(field, absl::StrCat("must be at most ", max, " bytes"));
+    v.Add(field, "is required", "est obligatoire");
+  } else {
+    LimitText(value, max, field, v);
   }
 }
 
 void LimitText(const std::string& value, size_t max, const std::string& field,
                FieldViolations& v) {
-  if (value.size() > max) v.Add(field, absl::StrCat("must be at most ", max, " bytes"));
+  if (value.size() > max) {
+    v.Add(field, absl::StrCat("must be at most ", max, " bytes"),
+          absl::StrCat("doit tenir en ", max, " octets au plus"));
+  }
 }
+
+namespace {
 
 void NotAfterToday(CivilDate date, CivilDate today, const std::string& field,
                    PreconditionViolations& p) {
   if (date > today) {
-    p.Add(field, absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME");
+    p.Add(field, absl::StrCat("must not be after today (", FormatIsoDate(today), ")"), "TIME",
+          absl::StrCat("La date ne peut être postérieure à aujourd'hui (",
+                       documents::FrenchDate(today), ")."));
   }
 }
 

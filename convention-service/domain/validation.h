@@ -18,6 +18,11 @@ namespace ent::convention {
 inline constexpr size_t kMaxNameLength = 200;
 inline constexpr size_t kMaxTextLength = 1000;
 
+// A required text: not blank, at most `max` bytes.
+void RequireText(const std::string& value, size_t max, const std::string& field, FieldViolations& v);
+// An optional text: at most `max` bytes.
+void LimitText(const std::string& value, size_t max, const std::string& field, FieldViolations& v);
+
 void ValidateParty(Party& party, const std::string& prefix, FieldViolations& v);
 void ValidateCommune(Commune& commune, const std::string& prefix, FieldViolations& v);
 void ValidateSchool(School& school, const std::string& prefix, FieldViolations& v);

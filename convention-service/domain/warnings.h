@@ -12,10 +12,17 @@
 
 namespace ent::convention {
 
+// One inconsistency, in English (API clients, entctl) and in French (people:
+// the console), the same facts in both.
+struct Warning {
+  std::string text;
+  std::string text_fr;
+};
+
 // The convention's own inconsistencies, then what the registries find (a
 // refusal of today's checks on a convention stored before them is a warning:
 // stored data is never refused when read).
-std::vector<std::string> ComputeWarnings(const Convention& c, const ReferenceData& ref);
+std::vector<Warning> ComputeWarnings(const Convention& c, const ReferenceData& ref);
 
 }  // namespace ent::convention
 

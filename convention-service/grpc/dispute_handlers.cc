@@ -136,8 +136,9 @@ grpc::ServerUnaryReactor* ConventionHandler::CorrectDisputeDate(
   FieldViolations v;
   if (req->field() == v1::DISPUTE_DATE_FIELD_UNSPECIFIED ||
       !v1::DisputeDateField_IsValid(req->field())) {
-    v.Add("field", "is required: NOTICE_SENT, NOTICE_ACKNOWLEDGED, CONCILIATION_MEETING or "
-                   "TERMINATION_SENT");
+    v.Add("field",
+          "is required: NOTICE_SENT, NOTICE_ACKNOWLEDGED, CONCILIATION_MEETING or TERMINATION_SENT",
+          "est obligatoire : la date à corriger");
   }
   const CivilDate date = RequiredDateFromRequest(req->date(), "date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
@@ -154,7 +155,18 @@ grpc::ServerUnaryReactor* ConventionHandler::ListDeadlines(grpc::CallbackServerC
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
   auto page_size = ResolvePageSize(req->page_size());
   if (!page_size.ok()) return FinishNow(ctx, page_size.status());
-  auto position = DecodePageToken(req->page_token(), "deadlines");
+  std::string insee;
+  if (!req->commune_insee_code().empty()) {
+    auto normalized = NormalizeInseeCode(req->commune_insee_code());
+    if (!normalized.ok()) {
+      return FinishNow(ctx, InvalidField("commune_insee_code",
+                                         std::string(normalized.status().message())));
+    }
+    insee = *normalized;
+  }
+  // A token is valid only with the filter it was made for.
+  const std::string token_kind = insee.empty() ? "deadlines" : absl::StrCat("deadlines/", insee);
+  auto position = DecodePageToken(req->page_token(), token_kind);
   if (!position.ok()) return FinishNow(ctx, position.status());
   std::pair<absl::Time, int64_t> after{absl::InfinitePast(), 0};
   if (!position->empty()) {
@@ -167,13 +179,13 @@ grpc::ServerUnaryReactor* ConventionHandler::ListDeadlines(grpc::CallbackServerC
     after.first = absl::FromUnixMicros(due_us);
   }
   const int limit = *page_size;
-  auto page = disputes_.ListDeadlines(caller, after, limit + 1);
+  auto page = disputes_.ListDeadlines(caller, after, limit + 1, insee);
   if (page.ok()) {
     const bool more = TrimPage(*page, limit);
     for (const auto& t : *page) ToProto(t, resp->add_deadlines());
     if (more && !page->empty()) {
       resp->set_next_page_token(EncodePageToken(
-          "deadlines",
+          token_kind,
           absl::StrCat(absl::ToUnixMicros(page->back().spec.due), ":", page->back().id)));
     }
   }

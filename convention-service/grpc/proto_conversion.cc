@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "convention-service/domain/lifecycle.h"
+#include "convention-service/domain/validation.h"
 #include "convention-service/domain/warnings.h"
 #include "workflow/calendar/legal_calendar.h"
 
@@ -70,7 +71,8 @@ Signature SignatureFromProto(const v1::Signature& p, const std::string& prefix,
                              FieldViolations& v) {
   Signature s;
   if (p.party() != v1::PARTY_ROLE_ACADEMIE && p.party() != v1::PARTY_ROLE_COMMUNE) {
-    v.Add(prefix + ".party", "is required: ACADEMIE or COMMUNE");
+    v.Add(prefix + ".party", "is required: ACADEMIE or COMMUNE",
+          "est obligatoire : la commune ou l'académie");
   } else {
     s.party = static_cast<PartyRole>(p.party());
   }
@@ -151,7 +153,10 @@ void ToProto(const Convention& c, const ReferenceData& ref, v1::Convention* out)
   }
   if (!c.renews.empty()) out->set_renews("conventions/" + c.renews);
   out->set_registry_version(c.registry_version);
-  for (auto& w : ComputeWarnings(c, ref)) out->add_warnings(std::move(w));
+  for (Warning& w : ComputeWarnings(c, ref)) {
+    out->add_warnings(std::move(w.text));
+    out->add_warnings_fr(std::move(w.text_fr));
+  }
   out->set_etag(c.Etag());
   TimeToProto(c.create_time, out->mutable_create_time());
   TimeToProto(c.update_time, out->mutable_update_time());
@@ -187,13 +192,24 @@ Dispute DisputeDraftFromProto(const v1::Dispute& p, const std::string& prefix, F
   if (auto party = PartyFromProto(p.party())) {
     d.party = *party;
   } else {
-    v.Add(prefix + ".party", "is required: ACADEMIE or COMMUNE");
+    v.Add(prefix + ".party", "is required: ACADEMIE or COMMUNE",
+          "est obligatoire : la commune ou l'académie");
   }
   d.grievances = p.grievances();
+  RequireText(d.grievances, kMaxTextLength, prefix + ".grievances", v);
   d.notice_reference = p.notice_reference();
+  RequireText(d.notice_reference, kMaxNameLength, prefix + ".notice_reference", v);
   d.notice_sent_date = RequiredDateFromRequest(p.notice_sent_date(), prefix + ".notice_sent_date", v);
   d.notice_acknowledged_date =
       DateFromRequest(p.notice_acknowledged_date(), prefix + ".notice_acknowledged_date", v);
+  // Wrong whatever the state: the request's own two dates disagree.
+  if (d.notice_acknowledged_date && d.notice_sent_date != CivilDate() &&
+      *d.notice_acknowledged_date < d.notice_sent_date) {
+    v.Add(prefix + ".notice_acknowledged_date",
+          absl::StrCat("must not be before ", prefix, ".notice_sent_date (",
+                       FormatIsoDate(d.notice_sent_date), ")"),
+          "ne peut précéder l'envoi de la mise en demeure");
+  }
   return d;
 }
 
@@ -206,9 +222,11 @@ Conciliation ConciliationFromProto(const v1::Conciliation& p, const std::string&
   } else if (p.outcome() == v1::CONCILIATION_OUTCOME_FAILED) {
     c.outcome = ConciliationOutcome::kFailed;
   } else {
-    v.Add(prefix + ".outcome", "is required: RESOLVED or FAILED");
+    v.Add(prefix + ".outcome", "is required: RESOLVED or FAILED",
+          "est obligatoire : accord trouvé ou échec");
   }
   c.notes = p.notes();
+  LimitText(c.notes, kMaxTextLength, prefix + ".notes", v);
   return c;
 }
 
@@ -218,10 +236,13 @@ Termination TerminationFromProto(const v1::Termination& p, const std::string& pr
   if (auto party = PartyFromProto(p.party())) {
     t.party = *party;
   } else {
-    v.Add(prefix + ".party", "is required: ACADEMIE or COMMUNE");
+    v.Add(prefix + ".party", "is required: ACADEMIE or COMMUNE",
+          "est obligatoire : la commune ou l'académie");
   }
   t.reasons = p.reasons();
+  RequireText(t.reasons, kMaxTextLength, prefix + ".reasons", v);
   t.letter_reference = p.letter_reference();
+  RequireText(t.letter_reference, kMaxNameLength, prefix + ".letter_reference", v);
   t.sent_date = RequiredDateFromRequest(p.sent_date(), prefix + ".sent_date", v);
   return t;
 }

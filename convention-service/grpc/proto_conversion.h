@@ -39,6 +39,9 @@ void ToProto(const Convention& c, const ReferenceData& ref, v1::Convention* out)
 void ToProto(const EventRecord& r, v1::ConventionEvent* out);
 
 std::optional<PartyRole> PartyFromProto(v1::PartyRole p);
+// A request's dispute, conciliation or termination, every rule that depends
+// on the request alone checked in one pass (required fields, enum values,
+// dates that exist, text lengths) and added to `v` under `prefix`.
 Dispute DisputeDraftFromProto(const v1::Dispute& p, const std::string& prefix, FieldViolations& v);
 Conciliation ConciliationFromProto(const v1::Conciliation& p, const std::string& prefix,
                                    FieldViolations& v);

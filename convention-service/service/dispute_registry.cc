@@ -23,16 +23,13 @@ absl::Status CheckPortalParty(const Principal& caller, PartyRole party, const ch
 
 absl::Status CheckDisputeEtag(const Dispute& d, const std::string& etag) {
   if (!etag.empty() && etag != d.Etag()) {
-    return absl::AbortedError(absl::StrCat("etag ", QuoteInput(etag), " is stale: ", d.Name(),
-                                           " has changed (current etag \"", d.Etag(), "\")"));
+    return WithFrench(
+        absl::AbortedError(absl::StrCat("etag ", QuoteInput(etag), " is stale: ", d.Name(),
+                                        " has changed (current etag \"", d.Etag(), "\")")),
+        absl::StrCat("Le litige n° ", d.number,
+                     " a changé depuis que la page a été affichée : relisez-le avant d'agir."));
   }
   return absl::OkStatus();
-}
-
-void ValidateText(const std::string& value, size_t max, bool required, const std::string& field,
-                  FieldViolations& v) {
-  if (required && value.empty()) v.Add(field, "is required");
-  if (value.size() > max) v.Add(field, absl::StrCat("must be at most ", max, " bytes"));
 }
 
 }  // namespace
@@ -50,10 +47,6 @@ void DisputeRegistry::Run(RequestContext ctx, CommandRunner::Authorize authorize
 
 void DisputeRegistry::Open(RequestContext ctx, std::string convention_id, Dispute draft,
                            DisputeCallback done) {
-  FieldViolations v;
-  ValidateText(draft.grievances, kMaxTextLength, true, "dispute.grievances", v);
-  ValidateText(draft.notice_reference, kMaxNameLength, true, "dispute.notice_reference", v);
-  if (!v.empty()) return done(v.ToStatus());
   if (auto st = CheckPortalParty(ctx.caller, draft.party, "dispute.party"); !st.ok()) {
     return done(st);
   }
@@ -69,9 +62,12 @@ void DisputeRegistry::Open(RequestContext ctx, std::string convention_id, Disput
                              LoadConventionFor(w, caller, Action::kDispute, convention_id));
         ENT_ASSIGN_OR_RETURN(std::optional<Dispute> open, w.OpenDisputeOf(c.id));
         if (open) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              open->Name(), " is still open (", DisputeStateName(open->state),
-              "): close or withdraw it before opening another dispute"));
+          return FailedPreconditionFr(
+              absl::StrCat(open->Name(), " is still open (", DisputeStateName(open->state),
+                           "): close or withdraw it before opening another dispute"),
+              absl::StrCat("Le litige n° ", open->number,
+                           " est toujours ouvert : retirez-le ou menez-le à son terme avant "
+                           "d'en ouvrir un autre."));
         }
         ENT_ASSIGN_OR_RETURN(const int64_t last, w.LastDisputeNumber(c.id));
         const int64_t number = last + 1;
@@ -144,9 +140,6 @@ void DisputeRegistry::Change(RequestContext ctx, std::string convention_id, int6
 void DisputeRegistry::RecordConciliation(RequestContext ctx, std::string convention_id,
                                          int64_t number, Conciliation conciliation,
                                          std::string etag, DisputeCallback done) {
-  FieldViolations v;
-  ValidateText(conciliation.notes, kMaxTextLength, false, "conciliation.notes", v);
-  if (!v.empty()) return done(v.ToStatus());
   conciliation.recorded_by = ctx.caller.AsAuthor();
   Change(std::move(ctx), std::move(convention_id), number, std::move(etag),
          [conciliation = std::move(conciliation)](Dispute& d, Convention&, absl::Time now) {
@@ -158,10 +151,6 @@ void DisputeRegistry::RecordConciliation(RequestContext ctx, std::string convent
 void DisputeRegistry::SendTerminationNotice(RequestContext ctx, std::string convention_id,
                                             int64_t number, Termination termination,
                                             std::string etag, DisputeCallback done) {
-  FieldViolations v;
-  ValidateText(termination.reasons, kMaxTextLength, true, "termination.reasons", v);
-  ValidateText(termination.letter_reference, kMaxNameLength, true, "termination.letter_reference", v);
-  if (!v.empty()) return done(v.ToStatus());
   if (auto st = CheckPortalParty(ctx.caller, termination.party, "termination.party"); !st.ok()) {
     return done(st);
   }
@@ -218,13 +207,20 @@ void DisputeRegistry::CorrectDate(RequestContext ctx, std::string convention_id,
 }
 
 absl::StatusOr<std::vector<workflow::TimerRecord>> DisputeRegistry::ListDeadlines(
-    const Principal& caller, std::pair<absl::Time, int64_t> after, int limit) {
-  if (auto st = AuthorizeAction(caller, Action::kRead); !st.ok()) return st;
+    const Principal& caller, std::pair<absl::Time, int64_t> after, int limit,
+    const std::string& insee) {
+  if (auto st = insee.empty() ? AuthorizeAction(caller, Action::kRead)
+                              : AuthorizeOnCommune(caller, Action::kRead, insee);
+      !st.ok()) {
+    return st;
+  }
   return runner_.store().ReadValue<std::vector<workflow::TimerRecord>>(
       [&](ConventionReader& r) -> absl::StatusOr<std::vector<workflow::TimerRecord>> {
-        // Commune portals: filtered in the query, so that pages stay full.
+        // Filtered in the query, so that pages stay full.
         std::optional<std::vector<std::string>> communes;
-        if (caller.role == Role::kCommunePortal) {
+        if (!insee.empty()) {
+          communes.emplace(1, insee);
+        } else if (caller.role == Role::kCommunePortal) {
           communes.emplace(caller.communes.begin(), caller.communes.end());
         }
         return r.timers().Pending(after, limit, communes);
@@ -233,18 +229,14 @@ absl::StatusOr<std::vector<workflow::TimerRecord>> DisputeRegistry::ListDeadline
 
 absl::StatusOr<std::vector<workflow::TimerRecord>> DisputeRegistry::AllDeadlines(
     const Principal& caller, const std::string& insee) {
-  if (!insee.empty()) {
-    if (auto st = AuthorizeOnCommune(caller, Action::kRead, insee); !st.ok()) return st;
-  }
   std::vector<workflow::TimerRecord> all;
   std::pair<absl::Time, int64_t> after{absl::InfinitePast(), 0};
   constexpr int kPage = 1000;
   for (;;) {
-    ENT_ASSIGN_OR_RETURN(std::vector<workflow::TimerRecord> page, ListDeadlines(caller, after, kPage));
+    ENT_ASSIGN_OR_RETURN(std::vector<workflow::TimerRecord> page,
+                         ListDeadlines(caller, after, kPage, insee));
     if (!page.empty()) after = {page.back().spec.due, page.back().id};
-    for (workflow::TimerRecord& t : page) {
-      if (insee.empty() || t.spec.commune == insee) all.push_back(std::move(t));
-    }
+    for (workflow::TimerRecord& t : page) all.push_back(std::move(t));
     if (static_cast<int>(page.size()) < kPage) return all;
   }
 }

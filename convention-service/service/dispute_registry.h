@@ -25,13 +25,17 @@ class DisputeRegistry {
   DisputeRegistry(CommandRunner& runner, const workflow::LegalCalendar& calendar)
       : runner_(runner), calendar_(calendar) {}
 
-  // `draft` has party, grievances, notice reference and dates.
+  // REQUIRES: `draft` is a valid request (DisputeDraftFromProto: party,
+  // grievances, notice reference and dates checked in one pass); what this
+  // checks depends on stored data and today's date.
   void Open(RequestContext ctx, std::string convention_id, Dispute draft, DisputeCallback done);
   absl::StatusOr<Dispute> Get(const Principal& caller, const std::string& convention_id,
                               int64_t number);
   absl::StatusOr<std::vector<Dispute>> List(const Principal& caller, DisputeFilter filter,
                                             const std::pair<std::string, int64_t>& after,
                                             int limit);
+  // REQUIRES (both): a valid request (ConciliationFromProto,
+  // TerminationFromProto).
   void RecordConciliation(RequestContext ctx, std::string convention_id, int64_t number,
                           Conciliation conciliation, std::string etag, DisputeCallback done);
   void SendTerminationNotice(RequestContext ctx, std::string convention_id, int64_t number,
@@ -41,10 +45,12 @@ class DisputeRegistry {
   void CorrectDate(RequestContext ctx, std::string convention_id, int64_t number,
                    DisputeDateField field, CivilDate date, std::string reason, std::string etag,
                    DisputeCallback done);
-  // Pending deadlines after (due, id) = `after`, soonest first; commune
-  // portals see only their communes'.
+  // Pending deadlines after (due, id) = `after`, soonest first; those of
+  // `insee` only when not empty (PERMISSION_DENIED for a commune portal
+  // asking for another's); commune portals see only their communes'.
   absl::StatusOr<std::vector<workflow::TimerRecord>> ListDeadlines(
-      const Principal& caller, std::pair<absl::Time, int64_t> after, int limit);
+      const Principal& caller, std::pair<absl::Time, int64_t> after, int limit,
+      const std::string& insee = "");
   // Every pending deadline (of `insee` only, when not empty), soonest first;
   // commune portals see only their communes' (PERMISSION_DENIED for another's).
   absl::StatusOr<std::vector<workflow::TimerRecord>> AllDeadlines(const Principal& caller,

@@ -50,6 +50,39 @@ TEST(ConsoleDates, FrenchWithWeekdayAndDaysLeft) {
   EXPECT_FALSE(ParseDateField("03/31/2022").has_value());
 }
 
+// The timeline phrases an event from its typed changes, never from its
+// English description.
+TEST(ConsoleEvents, ChangesInFrenchFromTypedFields) {
+  convention::v1::ConventionEvent e;
+  e.set_type(convention::v1::ConventionEvent::TYPE_TERMINATED);
+  e.set_description("termination took effect: last day in force 2022-05-27");
+  auto* state = e.add_changes();
+  state->set_field("state");
+  state->set_old_value("TERMINATING");
+  state->set_new_value("TERMINATED");
+  auto* dispute = e.add_changes();
+  dispute->set_field("dispute.state");
+  dispute->set_old_value("TERMINATING");
+  dispute->set_new_value("TERMINATED");
+  auto* last = e.add_changes();
+  last->set_field("last_day_in_force");
+  last->set_new_value("2022-05-27");
+  auto* other = e.add_changes();
+  other->set_field("some_future_field");
+  other->set_new_value("x");
+  const std::vector<std::string> lines = EventChangesFr(e);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "État de la convention : " +
+                          ConventionStateFr(convention::v1::Convention::STATE_TERMINATING) + " → " +
+                          ConventionStateFr(convention::v1::Convention::STATE_TERMINATED));
+  EXPECT_EQ(lines[1], "État du litige : " +
+                          DisputeStateFr(convention::v1::Dispute::STATE_TERMINATING) + " → " +
+                          DisputeStateFr(convention::v1::Dispute::STATE_TERMINATED));
+  EXPECT_EQ(lines[2], "Dernier jour en vigueur : vendredi 27 mai 2022");
+  EXPECT_EQ(lines[3], "some_future_field : x");
+  for (const std::string& line : lines) EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr("TERMINAT")));
+}
+
 TEST(ConsolePkce, ChallengeIsRfc7636sExample) {
   EXPECT_EQ(PkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");

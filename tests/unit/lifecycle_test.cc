@@ -166,8 +166,13 @@ TEST(WarningsTest, ReportsTheSeedsInconsistencies) {
   c.deliberation = d;
   auto warnings = ComputeWarnings(c, ReferenceData{});  // no registry: its own only
   ASSERT_EQ(warnings.size(), 2u);
-  EXPECT_NE(warnings[0].find("outside the school year 2021-2022"), std::string::npos);
-  EXPECT_NE(warnings[1].find("2022-10-31"), std::string::npos);
+  EXPECT_NE(warnings[0].text.find("outside the school year 2021-2022"), std::string::npos);
+  EXPECT_NE(warnings[1].text.find("2022-10-31"), std::string::npos);
+  // The same facts in French, for people.
+  EXPECT_EQ(warnings[0].text_fr,
+            "la date de fin, le 1er septembre 2022, est hors de l'année scolaire 2021-2022 "
+            "(du 1er septembre 2021 au 31 août 2022)");
+  EXPECT_NE(warnings[1].text_fr.find("31 octobre 2022"), std::string::npos);
   c.signatures[1].date = CivilDate(2021, 10, 28);
   EXPECT_EQ(ComputeWarnings(c, ReferenceData{}).size(), 3u);
 }

@@ -148,9 +148,12 @@ TEST(RegistryChecks, TheAcademiePartyComesFromTheConfigurationWhenNoneIsGiven) {
 TEST(RegistryChecks, AStoredConventionThatFailsACheckGetsItAsAWarning) {
   Convention stored = Of("30227");
   stored.commune.siren = "213003031";
-  const std::vector<std::string> warnings = ComputeWarnings(stored, Ref());
-  EXPECT_THAT(warnings, ElementsAre(AllOf(HasSubstr("commune.siren: 213003031 is not the SIREN"),
-                                          HasSubstr("recorded before the check"))));
+  const std::vector<Warning> warnings = ComputeWarnings(stored, Ref());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0].text, AllOf(HasSubstr("commune.siren: 213003031 is not the SIREN"),
+                                      HasSubstr("recorded before the check")));
+  EXPECT_THAT(warnings[0].text_fr, AllOf(HasSubstr("le SIREN 213003031 n'est pas celui de"),
+                                         HasSubstr("enregistré avant ce contrôle")));
   EXPECT_THAT(ComputeWarnings(Of("30227"), Ref()), IsEmpty());
 }
 

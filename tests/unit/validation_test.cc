@@ -126,6 +126,42 @@ TEST(TermsTest, NamesEveryBadField) {
   EXPECT_EQ(c.schools[1].uai, "0300673U");  // normalised before the duplicate check
 }
 
+// People read refusals in French: each violation with a French text carries
+// it as its localized_message (fr-FR); a refusal of preconditions carries
+// one LocalizedMessage when every violation has a French text.
+TEST(LocalizedRefusals, FrenchTextsTravelWithTheEnglishOnes) {
+  FieldViolations v;
+  v.Add("dispute.party", "is required: ACADEMIE or COMMUNE", "est obligatoire : la commune ou l'académie");
+  v.Add("dispute.grievances", "is required");  // no French: the English text, marked so
+  const std::vector<LocalizedViolation> fields = LocalizedViolationsOf(v.ToStatus());
+  ASSERT_EQ(fields.size(), 2u);
+  EXPECT_EQ(fields[0].field, "dispute.party");
+  EXPECT_EQ(fields[0].text, "est obligatoire : la commune ou l'académie");
+  EXPECT_TRUE(fields[0].french);
+  EXPECT_EQ(fields[1].text, "is required");
+  EXPECT_FALSE(fields[1].french);
+  // The English stays what API clients read.
+  EXPECT_EQ(v.ToStatus().message(),
+            "dispute.party: is required: ACADEMIE or COMMUNE; dispute.grievances: is required");
+
+  PreconditionViolations all_french;
+  all_french.Add("payment.received_date", "must not be after today (2022-05-11)", "TIME",
+                 "Le paiement ne peut être reçu après aujourd'hui (11 mai 2022).");
+  const absl::Status refused = all_french.ToStatus();
+  EXPECT_EQ(FrenchMessageOf(refused), "Le paiement ne peut être reçu après aujourd'hui (11 mai 2022).");
+  ASSERT_EQ(LocalizedViolationsOf(refused).size(), 1u);
+  EXPECT_TRUE(LocalizedViolationsOf(refused)[0].french);
+
+  PreconditionViolations half;
+  half.Add("a", "one", "STATE", "un");
+  half.Add("b", "two");
+  EXPECT_EQ(FrenchMessageOf(half.ToStatus()), "");  // never half a translation
+  EXPECT_FALSE(LocalizedViolationsOf(half.ToStatus())[0].french);
+
+  EXPECT_EQ(FrenchMessageOf(WithFrench(absl::AbortedError("stale"), "")), "");
+  EXPECT_EQ(FrenchMessageOf(WithFrench(absl::AbortedError("stale"), "périmé")), "périmé");
+}
+
 TEST(RequestIdTest, RequiresAReasonableId) {
   EXPECT_TRUE(ValidateRequestId("7f8e1c9a-2b3d-4e5f-8a9b-0c1d2e3f4a5b").ok());
   EXPECT_FALSE(ValidateRequestId("").ok());
