@@ -1,5 +1,6 @@
 #include "console/backend.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -51,14 +52,15 @@ std::string ServiceError::Summary() const {
 ServiceError ErrorOf(const grpc::Status& status) {
   ServiceError e;
   e.code = status.error_code();
-  e.message = status.error_message();
   if (status.ok()) return e;
+  e.message = Message(status.error_message(), /*is_english=*/true);
   const absl::Status detailed = FromGrpcStatus(status);
-  for (const auto& [field, description] : FieldViolationsOf(detailed)) {
-    e.fields[field].push_back(description);
-  }
-  for (const auto& [subject, description] : PreconditionViolationsOf(detailed)) {
-    e.fields[subject].push_back(description);
+  if (std::string french = FrenchMessageOf(detailed); !french.empty()) e.message = Message(french);
+  for (LocalizedViolation& v : LocalizedViolationsOf(detailed)) {
+    std::vector<Message>& texts = e.fields[v.field];
+    Message m(std::move(v.text), !v.french);
+    // A refusal's French text covers all its preconditions: once per field.
+    if (std::find(texts.begin(), texts.end(), m) == texts.end()) texts.push_back(std::move(m));
   }
   return e;
 }

@@ -29,11 +29,28 @@ struct BackendConfig {
   absl::Duration deadline = absl::Seconds(15);
 };
 
+// A text shown to people: French, or — where a service gave no French text —
+// its English one, which pages mark lang="en" (WCAG 3.1.2, language of parts).
+struct Message {
+  Message(std::string t, bool is_english = false) : text(std::move(t)), english(is_english) {}
+  Message(const char* t) : text(t) {}
+  std::string text;
+  bool english = false;
+
+  bool operator==(const Message& o) const { return text == o.text && english == o.english; }
+};
+
+// Field path ("dispute.notice_sent_date") → what is wrong with it.
+using FieldErrors = std::map<std::string, std::vector<Message>>;
+
 struct ServiceError {
   grpc::StatusCode code = grpc::StatusCode::OK;
-  std::string message;
-  // Field path ("dispute.notice_sent_date") → what is wrong with it.
-  std::map<std::string, std::vector<std::string>> fields;
+  // The service's French text (LocalizedMessage fr-FR) when it gave one,
+  // else its message (English).
+  Message message{""};
+  // Each field's violations, in French where the service gave them
+  // (localized_message fr-FR), else in English.
+  FieldErrors fields;
 
   bool ok() const { return code == grpc::StatusCode::OK; }
   // A French sentence for the page's alert: what kind of refusal it is.

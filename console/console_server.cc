@@ -175,10 +175,21 @@ class ConsoleServer::Handlers {
     };
   }
 
-  void Refuse(Ctx& c, int status, const std::string& title, const std::string& message) {
+  // A message's template data: its text, and `en` when it is English.
+  static Data MessageData(const Message& m) {
+    Data d("text", m.text);
+    d.set("en", m.english);
+    return d;
+  }
+
+  // A refusal page: `message` says it in French; `detail`, when not empty,
+  // is the service's own text.
+  void Refuse(Ctx& c, int status, const std::string& title, const std::string& message,
+              const Message& detail = Message("")) {
     Data body;
     body.set("title", title);
     body.set("message", message);
+    if (!detail.text.empty()) body.set("detail", MessageData(detail));
     c.res.status = status;
     Send(c, title, Render("refused", body));
   }
@@ -194,8 +205,8 @@ class ConsoleServer::Handlers {
                        : e.code == grpc::StatusCode::PERMISSION_DENIED ? 403
                        : e.code == grpc::StatusCode::UNAUTHENTICATED   ? 401
                                                                        : 502;
-    Refuse(c, status, e.code == grpc::StatusCode::NOT_FOUND ? "Introuvable" : "Refusé",
-           absl::StrCat(e.Summary(), " (", e.message, ")"));
+    Refuse(c, status, e.code == grpc::StatusCode::NOT_FOUND ? "Introuvable" : "Refusé", e.Summary(),
+           e.message);
   }
 
   // The simulated clock's instant, when the service runs on one.
@@ -231,7 +242,12 @@ class ConsoleServer::Handlers {
       }
       if (!c.session.notices.empty()) {
         Data notices = List();
-        for (const auto& n : c.session.notices) notices.push_back(Data("text", n));
+        for (const Flash& n : c.session.notices) {
+          Data r("text", n.text);
+          r.set("error", n.error);
+          if (!n.detail.empty()) r.set("detail", MessageData(Message(n.detail, n.detail_english)));
+          notices.push_back(r);
+        }
         d.set("notices", notices);
         c.session.notices.clear();
         s_.sessions_->Save(c.session);
@@ -241,8 +257,23 @@ class ConsoleServer::Handlers {
     c.res.set_content(Render("layout", d), "text/html; charset=utf-8");
   }
 
+  // A success for the next page.
   void Notice(Ctx& c, const std::string& text) {
-    c.session.notices.push_back(text);
+    c.session.notices.push_back(Flash{text});
+    s_.sessions_->Save(c.session);
+  }
+
+  // A refusal for the next page: `text` in French, then the service's own
+  // words (when `st` is not OK).
+  void NoticeError(Ctx& c, const std::string& text, const grpc::Status& st = grpc::Status::OK) {
+    Flash f{text, /*error=*/true};
+    if (!st.ok()) {
+      const ServiceError e = ErrorOf(st);
+      f.text = absl::StrCat(text, " ", e.Summary());
+      f.detail = e.message.text;
+      f.detail_english = e.message.english;
+    }
+    c.session.notices.push_back(std::move(f));
     s_.sessions_->Save(c.session);
   }
 
@@ -309,8 +340,8 @@ class ConsoleServer::Handlers {
     if (!st.ok()) {
       const ServiceError e = ErrorOf(st);
       return Refuse(c, 403, "Accès refusé",
-                    absl::StrCat("Vous êtes bien connecté, mais les services ne vous reconnaissent "
-                                 "aucun rôle : ", e.message));
+                    "Vous êtes bien connecté, mais les services ne vous reconnaissent aucun rôle.",
+                    e.message);
     }
     Session fresh = c.session;
     fresh.pending.reset();
@@ -340,6 +371,40 @@ class ConsoleServer::Handlers {
 
   // ---- dashboard ------------------------------------------------------------
 
+  // A convention's warnings in French (the English ones from a service that
+  // predates the French texts).
+  static std::vector<Message> WarningsFr(const cv1::Convention& conv) {
+    const bool french = conv.warnings_fr_size() == conv.warnings_size();
+    std::vector<Message> out;
+    for (const std::string& w : french ? conv.warnings_fr() : conv.warnings()) {
+      out.emplace_back(w, !french);
+    }
+    return out;
+  }
+
+  // The convention a deadline's subject belongs to: "conventions/{id}" for
+  // "conventions/{id}" and "conventions/{id}/disputes/{n}".
+  static std::string ConventionOfSubject(const std::string& subject) {
+    return subject.substr(0, subject.find("/disputes/"));
+  }
+
+  // One pending deadline: what, when, days left, what happens then, and how
+  // the date was computed (in French).
+  static Data PendingDeadlineData(const CivilDate& today, const cv1::PendingDeadline& dl) {
+    Data r;
+    r.set("kind", DeadlineKindFr(dl.kind()));
+    r.set("date", DateFr(dl.deadline().last_day()));
+    r.set("days_left", DaysLeftFr(today, Civil(dl.deadline().last_day())));
+    r.set("consequence", DeadlineConsequenceFr(dl.kind()));
+    Put(r, "explanation", dl.deadline().explanation_fr().empty() ? dl.deadline().explanation()
+                                                                : dl.deadline().explanation_fr());
+    r.set("insee", dl.commune_insee_code());
+    const std::string convention_id = IdOf(ConventionOfSubject(dl.subject()));
+    r.set("href", absl::StrCat("/conventions/", convention_id));
+    r.set("subject", convention_id);
+    return r;
+  }
+
   void Dashboard(Ctx& c) {
     const CivilDate today = Today(c);
     Data d;
@@ -350,20 +415,7 @@ class ConsoleServer::Handlers {
                                                                dreq, &deadlines);
     if (!st.ok()) return ServiceRefused(c, st);
     Data rows = List();
-    for (const auto& dl : deadlines.deadlines()) {
-      Data r;
-      r.set("kind", DeadlineKindFr(dl.kind()));
-      r.set("date", DateFr(dl.deadline().last_day()));
-      r.set("days_left", DaysLeftFr(today, Civil(dl.deadline().last_day())));
-      r.set("consequence", DeadlineConsequenceFr(dl.kind()));
-      Put(r, "explanation", dl.deadline().explanation_fr().empty() ? dl.deadline().explanation()
-                                                                  : dl.deadline().explanation_fr());
-      r.set("insee", dl.commune_insee_code());
-      const std::string convention_id = IdOf(dl.subject().substr(0, dl.subject().find("/disputes/")));
-      r.set("href", absl::StrCat("/conventions/", convention_id));
-      r.set("subject", convention_id);
-      rows.push_back(r);
-    }
+    for (const auto& dl : deadlines.deadlines()) rows.push_back(PendingDeadlineData(today, dl));
     d.set("deadlines", rows);
     d.set("no_deadlines", deadlines.deadlines_size() == 0);
     if (CanOperate(c)) {
@@ -413,9 +465,10 @@ class ConsoleServer::Handlers {
                                                    &warned).ok()) {
       Data list = List();
       for (const auto& conv : warned.conventions()) {
-        if (conv.warnings().empty()) continue;
+        const std::vector<Message> texts = WarningsFr(conv);
+        if (texts.empty()) continue;
         Data r = ConventionRow(conv);
-        r.set("warning", conv.warnings(0));
+        r.set("warning", MessageData(texts.front()));
         list.push_back(r);
       }
       d.set("warned", list);
@@ -430,8 +483,11 @@ class ConsoleServer::Handlers {
     req.set_request_id(NewRequestId());
     cv1::Timer out;
     grpc::Status st = s_.backend_->conventions().RetryTimer(s_.backend_->Context(Token(c)).get(), req, &out);
-    Notice(c, st.ok() ? absl::StrCat("Minuteur ", c.req.matches[1].str(), " relancé.")
-                      : absl::StrCat(ErrorOf(st).Summary(), " ", st.error_message()));
+    if (st.ok()) {
+      Notice(c, absl::StrCat("Minuteur ", c.req.matches[1].str(), " relancé."));
+    } else {
+      NoticeError(c, absl::StrCat("Le minuteur ", c.req.matches[1].str(), " n'a pas été relancé."), st);
+    }
     Redirect(c.res, "/");
   }
 
@@ -444,8 +500,11 @@ class ConsoleServer::Handlers {
     cv1::OutboxMessage out;
     grpc::Status st =
         s_.backend_->conventions().RetryOutboxMessage(s_.backend_->Context(Token(c)).get(), req, &out);
-    Notice(c, st.ok() ? absl::StrCat("Avis ", id, " relancé.")
-                      : absl::StrCat(ErrorOf(st).Summary(), " ", st.error_message()));
+    if (st.ok()) {
+      Notice(c, absl::StrCat("Avis ", id, " relancé."));
+    } else {
+      NoticeError(c, absl::StrCat("L'avis ", id, " n'a pas été relancé."), st);
+    }
     Redirect(c.res, "/");
   }
 
@@ -454,7 +513,7 @@ class ConsoleServer::Handlers {
     absl::Time target;
     std::string err;
     if (!absl::ParseTime("%Y-%m-%dT%H:%M", value, ParisTimeZone(), &target, &err)) {
-      Notice(c, "Date simulée : indiquez une date et une heure (AAAA-MM-JJ HH:MM).");
+      NoticeError(c, "Date simulée : indiquez une date et une heure (AAAA-MM-JJ HH:MM).");
       return Redirect(c.res, SafeReturnPath(Param(c.req, "retour")));
     }
     tv1::SetTimeRequest req;
@@ -467,7 +526,7 @@ class ConsoleServer::Handlers {
       (void)s_.backend_->billing_clock().SetTime(s_.backend_->Context(Token(c)).get(), req, &ignored);
       Notice(c, absl::StrCat("Date simulée : ", InstantFr(target), "."));
     } else {
-      Notice(c, absl::StrCat("La date simulée n'a pas été changée : ", st.error_message()));
+      NoticeError(c, "La date simulée n'a pas été changée.", st);
     }
     Redirect(c.res, SafeReturnPath(Param(c.req, "retour")));
   }
@@ -605,7 +664,7 @@ class ConsoleServer::Handlers {
     d.set("referents", conv.referent_accounts_active());
     Put(d, "registry_version", conv.registry_version());
     Data warnings = List();
-    for (const auto& w : conv.warnings()) warnings.push_back(Data("text", w));
+    for (const Message& w : WarningsFr(conv)) warnings.push_back(MessageData(w));
     d.set("warning_list", warnings);
     Data schools = List();
     for (const auto& school : conv.schools()) {
@@ -664,12 +723,35 @@ class ConsoleServer::Handlers {
       Data r;
       r.set("type", EventTypeFr(e.type()));
       r.set("time", InstantFr(e.time()));
-      r.set("description", e.description());
+      Data changes = List();
+      for (const std::string& line : EventChangesFr(e)) changes.push_back(Data("text", line));
+      r.set("changes", changes);
       r.set("actor", e.actor());
       r.set("state", ConventionStateFr(e.state()));
       timeline.push_back(r);
     }
     d.set("timeline", timeline);
+
+    // What is still to come for this convention (expiry, renewal reminder,
+    // conciliation, termination), soonest first: its commune's pending
+    // deadlines, this convention's only.
+    cv1::ListDeadlinesRequest lreq;
+    lreq.set_commune_insee_code(conv.commune().insee_code());
+    lreq.set_page_size(1000);
+    cv1::ListDeadlinesResponse pending;
+    st = s_.backend_->conventions().ListDeadlines(s_.backend_->Context(Token(c)).get(), lreq, &pending);
+    if (!st.ok()) return ServiceRefused(c, st);
+    const CivilDate today = Today(c);
+    Data upcoming = List();
+    bool any = false;
+    for (const auto& dl : pending.deadlines()) {
+      if (ConventionOfSubject(dl.subject()) == conv.name()) {
+        upcoming.push_back(PendingDeadlineData(today, dl));
+        any = true;
+      }
+    }
+    d.set("upcoming", upcoming);
+    d.set("no_upcoming", !any);
     Send(c, absl::StrCat("Convention ", conv.commune().party().name(), " ", conv.school_year()),
          Render("convention", d), "conventions", absl::StrCat("/evenements?convention=", id));
   }
@@ -781,7 +863,7 @@ class ConsoleServer::Handlers {
   // The date of a form field: set when well-formed; a malformed date is
   // reported as the field's own error before calling the service.
   static void DateParam(const httplib::Request& req, const std::string& name, google::type::Date* out,
-                        std::map<std::string, std::vector<std::string>>& errors, const std::string& api) {
+                        FieldErrors& errors, const std::string& api) {
     const std::string v = Param(req, name);
     if (v.empty()) return;
     if (auto d = ParseDateField(v)) {
@@ -813,7 +895,7 @@ class ConsoleServer::Handlers {
       d->set_party(PartyParam(c.req, "party"));
       d->set_grievances(Param(c.req, "grievances"));
       d->set_notice_reference(Param(c.req, "notice_reference"));
-      std::map<std::string, std::vector<std::string>> ignored;
+      FieldErrors ignored;
       DateParam(c.req, "notice_sent_date", d->mutable_notice_sent_date(), ignored, "");
       if (!Param(c.req, "notice_acknowledged_date").empty()) {
         DateParam(c.req, "notice_acknowledged_date", d->mutable_notice_acknowledged_date(), ignored, "");
@@ -853,7 +935,7 @@ class ConsoleServer::Handlers {
       req.set_validate_only(validate_only);
       req.set_request_id(request_id);
       auto* con = req.mutable_conciliation();
-      std::map<std::string, std::vector<std::string>> ignored;
+      FieldErrors ignored;
       DateParam(c.req, "meeting_date", con->mutable_meeting_date(), ignored, "");
       if (con->meeting_date().year() == 0) con->clear_meeting_date();
       cv1::ConciliationOutcome o = cv1::CONCILIATION_OUTCOME_UNSPECIFIED;
@@ -899,7 +981,7 @@ class ConsoleServer::Handlers {
       t->set_party(PartyParam(c.req, "party"));
       t->set_reasons(Param(c.req, "reasons"));
       t->set_letter_reference(Param(c.req, "letter_reference"));
-      std::map<std::string, std::vector<std::string>> ignored;
+      FieldErrors ignored;
       DateParam(c.req, "sent_date", t->mutable_sent_date(), ignored, "");
       if (t->sent_date().year() == 0) t->clear_sent_date();
       return s_.backend_->conventions().SendTerminationNotice(s_.backend_->Context(Token(c)).get(), req, out);
@@ -962,7 +1044,7 @@ class ConsoleServer::Handlers {
       cv1::DisputeDateField f = cv1::DISPUTE_DATE_FIELD_UNSPECIFIED;
       cv1::DisputeDateField_Parse(Param(c.req, "field"), &f);
       req.set_field(f);
-      std::map<std::string, std::vector<std::string>> ignored;
+      FieldErrors ignored;
       DateParam(c.req, "date", req.mutable_date(), ignored, "");
       if (req.date().year() == 0) req.clear_date();
       req.set_reason(Param(c.req, "reason"));
@@ -990,8 +1072,9 @@ class ConsoleServer::Handlers {
       return Refuse(c, 403, "Refusé", "Votre rôle ne permet pas d'agir dans les litiges.");
     }
     const std::string step = Param(c.req, "etape");
-    std::map<std::string, std::vector<std::string>> errors;
+    FieldErrors errors;
     std::string alert;
+    std::vector<Message> unplaced;  // the service's words about no field of the form
     if (c.req.method == "POST" && (step == "verifier" || step == "confirmer")) {
       for (const Field& f : act.fields) {
         if (f.type == "date") {
@@ -1028,15 +1111,15 @@ class ConsoleServer::Handlers {
         for (const auto& [field, messages] : e.fields) {
           bool known = false;
           for (const Field& f : act.fields) known = known || field == f.api;
-          for (const auto& m : messages) {
+          for (const Message& m : messages) {
             if (known) {
               errors[field].push_back(m);
             } else {
-              absl::StrAppend(&alert, " ", field, " : ", m);
+              unplaced.push_back(m);
             }
           }
         }
-        if (e.fields.empty()) absl::StrAppend(&alert, " ", e.message);
+        if (e.fields.empty()) unplaced.push_back(e.message);
         c.res.status = e.code == grpc::StatusCode::PERMISSION_DENIED ? 403 : 422;
       } else {
         alert = "La demande est incomplète ou incorrecte : corrigez les champs signalés.";
@@ -1045,11 +1128,14 @@ class ConsoleServer::Handlers {
     }
     Data d = FormData(c, conv, act, errors);
     if (!alert.empty()) d.set("alert", alert);
+    Data details = List();
+    for (const Message& m : unplaced) details.push_back(MessageData(m));
+    d.set("alert_details", details);
     Send(c, act.title, Render("dispute_form", d), "conventions");
   }
 
   Data FormData(Ctx& c, const cv1::Convention& conv, const Act& act,
-                const std::map<std::string, std::vector<std::string>>& errors) {
+                const FieldErrors& errors) {
     Data d;
     d.set("title", act.title);
     d.set("intro", act.intro);
@@ -1091,12 +1177,11 @@ class ConsoleServer::Handlers {
       auto it = errors.find(f.api);
       if (it != errors.end()) {
         Data list = List();
-        for (const auto& m : it->second) {
-          list.push_back(Data("text", m));
-          Data s;
+        for (const Message& m : it->second) {
+          list.push_back(MessageData(m));
+          Data s = MessageData(m);
           s.set("href", "#champ-" + f.name);
           s.set("label", f.label);
-          s.set("text", m);
           summary.push_back(s);
         }
         fd.set("errors", list);
@@ -1159,7 +1244,8 @@ class ConsoleServer::Handlers {
       if (!st.ok()) {
         const ServiceError e = ErrorOf(st);
         if (e.code == grpc::StatusCode::INVALID_ARGUMENT) {
-          d.set("alert", absl::StrCat(e.Summary(), " ", e.message));
+          d.set("alert", e.Summary());
+          d.set("alert_detail", MessageData(e.message));
           break;
         }
         return ServiceRefused(c, st);
@@ -1177,8 +1263,9 @@ class ConsoleServer::Handlers {
     Send(c, "Titres de perception", Render("titres", d), "titres");
   }
 
-  void Titre(Ctx& c, std::map<std::string, std::vector<std::string>> errors = {},
-             const std::string& alert = "", const std::string& form = "") {
+  // `alert` (French) and `detail` (the service's words) when a form was refused.
+  void Titre(Ctx& c, FieldErrors errors = {}, const std::string& alert = "",
+             const std::string& form = "", const Message& detail = Message("")) {
     const std::string number = c.req.matches[1].str();
     bv1::GetTitreRequest req;
     req.set_name(absl::StrCat("titres/", number));
@@ -1243,7 +1330,7 @@ class ConsoleServer::Handlers {
       auto it = errors.find(api);
       if (form == form_name && it != errors.end()) {
         Data list = List();
-        for (const auto& m : it->second) list.push_back(Data("text", m));
+        for (const Message& m : it->second) list.push_back(MessageData(m));
         f.set("errors", list);
         f.set("has_errors", true);
       }
@@ -1256,12 +1343,14 @@ class ConsoleServer::Handlers {
     d.set("cor_date", field("reduction", "date", "correction.date"));
     d.set("cor_reason", field("reduction", "reason", "correction.reason"));
     d.set("cor_justification", field("reduction", "justification", "correction.justification"));
+    d.set("annulation_checked", form == "reduction" && Param(c.req, "kind") == "annulation");
     if (!alert.empty()) d.set("alert", alert);
+    if (!detail.text.empty()) d.set("alert_detail", MessageData(detail));
     Send(c, absl::StrCat("Titre n° ", t.number()), Render("titre", d), "titres");
   }
 
   void RecordPayment(Ctx& c) {
-    std::map<std::string, std::vector<std::string>> errors;
+    FieldErrors errors;
     bv1::RecordPaymentRequest req;
     req.set_titre(absl::StrCat("titres/", c.req.matches[1].str()));
     req.set_request_id(Param(c.req, "request_id").empty() ? NewRequestId()
@@ -1282,16 +1371,20 @@ class ConsoleServer::Handlers {
   }
 
   void CreateCorrection(Ctx& c) {
-    std::map<std::string, std::vector<std::string>> errors;
+    FieldErrors errors;
     bv1::CreateCorrectionRequest req;
     req.set_titre(absl::StrCat("titres/", c.req.matches[1].str()));
     req.set_request_id(NewRequestId());
     auto* k = req.mutable_correction();
-    k->set_kind(bv1::Correction::KIND_REDUCTION);
-    if (auto cents = ParseEuros(Param(c.req, "amount"))) {
-      k->set_amount_cents(*cents);
-    } else {
-      errors["correction.amount_cents"].push_back("montant invalide : en euros, par exemple 50 ou 50,00");
+    // An annulation cancels what remains due: the service computes its amount.
+    const bool annulation = Param(c.req, "kind") == "annulation";
+    k->set_kind(annulation ? bv1::Correction::KIND_ANNULATION : bv1::Correction::KIND_REDUCTION);
+    if (!annulation) {
+      if (auto cents = ParseEuros(Param(c.req, "amount"))) {
+        k->set_amount_cents(*cents);
+      } else {
+        errors["correction.amount_cents"].push_back("montant invalide : en euros, par exemple 50 ou 50,00");
+      }
     }
     DateParam(c.req, "date", k->mutable_date(), errors, "correction.date");
     if (k->date().year() == 0) k->clear_date();
@@ -1300,14 +1393,15 @@ class ConsoleServer::Handlers {
     return Submit(c, errors, "reduction", [&](bv1::Titre*) {
       bv1::Correction out;
       return s_.backend_->billing().CreateCorrection(s_.backend_->Context(Token(c)).get(), req, &out);
-    }, "Réduction enregistrée.");
+    }, annulation ? "Annulation enregistrée : le titre est annulé." : "Réduction enregistrée.");
   }
 
   template <typename Call>
-  void Submit(Ctx& c, std::map<std::string, std::vector<std::string>> errors, const std::string& form,
+  void Submit(Ctx& c, FieldErrors errors, const std::string& form,
               Call call, const std::string& done) {
     if (!CanFinance(c)) return Refuse(c, 403, "Refusé", "Seuls les agents des finances enregistrent paiements et réductions.");
     std::string alert;
+    Message detail("");
     if (errors.empty()) {
       grpc::Status st = call(nullptr);
       if (st.ok()) {
@@ -1315,14 +1409,15 @@ class ConsoleServer::Handlers {
         return Redirect(c.res, absl::StrCat("/titres/", c.req.matches[1].str()));
       }
       const ServiceError e = ErrorOf(st);
-      alert = absl::StrCat(e.Summary(), e.fields.empty() ? absl::StrCat(" ", e.message) : "");
-      for (const auto& [f, m] : e.fields) for (const auto& x : m) errors[f].push_back(x);
+      alert = e.Summary();
+      if (e.fields.empty()) detail = e.message;
+      for (const auto& [f, m] : e.fields) for (const Message& x : m) errors[f].push_back(x);
       c.res.status = e.code == grpc::StatusCode::PERMISSION_DENIED ? 403 : 422;
     } else {
       alert = "La demande est incomplète ou incorrecte : corrigez les champs signalés.";
       c.res.status = 422;
     }
-    Titre(c, errors, alert, form);
+    Titre(c, errors, alert, form, detail);
   }
 
   void TitrePdf(Ctx& c) {

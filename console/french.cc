@@ -1,6 +1,7 @@
 #include "console/french.h"
 
 #include <cstdlib>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -114,6 +115,71 @@ std::string EventTypeFr(cv1::ConventionEvent::Type t) {
     case cv1::ConventionEvent::TYPE_DISPUTE_DATE_CORRECTED: return "Date de litige corrigée";
     default: return "Événement";
   }
+}
+
+namespace {
+
+// The French label of a FieldChange's field.
+std::string ChangeFieldFr(const std::string& field) {
+  static const auto* const kLabels = new std::map<std::string, std::string>{
+      {"state", "État de la convention"},
+      {"dispute.state", "État du litige"},
+      {"effective_date", "Date d'effet"},
+      {"last_day_in_force", "Dernier jour en vigueur"},
+      {"end_date", "Date de fin"},
+      {"school_year", "Année scolaire"},
+      {"schools", "Écoles"},
+      {"deliberation", "Délibération"},
+      {"academie", "Académie"},
+      {"commune", "Commune"},
+      {"renews", "Renouvelle"},
+      {"notice_sent_date", "Envoi de la mise en demeure"},
+      {"notice_acknowledged_date", "Accusé de réception de la mise en demeure"},
+      {"conciliation.meeting_date", "Réunion de conciliation"},
+      {"conciliation_deadline", "Conciliation au plus tard le"},
+      {"termination.sent_date", "Envoi de la lettre de résiliation"},
+      {"termination.effective_deadline", "Résiliation effective à l'expiration du"},
+  };
+  auto it = kLabels->find(field);
+  return it == kLabels->end() ? field : it->second;
+}
+
+// A FieldChange's value in French: state names and ISO dates phrased, the
+// rest as recorded.
+std::string ChangeValueFr(const std::string& field, const std::string& value) {
+  if (value.empty()) return "—";
+  if (field == "state") {
+    cv1::Convention::State s;
+    if (cv1::Convention::State_Parse("STATE_" + value, &s)) return ConventionStateFr(s);
+  }
+  if (field == "dispute.state") {
+    cv1::Dispute::State s;
+    if (cv1::Dispute::State_Parse("STATE_" + value, &s)) return DisputeStateFr(s);
+  }
+  if (const std::optional<CivilDate> date = ParseIsoDate(value)) {
+    google::type::Date d;
+    d.set_year(date->year());
+    d.set_month(date->month());
+    d.set_day(date->day());
+    return DateFr(d);
+  }
+  return value;
+}
+
+}  // namespace
+
+std::vector<std::string> EventChangesFr(const cv1::ConventionEvent& e) {
+  std::vector<std::string> out;
+  for (const cv1::FieldChange& change : e.changes()) {
+    const std::string label = ChangeFieldFr(change.field());
+    if (change.old_value().empty()) {
+      out.push_back(absl::StrCat(label, " : ", ChangeValueFr(change.field(), change.new_value())));
+    } else {
+      out.push_back(absl::StrCat(label, " : ", ChangeValueFr(change.field(), change.old_value()),
+                                 " → ", ChangeValueFr(change.field(), change.new_value())));
+    }
+  }
+  return out;
 }
 
 std::string PartyFr(cv1::PartyRole p) {

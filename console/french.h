@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/civil_date.h"
@@ -33,6 +34,12 @@ std::string ConventionStateBadge(convention::v1::Convention::State s);
 std::string DisputeStateFr(convention::v1::Dispute::State s);
 std::string DisputeStateBadge(convention::v1::Dispute::State s);
 std::string EventTypeFr(convention::v1::ConventionEvent::Type t);
+// An event's changes in French, one line each, from its typed FieldChanges
+// (never from its English description): "État : en vigueur → arrivée à
+// échéance", "Dernier jour en vigueur : vendredi 27 mai 2022". Fields the
+// console has no word for keep their API name; ISO dates and state names are
+// phrased.
+std::vector<std::string> EventChangesFr(const convention::v1::ConventionEvent& e);
 std::string PartyFr(convention::v1::PartyRole p);
 // What happens when the deadline falls due.
 std::string DeadlineKindFr(convention::v1::PendingDeadline::Kind k);

@@ -39,6 +39,16 @@ struct Person {
   std::vector<std::string> communes;  // for a commune's agent
 };
 
+// A message shown once, on the next page: what happened, in French; for a
+// refusal (`error`), the service's own text as `detail` (`detail_english`
+// when the service gave no French text: the page marks it lang="en").
+struct Flash {
+  std::string text;
+  bool error = false;
+  std::string detail;
+  bool detail_english = false;
+};
+
 struct Session {
   std::string id;
   std::string csrf;  // the token every form carries
@@ -54,7 +64,7 @@ struct Session {
   absl::Time access_expires;
   Person person;
   // Messages for the next page ("Paiement enregistré").
-  std::vector<std::string> notices;
+  std::vector<Flash> notices;
 };
 
 class SessionStore {

@@ -198,6 +198,11 @@ test('support staff walk the golden dispute in the browser', async () => {
   await page.getByRole('link', { name: 'Commune de Saint-Ambroix' }).first().click();
   await page.getByRole('heading', { name: /Saint-Ambroix — 2021-2022/ }).waitFor();
   await accessible(page, '04-convention');
+  // The service's warnings in French, and what is still to come for this convention.
+  const main = await page.locator('main').innerText();
+  assert.match(main, /la délibération n° \S+ indique une fin au 31 octobre 2022/);
+  assert.doesNotMatch(main, /the deliberation|outside the school year/);
+  assert.match(await page.locator('#a-venir').innerText(), /Fin de la convention — /);
 
   // 31 March 2022: the formal notice, filled in with the keyboard alone.
   await moveClock(page, '2022-03-31T10:00');
@@ -209,6 +214,11 @@ test('support staff walk the golden dispute in the browser', async () => {
   await page.getByRole('alert').first().waitFor();
   assert.ok(await page.locator('#champ-notice_sent_date-error').isVisible());
   assert.ok(await page.locator('#champ-party-error').isVisible());
+  // In one pass, in French: the service's own words for people (localized_message fr-FR).
+  assert.match(await page.locator('#champ-party-error').innerText(), /est obligatoire : la commune ou l'académie/);
+  assert.match(await page.locator('#champ-grievances-error').innerText(), /est obligatoire/);
+  assert.match(await page.locator('#champ-notice_sent_date-error').innerText(), /est obligatoire/);
+  assert.doesNotMatch(await page.locator('main').innerText(), /is required/);
   await accessible(page, '06-mise-en-demeure-erreurs');
   await page.focus('#champ-party-0');
   await page.keyboard.press('Space');  // the commune
@@ -235,6 +245,7 @@ test('support staff walk the golden dispute in the browser', async () => {
   await page.keyboard.press('Enter');
   await page.getByText('Mise en demeure enregistrée : conciliation au plus tard le lundi 2 mai 2022.').waitFor();
   assert.match(await page.locator('#litige-1').innerText(), /Conciliation au plus tard le lundi 2 mai 2022/);
+  assert.match(await page.locator('#a-venir').innerText(), /Conciliation — lundi 2 mai 2022 \(dans 32 jours\)/);
 
   // The conciliation's form, with the keyboard alone, up to its consequence (not confirmed).
   await page.getByRole('link', { name: 'Enregistrer la conciliation' }).focus();
@@ -285,6 +296,12 @@ test('support staff walk the golden dispute in the browser', async () => {
   await page.keyboard.press('Enter');
   await page.locator('.fr-alert--success').getByText('résiliation effective le vendredi 27 mai 2022 à 24 heures').waitFor();
   assert.equal(await page.locator('#etat-convention').innerText(), 'Résiliation en cours');
+  // The timeline in French, from the events' typed changes.
+  const timeline = await page.locator('#chronologie').innerText();
+  assert.match(timeline, /Lettre de résiliation envoyée/);
+  assert.match(timeline, /État de la convention : En vigueur → Résiliation en cours/);
+  assert.doesNotMatch(timeline, /formal notice|termination|TERMINATING/);
+  assert.match(await page.locator('#a-venir').innerText(), /Résiliation — vendredi 27 mai 2022/);
 
   // Withdrawal and correction, with the keyboard alone, up to their consequence (not confirmed).
   for (const [link, fill, expected, shot] of [
@@ -342,6 +359,15 @@ test('finance records a payment on titre 2021-000001 and sees the balance', asyn
   await page.getByText('Paiement enregistré.').waitFor();
   assert.equal(await page.locator('#reste-du').innerText(), '60,00 €');
   assert.match(await page.locator('table').nth(1).innerText(), /Paul Durand/);
+  // An annulation of a titre partly paid: refused, in French, nothing recorded.
+  await page.locator('label[for=correction-annulation]').click();  // DSFR draws the radio on its label
+  assert.ok(await page.locator('#correction-annulation').isChecked());
+  await page.fill('#reduction-date', '12/05/2022');
+  await page.fill('#reduction-motif', 'Titre émis à tort');
+  await page.fill('#reduction-justificatif', 'Courrier du 12 mai 2022');
+  await page.getByRole('button', { name: 'Enregistrer la correction' }).click();
+  await page.getByText('Le titre est en partie payé (40,00 €)').waitFor();
+  assert.equal(await page.locator('#reste-du').innerText(), '60,00 €');
   await accessible(page, '10-titre');
   await page.getByRole('link', { name: 'Relevé de la commune' }).click();
   await page.getByRole('heading', { name: 'Relevé de la commune 30227' }).waitFor();
