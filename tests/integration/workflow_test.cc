@@ -19,6 +19,8 @@
 #include "ent/billing/v1/billing_service.pb.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "tests/support/proto_dates.h"
 #include "tests/support/communes.h"
 #include "tests/support/service_process.h"
@@ -257,6 +259,101 @@ TEST_F(WorkflowTest, GoldenScenarioDisputeLapseAndTermination) {
   EXPECT_EQ(stub_->ListOutboxMessages(Ctx(TestPrincipals::kPortal30227).get(),
                                       v1::ListOutboxMessagesRequest(), &outbox).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A refusal's field violations as sent: field → {English, French}.
+std::map<std::string, std::pair<std::string, std::string>> ViolationsOf(const grpc::Status& st) {
+  std::map<std::string, std::pair<std::string, std::string>> out;
+  google::rpc::Status status;
+  if (!status.ParseFromString(st.error_details())) return out;
+  for (const auto& any : status.details()) {
+    google::rpc::BadRequest bad;
+    if (!any.UnpackTo(&bad)) continue;
+    for (const auto& v : bad.field_violations()) {
+      out[v.field()] = {v.description(),
+                        v.localized_message().locale() == "fr-FR" ? v.localized_message().message() : ""};
+    }
+  }
+  return out;
+}
+
+// The refusal's French text (google.rpc.LocalizedMessage fr-FR), or "".
+std::string FrenchOf(const grpc::Status& st) {
+  google::rpc::Status status;
+  if (!status.ParseFromString(st.error_details())) return "";
+  for (const auto& any : status.details()) {
+    google::rpc::LocalizedMessage m;
+    if (any.UnpackTo(&m) && m.locale() == "fr-FR") return m.message();
+  }
+  return "";
+}
+
+// Everything wrong with the request alone is named at once (texts, party,
+// dates, and an acknowledgement dated before the sending: INVALID_ARGUMENT,
+// whatever the state), in English and French; what depends on today is a
+// FAILED_PRECONDITION with its French text.
+TEST_F(WorkflowTest, DisputeRequestIsCheckedInOnePassWithFrenchTexts) {
+  const std::string name = SaintAmbroixActive();
+  SetTime("2022-03-31T10:00:00+02:00");
+  v1::OpenDisputeRequest req;
+  req.set_parent(name);
+  req.set_request_id(NextId());
+  *req.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 3, 31);
+  *req.mutable_dispute()->mutable_notice_acknowledged_date() = Date(2022, 3, 30);
+  v1::Dispute d;
+  grpc::Status st = stub_->OpenDispute(Ctx().get(), req, &d);
+  ASSERT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message();
+  const auto violations = ViolationsOf(st);
+  for (const char* field : {"dispute.party", "dispute.grievances", "dispute.notice_reference",
+                            "dispute.notice_acknowledged_date"}) {
+    ASSERT_EQ(violations.count(field), 1u) << field << " in " << st.error_message();
+    EXPECT_FALSE(violations.at(field).second.empty()) << field << ": no French text";
+  }
+  EXPECT_EQ(violations.at("dispute.notice_acknowledged_date").first,
+            "must not be before dispute.notice_sent_date (2022-03-31)");
+  EXPECT_EQ(violations.at("dispute.party").second, "est obligatoire : la commune ou l'académie");
+
+  // Depends on today: FAILED_PRECONDITION, with its French text.
+  req.mutable_dispute()->set_party(v1::PARTY_ROLE_COMMUNE);
+  req.mutable_dispute()->set_grievances("Comptes référent ville non activés");
+  req.mutable_dispute()->set_notice_reference("LRAR 1A 234 567 8901 2");
+  req.mutable_dispute()->clear_notice_acknowledged_date();
+  *req.mutable_dispute()->mutable_notice_sent_date() = Date(2022, 4, 1);
+  st = stub_->OpenDispute(Ctx().get(), req, &d);
+  ASSERT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << st.error_message();
+  EXPECT_EQ(FrenchOf(st), "La mise en demeure ne peut être envoyée après aujourd'hui (31 mars 2022).");
+  v1::ListDisputesRequest list;
+  list.set_parent(name);
+  v1::ListDisputesResponse disputes;
+  ASSERT_TRUE(stub_->ListDisputes(Ctx().get(), list, &disputes).ok());
+  EXPECT_EQ(disputes.disputes_size(), 0);  // nothing changed
+}
+
+// One commune's deadlines, as a convention's page asks for them: only its
+// own, and a code that is no INSEE code is named.
+TEST_F(WorkflowTest, ListDeadlinesOfOneCommune) {
+  const std::string name = SaintAmbroixActive();
+  SetTime("2022-03-31T10:00:00+02:00");
+  v1::Dispute d;
+  ASSERT_TRUE(Open(name, Date(2022, 3, 31), &d).ok());
+  v1::ListDeadlinesRequest req;
+  req.set_commune_insee_code("30227");
+  v1::ListDeadlinesResponse resp;
+  ASSERT_TRUE(stub_->ListDeadlines(Ctx().get(), req, &resp).ok());
+  ASSERT_FALSE(resp.deadlines().empty());
+  bool conciliation = false;
+  for (const auto& dl : resp.deadlines()) {
+    EXPECT_EQ(dl.commune_insee_code(), "30227");
+    conciliation = conciliation || dl.kind() == v1::PendingDeadline::KIND_CONCILIATION;
+  }
+  EXPECT_TRUE(conciliation);
+  req.set_commune_insee_code("34172");  // Montpellier: none of its conventions here
+  ASSERT_TRUE(stub_->ListDeadlines(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(resp.deadlines_size(), 0);
+  req.set_commune_insee_code("3O227");
+  const grpc::Status st = stub_->ListDeadlines(Ctx().get(), req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolationsOf(st).count("commune_insee_code"), 1u) << st.error_message();
 }
 
 TEST_F(WorkflowTest, ValidateOnlyShowsTheConsequenceAndRecordsNothing) {
