@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
       argc, argv,
       {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "billing-cert-file",
        "billing-key-file", "max-stream-seconds",
-       "communes", "academie", "timer-stuck-seconds", "timer-poll-seconds", "database"});
+       "communes", "academie", "timer-stuck-seconds", "timer-poll-seconds", "database",
+       "outbox-max-attempts"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
                  "[--timer-batch=N] [--billing=HOST:PORT (--billing-token-file=PATH | --billing-cert-file=PATH "
                  "--billing-key-file=PATH) [--billing-ca=PATH]] [--allow-plaintext] "
                  "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N] [--timer-stuck-seconds=N] "
-                 "[--communes=CSV] [--academie=TEXTPROTO] [--timer-poll-seconds=N] "
+                 "[--communes=CSV] [--academie=TEXTPROTO] [--timer-poll-seconds=N] [--outbox-max-attempts=N] "
                  "[--db-statement-timeout=D] [--db-lock-timeout=D] [--db-idle-in-transaction-timeout=D] "
                  "[--db-connect-timeout=D] [--db-network-timeout=D]\n");
     return 2;
@@ -197,9 +198,14 @@ int main(int argc, char** argv) {
     }
     billing_sink = std::make_unique<ent::convention::BillingNoticeSink>(
         grpc::CreateChannel(flags->extra["billing"], credentials), token);
+    ent::workflow::OutboxDispatcher::Options outbox_options;
+    if (flags->extra.count("outbox-max-attempts") &&
+        (!absl::SimpleAtoi(flags->extra["outbox-max-attempts"], &outbox_options.max_attempts) ||
+         outbox_options.max_attempts < 1 || outbox_options.max_attempts > 1000)) {
+      return Fail("--outbox-max-attempts: expected 1 to 1000 attempts");
+    }
     dispatcher_thread = std::make_unique<ent::workflow::OutboxDispatcher>(
-        (*store)->outbox_store(), *billing_sink, outbox_clock,
-        ent::workflow::OutboxDispatcher::Options());
+        (*store)->outbox_store(), *billing_sink, outbox_clock, outbox_options);
     runner.SetNoticesQueued([d = dispatcher_thread.get()] { d->Wake(); });
     dispatcher_thread->Start();
   }

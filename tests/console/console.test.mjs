@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ let consoleUrl;
 let startConsole;
 let rectoratToken;
 let conventionAddress;
+const clock = '--clock=simulated:2021-11-03T18:00:00+01:00';
 
 async function waitFor(predicate, what, tries = 300) {
   for (let i = 0; i < tries; i++) {
@@ -88,7 +90,6 @@ before(async () => {
   writeFileSync(join(dir, 'internal.token'), tokens.internal);
   rectoratToken = tokens.rectorat;
 
-  const clock = '--clock=simulated:2021-11-03T18:00:00+01:00';
   const billing = await startService('billing-service/ent-billing-service', 'billing', [clock]);
   conventionAddress = await startService('convention-service/ent-convention-service', 'convention',
     [clock, `--billing=${billing}`, `--billing-token-file=${join(dir, 'internal.token')}`]);
@@ -433,14 +434,20 @@ test('forms need their own session\'s CSRF token; sessions rotate at sign-in and
   await context.close();
 });
 
-test('a commune name holding markup shows as text', async () => {
+// convention-service's API over gRPC, as the rectorate's services call it.
+function conventionApi(address) {
   const definition = protoLoader.loadSync(['ent/convention/v1/convention_service.proto'],
     { keepCase: true, longs: String, enums: String, defaults: true,
       includeDirs: [join(root, 'proto'), join(root, 'third_party', 'googleapis')] });
   const api = grpc.loadPackageDefinition(definition);
-  const client = new api.ent.convention.v1.ConventionService(conventionAddress, grpc.credentials.createInsecure());
+  const client = new api.ent.convention.v1.ConventionService(address, grpc.credentials.createInsecure());
   const md = new grpc.Metadata();
   md.set('authorization', `Bearer ${rectoratToken}`);
+  return { client, md };
+}
+
+test('a commune name holding markup shows as text', async () => {
+  const { client, md } = conventionApi(conventionAddress);
   const get = (name) => new Promise((resolve, reject) => client.GetConvention({ name }, md, (e, r) => (e ? reject(e) : resolve(r))));
   const golden = await get('conventions/30227-2021');
   const hostile = '<script>alert("x")</script> Commune <b>test</b>';
@@ -473,5 +480,64 @@ test('an access token that expires is renewed with the refresh token, unseen by 
     assert.equal(new URL(page.url()).pathname, '/conventions');
     await page.getByText('Claire Martin (assistance)').waitFor();
   }
+  await context.close();
+});
+
+test('operators see the notices billing-service never received, and retry one after confirming', async () => {
+  // A second convention-service whose billing-service is not there yet (a
+  // port nobody listens on), giving up on a notice after one attempt.
+  const port = await new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = server.address();
+      server.close(() => resolve(p));
+    });
+  });
+  const billingB = `127.0.0.1:${port}`;
+  const conventionB = await startService('convention-service/ent-convention-service', 'convention-b',
+    [clock, `--billing=${billingB}`, `--billing-token-file=${join(dir, 'internal.token')}`, '--outbox-max-attempts=1']);
+  try {  // its conventions are created and signed; billing's part fails: nobody listens
+    execFileSync(join(build, 'demo', 'ent-demo-seed'), [conventionB, billingB],
+      { env: { ...process.env, ENT_TOKEN: rectoratToken, ENT_FINANCE_TOKEN: 'unused' }, stdio: 'ignore' });
+  } catch { /* expected */ }
+  const { client, md } = conventionApi(conventionB);
+  const list = (state) => new Promise((resolve, reject) => client.ListOutboxMessages({ state, page_size: 100 }, md,
+    (e, r) => (e ? reject(e) : resolve(r.messages))));
+  // The fault happened: the activation notices are dead, none delivered.
+  const dead = await waitFor(async () => { const m = await list('STATE_DEAD'); return m.length > 0 && m; }, 'dead notices');
+  assert.equal((await list('STATE_DELIVERED')).length, 0);
+
+  // billing-service comes up where it was expected; the console shows what is stuck.
+  const data = join(dir, 'billing-b');
+  mkdirSync(data, { recursive: true });
+  start('billing-service/ent-billing-service', [`--listen=${billingB}`, `--data-dir=${data}`,
+    `--port-file=${join(data, 'port')}`, `--principals=${join(dir, 'principals.textproto')}`, clock], 'billing-b');
+  await waitFor(() => existsSync(join(data, 'port')), 'billing-b start');
+  const url = await startConsole('console-b', [`--convention=${conventionB}`, `--billing=${billingB}`]);
+  const { context, page } = await signIn('claire.martin', 'dev-support', url);
+  const id = dead[0].id;
+  const retry = page.getByRole('button', { name: `Relancer l'avis ${id}`, exact: true });
+  await retry.waitFor();
+  assert.equal(await page.getByRole('button', { name: /^Relancer l'avis / }).count(), dead.length);
+
+  // Asked first, in a DSFR modal; cancelling changes nothing.
+  await retry.click();
+  const modal = page.locator(`#modale-avis-${id}`);
+  await modal.getByRole('heading', { name: `Relancer l'avis ${id} ?` }).waitFor();
+  await accessible(page, '15-relance-avis');
+  await modal.getByRole('button', { name: 'Annuler' }).click();
+  await modal.waitFor({ state: 'hidden' });
+  assert.equal((await list('STATE_DEAD')).length, dead.length);
+  // With the keyboard: open, confirm.
+  await retry.focus();
+  await page.keyboard.press('Enter');
+  await modal.getByRole('button', { name: 'Confirmer la relance' }).waitFor();
+  await modal.getByRole('button', { name: 'Confirmer la relance' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByText(`Avis ${id} relancé.`).waitFor();
+  // Delivered this time, and only that one was retried.
+  await waitFor(async () => (await list('STATE_DELIVERED')).some((m) => m.id === id), `notice ${id} delivered`);
+  await page.reload();
+  assert.equal(await page.getByRole('button', { name: `Relancer l'avis ${id}`, exact: true }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: /^Relancer l'avis / }).count(), dead.length - 1);
   await context.close();
 });
