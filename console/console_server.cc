@@ -371,6 +371,14 @@ class ConsoleServer::Handlers {
 
   // ---- dashboard ------------------------------------------------------------
 
+  // A deadline's computation: `explanation` in French, or the service's
+  // English one with `explanation_en` (the page marks it lang="en").
+  static void PutExplanation(Data& d, const cv1::ComputedDeadline& deadline) {
+    const bool french = !deadline.explanation_fr().empty();
+    Put(d, "explanation", french ? deadline.explanation_fr() : deadline.explanation());
+    d.set("explanation_en", !french && !deadline.explanation().empty());
+  }
+
   // A convention's warnings in French (the English ones from a service that
   // predates the French texts).
   static std::vector<Message> WarningsFr(const cv1::Convention& conv) {
@@ -396,8 +404,7 @@ class ConsoleServer::Handlers {
     r.set("date", DateFr(dl.deadline().last_day()));
     r.set("days_left", DaysLeftFr(today, Civil(dl.deadline().last_day())));
     r.set("consequence", DeadlineConsequenceFr(dl.kind()));
-    Put(r, "explanation", dl.deadline().explanation_fr().empty() ? dl.deadline().explanation()
-                                                                : dl.deadline().explanation_fr());
+    PutExplanation(r, dl.deadline());
     r.set("insee", dl.commune_insee_code());
     const std::string convention_id = IdOf(ConventionOfSubject(dl.subject()));
     r.set("href", absl::StrCat("/conventions/", convention_id));
@@ -648,7 +655,7 @@ class ConsoleServer::Handlers {
     Data out;
     out.set("date", DateFr(d.last_day()));
     out.set("expires", InstantFr(d.expires_at()));
-    Put(out, "explanation", d.explanation_fr().empty() ? d.explanation() : d.explanation_fr());
+    PutExplanation(out, d);
     return out;
   }
 

@@ -6,6 +6,7 @@
 #include "common/resource_names.h"
 #include "absl/strings/str_join.h"
 #include "common/clock.h"
+#include "common/documents/french_text.h"
 #include "common/field_violations.h"
 #include "common/status_macros.h"
 
@@ -336,6 +337,22 @@ std::vector<workflow::TimerSpec> LifecycleTimers(const Convention& c, absl::Time
                    end});
   }
   return out;
+}
+
+std::optional<std::string> LifecycleExplanationFr(const workflow::TimerSpec& spec) {
+  using documents::FrenchDateWithWeekday;
+  if (!spec.from_day) return std::nullopt;
+  const CivilDate end = *spec.from_day;
+  if (spec.kind == kTimerExpiry && spec.last_day == end) {
+    return absl::StrCat("En vigueur jusqu'à sa date de fin (article 3), le ",
+                        FrenchDateWithWeekday(end), " inclus : elle cesse de l'être le ",
+                        FrenchDateWithWeekday(end + 1), " à 0 h (heure de Paris).");
+  }
+  if (spec.kind == kTimerRenewalReminder && spec.last_day == end - 60) {
+    return absl::StrCat("Soixante jours avant la date de fin, le ", FrenchDateWithWeekday(end),
+                        " : le ", FrenchDateWithWeekday(spec.last_day), ".");
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<std::vector<Event>> Expire(Convention& c, absl::Time now) {

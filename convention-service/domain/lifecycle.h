@@ -75,6 +75,13 @@ inline constexpr char kTimerRenewalReminder[] = "convention.renewal_reminder";
 // before the end date unless that day has already passed.
 std::vector<workflow::TimerSpec> LifecycleTimers(const Convention& c, absl::Time now);
 
+// How a lifecycle timer's date follows from the end date, in French, from the
+// dates it recorded: "En vigueur jusqu'à sa date de fin (article 3), le jeudi
+// 1er septembre 2022 inclus : elle cesse de l'être le vendredi 2 septembre
+// 2022 à 0 h (heure de Paris)." nullopt for another kind, or dates that do not
+// follow the rule (a timer stored under other rules).
+std::optional<std::string> LifecycleExplanationFr(const workflow::TimerSpec& spec);
+
 // Timer effects: ACTIVE → EXPIRED after the end date; the renewal reminder.
 // A timer that no longer applies (the convention changed) does nothing.
 absl::StatusOr<std::vector<Event>> Expire(Convention& c, absl::Time now);

@@ -318,7 +318,9 @@ void ToProto(const workflow::TimerRecord& t, v1::PendingDeadline* out) {
   TimeToProto(t.spec.due, d->mutable_expires_at());
   d->set_rule(t.spec.rule);
   d->set_explanation(t.spec.explanation);
-  if (t.spec.from_day) {
+  if (auto lifecycle = LifecycleExplanationFr(t.spec)) {
+    d->set_explanation_fr(*lifecycle);
+  } else if (t.spec.from_day) {
     workflow::Deadline computed;
     computed.act_date = *t.spec.from_day;
     computed.last_day = t.spec.last_day;

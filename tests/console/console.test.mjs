@@ -203,7 +203,10 @@ test('support staff walk the golden dispute in the browser', async () => {
   const main = await page.locator('main').innerText();
   assert.match(main, /la délibération n° \S+ indique une fin au 31 octobre 2022/);
   assert.doesNotMatch(main, /the deliberation|outside the school year/);
-  assert.match(await page.locator('#a-venir').innerText(), /Fin de la convention — /);
+  const upcoming = await page.locator('#a-venir').innerText();
+  assert.match(upcoming, /Fin de la convention — jeudi 1er septembre 2022/);
+  assert.match(upcoming, /elle cesse de l'être le vendredi 2 septembre 2022 à 0 h/);
+  assert.match(upcoming, /Soixante jours avant la date de fin, le jeudi 1er septembre 2022 : le dimanche 3 juillet 2022/);
 
   // 31 March 2022: the formal notice, filled in with the keyboard alone.
   await moveClock(page, '2022-03-31T10:00');

@@ -178,4 +178,22 @@ TEST(WarningsTest, ReportsTheSeedsInconsistencies) {
 }
 
 }  // namespace
+// The expiry and the renewal reminder say, in French, how their dates follow
+// from the end date; a timer whose dates do not follow the rule says nothing.
+TEST(LifecycleTimersTest, ExplainedInFrenchFromTheirRecordedDates) {
+  Convention c = Active();
+  c.end_date = CivilDate(2022, 9, 1);
+  const auto timers = LifecycleTimers(c, absl::FromCivil(absl::CivilSecond(2021, 11, 3), absl::UTCTimeZone()));
+  ASSERT_EQ(timers.size(), 2u);
+  EXPECT_EQ(LifecycleExplanationFr(timers[0]),
+            "En vigueur jusqu'à sa date de fin (article 3), le jeudi 1er septembre 2022 inclus : "
+            "elle cesse de l'être le vendredi 2 septembre 2022 à 0 h (heure de Paris).");
+  EXPECT_EQ(LifecycleExplanationFr(timers[1]),
+            "Soixante jours avant la date de fin, le jeudi 1er septembre 2022 : "
+            "le dimanche 3 juillet 2022.");
+  workflow::TimerSpec moved = timers[1];
+  moved.last_day = moved.last_day + 1;
+  EXPECT_EQ(LifecycleExplanationFr(moved), std::nullopt);
+}
+
 }  // namespace ent::convention
