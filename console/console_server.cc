@@ -259,14 +259,18 @@ class ConsoleServer::Handlers {
 
   // A success for the next page.
   void Notice(Ctx& c, const std::string& text) {
-    c.session.notices.push_back(Flash{text});
+    Flash f;
+    f.text = text;
+    c.session.notices.push_back(std::move(f));
     s_.sessions_->Save(c.session);
   }
 
   // A refusal for the next page: `text` in French, then the service's own
   // words (when `st` is not OK).
   void NoticeError(Ctx& c, const std::string& text, const grpc::Status& st = grpc::Status::OK) {
-    Flash f{text, /*error=*/true};
+    Flash f;
+    f.text = text;
+    f.error = true;
     if (!st.ok()) {
       const ServiceError e = ErrorOf(st);
       f.text = absl::StrCat(text, " ", e.Summary());

@@ -108,11 +108,17 @@ void ValidateDeliberation(Deliberation& d, CivilDate today, const std::string& p
   NotAfterToday(d.session_date, today, prefix + ".session_date", p);
   NotAfterToday(d.transmitted_date, today, prefix + ".transmitted_date", p);
   NotAfterToday(d.posted_date, today, prefix + ".posted_date", p);
-  if (d.transmitted_date < d.session_date) {
-    v.Add(prefix + ".transmitted_date", "must not be before the session date");
-  }
-  if (d.posted_date < d.session_date) {
-    v.Add(prefix + ".posted_date", "must not be before the session date");
+  // A session date after today is the error itself (named above): the other
+  // dates are not measured against it.
+  if (d.session_date <= today) {
+    if (d.transmitted_date < d.session_date) {
+      v.Add(prefix + ".transmitted_date", "must not be before the session date",
+            "ne peut précéder la séance du conseil municipal");
+    }
+    if (d.posted_date < d.session_date) {
+      v.Add(prefix + ".posted_date", "must not be before the session date",
+            "ne peut précéder la séance du conseil municipal");
+    }
   }
   bool counts_ok = true;
   for (auto [value, name] : {std::pair{d.council_members, "council_members"},

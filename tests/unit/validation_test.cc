@@ -86,6 +86,26 @@ TEST(DeliberationTest, RejectsDatesAfterTodayAndBeforeSession) {
   EXPECT_EQ(PreconditionViolationsOf(later)[0].first, "deliberation.posted_date");
 }
 
+// A session held "tomorrow" is refused for its own date (a state of today:
+// FAILED_PRECONDITION naming deliberation.session_date), not for the
+// transmission and posting dates measured against it.
+TEST(DeliberationTest, SessionAfterTodayIsNamedItself) {
+  Deliberation d = SaintAmbroix();
+  const CivilDate today(2021, 10, 28);
+  d.session_date = today + 1;
+  d.transmitted_date = today;
+  d.posted_date = today;
+  FieldViolations v;
+  PreconditionViolations p;
+  ValidateDeliberation(d, today, "deliberation", v, p);
+  EXPECT_TRUE(v.empty()) << v.ToStatus();
+  const absl::Status later = p.ToStatus();
+  EXPECT_EQ(later.code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(PreconditionViolationsOf(later).size(), 1u);
+  EXPECT_EQ(PreconditionViolationsOf(later)[0].first, "deliberation.session_date");
+  EXPECT_EQ(FrenchMessageOf(later), "La date ne peut être postérieure à aujourd'hui (28 octobre 2021).");
+}
+
 TEST(DeliberationTest, RejectsMinorityApproval) {
   Deliberation d = SaintAmbroix();
   d.votes_for = 10;
