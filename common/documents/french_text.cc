@@ -1,5 +1,6 @@
 #include "common/documents/french_text.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -138,6 +139,31 @@ std::string FrenchDate(const google::type::Date& d) {
 std::string FrenchDateWithWeekday(const google::type::Date& d) {
   const auto c = CivilDateOf(d);
   return c ? FrenchDateWithWeekday(*c) : "-";
+}
+
+std::string PartyInSentence(const std::string& name, bool sentence_start) {
+  // The institution's noun as written at the start of a name, its article,
+  // and the noun in lower case.
+  struct Noun {
+    const char* capitalised;
+    const char* article;
+    const char* lower;
+  };
+  static constexpr Noun kNouns[] = {
+      {"Commune ", "la ", "commune "},       {"Ville ", "la ", "ville "},
+      {"Mairie ", "la ", "mairie "},         {"Communauté ", "la ", "communauté "},
+      {"Académie ", "l'", "académie "},      {"Rectorat ", "le ", "rectorat "},
+      {"Région ", "la ", "région "},         {"Département ", "le ", "département "},
+  };
+  for (const Noun& n : kNouns) {
+    const absl::string_view prefix = n.capitalised;
+    if (absl::StartsWith(name, prefix) && name.size() > prefix.size()) {
+      std::string article = n.article;
+      if (sentence_start) article[0] = static_cast<char>(article[0] - 'a' + 'A');
+      return absl::StrCat(article, n.lower, absl::string_view(name).substr(prefix.size()));
+    }
+  }
+  return name;
 }
 
 }  // namespace ent::documents

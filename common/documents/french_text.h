@@ -34,6 +34,13 @@ std::string FrenchDateWithWeekday(CivilDate d);
 // "lundi".
 std::string FrenchWeekday(CivilDate d);
 
+// A party's name inside a French sentence, with its article: "Commune de
+// Saint-Ambroix" → "la commune de Saint-Ambroix", "Académie de Montpellier" →
+// "l'académie de Montpellier", "Rectorat de …" → "le rectorat de …"; a name
+// that does not start with such a noun ("Saint-Ambroix", "SIVOM du …") is
+// kept as written. `sentence_start` capitalises the article ("La commune…").
+std::string PartyInSentence(const std::string& name, bool sentence_start = false);
+
 // A date of the API: nullopt when unset or impossible.
 std::optional<CivilDate> CivilDateOf(const google::type::Date& d);
 // As above; "-" when unset or impossible.

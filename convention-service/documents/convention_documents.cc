@@ -24,6 +24,7 @@ using documents::CivilDateOf;
 using documents::FrenchDate;
 using documents::FrenchDateWithWeekday;
 using documents::FrenchEuros;
+using documents::PartyInSentence;
 using documents::PdfLayout;
 using documents::TextStyle;
 
@@ -188,8 +189,9 @@ absl::StatusOr<ent::document::v1::Document> NoticeLetter(const v1::Convention& c
   doc.Text(absl::StrCat(
                "En application de l'article 8 de la convention de partenariat pour la mise à "
                "disposition de l'environnement numérique de travail ENT-école, année scolaire ",
-               c.school_year(), ", conclue entre ", c.academie().name(), " et ",
-               c.commune().party().name(), ", ", PartyOf(c, from).name(),
+               c.school_year(), ", conclue entre ", PartyInSentence(c.academie().name()), " et ",
+               PartyInSentence(c.commune().party().name()), ", ",
+               PartyInSentence(PartyOf(c, from).name()),
                " estime que la convention n'est pas respectée et vous met en demeure, par la "
                "présente lettre, d'y remédier. Ses griefs sont les suivants :"),
            TextStyle::kBody, Align::kJustify);
@@ -255,11 +257,12 @@ absl::StatusOr<ent::document::v1::Document> TerminationLetter(
         FrenchDateWithWeekday(d.conciliation_deadline().last_day()), " à 24 heures.");
   }
   doc.Text(absl::StrCat("Par lettre recommandée avec accusé de réception n° ", d.notice_reference(),
-                        " du ", FrenchDate(d.notice_sent_date()), ", ", PartyOf(c, d.party()).name(),
-                        " a mis ", PartyOf(c, Other(d.party())).name(),
+                        " du ", FrenchDate(d.notice_sent_date()), ", ",
+                        PartyInSentence(PartyOf(c, d.party()).name()), " a mis ",
+                        PartyInSentence(PartyOf(c, Other(d.party())).name()),
                         " en demeure de respecter la convention. ", conciliation),
            TextStyle::kBody, Align::kJustify);
-  doc.Text(absl::StrCat("En conséquence, ", PartyOf(c, from).name(),
+  doc.Text(absl::StrCat("En conséquence, ", PartyInSentence(PartyOf(c, from).name()),
                         ", estimant que les engagements réciproques inscrits dans la convention "
                         "n'ont pas été respectés, la résilie de plein droit en application de "
                         "l'article 8, pour les motifs suivants :"),

@@ -288,7 +288,10 @@ TEST_F(PrintedDocumentsTest, Article8LettersCarryTheComputedDates) {
            "le délai échoit le dernier jour de ce mois, le samedi 30 avril 2022",
            "samedi 30 avril 2022, dimanche 1er mai 2022 (Fête du travail) ne sont pas ouvrables",
            "Le délai expire le lundi 2 mai 2022 à 24 heures (heure de Paris).",
-           "Jean-Pierre DE FARIA"}) {
+           "Jean-Pierre DE FARIA",
+           // A party named inside a sentence takes its article.
+           "conclue entre l'académie de Montpellier et la commune de Saint-Ambroix, la commune de "
+           "Saint-Ambroix estime que la convention n'est pas respectée"}) {
     EXPECT_THAT(text, HasSubstr(mention)) << mention;
   }
   // No termination letter, no conciliation record yet: the kind is named.
@@ -320,9 +323,12 @@ TEST_F(PrintedDocumentsTest, Article8LettersCarryTheComputedDates) {
            "Délai de quinze jours à compter du mercredi 11 mai 2022",
            "le délai échoit le jeudi 26 mai 2022",
            "jeudi 26 mai 2022 (Ascension) n'est pas ouvrable",
-           "ne pourront faire l'objet de remboursement"}) {
+           "ne pourront faire l'objet de remboursement",
+           "la commune de Saint-Ambroix a mis l'académie de Montpellier en demeure de respecter",
+           "En conséquence, la commune de Saint-Ambroix, estimant que"}) {
     EXPECT_THAT(text, HasSubstr(mention)) << mention;
   }
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("Commune de Saint-Ambroix a mis")));
 }
 
 TEST_F(PrintedDocumentsTest, ConciliationRecordAndConventionWithItsAmendments) {

@@ -72,6 +72,18 @@ TEST(FrenchText, DatesAreWrittenInFull) {
   EXPECT_EQ(FrenchDateWithWeekday(CivilDate(2022, 5, 27)), "vendredi 27 mai 2022");
 }
 
+TEST(FrenchText, APartyInASentenceTakesItsArticle) {
+  EXPECT_EQ(PartyInSentence("Commune de Saint-Ambroix"), "la commune de Saint-Ambroix");
+  EXPECT_EQ(PartyInSentence("Académie de Montpellier"), "l'académie de Montpellier");
+  EXPECT_EQ(PartyInSentence("Rectorat de l'académie de Montpellier"),
+            "le rectorat de l'académie de Montpellier");
+  EXPECT_EQ(PartyInSentence("Ville de Montpellier", /*sentence_start=*/true), "La ville de Montpellier");
+  EXPECT_EQ(PartyInSentence("Académie de Montpellier", /*sentence_start=*/true),
+            "L'académie de Montpellier");
+  EXPECT_EQ(PartyInSentence("Saint-Ambroix"), "Saint-Ambroix");  // no noun: as written
+  EXPECT_EQ(PartyInSentence("Commune "), "Commune ");            // nothing after the noun
+}
+
 TEST(ICalendar, TextIsEscaped) {
   EXPECT_EQ(EscapeICalendarText("a;b,c\\d\ne"), "a\\;b\\,c\\\\d\\ne");
 }
