@@ -150,19 +150,24 @@ int main(int argc, char** argv) {
             &convention)) {
     return 1;
   }
+  // What is billed: the 2021-2022 convention on the demo's clock; on the real
+  // clock, only the school year in progress (a titre issued today for a
+  // year long past would read as an error).
   std::vector<std::pair<std::string, std::string>> to_bill = {
       {"2021-2022", std::string("conventions/") + ent::demo::kSaintAmbroixId}};
+  std::vector<std::string> shown = {to_bill.front().second};
   const ent::CivilDate today = ent::ParisDate(absl::Now());
   if (current_year && today > ent::CivilDate(2022, 8, 31)) {
     const ent::demo::CurrentYearRequests r = ent::demo::SaintAmbroixCurrentYear(
         static_cast<int>(today.year()), today.month(), today.day());
     v1::Convention renewal;
     if (!Load(*api, r.create, r.deliberation, r.academie, r.commune, &renewal)) return 1;
-    to_bill.emplace_back(r.school_year, renewal.name());
+    to_bill = {{r.school_year, renewal.name()}};
+    shown.push_back(renewal.name());
   }
 
   const std::string today_text = ent::FormatIsoDate(today);
-  for (const auto& [year, name] : to_bill) {
+  for (const std::string& name : shown) {
     const v1::Convention c =
         Current(*api, name, current_year ? std::optional(today_text) : std::nullopt);
     std::printf("loaded %s: %s, school year %s, now %s, in force from %04d-%02d-%02d to "
@@ -184,7 +189,9 @@ int main(int argc, char** argv) {
   std::printf("history of %s:\n", convention.name().c_str());
   for (const auto& e : events.events()) {
     std::printf("  #%-4lld %-26s %s\n", static_cast<long long>(e.sequence()),
-                v1::ConventionEvent::Type_Name(e.type()).c_str(), e.description().c_str());
+                // The words entctl uses: CREATED, SIGNED…
+                v1::ConventionEvent::Type_Name(e.type()).c_str() + std::strlen("TYPE_"),
+                e.description().c_str());
   }
   const char* finance = std::getenv("ENT_FINANCE_TOKEN");
   if (positional.size() == 2 && finance != nullptr && *finance != '\0') {

@@ -134,7 +134,11 @@ echo
 SEED_FLAGS=()
 [ "$DEMO" = 1 ] || SEED_FLAGS+=(--current-year)
 ENT_TOKEN=$(cat "$CREDENTIALS/rectorat-dev.token") ENT_FINANCE_TOKEN=$(cat "$CREDENTIALS/finance-dev.token") \
-  "$BUILD_DIR/demo/ent-demo-seed" "${SEED_FLAGS[@]}" "$HOST:$PORT" "$BILLING_HOST"
+  "$BUILD_DIR/demo/ent-demo-seed" "${SEED_FLAGS[@]}" "$HOST:$PORT" "$BILLING_HOST" | tee "$DATA_DIR/seed.log"
+# The titre the seed billed, as numbered today: 2021-000001 on the demo's clock;
+# on the real clock, the school year in progress' (e.g. 2026-000001).
+TITRE=$(sed -n 's|^billed titres/\([0-9]*-[0-9]*\) .*|\1|p' "$DATA_DIR/seed.log" | tail -n 1)
+[ -n "$TITRE" ] || { echo "run.sh: the seed billed no titre (see above)" >&2; exit 1; }
 cat > "$DATA_DIR/entctl.conf" <<CONF
 # entctl settings for this run (entctl --config $DATA_DIR/entctl.conf ...)
 convention-endpoint = $HOST:$PORT
@@ -195,7 +199,7 @@ Try (support staff):
   entctl deadlines
   entctl deadline --from 2022-03-31 --months 1
   entctl convention pdf 30227-2021 -o /tmp/convention.pdf            # the printed documents (PDF)
-  entctl titre pdf 2021-000001 -o /tmp/titre.pdf
+  entctl titre pdf $TITRE -o /tmp/titre.pdf
   entctl deadlines --ics -o /tmp/echeances.ics                       # for a calendar
 TXT
 if [ "$DEMO" = 1 ]; then
