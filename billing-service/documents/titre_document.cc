@@ -158,7 +158,8 @@ absl::StatusOr<ent::document::v1::Document> RenderTitreDocument(const v1::Statem
 
   doc.Space(14).Text(absl::StrCat("Le ", FrenchDate(issued), "\n", t.issuing_officer_capacity(),
                                   "\n\n", t.issuing_officer()),
-                     TextStyle::kBody, Align::kRight);
+                     TextStyle::kBody, Align::kRight)
+      .KeepWithPrevious();  // the ordonnateur signs below the situation, never alone
 
   auto pdf = doc.Render();
   if (!pdf.ok()) return pdf.status();

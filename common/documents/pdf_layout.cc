@@ -109,8 +109,18 @@ class Renderer {
 
   // Each line of a paragraph is a slice, so that long texts flow onto the
   // next page.
+  // A block kept with what precedes it: the slices back to the last one
+  // with a height (spaces between included) go with the block's first line.
+  void KeepWithPrevious() {
+    for (auto it = slices_.rbegin(); it != slices_.rend(); ++it) {
+      it->keep_with_next = true;
+      if (it->height > 0) break;
+    }
+  }
+
   void AddText(const PdfLayout::Block& b) {
     const StyleSpec spec = SpecOf(b.style);
+    if (b.keep_with_previous) KeepWithPrevious();
     LayoutPtr layout = MakeLayout(b.text, b.style, b.align, kTextWidth);
     PangoLayoutIter* it = pango_layout_get_iter(layout.get());
     bool first = true;
@@ -122,7 +132,8 @@ class Renderer {
       Slice s;
       s.height = static_cast<double>(logical.height) / PANGO_SCALE;
       s.space_before = first ? spec.space_before : 0;
-      s.keep_with_next = spec.keep_with_next;
+      // A block kept with the previous one is kept whole, too.
+      s.keep_with_next = spec.keep_with_next || b.keep_with_previous;
       const double x = kMargin + static_cast<double>(logical.x) / PANGO_SCALE;
       const double grey = spec.grey;
       s.draw = [layout, line, x, baseline, grey](cairo_t* cr, double y) {
@@ -134,7 +145,7 @@ class Renderer {
       first = false;
     } while (pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
-    if (!slices_.empty() && spec.keep_with_next) slices_.back().keep_with_next = true;
+    if (!slices_.empty()) slices_.back().keep_with_next = spec.keep_with_next;
   }
 
   // A table row of cells laid out at the columns' widths.
@@ -264,8 +275,12 @@ class Renderer {
         continue;
       }
       double needed = (page_empty ? 0 : s.space_before) + s.height;
-      // A heading (or a table's header) goes with the slice after it.
-      if (s.keep_with_next && i + 1 < slices_.size()) needed += slices_[i + 1].height;
+      // A heading (or a table's header) goes with the slice after it, and a
+      // chain of slices kept with the next goes whole (a chain taller than a
+      // page starts a page and flows on).
+      for (size_t j = i; j + 1 < slices_.size() && slices_[j].keep_with_next; ++j) {
+        needed += slices_[j + 1].space_before + slices_[j + 1].height;
+      }
       if (!page_empty && y + needed > kBottom) {
         new_page();
         if (s.header != nullptr) {
@@ -318,6 +333,11 @@ cairo_status_t AppendToString(void* closure, const unsigned char* data, unsigned
 }
 
 }  // namespace
+
+PdfLayout& PdfLayout::KeepWithPrevious() {
+  if (!blocks_.empty()) blocks_.back().keep_with_previous = true;
+  return *this;
+}
 
 PdfLayout& PdfLayout::Text(std::string text, TextStyle style, Align align) {
   Block b(Block::Kind::kText);

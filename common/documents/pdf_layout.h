@@ -78,6 +78,10 @@ class PdfLayout {
   // A horizontal line across the text width.
   PdfLayout& Rule();
   PdfLayout& PageBreak();
+  // The text block just added stays on one page with the last line of the
+  // block before it (and the space between): a signature is never alone on a
+  // page. No effect on other blocks.
+  PdfLayout& KeepWithPrevious();
 
   // The PDF bytes; INTERNAL if Cairo fails (e.g. out of memory).
   absl::StatusOr<std::string> Render() const;
@@ -93,6 +97,7 @@ class PdfLayout {
     std::vector<std::vector<std::string>> rows;
     TableOptions table;
     double points = 0;
+    bool keep_with_previous = false;
   };
 
  private:

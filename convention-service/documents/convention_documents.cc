@@ -210,7 +210,7 @@ absl::StatusOr<ent::document::v1::Document> NoticeLetter(const v1::Convention& c
            "accusé de réception précisant les motifs de la résiliation.",
            TextStyle::kBody, Align::kJustify);
   doc.Text("Veuillez agréer, Madame, Monsieur, l'expression de notre considération distinguée.");
-  doc.Space(10).Text(SignatureBlock(c, from), TextStyle::kBody, Align::kRight);
+  doc.Space(10).Text(SignatureBlock(c, from), TextStyle::kBody, Align::kRight).KeepWithPrevious();
   if (CivilDateOf(d.notice_acknowledged_date())) {
     doc.Space(8).Text(absl::StrCat("Accusé de réception signé le ",
                                    FrenchDate(d.notice_acknowledged_date()), "."),
@@ -285,7 +285,7 @@ absl::StatusOr<ent::document::v1::Document> TerminationLetter(
            "Montpellier au titre de la convention ne pourront faire l'objet de remboursement.",
            TextStyle::kBody, Align::kJustify);
   doc.Text("Veuillez agréer, Madame, Monsieur, l'expression de notre considération distinguée.");
-  doc.Space(10).Text(SignatureBlock(c, from), TextStyle::kBody, Align::kRight);
+  doc.Space(10).Text(SignatureBlock(c, from), TextStyle::kBody, Align::kRight).KeepWithPrevious();
   return Finish(doc, absl::StrCat("resiliation-", FileStem(d.name()), ".pdf"),
                 absl::StrCat(title, " — ", d.name()));
 }

@@ -182,6 +182,35 @@ TEST(PdfLayout, LongTablesContinueOnNewPagesUnderTheirHeader) {
   EXPECT_THAT(*text, HasSubstr(absl::StrCat("page ", *pages, " / ", *pages)));
 }
 
+// Wherever the page ends, a signature block kept with what precedes it is
+// printed whole on the page of that text's last line.
+TEST(PdfLayout, ASignatureIsNeverAloneOnAPage) {
+  // Whether a page ends between the last line and the signature's name.
+  auto split = [](int lines, bool keep) {
+    PdfLayout doc(Metadata());
+    for (int i = 1; i <= lines; ++i) doc.Text(absl::StrCat("Ligne ", i, "."));
+    doc.Space(14).Text("Le 20 novembre 2021\nRectrice de l'académie\n\nSophie Béjean",
+                       TextStyle::kBody, Align::kRight);
+    if (keep) doc.KeepWithPrevious();
+    auto pdf = doc.Render();
+    EXPECT_TRUE(pdf.ok()) << pdf.status();
+    auto text = testing::PdfText(pdf.ok() ? *pdf : "");
+    EXPECT_TRUE(text.ok());
+    if (!text.ok()) return true;
+    const size_t last = text->find(absl::StrCat("Ligne ", lines, "."));
+    const size_t name = text->find("Sophie Béjean");
+    EXPECT_TRUE(last != std::string::npos && last < name) << lines;
+    // The footer ("page n / N") closes each page.
+    return text->substr(last, name - last).find(" / ") != std::string::npos;
+  };
+  int split_without_keep = 0;
+  for (int lines = 40; lines <= 80; ++lines) {
+    EXPECT_FALSE(split(lines, true)) << lines << " lines: the signature left its text";
+    split_without_keep += split(lines, false) ? 1 : 0;
+  }
+  EXPECT_GT(split_without_keep, 0) << "no length put the page end at the signature: widen the range";
+}
+
 TEST(PdfLayout, ALongParagraphFlowsOntoTheNextPage) {
   PdfLayout doc(Metadata());
   std::string grievances;
