@@ -9,6 +9,7 @@
 #include "entctl/client.h"
 #include "entctl/commands.h"
 #include "entctl/docs.h"
+#include "entctl/output.h"
 
 namespace {
 
@@ -154,6 +155,7 @@ int main(int argc, char** argv) {
   const bool use_session = words[0] != "login" && words[0] != "logout";
   auto settings = ent::entctl::LoadSettings(*args, use_session);
   if (!settings.ok()) return ent::entctl::internal::UsageError(settings.status());
+  ent::entctl::SetJsonErrors(settings->json);
   ent::entctl::Client client(*settings);
   return command->run(client, *args);
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include <google/protobuf/util/json_util.h>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -145,16 +146,36 @@ std::string WithCommands(std::string message) {
 
 }  // namespace
 
+namespace {
+bool g_json_errors = false;
+}  // namespace
+
+void SetJsonErrors(bool json) { g_json_errors = json; }
+
 int PrintError(const grpc::Status& status) {
   const absl::Status detailed = FromGrpcStatus(status);
   const auto fields = FieldViolationsOf(detailed);
   const auto preconditions = PreconditionViolationsOf(detailed);
+  const std::string reason = ErrorReasonOf(detailed);
+  const std::string code = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
+  if (g_json_errors) {
+    nlohmann::ordered_json error = {{"code", code}, {"message", status.error_message()}};
+    for (const auto& [field, description] : fields) {
+      error["field_violations"].push_back({{"field", field}, {"description", description}});
+    }
+    for (const auto& [subject, description] : preconditions) {
+      error["precondition_violations"].push_back({{"subject", subject}, {"description", description}});
+    }
+    if (!reason.empty()) error["reason"] = reason;
+    std::fprintf(stderr, "%s\n", nlohmann::ordered_json({{"error", error}}).dump(2).c_str());
+    return 1;
+  }
   if (fields.empty() && preconditions.empty()) {
-    std::fprintf(stderr, "entctl: %s: %s\n", CodeName(status.error_code()),
+    std::fprintf(stderr, "entctl: %s (%s): %s\n", CodeName(status.error_code()), code.c_str(),
                  WithCommands(status.error_message()).c_str());
   } else {
     // The message repeats the violations: each is printed once, on its line.
-    std::fprintf(stderr, "entctl: %s:\n", CodeName(status.error_code()));
+    std::fprintf(stderr, "entctl: %s (%s):\n", CodeName(status.error_code()), code.c_str());
   }
   for (const auto& [field, description] : fields) {
     std::fprintf(stderr, "  %s: %s\n", field.c_str(), WithCommands(description).c_str());
@@ -162,13 +183,16 @@ int PrintError(const grpc::Status& status) {
   for (const auto& [subject, description] : preconditions) {
     std::fprintf(stderr, "  %s: %s\n", subject.c_str(), WithCommands(description).c_str());
   }
-  if (const std::string reason = ErrorReasonOf(detailed); !reason.empty()) {
-    std::fprintf(stderr, "  reason: %s\n", reason.c_str());
-  }
+  if (!reason.empty()) std::fprintf(stderr, "  reason: %s\n", reason.c_str());
   return 1;
 }
 
 int PrintError(const std::string& message) {
+  if (g_json_errors) {
+    std::fprintf(stderr, "%s\n",
+                 nlohmann::ordered_json({{"error", {{"message", message}}}}).dump(2).c_str());
+    return 1;
+  }
   std::fprintf(stderr, "entctl: %s\n", message.c_str());
   return 1;
 }

@@ -45,8 +45,17 @@ std::string EnumName(const std::string& full, const std::string& prefix);
 
 // Prints `m` as JSON on stdout.
 void PrintJson(const google::protobuf::Message& m);
-// Prints the error on stderr (code, message, each field violation); returns 1.
+// How errors are printed from now on: as text (the default) or, for scripts
+// (--output json), as one JSON object. Set once, before any command runs.
+void SetJsonErrors(bool json);
+// Prints the error on stderr and returns 1. Text: "entctl: not allowed now
+// (FAILED_PRECONDITION): message", then each field violation, precondition
+// violation and ErrorInfo reason on its line. JSON: {"error": {"code":
+// "FAILED_PRECONDITION", "message": …, "field_violations": [{"field",
+// "description"}], "precondition_violations": [{"subject", "description"}],
+// "reason": …}} (the lists and reason only when present).
 int PrintError(const grpc::Status& status);
+// A refusal of entctl itself (no call made): {"error": {"message": …}} in JSON.
 int PrintError(const std::string& message);
 
 }  // namespace ent::entctl

@@ -239,7 +239,19 @@ TEST_F(EntctlTest, DisputeDeadlinesAndClock) {
   r = Entctl(TestPrincipals::kSupport,
              "dispute conciliation conventions/30227-2021/disputes/1 --date 2022-04-20 --outcome failed");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.out, HasSubstr("not allowed now"));
+  EXPECT_THAT(r.out, HasSubstr("not allowed now (FAILED_PRECONDITION)"));
+  // For scripts, the same refusal as JSON: the code's name, the message, each violation.
+  r = Entctl(TestPrincipals::kSupport,
+             "--output json dispute conciliation conventions/30227-2021/disputes/1 --date 2022-04-20 "
+             "--outcome failed");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("\"code\": \"FAILED_PRECONDITION\""));
+  EXPECT_THAT(r.out, HasSubstr("\"message\": "));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("entctl: not allowed now")));
+  r = Entctl(TestPrincipals::kSupport, "--output json timer retry timers/+1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("\"field_violations\": ["));
+  EXPECT_THAT(r.out, HasSubstr("\"field\": \"name\""));
   r = Entctl(TestPrincipals::kSupport, "dispute conciliation conventions/30227-2021/disputes/1 --date 2022-04-31 --outcome failed");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.out, HasSubstr("--date"));
@@ -302,7 +314,8 @@ TEST_F(EntctlTest, BillingTitresPaymentsAndStatements) {
   r = Entctl(TestPrincipals::kSupport, "admin backup");
   if (testing::TestsOnPostgres()) {
     EXPECT_EQ(r.exit_code, 1) << r.out;
-    EXPECT_THAT(r.out, HasSubstr("convention-service: entctl: not allowed now: this instance keeps its data in PostgreSQL"));
+    EXPECT_THAT(r.out, HasSubstr("convention-service: entctl: not allowed now (FAILED_PRECONDITION): this instance keeps "
+                                 "its data in PostgreSQL"));
   } else {
     EXPECT_EQ(r.exit_code, 0) << r.out;
     EXPECT_THAT(r.out, HasSubstr("convention-service: " + conventions_dir_.path() + "/backups/convention-"));
@@ -435,7 +448,7 @@ TEST_F(EntctlTest, TimersListAndRetry) {
   r = Entctl(TestPrincipals::kSupport, "timer retry timers/+1");
   EXPECT_EQ(r.exit_code, 1) << r.out;
   // The violation, once, on its own line.
-  EXPECT_THAT(r.out, HasSubstr("invalid argument:\n  name: must be timers/{id}"));
+  EXPECT_THAT(r.out, HasSubstr("invalid argument (INVALID_ARGUMENT):\n  name: must be timers/{id}"));
   EXPECT_EQ(r.out.find("must be timers/{id}"), r.out.rfind("must be timers/{id}"));
   r = Entctl(TestPrincipals::kSupport, "outbox retry 999");
   EXPECT_EQ(r.exit_code, 1) << r.out;
