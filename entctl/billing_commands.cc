@@ -302,18 +302,67 @@ int AdminBackup(Client& client, Args& args) {
 }
 
 void AddBillingCommands(Commands& c) {
-  c["tariff set"] = {TariffSet, "tariff set YEAR --price-cents N --legal-basis B [--vat TEXT]"};
-  c["tariff show"] = {TariffShow, "tariff show YEAR"};
-  c["titre issue"] = {TitreIssue, "titre issue CONVENTION --school-year Y"};
-  c["titre show"] = {TitreShow, "titre show TITRE"};
-  c["titre pdf"] = {TitrePdf, "titre pdf TITRE [-o FILE]       the titre as the PDF sent to the commune"};
-  c["titres list"] = {TitresList, "titres list [--commune INSEE] [--school-year Y] [--state S]"};
-  c["campaign run"] = {Campaign, "campaign run YEAR"};
-  c["payment record"] = {Payment, "payment record TITRE --amount-cents N --date D --reference R"};
-  c["correction create"] = {Correction, "correction create TITRE --kind reduction|annulation [--amount-cents N] --reason R --justification J"};
-  c["statement"] = {StatementCmd, "statement INSEE               a commune's titres, payments, corrections, balance"};
-  c["numbering check"] = {Numbering, "numbering check YEAR"};
-  c["admin backup"] = {AdminBackup, "admin backup                  online backup of both databases (support staff)"};
+  c["tariff set"] = {TariffSet, "tariff set YEAR --price-cents N --legal-basis B [--vat TEXT]",
+      R"(Sets the price per school of a school year (finance), before its first titre.
+  YEAR              the school year, 2021-2022
+  --price-cents N   price per school, TTC, in cents (5000 = 50,00 €)
+  --legal-basis B   the text the titres cite as their basis
+  --vat TEXT        the VAT treatment printed on the titres (default: not applicable, art. 256 B CGI)
+Example: entctl tariff set 2022-2023 --price-cents 5000 --legal-basis "Convention ENT-école, articles 5 à 7")"};
+  c["tariff show"] = {TariffShow, "tariff show YEAR",
+      R"(Shows a school year's tariff.
+  YEAR   the school year, 2021-2022
+Example: entctl tariff show 2021-2022)"};
+  c["titre issue"] = {TitreIssue, "titre issue CONVENTION --school-year Y",
+      R"(Issues the titre of a convention for a school year (finance): one line per school due.
+  CONVENTION        conventions/30227-2021 or 30227-2021
+  --school-year Y   the school year billed, 2021-2022
+Example: entctl titre issue 30227-2021 --school-year 2021-2022)"};
+  c["titre show"] = {TitreShow, "titre show TITRE",
+      R"(Shows a titre: lines, payments, corrections, balance.
+  TITRE   titres/2021-000001 or 2021-000001
+Example: entctl titre show 2021-000001)"};
+  c["titre pdf"] = {TitrePdf, "titre pdf TITRE [-o FILE]       the titre as the PDF sent to the commune",
+      R"(Writes the titre as the PDF sent to the commune.
+  TITRE     titres/2021-000001 or 2021-000001
+  -o FILE   where to write it (default: its own file name in the current directory; - for stdout)
+Example: entctl titre pdf 2021-000001 -o /tmp/titre.pdf)"};
+  c["titres list"] = {TitresList, "titres list [--commune INSEE] [--school-year Y] [--state S]",
+      R"(Lists titres, by number.
+  --commune INSEE   a commune's (INSEE code, or its name)
+  --school-year Y   a school year's, 2021-2022
+  --state S         issued, partially-paid, paid, reduced or cancelled
+Example: entctl titres list --commune 30227 --school-year 2021-2022)"};
+  c["campaign run"] = {Campaign, "campaign run YEAR",
+      R"(Issues every titre due for a school year (finance); safe to run again: what is billed is not billed twice.
+  YEAR   the school year, 2021-2022
+Example: entctl campaign run 2022-2023)"};
+  c["payment record"] = {Payment, "payment record TITRE --amount-cents N --date D --reference R",
+      R"(Records a payment received on a titre (finance). A reference is recorded once per titre.
+  TITRE              titres/2021-000001 or 2021-000001
+  --amount-cents N   the amount received, in cents (4000 = 40,00 €), at most what remains due
+  --date D           the day it was received, YYYY-MM-DD, not after today
+  --reference R      the transfer's reference (VIR-…)
+Example: entctl payment record 2021-000001 --amount-cents 4000 --date 2021-11-03 --reference VIR-1)"};
+  c["correction create"] = {Correction, "correction create TITRE --kind reduction|annulation [--amount-cents N] --reason R --justification J",
+      R"(Corrects an error on a titre (finance): a réduction of part of what remains due, or an annulation of all of it.
+  TITRE              titres/2021-000001 or 2021-000001
+  --kind K           reduction or annulation (an annulation only when nothing was paid)
+  --amount-cents N   the réduction, in cents (not for an annulation: the service computes it)
+  --reason R         the error corrected
+  --justification J  the supporting document
+Example: entctl correction create 2021-000001 --kind reduction --amount-cents 5000 --reason "école fermée" --justification "arrêté du 2 mai")"};
+  c["statement"] = {StatementCmd, "statement INSEE               a commune's titres, payments, corrections, balance",
+      R"(A commune's titres, payments, corrections and balance.
+  INSEE   the commune's INSEE code, or its name
+Example: entctl statement 30227)"};
+  c["numbering check"] = {Numbering, "numbering check YEAR",
+      R"(Checks that a year's titre numbers run without gap or duplicate.
+  YEAR   the calendar year of issue, 2021
+Example: entctl numbering check 2021)"};
+  c["admin backup"] = {AdminBackup, "admin backup                  online backup of both databases (support staff)",
+      R"(Takes an online backup of both services' SQLite databases (support staff); on PostgreSQL, says that its tools take them.
+Example: entctl admin backup)"};
 }
 
 }  // namespace ent::entctl

@@ -13,8 +13,14 @@
 namespace ent::entctl {
 
 struct Command {
+  Command() = default;
+  // Every command says what each option takes and shows an example: `help`
+  // is required (the help printed by `entctl NOUN VERB --help` and the manual).
+  Command(std::function<int(Client&, Args&)> r, std::string u, std::string h)
+      : run(std::move(r)), usage(std::move(u)), help(std::move(h)) {}
   std::function<int(Client&, Args&)> run;
   std::string usage;  // one line
+  std::string help;   // what it does, each option, an example (lines of text)
 };
 
 using Commands = std::map<std::string, Command>;

@@ -664,28 +664,124 @@ int TimerRetry(Client& client, Args& args) {
 }  // namespace
 
 void AddConventionCommands(Commands& c) {
-  c["conventions list"] = {List, "conventions list [--commune INSEE] [--state S] [--school-year Y] [--with-warnings]"};
-  c["convention show"] = {Show, "convention show NAME          timeline, schools, warnings"};
-  c["convention create"] = {Create, "convention create --file CONVENTION.json [--id ID]"};
-  c["convention sign"] = {Sign, "convention sign NAME --party academie|commune --date D --signatory S --capacity C --place P"};
-  c["convention deliberation"] = {Deliberation, "convention deliberation NAME --file DELIBERATION.json"};
-  c["convention add-school"] = {AddSchool, "convention add-school NAME --uai U --name N --type T [--date D]"};
-  c["convention remove-school"] = {RemoveSchool, "convention remove-school NAME --uai U [--date D]"};
-  c["convention renew"] = {Renew, "convention renew NAME [--end-date D] [--id ID]"};
-  c["convention update"] = {Update, "convention update NAME [--end-date D] [--school-year Y] [--file PARTIES.json] (drafts)"};
-  c["convention cancel"] = {Cancel, "convention cancel NAME [--reason R]"};
-  c["events watch"] = {Watch, "events watch [--convention NAME] [--after SEQUENCE]   follow the history live"};
-  c["convention events"] = {Events, "convention events NAME       the history"};
-  c["deadlines"] = {Deadlines, "deadlines [--ics [--commune INSEE] [-o FILE]]   every pending deadline, soonest first; --ics: as an iCalendar file"};
-  c["convention pdf"] = {ConventionPdf, "convention pdf NAME [-o FILE]  the convention with its annex, signatures and amendments (PDF)"};
-  c["deadline"] = {Deadline, "deadline --from D (--days N | --months N [--franc]) [--alsace-moselle]"};
-  c["clock get"] = {ClockGet, "clock get                     (simulated clock only)"};
-  c["clock advance"] = {ClockAdvance, "clock advance DURATION        e.g. 30d, 12h (fires due timers)"};
-  c["clock set"] = {ClockSet, "clock set INSTANT             RFC 3339, forward only"};
-  c["outbox list"] = {Outbox, "outbox list [--state pending|delivered|dead]"};
-  c["outbox retry"] = {OutboxRetry, "outbox retry ID               deliver a dead notice again"};
-  c["timers list"] = {Timers, "timers list --failed         timers parked after their last attempt, with the error"};
-  c["timer retry"] = {TimerRetry, "timer retry TIMER             try a parked timer again (timers/N or N)"};
+  c["conventions list"] = {List, "conventions list [--commune INSEE] [--state S] [--school-year Y] [--with-warnings]",
+      R"(Lists conventions.
+  --commune INSEE    a commune's (INSEE code, or its name)
+  --state S          draft, signing, active, terminating, terminated, expired, cancelled
+  --school-year Y    2021-2022
+  --with-warnings    only those with a warning
+Example: entctl conventions list --state active --with-warnings)"};
+  c["convention show"] = {Show, "convention show NAME          timeline, schools, warnings",
+      R"(Shows a convention: state, dates, schools, warnings, disputes, timeline.
+  NAME   conventions/30227-2021 or 30227-2021
+Example: entctl convention show 30227-2021)"};
+  c["convention create"] = {Create, "convention create --file CONVENTION.json [--id ID]",
+      R"(Creates a draft convention from a JSON file (ent.convention.v1.Convention, protobuf's JSON mapping).
+  --file FILE   the convention: académie, commune, school_year, end_date, schools
+  --id ID       its id, 1-63 characters of a-z, 0-9 and - (default: generated, {insee}-{year}-{n})
+Example: entctl convention create --file convention.json)"};
+  c["convention sign"] = {Sign, "convention sign NAME --party academie|commune --date D --signatory S --capacity C --place P",
+      R"(Records a party's signature; the second one puts the convention in force.
+  NAME              conventions/30227-2021 or 30227-2021
+  --party P         academie or commune
+  --date D          the day it was signed, YYYY-MM-DD, not after today
+  --signatory S     who signed
+  --capacity C      in which capacity (maire, rectrice…)
+  --place P         where
+Example: entctl convention sign 30227-2021 --party commune --date 2021-11-03 --signatory "Jean-Pierre De Faria" --capacity Maire --place Saint-Ambroix)"};
+  c["convention deliberation"] = {Deliberation, "convention deliberation NAME --file DELIBERATION.json",
+      R"(Records (or replaces) the municipal council's deliberation authorising the signature, from a JSON file (ent.convention.v1.Deliberation).
+  NAME          conventions/30227-2021 or 30227-2021
+  --file FILE   the deliberation: number, session, transmission and posting dates, votes
+Example: entctl convention deliberation 30227-2021 --file deliberation.json)"};
+  c["convention add-school"] = {AddSchool, "convention add-school NAME --uai U --name N --type T [--date D]",
+      R"(Adds a school: to a draft's annex, or by amendment to a convention in force.
+  NAME        conventions/30227-2021 or 30227-2021
+  --uai U     the school's UAI, 0300673U
+  --name N    its name
+  --type T    maternelle, elementaire or primaire
+  --date D    an amendment's date (default today), YYYY-MM-DD
+Example: entctl convention add-school 30227-2021 --uai 0300674V --name "École du Moulin" --type primaire)"};
+  c["convention remove-school"] = {RemoveSchool, "convention remove-school NAME --uai U [--date D]",
+      R"(Withdraws a school: from a draft's annex, or by amendment (sums already due are not refunded).
+  NAME       conventions/30227-2021 or 30227-2021
+  --uai U    the school's UAI
+  --date D   an amendment's date (default today), YYYY-MM-DD
+Example: entctl convention remove-school 30227-2021 --uai 0300674V --date 2022-01-10)"};
+  c["convention renew"] = {Renew, "convention renew NAME [--end-date D] [--id ID]",
+      R"(Creates the draft renewing a convention for the next school year.
+  NAME           conventions/30227-2021 or 30227-2021
+  --end-date D   its end date (default: the source's, one year later)
+  --id ID        its id (default: generated from the commune and the year)
+Example: entctl convention renew 30227-2021)"};
+  c["convention update"] = {Update, "convention update NAME [--end-date D] [--school-year Y] [--file PARTIES.json] (drafts)",
+      R"(Changes a draft's terms.
+  NAME              conventions/30227-2022 or 30227-2022
+  --end-date D      YYYY-MM-DD
+  --school-year Y   2022-2023
+  --file FILE       a JSON Convention whose académie and commune replace the draft's
+Example: entctl convention update 30227-2022 --end-date 2023-08-31)"};
+  c["convention cancel"] = {Cancel, "convention cancel NAME [--reason R]",
+      R"(Cancels a draft.
+  NAME         conventions/30227-2022 or 30227-2022
+  --reason R   why
+Example: entctl convention cancel 30227-2022 --reason "doublon")"};
+  c["events watch"] = {Watch, "events watch [--convention NAME] [--after SEQUENCE]   follow the history live",
+      R"(Follows the history live (Ctrl-C to stop); resumes after a sequence number.
+  --convention NAME   one convention's events only
+  --after SEQUENCE    start after this event (default: from the first)
+Example: entctl events watch --convention 30227-2021)"};
+  c["convention events"] = {Events, "convention events NAME       the history",
+      R"(The convention's history, oldest first: what changed, when, by whom.
+  NAME   conventions/30227-2021 or 30227-2021
+Example: entctl convention events 30227-2021)"};
+  c["deadlines"] = {Deadlines, "deadlines [--ics [--commune INSEE] [-o FILE]]   every pending deadline, soonest first; --ics: as an iCalendar file",
+      R"(Every pending deadline, soonest first, with how its date was computed.
+  --ics             as an iCalendar file (RFC 5545), to import into a calendar
+  --commune INSEE   (with --ics) a commune's only: INSEE code or name
+  -o FILE           (with --ics) where to write it; - for stdout
+Example: entctl deadlines --ics --commune Saint-Ambroix -o /tmp/echeances.ics)"};
+  c["convention pdf"] = {ConventionPdf, "convention pdf NAME [-o FILE]  the convention with its annex, signatures and amendments (PDF)",
+      R"(Writes the convention as a PDF: its terms, annex of schools, signatures and amendments.
+  NAME      conventions/30227-2021 or 30227-2021
+  -o FILE   where to write it (default: its own file name; - for stdout)
+Example: entctl convention pdf 30227-2021 -o /tmp/convention.pdf)"};
+  c["deadline"] = {Deadline, "deadline --from D (--days N | --months N [--franc]) [--alsace-moselle]",
+      R"(Computes a legal deadline (articles 640-642 of the code de procédure civile), without recording anything.
+  --from D            the day of the act, YYYY-MM-DD (it does not count)
+  --days N            a delay in days, or
+  --months N          a delay in months
+  --franc             a délai franc (the last day does not count either)
+  --alsace-moselle    with the holidays of Alsace-Moselle
+Example: entctl deadline --from 2022-03-31 --months 1     # lundi 2 mai 2022, and why)"};
+  c["clock get"] = {ClockGet, "clock get                     (simulated clock only)",
+      R"(The service's simulated date (a service on the real clock has none).
+Example: entctl clock get)"};
+  c["clock advance"] = {ClockAdvance, "clock advance DURATION        e.g. 30d, 12h (fires due timers)",
+      R"(Moves the simulated clock forward; the timers due fire (rectorat).
+  DURATION   30d, 2w, 12h, 1h30m
+Example: entctl clock advance 33d --token-file data-demo/credentials/rectorat-dev.token)"};
+  c["clock set"] = {ClockSet, "clock set INSTANT             RFC 3339, forward only",
+      R"(Sets the simulated clock to an instant, forward only; the timers due fire (rectorat).
+  INSTANT   RFC 3339 (2022-03-31T10:00:00+02:00), a Paris date and time (2022-03-31T10:00)
+            or a date (its midnight in Paris)
+Example: entctl clock set 2022-05-11T10:00:00+02:00)"};
+  c["outbox list"] = {Outbox, "outbox list [--state pending|delivered|dead]",
+      R"(Notices to billing-service and their delivery.
+  --state S   pending (default), delivered or dead (abandoned after their last attempt)
+Example: entctl outbox list --state dead)"};
+  c["outbox retry"] = {OutboxRetry, "outbox retry ID               deliver a dead notice again",
+      R"(Delivers a dead notice again, with a fresh count of attempts (support staff).
+  ID   the notice's id, as outbox list shows it
+Example: entctl outbox retry 12)"};
+  c["timers list"] = {Timers, "timers list --failed         timers parked after their last attempt, with the error",
+      R"(Timers parked after their last attempt, with their error (support staff).
+  --failed   (required) the parked ones; pending deadlines are `entctl deadlines`
+Example: entctl timers list --failed)"};
+  c["timer retry"] = {TimerRetry, "timer retry TIMER             try a parked timer again (timers/N or N)",
+      R"(Tries a parked timer again, now, with a fresh count of attempts (support staff).
+  TIMER   timers/12 or 12
+Example: entctl timer retry 12)"};
 }
 
 }  // namespace ent::entctl

@@ -241,14 +241,58 @@ int Correct(Client& client, Args& args) {
 }  // namespace
 
 void AddDisputeCommands(Commands& c) {
-  c["dispute open"] = {Open, "dispute open CONVENTION --party P --grievances G --notice-ref R --sent D [--acknowledged D]"};
-  c["dispute show"] = {Show, "dispute show NAME"};
-  c["dispute letter"] = {Letter, "dispute letter NAME --kind notice|termination|conciliation [-o FILE]   the Article 8 letter or record (PDF)"};
-  c["disputes list"] = {List, "disputes list [--convention NAME] [--state S] [--deadline-before D]"};
-  c["dispute conciliation"] = {Conciliation, "dispute conciliation NAME --date D --outcome resolved|failed [--notes N]"};
-  c["dispute terminate"] = {Terminate, "dispute terminate NAME --party P --reasons R --letter-ref L --sent D"};
-  c["dispute withdraw"] = {Withdraw, "dispute withdraw NAME [--reason R]"};
-  c["dispute correct"] = {Correct, "dispute correct NAME --field F --date D [--reason R]"};
+  c["dispute open"] = {Open, "dispute open CONVENTION --party P --grievances G --notice-ref R --sent D [--acknowledged D]",
+      R"(Records a formal notice (mise en demeure, Article 8): the dispute opens and a conciliation is due within one month.
+  CONVENTION         conventions/30227-2021 or 30227-2021 (in force)
+  --party P          who sends it, the aggrieved party: academie or commune
+  --grievances G     the failings, as written in the letter
+  --notice-ref R     the registered letter's number (LRAR 1A 234 567 8901 2)
+  --sent D           the day it was sent, YYYY-MM-DD, not after today: the delay runs from it
+  --acknowledged D   the day the acknowledgement of receipt was signed, if known (not before --sent)
+Example: entctl dispute open 30227-2021 --party commune --grievances "comptes non activés" --notice-ref "LRAR 1A 234" --sent 2022-03-31)"};
+  c["dispute show"] = {Show, "dispute show NAME",
+      R"(Shows a dispute, its deadlines with their computation, and what may be done next.
+  NAME   conventions/30227-2021/disputes/1 or 30227-2021/1
+Example: entctl dispute show 30227-2021/1)"};
+  c["dispute letter"] = {Letter, "dispute letter NAME --kind notice|termination|conciliation [-o FILE]   the Article 8 letter or record (PDF)",
+      R"(Writes an Article 8 document as a PDF.
+  NAME      conventions/30227-2021/disputes/1 or 30227-2021/1
+  --kind K  notice (the mise en demeure), termination (the letter) or conciliation (the record)
+  -o FILE   where to write it (default: its own file name; - for stdout)
+Example: entctl dispute letter 30227-2021/1 --kind notice -o /tmp/mise-en-demeure.pdf)"};
+  c["disputes list"] = {List, "disputes list [--convention NAME] [--state S] [--deadline-before D]",
+      R"(Lists disputes.
+  --convention NAME      one convention's
+  --state S              awaiting-conciliation, resolved, conciliation-failed, conciliation-lapsed, terminating, terminated, withdrawn
+  --deadline-before D    those whose conciliation is due before a day, YYYY-MM-DD
+Example: entctl disputes list --state awaiting-conciliation)"};
+  c["dispute conciliation"] = {Conciliation, "dispute conciliation NAME --date D --outcome resolved|failed [--notes N]",
+      R"(Records the conciliation meeting and its outcome.
+  NAME        conventions/30227-2021/disputes/1 or 30227-2021/1
+  --date D    the day it was held, between the notice and today, by the deadline
+  --outcome O resolved (the convention stays in force) or failed (termination may follow)
+  --notes N   what was said
+Example: entctl dispute conciliation 30227-2021/1 --date 2022-04-20 --outcome failed --notes "pas d'accord")"};
+  c["dispute terminate"] = {Terminate, "dispute terminate NAME --party P --reasons R --letter-ref L --sent D",
+      R"(Records the termination letter, after a failed or lapsed conciliation: the convention ends 15 days after it was sent.
+  NAME            conventions/30227-2021/disputes/1 or 30227-2021/1
+  --party P       who sends it: the party that sent the notice (academie or commune)
+  --reasons R     the grounds, as written in the letter
+  --letter-ref L  the registered letter's number
+  --sent D        the day it was sent, YYYY-MM-DD, not before the conciliation failed, not after today
+Example: entctl dispute terminate 30227-2021/1 --party commune --reasons "engagements non respectés" --letter-ref "LRAR 1A 235" --sent 2022-05-11)"};
+  c["dispute withdraw"] = {Withdraw, "dispute withdraw NAME [--reason R]",
+      R"(Withdraws an open dispute (a termination in progress is stopped; sums received are not refunded).
+  NAME         conventions/30227-2021/disputes/1 or 30227-2021/1
+  --reason R   why
+Example: entctl dispute withdraw 30227-2021/1 --reason "accord trouvé")"};
+  c["dispute correct"] = {Correct, "dispute correct NAME --field F --date D [--reason R]",
+      R"(Corrects a date recorded wrongly; the deadlines that follow from it are computed again.
+  NAME         conventions/30227-2021/disputes/1 or 30227-2021/1
+  --field F    notice-sent, notice-acknowledged, conciliation-meeting or termination-sent
+  --date D     the right date, YYYY-MM-DD, not after today
+  --reason R   why
+Example: entctl dispute correct 30227-2021/1 --field notice-sent --date 2022-03-30 --reason "date mal saisie")"};
 }
 
 }  // namespace ent::entctl

@@ -100,7 +100,8 @@ std::string ManPage(const Commands& commands, const std::string& options_text) {
       ".nf\n";
   absl::StrAppend(&page, Roff(options_text), ".fi\n.SH COMMANDS\n");
   for (const auto& [name, command] : commands) {
-    absl::StrAppend(&page, ".TP\n.B ", Roff(name), "\n", Roff(command.usage), "\n");
+    absl::StrAppend(&page, ".TP\n.B ", Roff(name), "\n", Roff(command.usage), "\n.br\n.nf\n",
+                    Roff(command.help), "\n.fi\n");
   }
   absl::StrAppend(
       &page,

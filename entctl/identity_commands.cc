@@ -73,9 +73,18 @@ int WhoAmI(Client& client, Args& args) {
 void AddIdentityCommands(Commands& c) {
   c["login"] = {Login,
                 "login [--issuer URL] [--client-id ID]   sign in as yourself (device code): "
-                "prints where to sign in"};
-  c["logout"] = {LogoutCommand, "logout                            forget the session and revoke it"};
-  c["whoami"] = {WhoAmI, "whoami [--billing]                who the service takes you for, until when"};
+                "prints where to sign in",
+      R"(Signs you in as yourself (OAuth device code): prints where to sign in, then keeps the session.
+  --issuer URL      the identity provider (default: the config file's issuer)
+  --client-id ID    the client registered for entctl (default entctl)
+Example: entctl --config data/entctl.conf login)"};
+  c["logout"] = {LogoutCommand, "logout                            forget the session and revoke it",
+      R"(Forgets the session and revokes its refresh token.
+Example: entctl logout)"};
+  c["whoami"] = {WhoAmI, "whoami [--billing]                who the service takes you for, until when",
+      R"(Who the service takes you for (name, role, communes) and until when.
+  --billing   ask billing-service instead of convention-service
+Example: entctl whoami)"};
 }
 
 }  // namespace ent::entctl

@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (help) {
-    std::printf("%s\n", command->usage.c_str());
+    std::printf("usage: entctl %s\n\n%s\n\nOptions of every command: entctl --help\n",
+                command->usage.c_str(), command->help.c_str());
     return 0;
   }
   for (int i = 0; i < consumed; ++i) (void)args->Next("command");

@@ -423,6 +423,17 @@ TEST_F(EntctlTest, HelpForEveryLevelAndSuggestionsForTypos) {
   r = EntctlWith("dispute open --help");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("--grievances"));
+  // What each option takes, and an example.
+  EXPECT_THAT(r.out, HasSubstr("--acknowledged D   the day the acknowledgement of receipt was signed"));
+  EXPECT_THAT(r.out, HasSubstr("--party P          who sends it, the aggrieved party: academie or commune"));
+  EXPECT_THAT(r.out, HasSubstr("Example: entctl dispute open 30227-2021 --party commune"));
+  // Every command has its example (the manual page holds them all).
+  Outcome man = EntctlWith("man");
+  size_t commands = 0, examples = 0;
+  for (size_t at = 0; (at = man.out.find(".TP\n", at)) != std::string::npos; ++at) ++commands;
+  for (size_t at = 0; (at = man.out.find("Example: entctl", at)) != std::string::npos; ++at) ++examples;
+  EXPECT_GT(commands, 40u);
+  EXPECT_EQ(examples, commands) << man.out;
   r = EntctlWith("dispute");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_THAT(r.out, HasSubstr("'dispute' needs a verb"));
