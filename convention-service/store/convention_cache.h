@@ -1,9 +1,10 @@
 // An in-memory cache of decoded conventions for the read path, so a Get does
-// not parse JSON or touch SQLite when the convention is known.
+// not decode a stored record or touch the database when the convention is
+// known.
 //
 // Consistency: the writer publishes what a batch wrote only after its COMMIT
 // and before acknowledging it, so a read that follows an acknowledged write
-// sees it. Readers offer what they read from SQLite; an offer never replaces
+// sees it. Readers offer what they read from the database; an offer never replaces
 // a newer version, so a slow reader cannot put back a stale copy. Write
 // transactions never read through the cache (they must see their own batch).
 //
