@@ -155,15 +155,9 @@ grpc::ServerUnaryReactor* ConventionHandler::ListDeadlines(grpc::CallbackServerC
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
   auto page_size = ResolvePageSize(req->page_size());
   if (!page_size.ok()) return FinishNow(ctx, page_size.status());
-  std::string insee;
-  if (!req->commune_insee_code().empty()) {
-    auto normalized = NormalizeInseeCode(req->commune_insee_code());
-    if (!normalized.ok()) {
-      return FinishNow(ctx, InvalidField("commune_insee_code",
-                                         std::string(normalized.status().message())));
-    }
-    insee = *normalized;
-  }
+  auto filter = CommuneFilter(req->commune_insee_code());
+  if (!filter.ok()) return FinishNow(ctx, filter.status());
+  const std::string& insee = *filter;
   // A token is valid only with the filter it was made for.
   const std::string token_kind = insee.empty() ? "deadlines" : absl::StrCat("deadlines/", insee);
   auto position = DecodePageToken(req->page_token(), token_kind);

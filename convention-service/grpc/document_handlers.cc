@@ -66,15 +66,9 @@ grpc::ServerUnaryReactor* ConventionHandler::ExportDeadlineCalendar(
     grpc::CallbackServerContext* ctx, const v1::ExportDeadlineCalendarRequest* req,
     ent::document::v1::Document* resp) {
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
-  std::string insee;
-  if (!req->commune_insee_code().empty()) {
-    auto normalized = NormalizeInseeCode(req->commune_insee_code());
-    if (!normalized.ok()) {
-      return FinishNow(ctx, InvalidField("commune_insee_code",
-                                         std::string(normalized.status().message())));
-    }
-    insee = *normalized;
-  }
+  auto filter = CommuneFilter(req->commune_insee_code());
+  if (!filter.ok()) return FinishNow(ctx, filter.status());
+  const std::string& insee = *filter;
   auto deadlines = disputes_.AllDeadlines(caller, insee);
   if (!deadlines.ok()) return FinishNow(ctx, deadlines.status());
   std::vector<v1::PendingDeadline> pending;

@@ -7,7 +7,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/field_violations.h"
 #include "common/grpc/handler_support.h"
+#include "common/identifiers.h"
 #include "convention-service/grpc/proto_conversion.h"
 #include "convention-service/service/convention_registry.h"
 
@@ -46,6 +48,17 @@ grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* ctx,
   auto var##_or = ParseConventionName(name, field);          \
   if (!var##_or.ok()) return FinishNow(ctx, var##_or.status()); \
   std::string var = *var##_or
+
+// A request's optional commune filter: "" when `given` is empty, else the
+// normalized INSEE code, or INVALID_ARGUMENT naming `commune_insee_code`.
+inline absl::StatusOr<std::string> CommuneFilter(const std::string& given) {
+  if (given.empty()) return std::string();
+  auto normalized = NormalizeInseeCode(given);
+  if (!normalized.ok()) {
+    return InvalidField("commune_insee_code", std::string(normalized.status().message()));
+  }
+  return *normalized;
+}
 
 }  // namespace ent::convention
 
