@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace ent::testing {
 
@@ -49,6 +50,8 @@ class OidcDevProvider {
 
  private:
   OidcDevProvider() = default;
+  // Forks node and waits for the line naming its issuer.
+  absl::Status Launch(absl::Duration timeout);
   pid_t pid_ = -1;
   std::string issuer_;
   std::string log_path_;
