@@ -43,7 +43,7 @@
 #include "ent/testing/v1/clock_service.grpc.pb.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_principals.h"
-#include "workflow/timers/sqlite_timer_table.h"
+#include "workflow/sqlite/sqlite_timer_table.h"
 #include "workflow/timers/timer_engine.h"
 
 namespace cv1 = ::ent::convention::v1;

@@ -6,10 +6,9 @@
 
 #include "billing-service/grpc/billing_handler.h"
 #include "billing-service/service/ledger.h"
-#include "billing-service/store/postgres_billing_store.h"
-#include "billing-service/store/sqlite_billing_store.h"
+#include "billing-service/store/billing_storage.h"
 #include "billing-service/store/store_metrics.h"
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 #include "common/clock.h"
 #include "common/grpc/admin_service.h"
 #include "common/metrics/metrics.h"
@@ -30,7 +29,7 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
-  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "issuing-officer", "issuing-officer-capacity", "database", "communes"});
+  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "issuing-officer", "issuing-officer-capacity", "communes"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-billing-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
@@ -47,27 +46,12 @@ int main(int argc, char** argv) {
   auto service_clock = ent::PrepareToServe(*flags);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
 
-  // The store: SQLite in the data directory, or PostgreSQL.
-  const std::string database = flags->extra["database"];
-  const std::string db_path = flags->data_dir + "/billing.db";
-  std::unique_ptr<ent::billing::BillingStore> store;
-  ent::sqlite::Database* sqlite_db = nullptr;  // for backups and storage metrics
-  ent::postgres::Database* postgres_db = nullptr;  // for storage metrics
-  if (!database.empty()) {
-    if (!ent::postgres::IsPostgresUri(database)) {
-      return Fail("--database: expected a postgresql:// connection URI, got '" + database + "'");
-    }
-    auto opened = ent::billing::PostgresBillingStore::Open(database, flags->database_timeouts);
-    if (!opened.ok()) return Fail("--database: " + opened.status().ToString());
-    postgres_db = &(*opened)->database();
-    store = std::move(*opened);
-  } else {
-    auto opened = ent::billing::SqliteBillingStore::Open(db_path);
-    if (!opened.ok()) return Fail("cannot open " + db_path + ": " + opened.status().ToString());
-    sqlite_db = &(*opened)->database();
-    store = std::move(*opened);
-  }
-  auto callers = ent::LoadCallerRegistries(*flags);
+  // The store, on the backend the flags name (billing-service/store/billing_storage.h).
+  auto storage = ent::billing::OpenBillingStorage(flags->storage());
+  if (!storage.ok()) return Fail(storage.status().ToString());
+  std::unique_ptr<ent::billing::BillingStore>& store = storage->store;
+  ent::storage::DatabaseHandle& database = *storage->database;
+  auto callers = ent::LoadCallers(*flags);
   if (!callers.ok()) return Fail(callers.status().ToString());
   auto* const principals = &callers->principals;  // read as before: **principals
 
@@ -81,11 +65,10 @@ int main(int argc, char** argv) {
   ent::billing::Ledger ledger(*store, *clock, texts);
   ent::billing::BillingHandler handler(ledger, **principals);
   std::vector<ent::ServedService> services = {{&handler, "ent.billing.v1.BillingService"}};
-  if (sqlite_db != nullptr) ent::Metrics::Instance().ObserveDatabase(*sqlite_db, "billing", db_path);
-  if (postgres_db != nullptr) ent::Metrics::Instance().ObserveDatabase(*postgres_db, "billing");
+  database.ObserveMetrics("billing");
   ent::Metrics::Instance().AddCollectable(ent::billing::BillingTotalsCollector(*store));
   if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
-  ent::AdminServiceHandler admin(sqlite_db,
+  ent::AdminServiceHandler admin(database,
                                  {flags->backup_dir, "billing", flags->backup_keep}, **principals);
   services.push_back({&admin, "ent.admin.v1.AdminService"});
   std::unique_ptr<ent::ClockServiceHandler> clock_handler;
@@ -113,16 +96,9 @@ int main(int argc, char** argv) {
   auto served = ent::ServeUntilSignal(
       *flags, **principals, services, ent::ReloadPrincipalsOnSignal(**principals),
       {{"ent.billing.v1.BillingService",
-        ent::BoundedProbe(
-            [&store](std::function<void(absl::Status)> done) {
-              store->Write([](ent::billing::BillingWriter& w) { return w.TouchHealthProbe(absl::Now()); },
-                           std::move(done));
-            },
-            absl::Seconds(5))}},
+        ent::DatabaseWritableProbe(database)}},
       // Drained: nothing waits on an unreachable database any more.
-      [postgres_db] {
-        if (postgres_db != nullptr) postgres_db->Close();
-      });
+      [&database] { database.Close(); });
   pruner.Stop();
   if (!served.ok()) return Fail(served.ToString());
   return 0;

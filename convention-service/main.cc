@@ -1,6 +1,7 @@
 // ent-convention-service: conventions between the Académie de Montpellier and
 // its communes, their disputes and the workflow that enforces their
-// timelines, over gRPC, on an embedded SQLite database.
+// timelines, over gRPC, on an embedded SQLite database (--data-dir) or on
+// PostgreSQL (--database=postgresql://…), where several instances may run.
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -8,7 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 #include "common/clock.h"
 #include "common/grpc/admin_service.h"
 #include "common/metrics/metrics.h"
@@ -21,11 +22,10 @@
 #include "convention-service/grpc/billing_notice_sink.h"
 #include "convention-service/grpc/convention_handler.h"
 #include "convention-service/service/command_runner.h"
-#include "convention-service/service/convention_registry.h"
-#include "convention-service/service/dispute_registry.h"
+#include "convention-service/service/convention_commands.h"
+#include "convention-service/service/dispute_commands.h"
 #include "convention-service/service/timer_dispatcher.h"
-#include "convention-service/store/postgres_convention_store.h"
-#include "convention-service/store/sqlite_convention_store.h"
+#include "convention-service/store/convention_storage.h"
 #include "convention-service/store/store_metrics.h"
 #include "workflow/calendar/legal_calendar.h"
 #include "workflow/outbox/outbox_dispatcher.h"
@@ -59,8 +59,7 @@ int main(int argc, char** argv) {
       argc, argv,
       {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "billing-cert-file",
        "billing-key-file", "max-stream-seconds",
-       "communes", "academie", "timer-stuck-seconds", "timer-poll-seconds", "database",
-       "outbox-max-attempts"});
+       "communes", "academie", "timer-stuck-seconds", "timer-poll-seconds", "outbox-max-attempts"});
   if (!flags.ok()) {
     std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
     std::fprintf(stderr,
@@ -79,32 +78,14 @@ int main(int argc, char** argv) {
   auto service_clock = ent::PrepareToServe(*flags);
   if (!service_clock.ok()) return Fail(service_clock.status().ToString());
 
-  // The store: SQLite in the data directory, or PostgreSQL (several
-  // instances on one database).
-  const std::string database = flags->extra["database"];
-  const std::string db_path = flags->data_dir + "/convention.db";
+  // The store, on the backend the flags name (convention-service/store/convention_storage.h).
   ent::convention::EventHub hub;  // outlives the store, whose writes it is told of
-  std::unique_ptr<ent::convention::ConventionStore> opened_store;
-  ent::sqlite::Database* sqlite_db = nullptr;      // SQLite: backups, storage metrics
-  ent::postgres::Database* postgres_db = nullptr;  // PostgreSQL
-  if (!database.empty()) {
-    if (!ent::postgres::IsPostgresUri(database)) {
-      return Fail("--database: expected a postgresql:// connection URI, got '" + database + "'");
-    }
-    auto opened = ent::convention::PostgresConventionStore::Open(database, flags->database_timeouts);
-    if (!opened.ok()) return Fail("--database: " + opened.status().ToString());
-    postgres_db = &(*opened)->database();
-    opened_store = std::move(*opened);
-  } else {
-    auto opened = ent::convention::SqliteConventionStore::Open(db_path);
-    if (!opened.ok()) return Fail("cannot open " + db_path + ": " + opened.status().ToString());
-    sqlite_db = &(*opened)->database();
-    opened_store = std::move(*opened);
-  }
-  // `store` reads as before: (*store)->…
-  std::unique_ptr<ent::convention::ConventionStore>* const store = &opened_store;
+  auto storage = ent::convention::OpenConventionStorage(flags->storage());
+  if (!storage.ok()) return Fail(storage.status().ToString());
+  std::unique_ptr<ent::convention::ConventionStore>* const store = &storage->store;
+  ent::storage::DatabaseHandle& database = *storage->database;
   // The registries every convention is checked against.
-  auto callers = ent::LoadCallerRegistries(*flags);
+  auto callers = ent::LoadCallers(*flags);
   if (!callers.ok()) return Fail(callers.status().ToString());
   auto* const principals = &callers->principals;  // read as before: **principals
   auto* const communes = &callers->communes;
@@ -125,8 +106,8 @@ int main(int argc, char** argv) {
   (*store)->SetCommittedEventsObserver(
       [&hub](const std::vector<ent::convention::EventRecord>& events) { hub.Publish(events); });
   ent::convention::CommandRunner runner(**store, *clock);
-  ent::convention::ConventionRegistry conventions(runner, hub, {communes->get(), &*academie});
-  ent::convention::DisputeRegistry disputes(runner, calendar);
+  ent::convention::ConventionCommands conventions(runner, hub, {communes->get(), &*academie});
+  ent::convention::DisputeCommands disputes(runner, calendar);
   ent::convention::TimerDispatcher dispatcher(runner);
   ent::workflow::TimerEngine::Options engine_options;
   engine_options.simulated = simulated != nullptr;
@@ -147,7 +128,7 @@ int main(int argc, char** argv) {
   }
   // (On a simulated clock time moves only through ClockService, which fires
   // what falls due on the way: no poll.)
-  if (postgres_db != nullptr && simulated == nullptr) engine_options.poll = absl::Seconds(timer_poll_seconds);
+  if (database.shared_by_instances() && simulated == nullptr) engine_options.poll = absl::Seconds(timer_poll_seconds);
   ent::workflow::TimerEngine engine(
       *clock, [&dispatcher](absl::Time now, int limit) { return dispatcher.FireDue(now, limit); },
       engine_options);
@@ -220,19 +201,11 @@ int main(int argc, char** argv) {
                                             (*store)->outbox_store(),
                                             **principals, absl::Seconds(max_stream_seconds));
   std::vector<ent::ServedService> services = {{&handler, "ent.convention.v1.ConventionService"}};
-  const ent::workflow::WorkflowStatsReader workflow_stats =
-      sqlite_db != nullptr ? ent::workflow::SqliteWorkflowStats(*sqlite_db)
-                           : ent::workflow::PostgresWorkflowStats(*postgres_db);
-  if (sqlite_db != nullptr) {
-    ent::Metrics::Instance().ObserveDatabase(*sqlite_db, "convention", db_path);
-    ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector(*sqlite_db));
-  } else {
-    ent::Metrics::Instance().ObserveDatabase(*postgres_db, "convention");
-    ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector(*postgres_db));
-  }
-  ent::Metrics::Instance().AddCollectable(ent::workflow::WorkflowCollector(workflow_stats, *clock));
+  database.ObserveMetrics("convention");
+  ent::Metrics::Instance().AddCollectable(ent::convention::ConventionStateCollector(**store));
+  ent::Metrics::Instance().AddCollectable(ent::workflow::WorkflowCollector(storage->workflow_stats, *clock));
   if (auto st = ent::ServeMetrics(*flags); !st.ok()) return Fail(st.ToString());
-  ent::AdminServiceHandler admin(sqlite_db,
+  ent::AdminServiceHandler admin(database,
                                  {flags->backup_dir, "convention", flags->backup_keep}, **principals);
   services.push_back({&admin, "ent.admin.v1.AdminService"});
   std::unique_ptr<ent::ClockServiceHandler> clock_handler;
@@ -271,7 +244,7 @@ int main(int argc, char** argv) {
   }
   std::vector<ent::HealthCheck> checks = {
       {"ent.convention.v1.ConventionService",
-       sqlite_db != nullptr ? ent::DatabaseWritableProbe(*sqlite_db) : ent::DatabaseWritableProbe(*postgres_db)},
+       ent::DatabaseWritableProbe(database)},
       {"ent.workflow", [&engine, timer_stuck_seconds] {
          return engine.Health(absl::Seconds(timer_stuck_seconds));
        }}};
@@ -283,9 +256,7 @@ int main(int argc, char** argv) {
       },
       std::move(checks),
       // Drained: nothing waits on an unreachable database any more.
-      [postgres_db] {
-        if (postgres_db != nullptr) postgres_db->Close();
-      });
+      [&database] { database.Close(); });
   pruner.Stop();
   engine.Stop();
   if (dispatcher_thread) dispatcher_thread->Stop();

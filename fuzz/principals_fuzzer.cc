@@ -4,12 +4,12 @@
 #include <cstdint>
 #include <string>
 
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 #include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
-  auto registry = ent::PrincipalRegistry::FromText(input);
+  auto registry = ent::PrincipalDirectory::FromText(input);
   if (registry.ok()) {
     (void)(*registry)->Authenticate(input);
     (void)(*registry)->Authenticate("Bearer " + input);

@@ -22,8 +22,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
-#include "common/postgres/database.h"
-#include "common/sqlite/database.h"
 
 namespace ent::workflow {
 
@@ -41,9 +39,9 @@ struct WorkflowStats {
   std::optional<absl::Time> oldest_pending;   // created
   int64_t outbox_dead = 0;
 };
+// Read from the database at each scrape; one per backend
+// (workflow/sqlite/sqlite_workflow_stats.h, workflow/postgres/...).
 using WorkflowStatsReader = std::function<absl::StatusOr<WorkflowStats>(absl::Time now)>;
-WorkflowStatsReader SqliteWorkflowStats(sqlite::Database& db);
-WorkflowStatsReader PostgresWorkflowStats(postgres::Database& db);
 
 std::shared_ptr<prometheus::Collectable> WorkflowCollector(WorkflowStatsReader stats, const Clock& clock);
 

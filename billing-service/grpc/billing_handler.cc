@@ -43,7 +43,7 @@ Titre Numbered(std::pair<int, int64_t> number) {
 
 }  // namespace
 
-BillingHandler::BillingHandler(Ledger& ledger, const PrincipalRegistry& principals)
+BillingHandler::BillingHandler(Ledger& ledger, const PrincipalDirectory& principals)
     : ledger_(ledger), principals_(principals) {
   const std::string kService = v1::BillingService::service_full_name();
   CheckParsing(kService, "SetTariff", this, &BillingHandler::SetTariff);

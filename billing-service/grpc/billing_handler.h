@@ -5,7 +5,7 @@
 #define ENT_BILLING_GRPC_BILLING_HANDLER_H_
 
 #include "billing-service/service/ledger.h"
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 #include "common/grpc/parse_checked.h"
 #include "ent/billing/v1/billing_service.grpc.pb.h"
 
@@ -13,7 +13,7 @@ namespace ent::billing {
 
 class BillingHandler final : public ParseChecked<v1::BillingService::CallbackService> {
  public:
-  BillingHandler(Ledger& ledger, const PrincipalRegistry& principals);
+  BillingHandler(Ledger& ledger, const PrincipalDirectory& principals);
 
   grpc::ServerUnaryReactor* SetTariff(grpc::CallbackServerContext* ctx,
                                       const v1::SetTariffRequest* req, v1::Tariff* resp) override;
@@ -55,10 +55,10 @@ class BillingHandler final : public ParseChecked<v1::BillingService::CallbackSer
   // Applies one notice (typed, or as an earlier release wrote it).
   void Notify(const Principal& caller, const v1::NotifyConventionChangeRequest& req,
               std::function<void(absl::StatusOr<bool>)> done);
-  const PrincipalRegistry& principals() const { return principals_; }
+  const PrincipalDirectory& principals() const { return principals_; }
 
   Ledger& ledger_;
-  const PrincipalRegistry& principals_;
+  const PrincipalDirectory& principals_;
 };
 
 }  // namespace ent::billing

@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/sqlite/transactional_store.h"
+#include "common/storage/transactional_store.h"
 #include "billing-service/domain/billing.h"
 
 namespace ent::billing {
@@ -115,9 +115,6 @@ class BillingWriter : public BillingReader {
                                             const std::string& topic, absl::Time now) = 0;
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(const std::string& id) = 0;
   virtual absl::Status SaveRequest(const RequestRecord& r, absl::Time now) = 0;
-  // Rewrites the row the health probe writes (a durable write, to prove the
-  // database takes writes).
-  virtual absl::Status TouchHealthProbe(absl::Time now) = 0;
   // Retention: deletes at most `limit` stored answers of requests older than
   // `cutoff`; returns how many. Titres, payments, corrections and the
   // notices already applied are never pruned.

@@ -38,9 +38,9 @@ std::vector<std::string> Rotate(const std::string& dir, const std::string& prefi
 
 }  // namespace
 
-AdminServiceHandler::AdminServiceHandler(sqlite::Database* db, Options options,
-                                         const PrincipalRegistry& principals)
-    : db_(db), options_(std::move(options)), principals_(principals) {
+AdminServiceHandler::AdminServiceHandler(storage::DatabaseHandle& database, Options options,
+                                         const PrincipalDirectory& principals)
+    : database_(database), options_(std::move(options)), principals_(principals) {
   const std::string kService = av1::AdminService::service_full_name();
   CheckParsing(kService, "CreateBackup", this, &AdminServiceHandler::CreateBackup);
   CheckParsing(kService, "GetCaller", this, &AdminServiceHandler::GetCaller);
@@ -79,19 +79,6 @@ grpc::ServerUnaryReactor* AdminServiceHandler::CreateBackup(grpc::CallbackServer
                               "principal '", caller->name, "' (", RoleName(caller->role),
                               ") may not create backups: support staff operate the services")));
   }
-  if (db_ == nullptr) {
-    return FinishNow(ctx, absl::FailedPreconditionError(
-                              "this instance keeps its data in PostgreSQL: back it up with "
-                              "PostgreSQL's tools (pg_basebackup and WAL archiving; see the README's "
-                              "PostgreSQL section)"));
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(options_.backup_dir, ec);
-  if (ec) {
-    return FinishNow(ctx, absl::UnavailableError(absl::StrCat(
-                              "cannot create the backup directory ", options_.backup_dir, ": ",
-                              ec.message())));
-  }
   const absl::Time now = absl::Now();  // real time: a backup is an operation, not an act
   const std::string path = std::filesystem::absolute(std::filesystem::path(options_.backup_dir) /
                                                      absl::StrCat(options_.file_prefix, "-",
@@ -100,27 +87,18 @@ grpc::ServerUnaryReactor* AdminServiceHandler::CreateBackup(grpc::CallbackServer
                                                                   ".db"))
                                .string();
   auto* reactor = ctx->DefaultReactor();
-  db_->ReadAsync([this, reactor, resp, path, now](sqlite::Connection& conn) {
-    absl::Status status;
-    int64_t version = 0;
-    if (auto stmt = conn.Prepare("PRAGMA user_version"); stmt.ok() && stmt->Step().value_or(false)) {
-      version = stmt->ColumnInt64(0);
-    }
-    absl::StatusOr<std::string> integrity = conn.BackupTo(path);
-    if (integrity.ok()) {
-      std::error_code size_error;
-      resp->set_path(path);
-      resp->set_size_bytes(static_cast<int64_t>(std::filesystem::file_size(path, size_error)));
+  database_.Backup(path, [this, reactor, resp, now](absl::StatusOr<storage::BackupFile> file) {
+    if (file.ok()) {
+      resp->set_path(file->path);
+      resp->set_size_bytes(file->size_bytes);
       TimeToProto(now, resp->mutable_create_time());
-      resp->set_schema_version(static_cast<int32_t>(version));
-      resp->set_integrity(*integrity);
+      resp->set_schema_version(file->schema_version);
+      resp->set_integrity(file->integrity);
       for (std::string& deleted : Rotate(options_.backup_dir, options_.file_prefix, options_.keep)) {
         resp->add_deleted(std::move(deleted));
       }
-    } else {
-      status = integrity.status();
     }
-    reactor->Finish(ToGrpcStatus(status));
+    reactor->Finish(ToGrpcStatus(file.status()));
   });
   return reactor;
 }

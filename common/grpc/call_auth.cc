@@ -52,7 +52,7 @@ absl::StatusOr<CallCredentials> CredentialsOf(const grpc::ServerContextBase& ctx
 }
 
 absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContextBase& ctx,
-                                           const PrincipalRegistry& principals) {
+                                           const PrincipalDirectory& principals) {
   auto credentials = CredentialsOf(ctx);
   std::string detail;
   absl::StatusOr<Principal> principal =

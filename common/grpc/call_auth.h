@@ -9,7 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 
 namespace ent {
 
@@ -17,7 +17,7 @@ namespace ent {
 // peer, which check failed; at most 20 a minute); the status says what helps
 // the client.
 absl::StatusOr<Principal> AuthenticateCall(const grpc::ServerContextBase& ctx,
-                                           const PrincipalRegistry& principals);
+                                           const PrincipalDirectory& principals);
 
 // What the call presented, to authenticate it again later (StreamGuard, the
 // call log). UNAUTHENTICATED when a metadata key is sent twice.

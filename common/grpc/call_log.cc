@@ -25,7 +25,7 @@ using grpc::experimental::InterceptionHookPoints;
 
 class CallLogInterceptor final : public grpc::experimental::Interceptor {
  public:
-  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, const PrincipalRegistry& principals)
+  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, const PrincipalDirectory& principals)
       : info_(info), principals_(principals), start_(absl::Now()), type_(TypeName(info->type())) {
     Metrics::Instance().RpcStarted(info_->method(), type_);
   }
@@ -84,7 +84,7 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
   }
 
   grpc::experimental::ServerRpcInfo* info_;
-  const PrincipalRegistry& principals_;
+  const PrincipalDirectory& principals_;
   absl::Time start_;
   std::string type_;
   std::string request_id_;

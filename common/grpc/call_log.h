@@ -8,19 +8,19 @@
 
 #include <grpcpp/support/server_interceptor.h>
 
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 
 namespace ent {
 
 class CallLogInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit CallLogInterceptorFactory(const PrincipalRegistry& principals) : principals_(principals) {}
+  explicit CallLogInterceptorFactory(const PrincipalDirectory& principals) : principals_(principals) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
-  const PrincipalRegistry& principals_;
+  const PrincipalDirectory& principals_;
 };
 
 }  // namespace ent

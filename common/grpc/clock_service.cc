@@ -28,7 +28,7 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const absl::S
 
 // Moving a simulated clock fires deadlines: rectorat services and support
 // staff only (DESIGN §3.6). Reading it is open to every authenticated caller.
-absl::Status AuthorizeMove(const grpc::ServerContextBase& ctx, const PrincipalRegistry& principals) {
+absl::Status AuthorizeMove(const grpc::ServerContextBase& ctx, const PrincipalDirectory& principals) {
   absl::StatusOr<Principal> caller = AuthenticateCall(ctx, principals);
   if (!caller.ok()) return caller.status();
   if (caller->role == Role::kRectoratService || caller->role == Role::kSupportStaff) {
@@ -42,7 +42,7 @@ absl::Status AuthorizeMove(const grpc::ServerContextBase& ctx, const PrincipalRe
 }  // namespace
 
 ClockServiceHandler::ClockServiceHandler(ManualClock& clock, Advance advance,
-                                         const PrincipalRegistry& principals,
+                                         const PrincipalDirectory& principals,
                                          std::string persist_path)
     : clock_(clock),
       advance_(std::move(advance)),

@@ -12,7 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 #include "common/clock.h"
 #include "common/grpc/parse_checked.h"
 #include "ent/testing/v1/clock_service.grpc.pb.h"
@@ -29,7 +29,7 @@ class ClockServiceHandler final
 
   // `persist_path`, when not empty: the file each move records the clock's new
   // instant in (WriteSimulatedInstant), so that a restart resumes from it.
-  ClockServiceHandler(ManualClock& clock, Advance advance, const PrincipalRegistry& principals,
+  ClockServiceHandler(ManualClock& clock, Advance advance, const PrincipalDirectory& principals,
                       std::string persist_path = "");
   // Finishes the advances still queued, then stops its thread.
   ~ClockServiceHandler() override;
@@ -59,7 +59,7 @@ class ClockServiceHandler final
 
   ManualClock& clock_;
   const Advance advance_;
-  const PrincipalRegistry& principals_;
+  const PrincipalDirectory& principals_;
   const std::string persist_path_;
   absl::Mutex mu_;
   std::deque<Move> moves_ ABSL_GUARDED_BY(mu_);  // in arrival order

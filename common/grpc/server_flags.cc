@@ -11,7 +11,7 @@ namespace ent {
 namespace {
 
 // The --db-*-timeout flag `name`'s field of `t`, or null.
-absl::Duration* DatabaseTimeout(postgres::Timeouts& t, const std::string& name) {
+absl::Duration* DatabaseTimeout(storage::NetworkTimeouts& t, const std::string& name) {
   if (name == "db-statement-timeout") return &t.statement;
   if (name == "db-lock-timeout") return &t.lock;
   if (name == "db-idle-in-transaction-timeout") return &t.idle_in_transaction;
@@ -56,6 +56,12 @@ absl::StatusOr<ServerFlags> ParseServerFlags(int argc, char** argv,
     } else if (name == "data-dir") {
       if (value.empty()) return absl::InvalidArgumentError("--data-dir: must not be empty");
       flags.data_dir = value;
+    } else if (name == "database") {
+      if (!storage::IsPostgresUri(value)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--database: expected a postgresql:// connection URI, got '", value, "'"));
+      }
+      flags.database = value;
     } else if (name == "port-file") {
       flags.port_file = value;
     } else if (name == "drain-seconds") {

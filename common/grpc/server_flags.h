@@ -1,6 +1,7 @@
 // Command-line flags shared by both services:
 //   --listen=HOST:PORT   address to serve on (port 0 picks a free port)
 //   --data-dir=DIR       directory of the service's SQLite database
+//   --database=URI       a postgresql:// URI: PostgreSQL (several instances) instead of SQLite
 //   --port-file=PATH     where the bound port is written once serving
 //   --drain-seconds=N    how long in-flight calls may finish on shutdown
 //   --principals=PATH    principals file (required; reloaded on SIGHUP)
@@ -27,7 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/postgres/database.h"
+#include "common/storage/storage_options.h"
 
 namespace ent {
 
@@ -49,9 +50,13 @@ struct ServerFlags {
   std::string metrics_listen;  // HOST:PORT of /metrics; empty: no metrics served
   std::string backup_dir;  // default: <data-dir>/backups
   int backup_keep = 7;     // backups kept by CreateBackup
-  postgres::Timeouts database_timeouts;  // on PostgreSQL
+  std::string database;  // --database: a postgresql:// URI; empty: SQLite in data_dir
+  storage::NetworkTimeouts database_timeouts;  // on PostgreSQL
   // Service-specific --name=value flags, by name (without the dashes).
   std::map<std::string, std::string> extra;
+
+  // Where the service keeps its data (its storage factory opens it).
+  storage::StorageOptions storage() const { return {database, data_dir, database_timeouts}; }
 };
 
 // Whether `listen` (HOST:PORT, or unix:PATH) is reachable from this machine

@@ -56,7 +56,7 @@ absl::Status WritePortFile(const std::string& path, int port) {
 
 }  // namespace
 
-std::function<void()> ReloadPrincipalsOnSignal(PrincipalRegistry& principals) {
+std::function<void()> ReloadPrincipalsOnSignal(PrincipalDirectory& principals) {
   return [&principals] {
     absl::Status reloaded = principals.Reload();
     LogLine line(reloaded.ok() ? "info" : "error", "principals_reloaded");
@@ -151,20 +151,20 @@ std::string InstalledDataPath(const std::string& name) {
   return (exe.parent_path().parent_path() / "share" / "ent" / name).string();
 }
 
-absl::StatusOr<CallerRegistries> LoadCallerRegistries(const ServerFlags& flags) {
+absl::StatusOr<Callers> LoadCallers(const ServerFlags& flags) {
   auto it = flags.extra.find("communes");
   const std::string path =
       it != flags.extra.end() && !it->second.empty() ? it->second : InstalledDataPath("communes.csv");
-  CallerRegistries out;
+  Callers out;
   auto communes = CommuneRegistry::Load(path);
   if (!communes.ok()) {
     return absl::Status(communes.status().code(),
                         absl::StrCat("--communes: ", communes.status().message()));
   }
   out.communes = std::move(*communes);
-  PrincipalRegistryOptions options;
+  PrincipalDirectoryOptions options;
   options.communes = out.communes.get();
-  auto principals = PrincipalRegistry::Load(flags.principals, options);
+  auto principals = PrincipalDirectory::Load(flags.principals, options);
   if (!principals.ok()) return principals.status();
   out.principals = std::move(*principals);
   return out;
@@ -220,35 +220,11 @@ std::string SimulatedClockPath(const ServerFlags& flags) {
   return flags.data_dir + "/simulated-clock";
 }
 
-std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db, absl::Duration timeout) {
+std::function<absl::Status()> DatabaseWritableProbe(storage::DatabaseHandle& database,
+                                                    absl::Duration timeout) {
   return BoundedProbe(
-      [&db](std::function<void(absl::Status)> done) {
-        db.Write(
-            [](sqlite::Connection& conn) {
-              auto stmt = conn.Prepare(
-                  "INSERT INTO health_probe (id, at_us) VALUES (1, ?1) "
-                  "ON CONFLICT (id) DO UPDATE SET at_us = ?1");
-              if (!stmt.ok()) return stmt.status();
-              stmt->Bind(1, absl::ToUnixMicros(absl::Now()));
-              return stmt->Run();
-            },
-            std::move(done));
-      },
-      timeout);
-}
-
-std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db, absl::Duration timeout) {
-  return BoundedProbe(
-      [&db, timeout](std::function<void(absl::Status)> done) {
-        db.Write(
-            [](postgres::Connection& conn) {
-              return conn
-                  .Query("INSERT INTO health_probe (id, at_us) VALUES (1, $1) "
-                         "ON CONFLICT (id) DO UPDATE SET at_us = EXCLUDED.at_us",
-                         postgres::Params().Int(absl::ToUnixMicros(absl::Now())))
-                  .status();
-            },
-            std::move(done), absl::Now() + timeout);
+      [&database, timeout](std::function<void(absl::Status)> done) {
+        database.ProbeWrite(std::move(done), absl::Now() + timeout);
       },
       timeout);
 }
@@ -258,7 +234,7 @@ std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db, absl
 // last transaction.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(15);
 
-absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry& principals,
+absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalDirectory& principals,
                               const std::vector<ServedService>& services,
                               const std::function<void()>& on_reload,
                               std::vector<HealthCheck> checks,

@@ -16,12 +16,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 #include "common/grpc/health_monitor.h"
 #include "common/grpc/server_flags.h"
-#include "common/postgres/database.h"
 #include "common/registry/commune_registry.h"
-#include "common/sqlite/database.h"
+#include "common/storage/database_handle.h"
 
 namespace ent {
 
@@ -49,11 +48,11 @@ std::string InstalledDataPath(const std::string& name);
 // Who may call a service: the INSEE list (--communes, else the installed
 // one), which maps an identity provider's SIRET claim to its commune, and the
 // principals file read with it. Errors name the flag.
-struct CallerRegistries {
+struct Callers {
   std::unique_ptr<CommuneRegistry> communes;
-  std::unique_ptr<PrincipalRegistry> principals;
+  std::unique_ptr<PrincipalDirectory> principals;
 };
-absl::StatusOr<CallerRegistries> LoadCallerRegistries(const ServerFlags& flags);
+absl::StatusOr<Callers> LoadCallers(const ServerFlags& flags);
 
 // What both services check before opening their database, in this order
 // (having first turned Abseil's Mutex deadlock detection off outside the
@@ -82,7 +81,7 @@ std::string SimulatedClockPath(const ServerFlags& flags);
 // so that a call waiting on an unreachable one gives up). Should the process
 // still not stop, it exits 15 s later anyway (a logged backstop). After
 // ServeUntilSignal returns, `on_drained` is never called.
-absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry& principals,
+absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalDirectory& principals,
                               const std::vector<ServedService>& services,
                               const std::function<void()>& on_reload,
                               std::vector<HealthCheck> checks = {},
@@ -91,14 +90,12 @@ absl::Status ServeUntilSignal(const ServerFlags& flags, const PrincipalRegistry&
 // The probe that the database takes a durable write now (a full or failing
 // disk, a read-only file, an unreachable server): one row of `health_probe`
 // rewritten, answered within `timeout` (BoundedProbe).
-std::function<absl::Status()> DatabaseWritableProbe(sqlite::Database& db,
-                                                    absl::Duration timeout = absl::Seconds(5));
-std::function<absl::Status()> DatabaseWritableProbe(postgres::Database& db,
+std::function<absl::Status()> DatabaseWritableProbe(storage::DatabaseHandle& database,
                                                     absl::Duration timeout = absl::Seconds(5));
 
 // The SIGHUP action of a service: reload its principals, keeping the current
 // ones when the file is bad, and say so in the log.
-std::function<void()> ReloadPrincipalsOnSignal(PrincipalRegistry& principals);
+std::function<void()> ReloadPrincipalsOnSignal(PrincipalDirectory& principals);
 
 }  // namespace ent
 

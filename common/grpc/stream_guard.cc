@@ -4,7 +4,7 @@
 #include "absl/time/clock.h"
 
 namespace ent {
-StreamGuard::StreamGuard(const PrincipalRegistry& principals, absl::Duration max_lifetime)
+StreamGuard::StreamGuard(const PrincipalDirectory& principals, absl::Duration max_lifetime)
     : principals_(principals), max_lifetime_(max_lifetime) {
   sweeper_ = std::thread([this] { Sweep(); });
 }

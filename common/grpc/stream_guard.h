@@ -22,7 +22,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 
 namespace ent {
 
@@ -35,7 +35,7 @@ class GuardedStream {
 
 class StreamGuard {
  public:
-  StreamGuard(const PrincipalRegistry& principals, absl::Duration max_lifetime);
+  StreamGuard(const PrincipalDirectory& principals, absl::Duration max_lifetime);
   ~StreamGuard();  // stops the lifetime sweeper; every stream must be removed first
 
   // Registers `stream`, opened now by `principal` with the credentials it
@@ -56,7 +56,7 @@ class StreamGuard {
   };
   void Sweep();
 
-  const PrincipalRegistry& principals_;
+  const PrincipalDirectory& principals_;
   const absl::Duration max_lifetime_;
   absl::Mutex mu_;
   std::map<GuardedStream*, Entry> streams_ ABSL_GUARDED_BY(mu_);

@@ -15,13 +15,13 @@ std::pair<std::string, std::string> Split(const std::string& path) {
   return {path.substr(1, slash - 1), path.substr(slash + 1)};
 }
 
+}  // namespace
+
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   static const auto* const buckets = new prometheus::Histogram::BucketBoundaries{
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   return *buckets;
 }
-
-}  // namespace
 
 Metrics& Metrics::Instance() {
   static Metrics* const metrics = new Metrics();
@@ -43,14 +43,6 @@ Metrics::Metrics()
                             .Help("Histogram of response latency (seconds) of gRPC that had been "
                                   "application-level handled by the server.")
                             .Register(*registry_)),
-      commit_seconds_(prometheus::BuildHistogram()
-                          .Name("ent_sqlite_commit_seconds")
-                          .Help("Time from BEGIN to a durable COMMIT of a group-commit batch.")
-                          .Register(*registry_)),
-      batch_jobs_(prometheus::BuildHistogram()
-                      .Name("ent_sqlite_batch_jobs")
-                      .Help("Write commands committed together in one group-commit batch.")
-                      .Register(*registry_)),
       timer_lag_(prometheus::BuildHistogram()
                      .Name("ent_workflow_timer_fire_lag_seconds")
                      .Help("From a timer's due instant to the commit of its firing (service clock).")
@@ -110,84 +102,6 @@ void Metrics::RpcHandled(const std::string& method_path, const std::string& type
       .Add({{"grpc_service", service}, {"grpc_method", method}, {"grpc_type", type}},
            LatencyBuckets())
       .Observe(absl::ToDoubleSeconds(latency));
-}
-
-void Metrics::ObserveDatabase(sqlite::Database& db, const std::string& database,
-                              const std::string& path) {
-  prometheus::Histogram& commit = commit_seconds_.Add({{"database", database}}, LatencyBuckets());
-  prometheus::Histogram& jobs = batch_jobs_.Add(
-      {{"database", database}},
-      prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
-  prometheus::Counter& failed = prometheus::BuildCounter()
-                                    .Name("ent_sqlite_batches_failed_total")
-                                    .Help("Group-commit batches that did not commit (disk errors).")
-                                    .Register(*registry_)
-                                    .Add({{"database", database}});
-  db.SetBatchObserver([&commit, &jobs, &failed](size_t n, absl::Duration took, bool committed) {
-    if (!committed) {
-      failed.Increment();
-      return;
-    }
-    commit.Observe(absl::ToDoubleSeconds(took));
-    jobs.Observe(static_cast<double>(n));
-  });
-  AddCollectable(std::make_shared<FunctionCollectable>([&db, database, path] {
-    std::error_code ec;
-    const auto size = [&ec](const std::string& file) {
-      const auto bytes = std::filesystem::file_size(file, ec);
-      return ec ? 0.0 : static_cast<double>(bytes);
-    };
-    return std::vector<prometheus::MetricFamily>{
-        GaugeFamily("ent_sqlite_write_queue_depth", "Write commands waiting for the writer.",
-                    {{{{"database", database}}, static_cast<double>(db.queued_writes())}}),
-        GaugeFamily("ent_sqlite_database_bytes", "Size of the database file.",
-                    {{{{"database", database}}, size(path)}}),
-        GaugeFamily("ent_sqlite_wal_bytes", "Size of the write-ahead log.",
-                    {{{{"database", database}}, size(path + "-wal")}}),
-    };
-  }));
-}
-
-void Metrics::ObserveDatabase(postgres::Database& db, const std::string& database) {
-  prometheus::Histogram& took = prometheus::BuildHistogram()
-                                    .Name("ent_postgres_transaction_seconds")
-                                    .Help("Time from BEGIN to the end of a write transaction, retries included.")
-                                    .Register(*registry_)
-                                    .Add({{"database", database}}, LatencyBuckets());
-  auto& outcomes = prometheus::BuildCounter()
-                       .Name("ent_postgres_transactions_total")
-                       .Help("Write transactions, by outcome: committed, or failed (their error answered).")
-                       .Register(*registry_);
-  prometheus::Counter& committed = outcomes.Add({{"database", database}, {"outcome", "committed"}});
-  prometheus::Counter& failed = outcomes.Add({{"database", database}, {"outcome", "failed"}});
-  prometheus::Counter& retries = prometheus::BuildCounter()
-                                     .Name("ent_postgres_transaction_retries_total")
-                                     .Help("Write transactions run again after a transient failure "
-                                           "(serialization failure, deadlock, connection lost before COMMIT).")
-                                     .Register(*registry_)
-                                     .Add({{"database", database}});
-  db.SetWriteObserver([&took, &committed, &failed, &retries](const postgres::Database::WriteOutcome& o) {
-    (o.committed ? committed : failed).Increment();
-    if (o.retries > 0) retries.Increment(o.retries);
-    if (o.committed) took.Observe(absl::ToDoubleSeconds(o.took));
-  });
-  AddCollectable(std::make_shared<FunctionCollectable>([&db, database] {
-    double bytes = 0;
-    db.ReadNow([&](postgres::Connection& conn) {
-      auto r = conn.Query("SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                          "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'");
-      if (r.ok() && r->rows() == 1) bytes = static_cast<double>(r->Int(0, 0));
-    });
-    return std::vector<prometheus::MetricFamily>{
-        GaugeFamily("ent_postgres_write_queue_depth", "Write commands waiting for a writer connection.",
-                    {{{{"database", database}}, static_cast<double>(db.queued_writes())}}),
-        CounterFamily("ent_postgres_reconnects_total",
-                      "Connections to PostgreSQL re-established (a restart, a failover, a closed one).",
-                      {{{{"database", database}}, static_cast<double>(db.reconnects())}}),
-        GaugeFamily("ent_postgres_schema_bytes", "Size of the service's schema (tables, indexes, TOAST).",
-                    {{{{"database", database}}, bytes}}),
-    };
-  }));
 }
 
 void Metrics::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {

@@ -4,10 +4,12 @@
 //    grpc_server_started_total, grpc_server_handled_total{grpc_code} and the
 //    grpc_server_handling_seconds histogram, labelled grpc_service,
 //    grpc_method, grpc_type;
-//  - storage: ent_sqlite_commit_seconds and ent_sqlite_batch_jobs histograms,
-//    the writer's queue depth, the database and WAL sizes; on PostgreSQL,
-//    ent_postgres_transaction_seconds, transactions by outcome, retries,
-//    reconnections, the write queue and the schema's size;
+//  - storage, registered by the database's handle (storage::DatabaseHandle::
+//    ObserveMetrics): on SQLite ent_sqlite_commit_seconds and
+//    ent_sqlite_batch_jobs histograms, the writer's queue depth, the database
+//    and WAL sizes; on PostgreSQL ent_postgres_transaction_seconds,
+//    transactions by outcome, retries, reconnections, the write queue and the
+//    schema's size;
 //  - what a service adds as a collector, computed at scrape time (the
 //    workflow's timers and outbox, in convention-service).
 // Thread-safe.
@@ -27,8 +29,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/postgres/database.h"
-#include "common/sqlite/database.h"
 
 namespace ent {
 
@@ -41,13 +41,6 @@ class Metrics {
   void RpcStarted(const std::string& method_path, const std::string& type);
   void RpcHandled(const std::string& method_path, const std::string& type, const std::string& code,
                   absl::Duration latency);
-
-  // Storage metrics of `db`, named `database` ("convention", "billing"):
-  // commits, batch sizes, queue depth, file sizes.
-  void ObserveDatabase(sqlite::Database& db, const std::string& database, const std::string& path);
-  // Likewise on PostgreSQL: write transactions (time to COMMIT, outcome,
-  // retries), reconnections, queue depth, the size of the service's schema.
-  void ObserveDatabase(postgres::Database& db, const std::string& database);
 
   // A timer fired `lag` after it fell due (on the service's clock).
   void TimerFired(const std::string& kind, absl::Duration lag);
@@ -79,8 +72,6 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& handling_seconds_;
-  prometheus::Family<prometheus::Histogram>& commit_seconds_;
-  prometheus::Family<prometheus::Histogram>& batch_jobs_;
   prometheus::Family<prometheus::Histogram>& timer_lag_;
   prometheus::Family<prometheus::Counter>& notice_attempts_;
   prometheus::Family<prometheus::Counter>& tail_failures_;
@@ -89,6 +80,9 @@ class Metrics {
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
+
+// The buckets of every latency histogram (seconds, 0.5 ms to 10 s).
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
 
 // A collector from a function returning metric families (for gauges read
 // from the database at scrape time).

@@ -65,10 +65,6 @@ std::string QuoteIdentifier(absl::string_view name) {
   return out + "\"";
 }
 
-bool IsPostgresUri(absl::string_view uri) {
-  return absl::StartsWith(uri, "postgresql://") || absl::StartsWith(uri, "postgres://");
-}
-
 Params& Params::Text(std::string value) {
   values_.emplace_back(std::move(value));
   formats_.push_back(0);

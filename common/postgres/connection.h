@@ -41,14 +41,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/storage/storage_options.h"
 
 typedef struct pg_conn PGconn;
 typedef struct pg_result PGresult;
 
 namespace ent::postgres {
 
-// Whether `uri` is a PostgreSQL connection URI (postgresql:// or postgres://).
-bool IsPostgresUri(absl::string_view uri);
+using storage::IsPostgresUri;
 
 // `name` as a quoted SQL identifier ("a""b" for a"b).
 std::string QuoteIdentifier(absl::string_view name);

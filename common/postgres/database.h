@@ -74,19 +74,14 @@ CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $$;
 )sql";
 
-// Every wait on the database is bounded. On the server, per session:
-// statements, lock waits and transactions left idle. On the client (added to
-// the connection URI unless it sets them): the connection attempt, and a peer
-// that stops answering - data sent and not acknowledged (tcp_user_timeout),
-// an idle connection whose keepalives go unanswered - so that a half-open
-// connection (a partition, not a crash) is found out in about `network`.
-struct Timeouts {
-  absl::Duration statement = absl::Seconds(30);
-  absl::Duration lock = absl::Seconds(10);
-  absl::Duration idle_in_transaction = absl::Seconds(60);
-  absl::Duration connect = absl::Seconds(5);
-  absl::Duration network = absl::Seconds(10);
-};
+// Every wait on the database is bounded (storage::NetworkTimeouts). On the
+// server, per session: statements, lock waits and transactions left idle. On
+// the client (added to the connection URI unless it sets them): the
+// connection attempt, and a peer that stops answering - data sent and not
+// acknowledged (tcp_user_timeout), an idle connection whose keepalives go
+// unanswered - so that a half-open connection (a partition, not a crash) is
+// found out in about `network`.
+using Timeouts = storage::NetworkTimeouts;
 
 // `uri` with libpq's connect_timeout, keepalives and tcp_user_timeout set
 // from `timeouts`, each only where `uri` does not set it already (a

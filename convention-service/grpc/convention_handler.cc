@@ -13,11 +13,11 @@
 
 namespace ent::convention {
 
-ConventionHandler::ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
+ConventionHandler::ConventionHandler(ConventionCommands& conventions, DisputeCommands& disputes,
                                      TimerDispatcher& timers, workflow::OutboxStore& outbox,
-                                     const PrincipalRegistry& principals,
+                                     const PrincipalDirectory& principals,
                                      absl::Duration max_stream_lifetime)
-    : registry_(registry),
+    : conventions_(conventions),
       disputes_(disputes),
       timers_(timers),
       outbox_(outbox),
@@ -65,7 +65,7 @@ absl::StatusOr<Principal> ConventionHandler::Authorize(const grpc::ServerContext
 std::function<void(absl::StatusOr<Convention>)> ConventionHandler::ConventionReply(
     grpc::ServerUnaryReactor* reactor, v1::Convention* resp) const {
   return Reply<Convention>(reactor, [this, resp](const Convention& c) {
-    ToProto(c, registry_.reference(), resp);
+    ToProto(c, conventions_.reference(), resp);
   });
 }
 
@@ -78,7 +78,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CreateConvention(
   Convention draft = TermsFromProto(req->convention(), "convention", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.Create(ContextOf(*ctx, "CreateConvention", *req, std::move(caller)), std::move(draft),
+  conventions_.Create(ContextOf(*ctx, "CreateConvention", *req, std::move(caller)), std::move(draft),
                    req->convention_id(), ConventionReply(reactor, resp));
   return reactor;
 }
@@ -88,8 +88,8 @@ grpc::ServerUnaryReactor* ConventionHandler::GetConvention(grpc::CallbackServerC
                                                            v1::Convention* resp) {
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
-  absl::StatusOr<Convention> c = registry_.Get(caller, id);
-  if (c.ok()) ToProto(*c, registry_.reference(), resp);
+  absl::StatusOr<Convention> c = conventions_.Get(caller, id);
+  if (c.ok()) ToProto(*c, conventions_.reference(), resp);
   return FinishNow(ctx, c.status());
 }
 
@@ -124,12 +124,12 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventions(
   if (!after.ok()) return FinishNow(ctx, after.status());
 
   const int limit = *page_size;
-  absl::StatusOr<std::vector<Convention>> page = registry_.List(caller, filter, *after, limit + 1);
+  absl::StatusOr<std::vector<Convention>> page = conventions_.List(caller, filter, *after, limit + 1);
   if (page.ok()) {
     const bool more = TrimPage(*page, limit);
     for (const auto& c : *page) {
       v1::Convention out;
-      ToProto(c, registry_.reference(), &out);
+      ToProto(c, conventions_.reference(), &out);
       // Warnings are computed, not stored: filtered here, page by page.
       if (req->with_warnings() && out.warnings().empty()) continue;
       *resp->add_conventions() = std::move(out);
@@ -159,7 +159,7 @@ grpc::ServerUnaryReactor* ConventionHandler::UpdateConvention(
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   parsed.id = id;
   auto* reactor = ctx->DefaultReactor();
-  registry_.Update(ContextOf(*ctx, "UpdateConvention", *req, std::move(caller)), std::move(parsed),
+  conventions_.Update(ContextOf(*ctx, "UpdateConvention", *req, std::move(caller)), std::move(parsed),
                    std::move(paths),
                    req->convention().etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -171,7 +171,7 @@ grpc::ServerUnaryReactor* ConventionHandler::CancelConvention(
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kManageDraft);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
   auto* reactor = ctx->DefaultReactor();
-  registry_.Cancel(ContextOf(*ctx, "CancelConvention", *req, std::move(caller)), std::move(id), req->etag(), req->reason(),
+  conventions_.Cancel(ContextOf(*ctx, "CancelConvention", *req, std::move(caller)), std::move(id), req->etag(), req->reason(),
                    ConventionReply(reactor, resp));
   return reactor;
 }
@@ -188,7 +188,7 @@ grpc::ServerUnaryReactor* ConventionHandler::SignConvention(grpc::CallbackServer
   Signature signature = SignatureFromProto(req->signature(), "signature", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.Sign(ContextOf(*ctx, "SignConvention", *req, std::move(caller)), std::move(id),
+  conventions_.Sign(ContextOf(*ctx, "SignConvention", *req, std::move(caller)), std::move(id),
                  std::move(signature),
                  req->etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -204,7 +204,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RecordDeliberation(
   Deliberation d = DeliberationFromProto(req->deliberation(), "deliberation", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.RecordDeliberation(ContextOf(*ctx, "RecordDeliberation", *req, std::move(caller)),
+  conventions_.RecordDeliberation(ContextOf(*ctx, "RecordDeliberation", *req, std::move(caller)),
                                std::move(id), std::move(d),
                                req->etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -221,7 +221,7 @@ grpc::ServerUnaryReactor* ConventionHandler::AddSchool(grpc::CallbackServerConte
   auto date = DateFromRequest(req->amendment_date(), "amendment_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.AddSchool(ContextOf(*ctx, "AddSchool", *req, std::move(caller)), std::move(id),
+  conventions_.AddSchool(ContextOf(*ctx, "AddSchool", *req, std::move(caller)), std::move(id),
                       std::move(school), date,
                       req->etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -236,7 +236,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RemoveSchool(grpc::CallbackServerCo
   auto date = DateFromRequest(req->amendment_date(), "amendment_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.RemoveSchool(ContextOf(*ctx, "RemoveSchool", *req, std::move(caller)), std::move(id),
+  conventions_.RemoveSchool(ContextOf(*ctx, "RemoveSchool", *req, std::move(caller)), std::move(id),
                          req->uai(), date,
                          req->etag(), ConventionReply(reactor, resp));
   return reactor;
@@ -251,7 +251,7 @@ grpc::ServerUnaryReactor* ConventionHandler::RenewConvention(
   auto end_date = DateFromRequest(req->end_date(), "end_date", v);
   if (!v.empty()) return FinishNow(ctx, v.ToStatus());
   auto* reactor = ctx->DefaultReactor();
-  registry_.Renew(ContextOf(*ctx, "RenewConvention", *req, std::move(caller)), std::move(id), end_date,
+  conventions_.Renew(ContextOf(*ctx, "RenewConvention", *req, std::move(caller)), std::move(id), end_date,
                   req->convention_id(), ConventionReply(reactor, resp));
   return reactor;
 }
@@ -270,7 +270,7 @@ grpc::ServerUnaryReactor* ConventionHandler::ListConventionEvents(
     return FinishNow(ctx, InvalidField("page_token", "is not a token returned by this method"));
   }
   const int limit = *page_size;
-  absl::StatusOr<std::vector<EventRecord>> page = registry_.ListEvents(caller, id, after_sequence, limit + 1);
+  absl::StatusOr<std::vector<EventRecord>> page = conventions_.ListEvents(caller, id, after_sequence, limit + 1);
   if (page.ok()) {
     const bool more = TrimPage(*page, limit);
     for (const auto& e : *page) ToProto(e, resp->add_events());
@@ -298,10 +298,10 @@ grpc::ServerWriteReactor<v1::ConventionEvent>* ConventionHandler::WatchConventio
       if (!parsed.ok()) return parsed.status();
       id = *parsed;
     }
-    return registry_.WatchFilter(*caller, id);
+    return conventions_.WatchFilter(*caller, id);
   }();
-  if (!filter.ok()) return new EventWatchReactor(registry_, streams_, {}, 0, filter.status());
-  return new EventWatchReactor(registry_, streams_, std::move(*filter), req->after_sequence(),
+  if (!filter.ok()) return new EventWatchReactor(conventions_, streams_, {}, 0, filter.status());
+  return new EventWatchReactor(conventions_, streams_, std::move(*filter), req->after_sequence(),
                                absl::OkStatus(), CredentialsOf(*ctx).value_or(CallCredentials{}),
                                std::move(watcher), req->only_new());
 }

@@ -1,14 +1,14 @@
 // gRPC adapter for ent.convention.v1.ConventionService: authenticates the
-// caller, converts requests to domain commands, calls ConventionRegistry,
+// caller, converts requests to domain commands, calls ConventionCommands,
 // converts results back. No business rules here. Thread-safe.
 #ifndef ENT_CONVENTION_GRPC_CONVENTION_HANDLER_H_
 #define ENT_CONVENTION_GRPC_CONVENTION_HANDLER_H_
 
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 #include "common/grpc/parse_checked.h"
 #include "common/grpc/stream_guard.h"
-#include "convention-service/service/convention_registry.h"
-#include "convention-service/service/dispute_registry.h"
+#include "convention-service/service/convention_commands.h"
+#include "convention-service/service/dispute_commands.h"
 #include "convention-service/service/timer_dispatcher.h"
 #include "ent/convention/v1/convention_service.grpc.pb.h"
 
@@ -18,9 +18,9 @@ class ConventionHandler final : public ParseChecked<v1::ConventionService::Callb
  public:
   // Event streams last at most `max_stream_lifetime` (then UNAVAILABLE: the
   // client reconnects and resumes).
-  ConventionHandler(ConventionRegistry& registry, DisputeRegistry& disputes,
+  ConventionHandler(ConventionCommands& conventions, DisputeCommands& disputes,
                     TimerDispatcher& timers, workflow::OutboxStore& outbox,
-                    const PrincipalRegistry& principals, absl::Duration max_stream_lifetime);
+                    const PrincipalDirectory& principals, absl::Duration max_stream_lifetime);
 
   // After the principals were reloaded: ends the event streams of principals
   // that were revoked or changed (UNAUTHENTICATED).
@@ -114,11 +114,11 @@ class ConventionHandler final : public ParseChecked<v1::ConventionService::Callb
   std::function<void(absl::StatusOr<Convention>)> ConventionReply(grpc::ServerUnaryReactor* reactor,
                                                                   v1::Convention* resp) const;
 
-  ConventionRegistry& registry_;
-  DisputeRegistry& disputes_;
+  ConventionCommands& conventions_;
+  DisputeCommands& disputes_;
   TimerDispatcher& timers_;
   workflow::OutboxStore& outbox_;
-  const PrincipalRegistry& principals_;
+  const PrincipalDirectory& principals_;
   StreamGuard streams_;
 };
 

@@ -15,22 +15,22 @@ grpc::ServerUnaryReactor* ConventionHandler::GetConventionDocument(
     ent::document::v1::Document* resp) {
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
   ENT_PARSE_NAME_OR_FINISH(id, req->name(), "name");
-  absl::StatusOr<Convention> c = registry_.Get(caller, id);
+  absl::StatusOr<Convention> c = conventions_.Get(caller, id);
   if (!c.ok()) return FinishNow(ctx, c.status());
   v1::Convention convention;
-  ToProto(*c, registry_.reference(), &convention);
+  ToProto(*c, conventions_.reference(), &convention);
   // Its whole history, for the amendments.
   std::vector<v1::ConventionEvent> history;
   int64_t after = 0;
   constexpr int kPage = 1000;
   for (;;) {
-    absl::StatusOr<std::vector<EventRecord>> page = registry_.ListEvents(caller, id, after, kPage);
+    absl::StatusOr<std::vector<EventRecord>> page = conventions_.ListEvents(caller, id, after, kPage);
     if (!page.ok()) return FinishNow(ctx, page.status());
     for (const EventRecord& e : *page) ToProto(e, &history.emplace_back());
     if (static_cast<int>(page->size()) < kPage) break;
     after = page->back().sequence;
   }
-  const Academie* academie = registry_.reference().academie;
+  const Academie* academie = conventions_.reference().academie;
   const int64_t per_school = academie != nullptr ? academie->participation_per_school_cents : 5000;
   return FinishWithMessage(ctx, RenderConventionDocument(convention, history, per_school), resp);
 }
@@ -52,10 +52,10 @@ grpc::ServerUnaryReactor* ConventionHandler::GetDisputeLetter(
   const auto& [convention_id, number] = *name;
   absl::StatusOr<Dispute> d = disputes_.Get(caller, convention_id, number);
   if (!d.ok()) return FinishNow(ctx, d.status());
-  absl::StatusOr<Convention> c = registry_.Get(caller, convention_id);
+  absl::StatusOr<Convention> c = conventions_.Get(caller, convention_id);
   if (!c.ok()) return FinishNow(ctx, c.status());
   v1::Convention convention;
-  ToProto(*c, registry_.reference(), &convention);
+  ToProto(*c, conventions_.reference(), &convention);
   v1::Dispute dispute;
   ToProto(*d, &dispute);
   return FinishWithMessage(

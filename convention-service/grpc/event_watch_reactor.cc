@@ -5,11 +5,11 @@
 
 namespace ent::convention {
 
-EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, StreamGuard& guard,
+EventWatchReactor::EventWatchReactor(ConventionCommands& conventions, StreamGuard& guard,
                                      EventFilter filter, int64_t after_sequence,
                                      absl::Status invalid, CallCredentials credentials,
                                      Principal caller, bool only_new)
-    : registry_(registry), guard_(guard), filter_(std::move(filter)), cursor_(after_sequence) {
+    : conventions_(conventions), guard_(guard), filter_(std::move(filter)), cursor_(after_sequence) {
   // With only_new there is no history to read: what the hub hands over from
   // its subscription on is the stream (set before subscribing, so nothing
   // committed in between is missed).
@@ -17,7 +17,7 @@ EventWatchReactor::EventWatchReactor(ConventionRegistry& registry, StreamGuard& 
   // Lock order is hub → reactor and guard → reactor (both call in under
   // their lock), so register before taking our own lock.
   if (invalid.ok()) {
-    registry_.hub().Subscribe(this);
+    conventions_.hub().Subscribe(this);
     guard_.Add(this, std::move(credentials), std::move(caller));
   }
   absl::MutexLock lock(&mu_);
@@ -45,7 +45,7 @@ void EventWatchReactor::Pump() {
   }
   if (live_) return;  // the hub hands over what commits next
   reading_ = true;
-  registry_.ReadEventsAfter(filter_, cursor_, kBatch,
+  conventions_.ReadEventsAfter(filter_, cursor_, kBatch,
                             [this](absl::StatusOr<std::vector<EventRecord>> events) {
                               OnRead(std::move(events));
                             });
@@ -129,7 +129,7 @@ void EventWatchReactor::End(const grpc::Status& status) {
 }
 
 void EventWatchReactor::OnDone() {
-  registry_.hub().Unsubscribe(this);
+  conventions_.hub().Unsubscribe(this);
   guard_.Remove(this);
   bool delete_now = false;
   {

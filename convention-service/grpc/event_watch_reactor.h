@@ -23,7 +23,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/grpc/stream_guard.h"
-#include "convention-service/service/convention_registry.h"
+#include "convention-service/service/convention_commands.h"
 #include "ent/convention/v1/convention.pb.h"
 
 namespace ent::convention {
@@ -36,7 +36,7 @@ class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEv
   // the stream is registered with `guard` for `caller` (and its
   // credentials), which may end it. With `only_new`, the stream holds only
   // what commits after it starts (no history read).
-  EventWatchReactor(ConventionRegistry& registry, StreamGuard& guard, EventFilter filter,
+  EventWatchReactor(ConventionCommands& conventions, StreamGuard& guard, EventFilter filter,
                     int64_t after_sequence, absl::Status invalid, CallCredentials credentials = {},
                     Principal caller = {}, bool only_new = false);
   void End(const grpc::Status& status) override;
@@ -58,7 +58,7 @@ class EventWatchReactor final : public grpc::ServerWriteReactor<v1::ConventionEv
   void Take(const EventRecord& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishOnce(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  ConventionRegistry& registry_;
+  ConventionCommands& conventions_;
   StreamGuard& guard_;
   const EventFilter filter_;
 

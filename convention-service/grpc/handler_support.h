@@ -11,7 +11,7 @@
 #include "common/grpc/handler_support.h"
 #include "common/identifiers.h"
 #include "convention-service/grpc/proto_conversion.h"
-#include "convention-service/service/convention_registry.h"
+#include "convention-service/service/convention_commands.h"
 
 namespace ent::convention {
 

@@ -37,7 +37,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "common/sqlite/transactional_store.h"
+#include "common/storage/transactional_store.h"
 #include <variant>
 
 #include "convention-service/domain/convention.h"
@@ -85,6 +85,14 @@ struct StoredResponse {
 };
 
 // Reads, inside a read or write transaction.
+// A count of conventions (entity "convention") or disputes ("dispute") in
+// one state (State or DisputeState, as stored).
+struct StateCount {
+  std::string entity;
+  int state = 0;
+  int64_t n = 0;
+};
+
 class ConventionReader {
  public:
   virtual ~ConventionReader() = default;
@@ -116,6 +124,9 @@ class ConventionReader {
   // that order, at most `limit`.
   virtual absl::StatusOr<std::vector<Dispute>> ListDisputes(
       const DisputeFilter& filter, const std::pair<std::string, int64_t>& after, int limit) = 0;
+  // How many conventions and disputes are in each state, from the
+  // state_counts table the triggers keep (never the tables themselves).
+  virtual absl::StatusOr<std::vector<StateCount>> CountStates() = 0;
   // The durable timers, in the same transaction.
   virtual workflow::TimerTable& timers() = 0;
 };

@@ -1,6 +1,6 @@
-// convention-service's business gauges, read at each scrape from the
-// state_counts table its triggers keep (a few rows on SQLite; on PostgreSQL
-// the changes since retention last folded them; never the tables):
+// convention-service's business gauges, read at each scrape through the
+// store (ConventionReader::CountStates: the state_counts table its triggers
+// keep, never the tables), on either backend:
 //   ent_conventions{state="active"}, ent_disputes{state="awaiting_conciliation"}.
 #ifndef ENT_CONVENTION_STORE_STORE_METRICS_H_
 #define ENT_CONVENTION_STORE_STORE_METRICS_H_
@@ -9,13 +9,12 @@
 
 #include <prometheus/collectable.h>
 
-#include "common/postgres/database.h"
-#include "common/sqlite/database.h"
+#include "convention-service/store/convention_store.h"
 
 namespace ent::convention {
 
-std::shared_ptr<prometheus::Collectable> ConventionStateCollector(sqlite::Database& db);
-std::shared_ptr<prometheus::Collectable> ConventionStateCollector(postgres::Database& db);
+// `store` outlives the collector.
+std::shared_ptr<prometheus::Collectable> ConventionStateCollector(ConventionStore& store);
 
 }  // namespace ent::convention
 

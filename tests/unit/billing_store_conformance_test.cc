@@ -16,8 +16,8 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
 #include "common/postgres/connection.h"
-#include "billing-service/store/postgres_billing_store.h"
-#include "billing-service/store/sqlite_billing_store.h"
+#include "billing-service/store/postgres/postgres_billing_store.h"
+#include "billing-service/store/sqlite/sqlite_billing_store.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/service_process.h"
 

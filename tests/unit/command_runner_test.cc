@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/synchronization/notification.h"
-#include "convention-service/store/sqlite_convention_store.h"
+#include "convention-service/store/sqlite/sqlite_convention_store.h"
 #include "tests/support/service_process.h"
 
 namespace ent::convention {

@@ -18,8 +18,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/postgres/connection.h"
-#include "convention-service/store/postgres_convention_store.h"
-#include "convention-service/store/sqlite_convention_store.h"
+#include "convention-service/store/postgres/postgres_convention_store.h"
+#include "convention-service/store/sqlite/sqlite_convention_store.h"
 #include "convention-service/store/store_metrics.h"
 #include "prometheus/metric_family.h"
 #include "tests/support/postgres_server.h"
@@ -122,12 +122,7 @@ class ConventionStoreConformance : public ::testing::TestWithParam<Backend> {
 
   // The ent_conventions gauge, "state=n" per state, as a scrape reads it.
   std::vector<std::string> ConventionGauges() {
-    std::shared_ptr<prometheus::Collectable> collector;
-    if (auto* sqlite = dynamic_cast<SqliteConventionStore*>(store_.get())) {
-      collector = ConventionStateCollector(sqlite->database());
-    } else {
-      collector = ConventionStateCollector(dynamic_cast<PostgresConventionStore&>(*store_).database());
-    }
+    std::shared_ptr<prometheus::Collectable> collector = ConventionStateCollector(*store_);
     std::vector<std::string> out;
     for (const prometheus::MetricFamily& family : collector->Collect()) {
       if (family.name != "ent_conventions") continue;

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/synchronization/notification.h"
-#include "billing-service/store/sqlite_billing_store.h"
+#include "billing-service/store/sqlite/sqlite_billing_store.h"
 #include "common/clock.h"
 #include "tests/support/service_process.h"
 

@@ -1,4 +1,4 @@
-// OidcProvider and the token side of PrincipalRegistry, against keys made
+// OidcProvider and the token side of PrincipalDirectory, against keys made
 // here with libcjose and a JWKS served by an injected fetch: the forged and
 // edge cases a real provider never issues (alg none, HMAC keyed with the
 // public key, not yet valid, unknown keys, removed keys) and the claim
@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/auth/oidc_discovery.h"
-#include "common/auth/principal_registry.h"
+#include "common/auth/principal_directory.h"
 #include "common/grpc/request_fingerprint.h"
 #include "common/registry/commune_registry.h"
 
@@ -269,7 +269,7 @@ TEST_F(OidcProviderTest, ADiscoveryDocumentOfAnotherIssuerIsNotTrusted) {
 
 TEST(OidcProviderConfigTest, RefusesUnsafeConfigurations) {
   auto make = [](const std::string& text) {
-    return PrincipalRegistry::FromText(text).status();
+    return PrincipalDirectory::FromText(text).status();
   };
   EXPECT_NE(make(ProviderText(R"(algorithms: "HS256")", false)).message().find("never none nor HMAC"),
             absl::string_view::npos);
@@ -283,7 +283,7 @@ TEST(OidcProviderConfigTest, RefusesUnsafeConfigurations) {
             absl::string_view::npos);
 }
 
-// PrincipalRegistry: from claims to a principal.
+// PrincipalDirectory: from claims to a principal.
 class TokenPrincipalTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -293,10 +293,10 @@ class TokenPrincipalTest : public ::testing::Test {
          {"30007", "Alès", "30", "213000078", 46125},
          {"34172", "Montpellier", "34", "213401722", 310240}},
         "test");
-    PrincipalRegistryOptions options;
+    PrincipalDirectoryOptions options;
     options.communes = communes_.get();
     options.oidc = {idp_.Fetch(), [] { return kNow; }};
-    auto r = PrincipalRegistry::FromText(
+    auto r = PrincipalDirectory::FromText(
         ProviderText() +
             absl::StrCat(R"(principals { name: "portail-gard" role: ROLE_COMMUNE_PORTAL token_sha256: ")",
                          Sha256Hex("portal-secret"),
@@ -317,7 +317,7 @@ class TokenPrincipalTest : public ::testing::Test {
   FakeIdp idp_;
   TestKey key_{"key-1"};
   std::unique_ptr<CommuneRegistry> communes_;
-  std::unique_ptr<PrincipalRegistry> registry_;
+  std::unique_ptr<PrincipalDirectory> registry_;
 };
 
 TEST_F(TokenPrincipalTest, APersonIsNamedWithTheRoleTheyActIn) {
@@ -403,15 +403,15 @@ TEST(ShippedPrincipalsFiles, TheExampleAndTheDevelopmentProviderParse) {
   auto communes =
       CommuneRegistry::Load(std::string(ENT_SOURCE_DIR) + "/reference-data/communes.csv");
   ASSERT_TRUE(communes.ok()) << communes.status();
-  PrincipalRegistryOptions options;
+  PrincipalDirectoryOptions options;
   options.communes = communes->get();
   auto example =
-      PrincipalRegistry::FromText(Source("deploy/config/principals.textproto.example"), options);
+      PrincipalDirectory::FromText(Source("deploy/config/principals.textproto.example"), options);
   ASSERT_TRUE(example.ok()) << example.status();
   EXPECT_EQ((*example)->providers().size(), 1u);
   const std::string dev = absl::StrReplaceAll(Source("deploy/config/identity-provider.dev.textproto"),
                                               {{"@ISSUER@", "http://127.0.0.1:9400"}});
-  auto development = PrincipalRegistry::FromText(dev, options);
+  auto development = PrincipalDirectory::FromText(dev, options);
   ASSERT_TRUE(development.ok()) << development.status();
   EXPECT_EQ((*development)->providers().size(), 1u);
 }

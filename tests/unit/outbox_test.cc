@@ -10,7 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 
-#include "workflow/outbox/sqlite_outbox.h"
+#include "workflow/sqlite/sqlite_outbox.h"
 
 namespace ent::workflow {
 namespace {

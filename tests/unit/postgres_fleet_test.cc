@@ -15,8 +15,8 @@
 #include "common/postgres/database.h"
 #include "common/postgres/listener.h"
 #include "tests/support/postgres_server.h"
-#include "workflow/outbox/postgres_outbox.h"
-#include "workflow/timers/postgres_timer_table.h"
+#include "workflow/postgres/postgres_outbox.h"
+#include "workflow/postgres/postgres_timer_table.h"
 
 namespace ent::postgres {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "common/sqlite/database.h"
-#include "workflow/timers/sqlite_timer_table.h"
+#include "workflow/sqlite/sqlite_timer_table.h"
 
 namespace ent::workflow {
 namespace {

@@ -2,11 +2,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "billing-service/store/postgres_billing_store.h"
-#include "billing-service/store/sqlite_billing_store.h"
+#include "billing-service/store/postgres/postgres_billing_store.h"
+#include "billing-service/store/sqlite/sqlite_billing_store.h"
 #include "common/status_macros.h"
-#include "convention-service/store/postgres_convention_store.h"
-#include "convention-service/store/sqlite_convention_store.h"
+#include "convention-service/store/postgres/postgres_convention_store.h"
+#include "convention-service/store/sqlite/sqlite_convention_store.h"
 
 namespace ent::migrate {
 namespace {
