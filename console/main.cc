@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/file_contents.h"
 #include "console/console_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080", "host:port to serve HTTP on (port 0: any free port)");
@@ -89,14 +90,12 @@ int main(int argc, char** argv) {
   oidc.scope = absl::GetFlag(FLAGS_oidc_scope);
   oidc.ca_file = absl::GetFlag(FLAGS_oidc_ca_file);
   if (const std::string path = absl::GetFlag(FLAGS_oidc_client_secret_file); !path.empty()) {
-    std::ifstream in(path);
-    std::stringstream secret;
-    secret << in.rdbuf();
-    if (!in) {
-      std::fprintf(stderr, "ent-console: --oidc-client-secret-file: cannot read %s\n", path.c_str());
+    auto secret = ent::ReadOptionFileTrimmed("--oidc-client-secret-file", path);
+    if (!secret.ok()) {
+      std::fprintf(stderr, "ent-console: %s\n", std::string(secret.status().message()).c_str());
       return 2;
     }
-    oidc.client_secret = std::string(absl::StripAsciiWhitespace(secret.str()));
+    oidc.client_secret = std::move(*secret);
   }
   auto client = ent::console::OidcClient::Create(oidc);
   if (!client.ok()) {

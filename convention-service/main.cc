@@ -3,14 +3,13 @@
 // timelines, over gRPC, on an embedded SQLite database (--data-dir) or on
 // PostgreSQL (--database=postgresql://…), where several instances may run.
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "common/auth/principal_directory.h"
 #include "common/clock.h"
+#include "common/file_contents.h"
 #include "common/grpc/admin_service.h"
 #include "common/metrics/metrics.h"
 #include "common/grpc/clock_service.h"
@@ -33,17 +32,6 @@
 #include "workflow/workflow_metrics.h"
 
 namespace {
-
-// Reads a small file (a bearer token or a CA bundle), trimmed.
-// The contents of the file a flag names (a token, certificates, a key),
-// without surrounding whitespace.
-absl::StatusOr<std::string> ReadFlagFile(const std::string& flag, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("--" + flag + ": cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(text.str()));
-}
 
 int Fail(const std::string& message) {
   ent::LogLine("error", "start_failed").Add("service", "convention-service").Add("error", message).Write();
@@ -157,20 +145,20 @@ int main(int argc, char** argv) {
     }
     std::string token;
     if (!token_file.empty()) {
-      auto read = ReadFlagFile("billing-token-file", token_file);
+      auto read = ent::ReadOptionFileTrimmed("--billing-token-file", token_file);
       if (!read.ok()) return Fail(read.status().ToString());
       token = std::move(*read);
     }
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
     if (!flags->extra["billing-ca"].empty()) {
-      auto ca = ReadFlagFile("billing-ca", flags->extra["billing-ca"]);
+      auto ca = ent::ReadOptionFileTrimmed("--billing-ca", flags->extra["billing-ca"]);
       if (!ca.ok()) return Fail(ca.status().ToString());
       grpc::SslCredentialsOptions tls;
       tls.pem_root_certs = *ca;
       if (!cert_file.empty()) {
-        auto cert = ReadFlagFile("billing-cert-file", cert_file);
+        auto cert = ent::ReadOptionFileTrimmed("--billing-cert-file", cert_file);
         if (!cert.ok()) return Fail(cert.status().ToString());
-        auto key = ReadFlagFile("billing-key-file", key_file);
+        auto key = ent::ReadOptionFileTrimmed("--billing-key-file", key_file);
         if (!key.ok()) return Fail(key.status().ToString());
         tls.pem_cert_chain = *cert;
         tls.pem_private_key = *key;

@@ -12,18 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/file_contents.h"
 #include "entctl/session.h"
 
 namespace ent::entctl {
 namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(what, ": cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // A bearer token travels in a gRPC header: printable ASCII without spaces.
 absl::Status CheckToken(const std::string& token, const std::string& source) {
@@ -49,7 +42,7 @@ absl::Status CheckToken(const std::string& token, const std::string& source) {
 // Reads a PEM file of the kind `marker` ("CERTIFICATE", "PRIVATE KEY").
 absl::StatusOr<std::string> ReadPem(const std::string& path, const std::string& flag,
                                     const std::string& marker) {
-  auto text = ReadFile(path, flag);
+  auto text = ReadOptionFile(flag, path);
   if (!text.ok()) return absl::InvalidArgumentError(std::string(text.status().message()));
   if (text->find("-----BEGIN ") == std::string::npos ||
       text->find(marker + "-----") == std::string::npos) {
@@ -128,9 +121,9 @@ absl::StatusOr<Settings> LoadSettings(const Args& args, bool use_session) {
   if (!s.token.empty()) {
     if (auto st = CheckToken(s.token, "--token"); !st.ok()) return st;
   } else if (!token_file.empty()) {
-    auto token = ReadFile(token_file, "--token-file");
+    auto token = ReadOptionFileTrimmed("--token-file", token_file);
     if (!token.ok()) return token.status();
-    s.token = std::string(absl::StripAsciiWhitespace(*token));
+    s.token = std::move(*token);
     if (auto st = CheckToken(s.token, "--token-file " + token_file); !st.ok()) return st;
   } else if (use_session) {
     auto session = LoadSession(SessionPath());

@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/grpc/call_log.h"
+#include "common/file_contents.h"
 #include "common/log_sink.h"
 #include "common/metrics/metrics.h"
 #include "common/grpc/parse_checked.h"
@@ -73,14 +74,6 @@ void BlockTerminationSignals() {
 
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, const char* flag) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(flag, ": cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerFlags& flags) {
   if (flags.tls_cert.empty()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options(
@@ -89,15 +82,15 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
                                          : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY)
           : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  auto cert = ReadFile(flags.tls_cert, "--tls-cert");
+  auto cert = ReadOptionFile("--tls-cert", flags.tls_cert);
   if (!cert.ok()) return cert.status();
-  auto key = ReadFile(flags.tls_key, "--tls-key");
+  auto key = ReadOptionFile("--tls-key", flags.tls_key);
   if (!key.ok()) return key.status();
   pair.cert_chain = *cert;
   pair.private_key = *key;
   options.pem_key_cert_pairs.push_back(pair);
   if (!flags.tls_client_ca.empty()) {
-    auto ca = ReadFile(flags.tls_client_ca, "--tls-client-ca");
+    auto ca = ReadOptionFile("--tls-client-ca", flags.tls_client_ca);
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
   }

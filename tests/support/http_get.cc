@@ -5,42 +5,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "common/http/http_client.h"
+#include "common/status_macros.h"
 
 namespace ent::testing {
 
 absl::StatusOr<std::string> HttpGet(int port, const std::string& path_and_query) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::UnavailableError("socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return absl::UnavailableError(absl::StrCat("cannot connect to 127.0.0.1:", port));
+  HttpClient::Options options;
+  options.timeout = absl::Seconds(30);
+  options.max_body = 64 << 20;  // a Prometheus answer, a /metrics page
+  HttpClient http(options);
+  const std::string url = absl::StrCat("http://127.0.0.1:", port, path_and_query);
+  ENT_ASSIGN_OR_RETURN(HttpResponse response, http.Get(url));
+  if (response.status != 200) {
+    return absl::UnavailableError(
+        absl::StrCat("GET ", url, ": HTTP ", response.status, ": ", response.body.substr(0, 300)));
   }
-  const std::string request =
-      absl::StrCat("GET ", path_and_query, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-    close(fd);
-    return absl::UnavailableError("write");
-  }
-  std::string response;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) response.append(buf, static_cast<size_t>(n));
-  close(fd);
-  const size_t body = response.find("\r\n\r\n");
-  if (response.rfind("HTTP/1.", 0) != 0 || body == std::string::npos) {
-    return absl::UnavailableError("not an HTTP response");
-  }
-  const std::string status_line = response.substr(0, response.find("\r\n"));
-  if (status_line.find(" 200 ") == std::string::npos) {
-    return absl::UnavailableError(absl::StrCat(status_line, ": ", response.substr(body + 4, 300)));
-  }
-  return response.substr(body + 4);
+  return std::move(response.body);
 }
 
 int FreePort() {
@@ -57,14 +41,9 @@ int FreePort() {
 }
 
 std::string UrlEncode(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppendFormat(&out, "%%%02X", c);
-    }
-  }
+  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  std::string out = escaped != nullptr ? escaped : "";
+  curl_free(escaped);
   return out;
 }
 

@@ -1,5 +1,5 @@
-// A plain HTTP/1.0 GET on loopback, for tests that query a server the test
-// started (Prometheus' HTTP API, /metrics).
+// A GET on loopback (libcurl, through HttpClient), for tests that query a
+// server the test started (Prometheus' HTTP API, /metrics).
 #ifndef ENT_TESTS_SUPPORT_HTTP_GET_H_
 #define ENT_TESTS_SUPPORT_HTTP_GET_H_
 
