@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "absl/flags/flag.h"
 #include "billing-service/grpc/billing_handler.h"
 #include "billing-service/service/ledger.h"
 #include "billing-service/store/billing_storage.h"
@@ -13,9 +14,13 @@
 #include "common/grpc/admin_service.h"
 #include "common/metrics/metrics.h"
 #include "common/grpc/clock_service.h"
+#include "common/grpc/server_command_line.h"
 #include "common/grpc/server_runner.h"
 #include "common/log_sink.h"
 #include "common/retention.h"
+
+ABSL_FLAG(std::string, issuing_officer, "", "the ordonnateur named on titres (the template's when empty)");
+ABSL_FLAG(std::string, issuing_officer_capacity, "", "the ordonnateur's capacity printed under the name");
 
 namespace {
 
@@ -29,18 +34,13 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
-  auto flags = ent::ParseServerFlags(argc, argv, {"clock", "issuing-officer", "issuing-officer-capacity", "communes"});
+  auto flags = ent::ParseServerCommandLine(
+      argc, argv,
+      "tariffs, titres de perception, payments and corrections, over gRPC.\n"
+      "usage: ent-billing-service --principals=PATH [--flag=value...]; --help lists the flags "
+      "(written with dashes, --data-dir, or underscores, --data_dir)");
   if (!flags.ok()) {
-    std::fprintf(stderr, "ent-billing-service: %s\n", flags.status().ToString().c_str());
-    std::fprintf(stderr,
-                 "usage: ent-billing-service --principals=PATH [--listen=HOST:PORT] "
-                 "[--data-dir=DIR | --database=postgresql://…] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
-                 "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] [--allow-plaintext] "
-                 "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
-                 "[--issuing-officer=NAME] [--issuing-officer-capacity=TEXT] [--communes=CSV] [--retention-days=N] "
-                 "[--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N] "
-                 "[--db-statement-timeout=D] [--db-lock-timeout=D] [--db-idle-in-transaction-timeout=D] "
-                 "[--db-connect-timeout=D] [--db-network-timeout=D]\n");
+    std::fprintf(stderr, "ent-billing-service: %s\n", std::string(flags.status().message()).c_str());
     return 2;
   }
   auto service_clock = ent::PrepareToServe(*flags);
@@ -58,9 +58,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<ent::Clock> clock = std::move(service_clock->clock);
   ent::ManualClock* simulated = service_clock->simulated;
   ent::billing::TitreTemplate texts;
-  if (!flags->extra["issuing-officer"].empty()) texts.issuing_officer = flags->extra["issuing-officer"];
-  if (!flags->extra["issuing-officer-capacity"].empty()) {
-    texts.issuing_officer_capacity = flags->extra["issuing-officer-capacity"];
+  if (!absl::GetFlag(FLAGS_issuing_officer).empty()) texts.issuing_officer = absl::GetFlag(FLAGS_issuing_officer);
+  if (!absl::GetFlag(FLAGS_issuing_officer_capacity).empty()) {
+    texts.issuing_officer_capacity = absl::GetFlag(FLAGS_issuing_officer_capacity);
   }
   ent::billing::Ledger ledger(*store, *clock, texts);
   ent::billing::BillingHandler handler(ledger, **principals);

@@ -13,11 +13,10 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/command_line.h"
 #include "common/file_contents.h"
 #include "console/console_server.h"
 
@@ -50,19 +49,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  absl::SetProgramUsageMessage("ent-console: the web console of ENT-école conventions");
-  // Flags are spelled with dashes like the services' (--oidc-issuer); Abseil
-  // names them with underscores: both spellings are accepted.
-  std::vector<std::string> args(argv, argv + argc);
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i].rfind("--", 0) != 0) continue;
-    for (size_t j = 2; j < args[i].size() && args[i][j] != '='; ++j) {
-      if (args[i][j] == '-') args[i][j] = '_';
-    }
-  }
-  std::vector<char*> pointers;
-  for (auto& a : args) pointers.push_back(a.data());
-  absl::ParseCommandLine(static_cast<int>(pointers.size()), pointers.data());
+  ent::ParseCommandLine(argc, argv, "ent-console: the web console of ENT-école conventions");
 
   ent::console::ConsoleOptions options;
   const std::string listen = absl::GetFlag(FLAGS_listen);

@@ -6,13 +6,14 @@
 #include <memory>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
+#include "absl/flags/flag.h"
 #include "common/auth/principal_directory.h"
 #include "common/clock.h"
 #include "common/file_contents.h"
 #include "common/grpc/admin_service.h"
 #include "common/metrics/metrics.h"
 #include "common/grpc/clock_service.h"
+#include "common/grpc/server_command_line.h"
 #include "common/grpc/server_runner.h"
 #include "common/log_sink.h"
 #include "common/registry/academie.h"
@@ -31,6 +32,21 @@
 #include "workflow/timers/timer_engine.h"
 #include "workflow/workflow_metrics.h"
 
+ABSL_FLAG(std::string, academie, "",
+          "the académie's configuration (textproto; the installed academie.textproto when empty)");
+ABSL_FLAG(int, timer_batch, 500, "timers fired per transaction (1 to 10000)");
+ABSL_FLAG(int, timer_poll_seconds, 2,
+          "PostgreSQL: how often the timer engine looks for timers no one announced (1 to 3600)");
+ABSL_FLAG(int64_t, timer_stuck_seconds, 300,
+          "the workflow is reported unhealthy when a due timer waits longer than this");
+ABSL_FLAG(std::string, billing, "", "billing-service HOST:PORT, to which billing notices are delivered");
+ABSL_FLAG(std::string, billing_token_file, "", "bearer token convention-service presents to billing-service");
+ABSL_FLAG(std::string, billing_ca, "", "CA bundle verifying billing-service (TLS when set)");
+ABSL_FLAG(std::string, billing_cert_file, "", "client certificate presented to billing-service (mutual TLS)");
+ABSL_FLAG(std::string, billing_key_file, "", "the private key of --billing-cert-file");
+ABSL_FLAG(int, outbox_max_attempts, 20, "delivery attempts of a notice before it is parked as dead (1 to 1000)");
+ABSL_FLAG(int, max_stream_seconds, 3600, "longest an event stream stays open (1 to 604800)");
+
 namespace {
 
 int Fail(const std::string& message) {
@@ -43,24 +59,13 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   ent::BlockTerminationSignals();
-  auto flags = ent::ParseServerFlags(
+  auto flags = ent::ParseServerCommandLine(
       argc, argv,
-      {"clock", "timer-batch", "billing", "billing-token-file", "billing-ca", "billing-cert-file",
-       "billing-key-file", "max-stream-seconds",
-       "communes", "academie", "timer-stuck-seconds", "timer-poll-seconds", "outbox-max-attempts"});
+      "conventions, their disputes and the workflow that enforces their "
+      "timelines, over gRPC.\nusage: ent-convention-service --principals=PATH [--flag=value...]; --help lists the flags "
+      "(written with dashes, --data-dir, or underscores, --data_dir)");
   if (!flags.ok()) {
-    std::fprintf(stderr, "ent-convention-service: %s\n", flags.status().ToString().c_str());
-    std::fprintf(stderr,
-                 "usage: ent-convention-service --principals=PATH [--listen=HOST:PORT] "
-                 "[--data-dir=DIR | --database=postgresql://…] [--port-file=PATH] [--drain-seconds=N] [--tls-cert=PATH "
-                 "--tls-key=PATH [--tls-client-ca=PATH] [--tls-require-client-cert]] "
-                 "[--max-message-bytes=N] [--clock=real|simulated:<RFC 3339 instant>] "
-                 "[--timer-batch=N] [--billing=HOST:PORT (--billing-token-file=PATH | --billing-cert-file=PATH "
-                 "--billing-key-file=PATH) [--billing-ca=PATH]] [--allow-plaintext] "
-                 "[--max-stream-seconds=N] [--retention-days=N] [--prune-interval-seconds=N] [--backup-dir=DIR] [--backup-keep=N] [--metrics-listen=HOST:PORT] [--health-interval-seconds=N] [--timer-stuck-seconds=N] "
-                 "[--communes=CSV] [--academie=TEXTPROTO] [--timer-poll-seconds=N] [--outbox-max-attempts=N] "
-                 "[--db-statement-timeout=D] [--db-lock-timeout=D] [--db-idle-in-transaction-timeout=D] "
-                 "[--db-connect-timeout=D] [--db-network-timeout=D]\n");
+    std::fprintf(stderr, "ent-convention-service: %s\n", std::string(flags.status().message()).c_str());
     return 2;
   }
   auto service_clock = ent::PrepareToServe(*flags);
@@ -77,8 +82,8 @@ int main(int argc, char** argv) {
   if (!callers.ok()) return Fail(callers.status().ToString());
   auto* const principals = &callers->principals;  // read as before: **principals
   auto* const communes = &callers->communes;
-  const std::string academie_path = flags->extra.count("academie")
-                                        ? flags->extra["academie"]
+  const std::string academie_path = !absl::GetFlag(FLAGS_academie).empty()
+                                        ? absl::GetFlag(FLAGS_academie)
                                         : ent::InstalledDataPath("academie.textproto");
   auto academie = ent::LoadAcademie(academie_path);
   if (!academie.ok()) return Fail("--academie: " + academie.status().ToString());
@@ -99,19 +104,16 @@ int main(int argc, char** argv) {
   ent::convention::TimerDispatcher dispatcher(runner);
   ent::workflow::TimerEngine::Options engine_options;
   engine_options.simulated = simulated != nullptr;
-  if (!flags->extra["timer-batch"].empty() &&
-      (!absl::SimpleAtoi(flags->extra["timer-batch"], &engine_options.batch) ||
-       engine_options.batch < 1 || engine_options.batch > 10000)) {
+  engine_options.batch = absl::GetFlag(FLAGS_timer_batch);
+  if (engine_options.batch < 1 || engine_options.batch > 10000) {
     return Fail("--timer-batch: expected 1 to 10000 timers per transaction");
   }
   // Several instances (PostgreSQL): each engine hears of the timers any
   // writer makes pending (WatchTimers), and looks at least every
   // --timer-poll-seconds for those no one announced (a restore, a lost
   // notification). One process owns a SQLite file: its own commits wake it.
-  int timer_poll_seconds = 2;
-  if (flags->extra.count("timer-poll-seconds") &&
-      (!absl::SimpleAtoi(flags->extra["timer-poll-seconds"], &timer_poll_seconds) ||
-       timer_poll_seconds < 1 || timer_poll_seconds > 3600)) {
+  const int timer_poll_seconds = absl::GetFlag(FLAGS_timer_poll_seconds);
+  if (timer_poll_seconds < 1 || timer_poll_seconds > 3600) {
     return Fail("--timer-poll-seconds: expected 1 to 3600 seconds");
   }
   // (On a simulated clock time moves only through ClockService, which fires
@@ -128,16 +130,17 @@ int main(int argc, char** argv) {
   ent::RealClock outbox_clock;
   std::unique_ptr<ent::convention::BillingNoticeSink> billing_sink;
   std::unique_ptr<ent::workflow::OutboxDispatcher> dispatcher_thread;
-  if (!flags->extra["billing"].empty()) {
+  const std::string billing_ca = absl::GetFlag(FLAGS_billing_ca);
+  if (!absl::GetFlag(FLAGS_billing).empty()) {
     // convention-service authenticates to billing-service with its client
     // certificate (mutual TLS), a bearer token, or both.
-    const std::string cert_file = flags->extra["billing-cert-file"];
-    const std::string key_file = flags->extra["billing-key-file"];
-    const std::string token_file = flags->extra["billing-token-file"];
+    const std::string cert_file = absl::GetFlag(FLAGS_billing_cert_file);
+    const std::string key_file = absl::GetFlag(FLAGS_billing_key_file);
+    const std::string token_file = absl::GetFlag(FLAGS_billing_token_file);
     if (cert_file.empty() != key_file.empty()) {
       return Fail("--billing-cert-file and --billing-key-file go together");
     }
-    if (!cert_file.empty() && flags->extra["billing-ca"].empty()) {
+    if (!cert_file.empty() && billing_ca.empty()) {
       return Fail("--billing-cert-file needs --billing-ca (a client certificate is sent over TLS)");
     }
     if (token_file.empty() && cert_file.empty()) {
@@ -150,8 +153,8 @@ int main(int argc, char** argv) {
       token = std::move(*read);
     }
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-    if (!flags->extra["billing-ca"].empty()) {
-      auto ca = ent::ReadOptionFileTrimmed("--billing-ca", flags->extra["billing-ca"]);
+    if (!billing_ca.empty()) {
+      auto ca = ent::ReadOptionFile("--billing-ca", billing_ca);
       if (!ca.ok()) return Fail(ca.status().ToString());
       grpc::SslCredentialsOptions tls;
       tls.pem_root_certs = *ca;
@@ -166,11 +169,10 @@ int main(int argc, char** argv) {
       credentials = grpc::SslCredentials(tls);
     }
     billing_sink = std::make_unique<ent::convention::BillingNoticeSink>(
-        grpc::CreateChannel(flags->extra["billing"], credentials), token);
+        grpc::CreateChannel(absl::GetFlag(FLAGS_billing), credentials), token);
     ent::workflow::OutboxDispatcher::Options outbox_options;
-    if (flags->extra.count("outbox-max-attempts") &&
-        (!absl::SimpleAtoi(flags->extra["outbox-max-attempts"], &outbox_options.max_attempts) ||
-         outbox_options.max_attempts < 1 || outbox_options.max_attempts > 1000)) {
+    outbox_options.max_attempts = absl::GetFlag(FLAGS_outbox_max_attempts);
+    if (outbox_options.max_attempts < 1 || outbox_options.max_attempts > 1000) {
       return Fail("--outbox-max-attempts: expected 1 to 1000 attempts");
     }
     dispatcher_thread = std::make_unique<ent::workflow::OutboxDispatcher>(
@@ -179,10 +181,8 @@ int main(int argc, char** argv) {
     dispatcher_thread->Start();
   }
 
-  int max_stream_seconds = 3600;
-  if (!flags->extra["max-stream-seconds"].empty() &&
-      (!absl::SimpleAtoi(flags->extra["max-stream-seconds"], &max_stream_seconds) ||
-       max_stream_seconds < 1 || max_stream_seconds > 7 * 86400)) {
+  const int max_stream_seconds = absl::GetFlag(FLAGS_max_stream_seconds);
+  if (max_stream_seconds < 1 || max_stream_seconds > 7 * 86400) {
     return Fail("--max-stream-seconds: expected 1 to 604800 seconds");
   }
   ent::convention::ConventionHandler handler(conventions, disputes, dispatcher,
@@ -224,10 +224,8 @@ int main(int argc, char** argv) {
   // Health: the database takes a durable write; this instance's timer engine
   // works (timers overdue across the fleet are a metric and an alert, not a
   // reason to take every instance out of rotation).
-  int64_t timer_stuck_seconds = 300;
-  if (flags->extra.count("timer-stuck-seconds") &&
-      (!absl::SimpleAtoi(flags->extra["timer-stuck-seconds"], &timer_stuck_seconds) ||
-       timer_stuck_seconds < 1)) {
+  const int64_t timer_stuck_seconds = absl::GetFlag(FLAGS_timer_stuck_seconds);
+  if (timer_stuck_seconds < 1) {
     return Fail("--timer-stuck-seconds: expected a number of seconds (1 or more)");
   }
   std::vector<ent::HealthCheck> checks = {

@@ -145,9 +145,7 @@ std::string InstalledDataPath(const std::string& name) {
 }
 
 absl::StatusOr<Callers> LoadCallers(const ServerFlags& flags) {
-  auto it = flags.extra.find("communes");
-  const std::string path =
-      it != flags.extra.end() && !it->second.empty() ? it->second : InstalledDataPath("communes.csv");
+  const std::string path = !flags.communes.empty() ? flags.communes : InstalledDataPath("communes.csv");
   Callers out;
   auto communes = CommuneRegistry::Load(path);
   if (!communes.ok()) {
@@ -169,8 +167,7 @@ absl::StatusOr<ServiceClock> PrepareToServe(const ServerFlags& flags) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 #endif
   if (auto st = CheckCanListen(flags.listen); !st.ok()) return st;
-  auto it = flags.extra.find("clock");
-  absl::StatusOr<ServiceClock> clock = MakeServiceClock(it == flags.extra.end() ? "" : it->second);
+  absl::StatusOr<ServiceClock> clock = MakeServiceClock(flags.clock);
   if (!clock.ok()) return clock.status();
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
