@@ -1,7 +1,9 @@
 // What the handlers of both services share to turn a gRPC call into a
 // command or a read and back: finishing a call with a status, the request's
-// identity for idempotency, a completion that fills the response, and the
-// early-return macro for a value or an error.
+// identity for idempotency, completions that fill the response (with a
+// function, or with the ToProto conversion of the service's types, found by
+// argument-dependent lookup), the early-return macros for a value, a caller,
+// a convention's name, and a request's optional commune filter.
 #ifndef ENT_COMMON_GRPC_HANDLER_SUPPORT_H_
 #define ENT_COMMON_GRPC_HANDLER_SUPPORT_H_
 
@@ -13,9 +15,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "common/field_violations.h"
 #include "common/grpc/request_fingerprint.h"
 #include "common/grpc/status_conversion.h"
+#include "common/identifiers.h"
 #include "common/idempotency.h"
+#include "common/resource_names.h"
 
 namespace ent {
 
@@ -74,6 +79,36 @@ std::function<void(absl::StatusOr<T>)> Reply(grpc::ServerUnaryReactor* reactor, 
   };
 }
 
+// Completion that converts the result into `resp` with the service's
+// ToProto(domain, proto*) and finishes the call.
+template <typename Domain, typename Proto>
+std::function<void(absl::StatusOr<Domain>)> Reply(grpc::ServerUnaryReactor* reactor, Proto* resp) {
+  return [reactor, resp](absl::StatusOr<Domain> result) {
+    if (result.ok()) ToProto(*result, resp);
+    reactor->Finish(ToGrpcStatus(result.status()));
+  };
+}
+
+// Finishes a synchronous read: converts the value into `resp` (ToProto)
+// when OK.
+template <typename Domain, typename Proto>
+grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* ctx,
+                                     const absl::StatusOr<Domain>& result, Proto* resp) {
+  if (result.ok()) ToProto(*result, resp);
+  return FinishNow(ctx, result.status());
+}
+
+// A request's optional commune filter: "" when `given` is empty, else the
+// normalized INSEE code, or INVALID_ARGUMENT naming `commune_insee_code`.
+inline absl::StatusOr<std::string> CommuneFilter(const std::string& given) {
+  if (given.empty()) return std::string();
+  auto normalized = NormalizeInseeCode(given);
+  if (!normalized.ok()) {
+    return InvalidField("commune_insee_code", std::string(normalized.status().message()));
+  }
+  return *normalized;
+}
+
 }  // namespace ent
 
 // Declares `var` from a StatusOr expression, or finishes the call (`ctx` in
@@ -82,5 +117,14 @@ std::function<void(absl::StatusOr<T>)> Reply(grpc::ServerUnaryReactor* reactor, 
   auto var##_or = (expr);                                           \
   if (!var##_or.ok()) return ::ent::FinishNow(ctx, var##_or.status()); \
   auto var = std::move(*var##_or)
+
+// Declares `caller`, the Principal the handler's Authorize(ctx, action)
+// accepts, or finishes the call with UNAUTHENTICATED / PERMISSION_DENIED.
+#define ENT_AUTHORIZE_OR_FINISH(caller, action) ENT_VALUE_OR_FINISH(caller, Authorize(*ctx, action))
+
+// Declares `var`, a convention's id parsed from its resource name, or
+// finishes the call with INVALID_ARGUMENT naming `field`.
+#define ENT_PARSE_NAME_OR_FINISH(var, name, field) \
+  ENT_VALUE_OR_FINISH(var, ::ent::ParseConventionName(name, field))
 
 #endif  // ENT_COMMON_GRPC_HANDLER_SUPPORT_H_

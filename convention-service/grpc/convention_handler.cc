@@ -8,7 +8,7 @@
 #include "common/grpc/request_fingerprint.h"
 #include "common/grpc/status_conversion.h"
 #include "convention-service/grpc/event_watch_reactor.h"
-#include "convention-service/grpc/handler_support.h"
+#include "common/grpc/handler_support.h"
 #include "convention-service/grpc/proto_conversion.h"
 
 namespace ent::convention {
@@ -17,12 +17,12 @@ ConventionHandler::ConventionHandler(ConventionCommands& conventions, DisputeCom
                                      TimerDispatcher& timers, workflow::OutboxStore& outbox,
                                      const PrincipalDirectory& principals,
                                      absl::Duration max_stream_lifetime)
-    : conventions_(conventions),
-      disputes_(disputes),
-      timers_(timers),
-      outbox_(outbox),
-      principals_(principals),
-      streams_(principals, max_stream_lifetime) {
+    : CallAuthorizer(principals),
+      conventions_(conventions),
+      streams_(principals, max_stream_lifetime),
+      dispute_calls_(disputes, principals),
+      documents_(conventions, disputes, principals),
+      operations_(timers, outbox, principals) {
   const std::string kService = v1::ConventionService::service_full_name();
   CheckParsing(kService, "CreateConvention", this, &ConventionHandler::CreateConvention);
   CheckParsing(kService, "GetConvention", this, &ConventionHandler::GetConvention);
@@ -52,14 +52,6 @@ ConventionHandler::ConventionHandler(ConventionCommands& conventions, DisputeCom
   CheckParsing(kService, "RetryTimer", this, &ConventionHandler::RetryTimer);
   CheckParsing(kService, "RetryOutboxMessage", this, &ConventionHandler::RetryOutboxMessage);
   VerifyAllParseChecked(kService);
-}
-
-absl::StatusOr<Principal> ConventionHandler::Authorize(const grpc::ServerContextBase& ctx,
-                                                       Action action) const {
-  absl::StatusOr<Principal> caller = AuthenticateCall(ctx, principals_);
-  if (!caller.ok()) return caller.status();
-  if (auto st = AuthorizeAction(*caller, action); !st.ok()) return st;
-  return caller;
 }
 
 std::function<void(absl::StatusOr<Convention>)> ConventionHandler::ConventionReply(

@@ -1,16 +1,18 @@
 // ConventionService handlers for the documents people print, sign and send
 // (the convention, a dispute's Article 8 letters) and the deadlines'
 // calendar: the same access rules as the data they show.
+#include "convention-service/grpc/document_handler.h"
+
 #include "absl/strings/str_cat.h"
 #include "common/grpc/enum_values.h"
 #include "common/identifiers.h"
 #include "convention-service/documents/convention_documents.h"
-#include "convention-service/grpc/convention_handler.h"
-#include "convention-service/grpc/handler_support.h"
+#include "common/grpc/handler_support.h"
+#include "convention-service/grpc/proto_conversion.h"
 
 namespace ent::convention {
 
-grpc::ServerUnaryReactor* ConventionHandler::GetConventionDocument(
+grpc::ServerUnaryReactor* DocumentHandler::GetConventionDocument(
     grpc::CallbackServerContext* ctx, const v1::GetConventionDocumentRequest* req,
     ent::document::v1::Document* resp) {
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
@@ -35,7 +37,7 @@ grpc::ServerUnaryReactor* ConventionHandler::GetConventionDocument(
   return FinishWithMessage(ctx, RenderConventionDocument(convention, history, per_school), resp);
 }
 
-grpc::ServerUnaryReactor* ConventionHandler::GetDisputeLetter(
+grpc::ServerUnaryReactor* DocumentHandler::GetDisputeLetter(
     grpc::CallbackServerContext* ctx, const v1::GetDisputeLetterRequest* req,
     ent::document::v1::Document* resp) {
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
@@ -62,7 +64,7 @@ grpc::ServerUnaryReactor* ConventionHandler::GetDisputeLetter(
       ctx, RenderDisputeLetter(convention, dispute, req->kind(), disputes_.calendar()), resp);
 }
 
-grpc::ServerUnaryReactor* ConventionHandler::ExportDeadlineCalendar(
+grpc::ServerUnaryReactor* DocumentHandler::ExportDeadlineCalendar(
     grpc::CallbackServerContext* ctx, const v1::ExportDeadlineCalendarRequest* req,
     ent::document::v1::Document* resp) {
   ENT_AUTHORIZE_OR_FINISH(caller, Action::kRead);
