@@ -16,13 +16,6 @@
 namespace ent::postgres {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // SQLSTATEs after which the transaction may simply be run again.
 bool IsRetryable(const std::string& state) { return state == "40001" || state == "40P01"; }
 
@@ -127,15 +120,13 @@ int64_t Result::Int(int row, int column) const {
 }
 bool Result::Bool(int row, int column) const { return PQgetvalue(result_, row, column)[0] == 't'; }
 std::string Result::Bytes(int row, int column) const {
-  const char* text = PQgetvalue(result_, row, column);
-  const int length = PQgetlength(result_, row, column);
-  // bytea_output = hex: "\x" then two hex digits per byte.
-  if (length < 2 || text[0] != '\\' || text[1] != 'x') return std::string(text, length);
-  std::string out;
-  out.reserve((length - 2) / 2);
-  for (int i = 2; i + 1 < length; i += 2) {
-    out.push_back(static_cast<char>(HexValue(text[i]) * 16 + HexValue(text[i + 1])));
-  }
+  // libpq decodes both bytea output forms (hex, the session's, and escape).
+  size_t length = 0;
+  unsigned char* bytes =
+      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(result_, row, column)), &length);
+  if (bytes == nullptr) return std::string();  // out of memory
+  std::string out(reinterpret_cast<const char*>(bytes), length);
+  PQfreemem(bytes);
   return out;
 }
 int64_t Result::affected() const {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/postgres/connection.h"
 
 namespace ent::testing {
@@ -168,6 +169,19 @@ absl::StatusOr<PostgresServer*> SharedPostgres() {
   }
   if (failed != nullptr) return *failed;
   return server;
+}
+
+bool AwaitLockWaiters(PostgresServer& server, int waiters, const std::function<bool()>& stop) {
+  auto conn = postgres::Connection::Open(server.Uri("postgres"));
+  if (!conn.ok()) return false;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    auto r = (*conn)->Query("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted");
+    if (r.ok() && r->Int(0, 0) >= waiters) return true;
+    if (stop()) return false;
+    absl::SleepFor(absl::Milliseconds(2));  // polls the server's lock table, as isolationtester does
+  }
+  return false;
 }
 
 }  // namespace ent::testing

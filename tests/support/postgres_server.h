@@ -9,6 +9,7 @@
 #define ENT_TESTS_SUPPORT_POSTGRES_SERVER_H_
 
 #include <memory>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -55,6 +56,12 @@ class PostgresServer {
 // One server for the tests of this process, started on first use (the
 // status says why it could not start).
 absl::StatusOr<PostgresServer*> SharedPostgres();
+
+// Steps a concurrency test as PostgreSQL's isolation tester does: waits
+// until at least `waiters` sessions of `server` wait for a lock the server
+// has not granted (pg_locks), or until `stop()` says the awaited sessions
+// went on without waiting (then false), or 30 s (false).
+bool AwaitLockWaiters(PostgresServer& server, int waiters, const std::function<bool()>& stop);
 
 }  // namespace ent::testing
 

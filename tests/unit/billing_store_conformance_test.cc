@@ -240,14 +240,6 @@ class TariffInterleaving : public BillingStoreConformance {
                   return true;
                 }).ok());
   }
-  // Sessions of the cluster waiting for a lock now.
-  static int64_t LockWaits() {
-    auto server = testing::SharedPostgres();
-    auto conn = postgres::Connection::Open((*server)->Uri("postgres"));
-    if (!conn.ok()) return -1;
-    auto r = (*conn)->Query("SELECT count(*) FROM pg_locks WHERE NOT granted");
-    return r.ok() ? r->Int(0, 0) : -1;
-  }
   // Issues titre 1 at the tariff, pausing before the commit until `go`.
   absl::Status Issue(absl::Notification& paused, absl::Notification& go, int64_t* priced_at) {
     return Write<bool>([&](BillingWriter& w) -> absl::StatusOr<bool> {
@@ -302,11 +294,8 @@ TEST_P(TariffInterleaving, AChangeWaitingForATitreIssuedAtTheTariffIsRefused) {
     change_done = true;
   });
   // T2 must block on T1's lock of the tariff (not change it underneath).
-  bool blocked = false;
-  for (int i = 0; i < 6000 && !blocked && !change_done; ++i) {
-    blocked = LockWaits() > 0;
-    if (!blocked) absl::SleepFor(absl::Milliseconds(5));
-  }
+  const bool blocked =
+      testing::AwaitLockWaiters(**testing::SharedPostgres(), 1, [&] { return change_done.load(); });
   EXPECT_TRUE(blocked) << "the tariff change did not wait for the issuing transaction: " << change;
   commit_titre.Notify();
   t1.join();
@@ -334,11 +323,8 @@ TEST_P(TariffInterleaving, ATitreIssuedWhileTheTariffChangesIsPricedAtTheChanged
     issue_done = true;
   });
   commit_titre.Notify();  // T1 commits as soon as it has issued
-  bool blocked = false;
-  for (int i = 0; i < 6000 && !blocked && !issue_done; ++i) {
-    blocked = LockWaits() > 0;
-    if (!blocked) absl::SleepFor(absl::Milliseconds(5));
-  }
+  const bool blocked =
+      testing::AwaitLockWaiters(**testing::SharedPostgres(), 1, [&] { return issue_done.load(); });
   EXPECT_TRUE(blocked) << "the issuing transaction read a tariff being changed";
   commit_change.Notify();
   t2.join();

@@ -299,14 +299,7 @@ TEST_P(ConventionStoreConformance, ASequenceTakenByAnOpenTransactionIsNeverOvert
   });
   if (GetParam().name == "postgresql") {
     // T2 waits for T1 (or, were the rule broken, commits): either is seen.
-    auto waiting = [] {
-      auto server = testing::SharedPostgres();
-      auto conn = postgres::Connection::Open((*server)->Uri("postgres"));
-      if (!conn.ok()) return false;
-      auto r = (*conn)->Query("SELECT count(*) FROM pg_locks WHERE NOT granted");
-      return r.ok() && r->Int(0, 0) > 0;
-    };
-    for (int i = 0; i < 6000 && !t2_done && !waiting(); ++i) absl::SleepFor(absl::Milliseconds(5));
+    testing::AwaitLockWaiters(**testing::SharedPostgres(), 1, [&] { return t2_done.load(); });
   }  // SQLite: one writer, T2 is queued behind T1.
   auto seen = store_->ReadValue<std::vector<EventRecord>>(
       [&](ConventionReader& r) { return r.ListEvents(EventFilter{}, 0, 100); });
@@ -480,16 +473,27 @@ TEST_P(ConventionStoreConformance, PreloadedReadsAnswerAsTheStoreWould) {
 TEST_P(ConventionStoreConformance, ConcurrentCommandsOnOneConventionWaitRatherThanFail) {
   ASSERT_TRUE(Put(MakeConvention("30227-2021", "30227", 1)).ok());
   constexpr int kWriters = 6;
-  absl::BlockingCounter started(kWriters);
+  std::atomic<int> locked{0};  // writers that have read the convention (and hold it until commit)
   std::vector<absl::Status> results(kWriters);
   std::vector<std::thread> writers;
   for (int i = 0; i < kWriters; ++i) {
     writers.emplace_back([&, i] {
+      bool counted = false;  // a retried transaction reads again
       results[i] = Write([&](ConventionWriter& w) -> absl::Status {
         auto c = w.Get("30227-2021");
         if (!c.ok()) return c.status();
-        started.DecrementCount();
-        absl::SleepFor(absl::Milliseconds(20));  // the others read meanwhile, where they can
+        // The holder of the convention lets every other writer still running
+        // reach it (PostgreSQL: seen waiting for its lock) before it writes;
+        // SQLite's one writer runs them one after the other anyway.
+        if (!counted) {
+          counted = true;
+          ++locked;
+        }
+        const int others = kWriters - locked.load();  // not yet past their read: waiting, or to come
+        if (GetParam().name == "postgresql" && others > 0) {
+          EXPECT_TRUE(testing::AwaitLockWaiters(**testing::SharedPostgres(), others, [] { return false; }))
+              << "the other writers did not wait for the convention";
+        }
         Convention next = **c;
         ++next.version;
         return w.Put(next);
@@ -520,10 +524,12 @@ TEST_P(ConventionStoreConformance, PreloadedConventionsAreLockedUntilTheBatchEnd
                   });
                   other_done = true;
                 });
-                absl::SleepFor(absl::Milliseconds(200));
                 if (GetParam().name == "postgresql") {
-                  EXPECT_FALSE(other_done.load()) << "the other writer did not wait for the batch";
-                }
+                  // Seen waiting for the lock the preload took, not merely slow.
+                  EXPECT_TRUE(testing::AwaitLockWaiters(**testing::SharedPostgres(), 1,
+                                                        [&] { return other_done.load(); }))
+                      << "the other writer did not wait for the batch";
+                }  // SQLite: its one writer runs the other after this batch.
                 auto c = w.Get("30228-2021");
                 if (!c.ok()) return c.status();
                 Convention next = **c;

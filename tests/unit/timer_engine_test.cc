@@ -126,10 +126,11 @@ TEST_F(TimerEngineTest, ThreadWakesForAnEarlierTimer) {
   TimerEngine engine(clock, Firing(clock), TimerEngine::Options());
   Schedule("far", clock.Now() + absl::Hours(1));
   engine.Start();
-  absl::SleepFor(absl::Milliseconds(20));
+  // Once its first pass is over the engine sleeps until the far timer.
+  while (engine.activity().passes < 1) absl::SleepFor(absl::Milliseconds(5));
   Schedule("soon", clock.Now() + absl::Milliseconds(30));
   engine.Wake();
-  for (int i = 0; i < 400 && engine.fired_total() < 1; ++i) absl::SleepFor(absl::Milliseconds(5));
+  for (int i = 0; i < 2000 && engine.fired_total() < 1; ++i) absl::SleepFor(absl::Milliseconds(5));
   engine.Stop();
   const auto log = Fired();
   ASSERT_EQ(log.size(), 1u);
