@@ -28,7 +28,12 @@ class BillingNoticeSink final : public workflow::OutboxSink {
   std::vector<absl::Status> DeliverBatch(const std::vector<workflow::OutboxMessage>& messages) override;
 
  private:
-  ent::billing::v1::NotifyConventionChangeRequest RequestOf(const workflow::OutboxMessage& message) const;
+  // The request carrying `message`: its typed notice, or a row of release
+  // fbf17cd as its topic and JSON; INTERNAL for a payload that is not a
+  // notice or does not parse (that message fails alone, and is retried,
+  // then parked).
+  absl::StatusOr<ent::billing::v1::NotifyConventionChangeRequest> RequestOf(
+      const workflow::OutboxMessage& message) const;
   std::atomic<bool> batch_unimplemented_{false};
   std::unique_ptr<ent::billing::v1::BillingService::Stub> stub_;
   const std::string token_;

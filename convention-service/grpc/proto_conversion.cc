@@ -1,5 +1,7 @@
 #include "convention-service/grpc/proto_conversion.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include "workflow/calendar/french_explanation.h"
 #include "common/auth/author_proto.h"
 
@@ -12,6 +14,8 @@
 #include "convention-service/domain/lifecycle.h"
 #include "convention-service/domain/validation.h"
 #include "convention-service/domain/warnings.h"
+#include "convention-service/store/convention_records.h"
+#include "ent/billing/v1/billing_service.pb.h"
 #include "workflow/calendar/legal_calendar.h"
 
 namespace ent::convention {
@@ -348,12 +352,29 @@ void ToProto(const workflow::TimerRecord& t, v1::Timer* out) {
   }
 }
 
+namespace {
+
+// What operators read of a notice: its protobuf JSON; a row of release
+// fbf17cd, its own JSON; a payload that does not parse, a line saying so.
+std::string NoticeJson(const workflow::OutboxMessage& m) {
+  if (m.payload_type.empty()) return m.payload;
+  ent::billing::v1::ConventionNotice notice;
+  std::string json;
+  if (m.payload_type != kConventionNoticeType || !notice.ParseFromString(m.payload) ||
+      !google::protobuf::util::MessageToJsonString(notice, &json).ok()) {
+    return absl::StrCat("(", m.payload.size(), " bytes of ", m.payload_type, " that do not parse)");
+  }
+  return json;
+}
+
+}  // namespace
+
 void ToProto(const workflow::OutboxMessage& m, v1::OutboxMessage* out) {
   out->set_id(m.id);
   out->set_topic(m.topic);
   out->set_key(m.key);
   out->set_idempotency_key(m.idempotency_key);
-  out->set_payload(m.payload);
+  out->set_payload(NoticeJson(m));
   out->set_attempts(m.attempts);
   if (m.state == workflow::OutboxState::kPending) {
     TimeToProto(std::max(m.next_attempt, m.created), out->mutable_next_attempt_time());

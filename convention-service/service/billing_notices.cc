@@ -1,7 +1,5 @@
 #include "convention-service/service/billing_notices.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 #include "ent/billing/v1/billing_service.pb.h"
@@ -26,14 +24,9 @@ Notice Header(const Convention& c) {
   return n;
 }
 
-// The outbox keeps the notice as protobuf's JSON mapping: typed, readable in
-// the sqlite3 shell and by ListOutboxMessages, and it can gain fields.
-std::string Encoded(const Notice& n) {
-  std::string json;
-  // Cannot fail for a generated message with valid UTF-8 strings.
-  (void)google::protobuf::util::MessageToJsonString(n, &json);
-  return json;
-}
+// The outbox keeps the notice as its protobuf bytes (as the records at rest
+// are): typed, and it can gain fields; ListOutboxMessages shows it as JSON.
+std::string Encoded(const Notice& n) { return n.SerializeAsString(); }
 
 }  // namespace
 
@@ -46,7 +39,7 @@ OutboxNotice ActivatedNotice(const Convention& c) {
     school->set_name(s.name);
     DateToProto(s.enrolled_date.value_or(*c.effective_date), school->mutable_enrolled_date());
   }
-  return {kTopicActivated, c.Name(), absl::StrCat(c.Name(), "/activated"), Encoded(n)};
+  return {kTopicActivated, c.Name(), absl::StrCat(c.Name(), "/activated"), kConventionNoticeType, Encoded(n)};
 }
 
 OutboxNotice SchoolsAmendedNotice(const Convention& c, const std::string& uai, bool added,
@@ -59,14 +52,14 @@ OutboxNotice SchoolsAmendedNotice(const Convention& c, const std::string& uai, b
   amended->mutable_school()->set_name(school != nullptr ? school->name : "");
   DateToProto(date, amended->mutable_school()->mutable_enrolled_date());
   return {kTopicSchoolsAmended, c.Name(),
-          absl::StrCat(c.Name(), "/amendment/v", c.version + 1, "/", uai), Encoded(n)};
+          absl::StrCat(c.Name(), "/amendment/v", c.version + 1, "/", uai), kConventionNoticeType, Encoded(n)};
 }
 
 OutboxNotice EndedNotice(const Convention& c, const char* topic) {
   Notice n = Header(c);
   n.mutable_ended()->set_terminated(std::string(topic) == kTopicTerminated);
   DateToProto(c.LastDayInForce(), n.mutable_ended()->mutable_last_day_in_force());
-  return {topic, c.Name(), absl::StrCat(c.Name(), "/", topic), Encoded(n)};
+  return {topic, c.Name(), absl::StrCat(c.Name(), "/", topic), kConventionNoticeType, Encoded(n)};
 }
 
 }  // namespace ent::convention

@@ -1,15 +1,17 @@
 // The messages convention-service sends billing-service through the outbox
 // (DESIGN §4): what billing must know to bill — a convention took effect
 // (with its schools), its schools were amended, it was terminated or it
-// expired. The payload is an ent.billing.v1.ConventionNotice in protobuf's
-// JSON mapping (the typed contract of NotifyConventionChange); the topic
-// names the kind for operators; the idempotency key makes each notice unique.
+// expired. The payload is an ent.billing.v1.ConventionNotice, serialized
+// (the typed contract of NotifyConventionChange), with its type's name; the
+// topic names the kind for operators; the idempotency key makes each notice
+// unique.
 #ifndef ENT_CONVENTION_SERVICE_BILLING_NOTICES_H_
 #define ENT_CONVENTION_SERVICE_BILLING_NOTICES_H_
 
 #include <string>
 
 #include "convention-service/domain/convention.h"
+#include "convention-service/store/convention_records.h"  // kConventionNoticeType
 
 namespace ent::convention {
 
@@ -17,8 +19,10 @@ struct OutboxNotice {
   std::string topic;
   std::string key;              // the convention's name: notices arrive in order per convention
   std::string idempotency_key;
-  std::string payload;
+  std::string payload_type;     // kConventionNoticeType
+  std::string payload;          // the serialized message
 };
+
 
 inline constexpr char kTopicActivated[] = "convention.activated";
 inline constexpr char kTopicSchoolsAmended[] = "convention.schools_amended";

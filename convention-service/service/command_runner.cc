@@ -67,7 +67,7 @@ absl::Status CommandRunner::Persist(ConventionWriter& w, Mutation& m, absl::Time
     ENT_RETURN_IF_ERROR(w.timers().Schedule(spec));
   }
   for (const auto& n : m.notices) {
-    ENT_RETURN_IF_ERROR(w.outbox().Enqueue(n.topic, n.key, n.idempotency_key, n.payload, now));
+    ENT_RETURN_IF_ERROR(w.outbox().Enqueue(n.topic, n.key, n.idempotency_key, n.payload_type, n.payload, now));
   }
   return absl::OkStatus();
 }

@@ -1,5 +1,9 @@
 #include "convention-service/store/convention_records.h"
 
+#include <google/protobuf/util/json_util.h>
+
+#include "ent/billing/v1/billing_service.pb.h"
+
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 #include "common/stored_record.h"
@@ -294,6 +298,17 @@ absl::StatusOr<Response> DecodeResponse(absl::string_view bytes) {
           "corrupt stored response record: neither a convention nor a dispute (written by a newer "
           "release?)");
   }
+}
+
+std::optional<std::string> NoticeBytesFromJson(absl::string_view json) {
+  google::protobuf::util::JsonParseOptions strict;
+  strict.ignore_unknown_fields = false;
+  ent::billing::v1::ConventionNotice notice;
+  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &notice, strict).ok() ||
+      notice.change_case() == ent::billing::v1::ConventionNotice::CHANGE_NOT_SET) {
+    return std::nullopt;
+  }
+  return notice.SerializeAsString();
 }
 
 }  // namespace ent::convention

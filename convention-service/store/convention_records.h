@@ -8,6 +8,7 @@
 #ifndef ENT_CONVENTION_STORE_CONVENTION_RECORDS_H_
 #define ENT_CONVENTION_STORE_CONVENTION_RECORDS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,15 @@ absl::StatusOr<std::vector<FieldChange>> DecodeChanges(absl::string_view bytes);
 // The response kept for retries: a convention or a dispute.
 std::string EncodeResponse(const Response& r);
 absl::StatusOr<Response> DecodeResponse(absl::string_view bytes);
+
+// The full name of the message every billing notice in the outbox carries.
+inline constexpr char kConventionNoticeType[] = "ent.billing.v1.ConventionNotice";
+
+// A notice queued in the outbox as protobuf JSON (the release before
+// notices were stored as bytes): its ent.billing.v1.ConventionNotice bytes,
+// or nothing when `json` is not such a notice (release fbf17cd's own JSON,
+// which stays as it is). For the outbox's migration only.
+std::optional<std::string> NoticeBytesFromJson(absl::string_view json);
 
 }  // namespace ent::convention
 

@@ -214,8 +214,9 @@ TEST_P(ReleaseFixtureTest, OldDatabasesTakeNewWritesAndTimersFire) {
             *testing::QueryInt(billing_db(), "SELECT sum(amount_cents) FROM payments"));
 }
 
-// A notice the old release queued but had not delivered (its own JSON) is
-// delivered by the current outbox and applied by the current billing-service.
+// A notice the old release queued but had not delivered (release fbf17cd:
+// its own JSON; b353b82: protobuf JSON, typed by the migration) is delivered
+// by the current outbox and applied by the current billing-service.
 TEST_P(ReleaseFixtureTest, NoticesQueuedByTheOldReleaseAreStillDelivered) {
   // As if Montpellier's activation had not reached billing yet.
   ASSERT_TRUE(testing::Execute(conventions_db(),
@@ -231,6 +232,12 @@ TEST_P(ReleaseFixtureTest, NoticesQueuedByTheOldReleaseAreStillDelivered) {
                                                   "'conventions/34172-2022'"),
             GetParam() == "release-01-fbf17cd" ? 1 : 0);
   Start();
+  // Migrated: a notice queued as protobuf JSON is now its bytes with its
+  // type; release fbf17cd's own JSON stays untyped and goes as it is.
+  EXPECT_EQ(*testing::QueryInt(conventions_db(),
+                               "SELECT min(payload_type = 'ent.billing.v1.ConventionNotice' AND "
+                               "typeof(payload) = 'blob') FROM workflow_outbox WHERE key = 'conventions/34172-2022'"),
+            GetParam() == "release-01-fbf17cd" ? 0 : 1);
   // Billing learns of it: issuing now fails for want of a tariff, no longer
   // because the convention is unknown.
   std::string reason;
@@ -274,7 +281,7 @@ TEST_P(ReleaseFixtureTest, OldRecordsAreReencodedOnceAndGuardsRestored) {
   EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM titres WHERE typeof(body) != 'blob'"), 0);
   // Old stored answers are references, kept as they were.
   EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM request_log WHERE typeof(answer) = 'text'"), 2);
-  EXPECT_EQ(*testing::QueryInt(conventions_db(), "PRAGMA user_version"), 9);
+  EXPECT_EQ(*testing::QueryInt(conventions_db(), "PRAGMA user_version"), 10);
   EXPECT_EQ(*testing::QueryInt(billing_db(), "PRAGMA user_version"), 6);
   // Payments and corrections of earlier releases have no recorded author.
   EXPECT_EQ(*testing::QueryInt(billing_db(), "SELECT count(*) FROM payments WHERE length(recorded_by) > 0"), 0);

@@ -649,7 +649,7 @@ TEST_P(ConventionStoreConformance, OutboxDeliversInOrderPerKeyOncePerIdempotency
   ASSERT_TRUE(Write([&](ConventionWriter& w) -> absl::Status {
                 for (const char* key : {"a/1", "a/2", "b/1", "a/1"}) {
                   const std::string k = key;
-                  auto st = w.outbox().Enqueue("topic", k.substr(0, 1), k, "{}", t0);
+                  auto st = w.outbox().Enqueue("topic", k.substr(0, 1), k, "test.Notice", "", t0);
                   if (!st.ok()) return st;
                 }
                 return absl::OkStatus();

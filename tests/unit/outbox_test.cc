@@ -48,7 +48,7 @@ class OutboxTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     sqlite::Database::Options options;
     options.path = (dir_ / "o.db").string();
-    options.migrations = {OutboxSchemaSql(), OutboxOrderMigrationSql()};
+    options.migrations = {OutboxSchemaSql(), OutboxOrderMigrationSql(), OutboxPayloadTypeMigrationSql()};
     auto db = sqlite::Database::Open(options);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
@@ -63,7 +63,7 @@ class OutboxTest : public ::testing::Test {
   // As a host on another (e.g. simulated) clock would.
   void EnqueueAt(const std::string& key, const std::string& id, absl::Time created) {
     ASSERT_TRUE(db_->WriteSync([&](sqlite::Connection& c) {
-                     return SqliteOutboxWriter(c).Enqueue("t", key, id, "{}", created);
+                     return SqliteOutboxWriter(c).Enqueue("t", key, id, "test.Notice", "", created);
                    })
                     .ok());
   }

@@ -48,6 +48,7 @@ class PostgresFleetTest : public ::testing::Test {
     options.schema = "fleet";
     options.migrations = {std::string(workflow::PostgresTimerSchemaSql()) + workflow::PostgresOutboxSchemaSql(),
                           std::string(workflow::PostgresTimerNotifySql()) + workflow::PostgresOutboxLeaseSql(),
+                          workflow::PostgresOutboxPayloadTypeSql(),
                           "CREATE TABLE items (id BIGINT PRIMARY KEY, n BIGINT NOT NULL); "
                           "INSERT INTO items VALUES (1, 0)"};
     options.timeouts = timeouts;
@@ -167,7 +168,7 @@ TEST_F(PostgresFleetTest, ADeposedOutboxDispatchersLateWriteChangesNothing) {
   auto enqueue = [&](const std::string& key) {
     ASSERT_TRUE(db_a->WriteSync([&](Connection& c) {
                       workflow::PostgresOutboxWriter w(c);
-                      return w.Enqueue("convention.activated", key, key + "/1", "{}", t0);
+                      return w.Enqueue("convention.activated", key, key + "/1", "test.Notice", "", t0);
                     }).ok());
   };
   enqueue("k1");

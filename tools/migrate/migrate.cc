@@ -53,8 +53,8 @@ const std::vector<Table>& ConventionTables() {
         I("state"), I("fired_us"), T("from_day"), I("attempts"), T("last_error"), I("next_us")},
        "id", "id"},
       {"workflow_outbox",
-       {I("id"), T("topic"), T("key"), T("idempotency_key"), T("payload"), I("created_us"), I("attempts"),
-        I("next_attempt_us"), T("last_error"), I("state"), I("delivered_us")},
+       {I("id"), T("topic"), T("key"), T("idempotency_key"), T("payload_type"), B("payload"), I("created_us"),
+        I("attempts"), I("next_attempt_us"), T("last_error"), I("state"), I("delivered_us")},
        "id", "id"},
   };
   return *tables;

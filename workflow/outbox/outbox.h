@@ -26,7 +26,12 @@ struct OutboxMessage {
   std::string topic;            // e.g. "convention.activated"
   std::string key;              // ordering key, e.g. the convention's name
   std::string idempotency_key;  // unique; the receiver ignores repeats
-  std::string payload;          // JSON
+  // What it carries: a protobuf message, serialized, and its full type name
+  // (as the records at rest are: "ent.billing.v1.ConventionNotice"). A row
+  // queued by release fbf17cd has no type and its payload is that release's
+  // JSON, which the receiver still reads.
+  std::string payload_type;
+  std::string payload;
   absl::Time created;
   int attempts = 0;
   absl::Time next_attempt;
@@ -48,10 +53,11 @@ class OutboxWriter {
   // simulated); it is deliverable at once, whatever the dispatcher's clock.
   // A second message with the same idempotency key is ignored. The message's
   // id is the store's (not returned, so that a backend over the network can
-  // send the insert with the transaction's next statement).
+  // send the insert with the transaction's next statement). `payload` is a
+  // serialized protobuf message of type `payload_type` (its full name).
   virtual absl::Status Enqueue(const std::string& topic, const std::string& key,
-                                          const std::string& idempotency_key,
-                                          const std::string& payload, absl::Time now) = 0;
+                               const std::string& idempotency_key, const std::string& payload_type,
+                               const std::string& payload, absl::Time now) = 0;
 };
 
 // What happened to one delivery attempt.

@@ -16,7 +16,7 @@ using postgres::Result;
 
 constexpr char kColumns[] =
     "id, topic, key, idempotency_key, payload, created_us, attempts, next_attempt_us, "
-    "last_error, state, (SELECT COALESCE(MIN(d.id), 0) FROM workflow_outbox d WHERE d.key = "
+    "last_error, state, payload_type, (SELECT COALESCE(MIN(d.id), 0) FROM workflow_outbox d WHERE d.key = "
     "workflow_outbox.key AND d.state = 2 AND d.id < workflow_outbox.id AND workflow_outbox.state "
     "!= 1)";
 
@@ -28,13 +28,14 @@ std::vector<OutboxMessage> ReadAll(const Result& r) {
     m.topic = r.Text(i, 1);
     m.key = r.Text(i, 2);
     m.idempotency_key = r.Text(i, 3);
-    m.payload = r.Text(i, 4);
+    m.payload = r.Bytes(i, 4);
     m.created = absl::FromUnixMicros(r.Int(i, 5));
     m.attempts = static_cast<int>(r.Int(i, 6));
     m.next_attempt = absl::FromUnixMicros(r.Int(i, 7));
     m.last_error = r.Text(i, 8);
     m.state = static_cast<OutboxState>(r.Int(i, 9));
-    m.blocked_by = r.Int(i, 10);
+    m.payload_type = r.Text(i, 10);
+    m.blocked_by = r.Int(i, 11);
     out.push_back(std::move(m));
   }
   return out;
@@ -93,13 +94,23 @@ INSERT INTO workflow_outbox_lease (id, epoch) VALUES (1, 0);
 
 absl::Status PostgresOutboxWriter::Enqueue(const std::string& topic, const std::string& key,
                                            const std::string& idempotency_key,
-                                           const std::string& payload, absl::Time now) {
+                                           const std::string& payload_type, const std::string& payload,
+                                           absl::Time now) {
   // Sent with the transaction's next statement.
-  conn_.Defer("INSERT INTO workflow_outbox (topic, key, idempotency_key, payload, created_us, "
-              "next_attempt_us) VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (idempotency_key) DO NOTHING",
-              Params().Text(topic).Text(key).Text(idempotency_key).Text(payload).Int(
+  conn_.Defer("INSERT INTO workflow_outbox (topic, key, idempotency_key, payload_type, payload, created_us, "
+              "next_attempt_us) VALUES ($1, $2, $3, $4, $5, $6, 0) ON CONFLICT (idempotency_key) DO NOTHING",
+              Params().Text(topic).Text(key).Text(idempotency_key).Text(payload_type).Bytes(payload).Int(
                   absl::ToUnixMicros(now)));
   return absl::OkStatus();
+}
+
+const char* PostgresOutboxPayloadTypeSql() {
+  // Rows queued before hold JSON: kept as its UTF-8 bytes, without a type
+  // until the host's migration code types the notices it recognises.
+  return R"sql(
+ALTER TABLE workflow_outbox ADD COLUMN payload_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE workflow_outbox ALTER COLUMN payload TYPE BYTEA USING convert_to(payload, 'UTF8');
+)sql";
 }
 
 bool PostgresOutboxStore::HoldLease() {

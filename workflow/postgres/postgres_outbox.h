@@ -30,13 +30,16 @@ namespace ent::workflow {
 const char* PostgresOutboxSchemaSql();
 // A migration: the lease's epoch row.
 const char* PostgresOutboxLeaseSql();
+// A migration: each notice's payload as bytes with its type (payload_type);
+// the host's migration code types the rows queued before.
+const char* PostgresOutboxPayloadTypeSql();
 
 class PostgresOutboxWriter final : public OutboxWriter {
  public:
   explicit PostgresOutboxWriter(postgres::Connection& conn) : conn_(conn) {}
   absl::Status Enqueue(const std::string& topic, const std::string& key,
-                                  const std::string& idempotency_key, const std::string& payload,
-                                  absl::Time now) override;
+                       const std::string& idempotency_key, const std::string& payload_type,
+                       const std::string& payload, absl::Time now) override;
 
  private:
   postgres::Connection& conn_;

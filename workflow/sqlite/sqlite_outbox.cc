@@ -8,7 +8,7 @@ namespace {
 
 constexpr char kColumns[] =
     "id, topic, key, idempotency_key, payload, created_us, attempts, next_attempt_us, "
-    "last_error, state, (SELECT COALESCE(MIN(d.id), 0) FROM workflow_outbox d WHERE d.key = "
+    "last_error, state, payload_type, (SELECT COALESCE(MIN(d.id), 0) FROM workflow_outbox d WHERE d.key = "
     "workflow_outbox.key AND d.state = 2 AND d.id < workflow_outbox.id AND workflow_outbox.state "
     "!= 1)";
 
@@ -28,7 +28,8 @@ absl::StatusOr<std::vector<OutboxMessage>> ReadAll(sqlite::Statement& stmt) {
     m.next_attempt = absl::FromUnixMicros(stmt.ColumnInt64(7));
     m.last_error = stmt.ColumnText(8);
     m.state = static_cast<OutboxState>(stmt.ColumnInt64(9));
-    m.blocked_by = stmt.ColumnInt64(10);
+    m.payload_type = stmt.ColumnText(10);
+    m.blocked_by = stmt.ColumnInt64(11);
     out.push_back(std::move(m));
   }
   return out;
@@ -57,15 +58,24 @@ CREATE INDEX workflow_outbox_pending ON workflow_outbox (state, key, id);
 
 absl::Status SqliteOutboxWriter::Enqueue(const std::string& topic, const std::string& key,
                                          const std::string& idempotency_key,
-                                         const std::string& payload, absl::Time now) {
+                                         const std::string& payload_type, const std::string& payload,
+                                         absl::Time now) {
   ENT_ASSIGN_OR_RETURN(
       auto insert,
-      conn_.Prepare("INSERT INTO workflow_outbox (topic, key, idempotency_key, payload, "
-                    "created_us, next_attempt_us) VALUES (?1, ?2, ?3, ?4, ?5, 0) "
+      conn_.Prepare("INSERT INTO workflow_outbox (topic, key, idempotency_key, payload_type, payload, "
+                    "created_us, next_attempt_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0) "
                     "ON CONFLICT (idempotency_key) DO NOTHING"));
-  insert.Bind(1, topic).Bind(2, key).Bind(3, idempotency_key).Bind(4, payload).Bind(
-      5, absl::ToUnixMicros(now));
+  insert.Bind(1, topic).Bind(2, key).Bind(3, idempotency_key).Bind(4, payload_type).BindBlob(5, payload).Bind(
+      6, absl::ToUnixMicros(now));
   return insert.Run();
+}
+
+const char* OutboxPayloadTypeMigrationSql() {
+  // The payload column keeps its TEXT declaration: SQLite stores the bytes
+  // bound to it as a BLOB, and the JSON of release fbf17cd's rows as text.
+  return R"sql(
+ALTER TABLE workflow_outbox ADD COLUMN payload_type TEXT NOT NULL DEFAULT '';
+)sql";
 }
 
 const char* OutboxOrderMigrationSql() {

@@ -14,13 +14,16 @@ const char* OutboxSchemaSql();
 // Migration adding the index Deliverable walks in id order (state, id), so
 // that finding the next batch reads a batch, not every pending message.
 const char* OutboxOrderMigrationSql();
+// Migration giving each notice its payload's type (payload_type); the host's
+// migration code types the rows queued before.
+const char* OutboxPayloadTypeMigrationSql();
 
 class SqliteOutboxWriter final : public OutboxWriter {
  public:
   explicit SqliteOutboxWriter(sqlite::Connection& conn) : conn_(conn) {}
   absl::Status Enqueue(const std::string& topic, const std::string& key,
-                                  const std::string& idempotency_key, const std::string& payload,
-                                  absl::Time now) override;
+                       const std::string& idempotency_key, const std::string& payload_type,
+                       const std::string& payload, absl::Time now) override;
 
  private:
   sqlite::Connection& conn_;

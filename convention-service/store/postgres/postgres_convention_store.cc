@@ -41,6 +41,26 @@ std::string TextArray(const std::vector<std::string>& values) {
 // The schema of SQLite's nine migrations, as it stands after them, is
 // migration 1 here; 2-9 keep the numbering aligned. From 10, what only
 // several instances need (SQLite, owned by one process, stays at 9).
+constexpr char kOutboxRecordFormatSql[] = R"sql(
+UPDATE record_formats SET message = 'the protobuf message payload_type names; no type: JSON of release fbf17cd'
+  WHERE table_name = 'workflow_outbox' AND column_name = 'payload';
+)sql";
+
+// The notices queued as protobuf JSON become their bytes with their type;
+// those of release fbf17cd (its own JSON) stay untyped, as they are.
+absl::Status TypeQueuedNotices(postgres::Connection& conn) {
+  ENT_ASSIGN_OR_RETURN(Result r, conn.Query("SELECT id, payload FROM workflow_outbox WHERE payload_type = ''"));
+  for (int i = 0; i < r.rows(); ++i) {
+    auto bytes = NoticeBytesFromJson(r.Bytes(i, 1));
+    if (!bytes) continue;
+    ENT_RETURN_IF_ERROR(
+        conn.Query("UPDATE workflow_outbox SET payload = $1, payload_type = $2 WHERE id = $3",
+                   Params().Bytes(std::move(*bytes)).Text(kConventionNoticeType).Int(r.Int(i, 0)))
+            .status());
+  }
+  return absl::OkStatus();
+}
+
 const std::vector<postgres::Migration>& Migrations() {
   static const auto* const migrations = new std::vector<postgres::Migration>{
       std::string(postgres::kRefuseChangeFunctionSql) + postgres::kRecordFormatsTableSql + R"sql(
@@ -152,6 +172,11 @@ CREATE TRIGGER disputes_counted AFTER INSERT OR UPDATE OF state ON disputes
       // 10: several instances: every engine hears of a timer made pending,
       // whoever wrote it; the outbox lease's epoch fences deposed dispatchers.
       std::string(workflow::PostgresTimerNotifySql()) + workflow::PostgresOutboxLeaseSql(),
+      // 11: each notice as its protobuf bytes with its type's name; those
+      // queued as protobuf JSON are typed here, release fbf17cd's stay as
+      // they are.
+      postgres::Migration(std::string(workflow::PostgresOutboxPayloadTypeSql()) + kOutboxRecordFormatSql,
+                          TypeQueuedNotices),
   };
   return *migrations;
 }

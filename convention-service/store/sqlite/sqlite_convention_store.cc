@@ -31,6 +31,35 @@ std::string EncodeStrings(const std::vector<std::string>& values) {
   return nlohmann::json(values).dump();
 }
 
+constexpr char kOutboxRecordFormatSql[] = R"sql(
+UPDATE record_formats SET message = 'the protobuf message payload_type names; no type: JSON of release fbf17cd'
+  WHERE table_name = 'workflow_outbox' AND column_name = 'payload';
+)sql";
+
+// The notices queued as protobuf JSON become their bytes with their type;
+// those of release fbf17cd (its own JSON) stay untyped, as they are.
+absl::Status TypeQueuedNotices(sqlite::Connection& conn) {
+  std::vector<std::pair<int64_t, std::string>> typed;
+  {
+    ENT_ASSIGN_OR_RETURN(auto select,
+                         conn.Prepare("SELECT id, payload FROM workflow_outbox WHERE payload_type = ''"));
+    while (true) {
+      ENT_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      if (auto bytes = NoticeBytesFromJson(select.ColumnText(1))) {
+        typed.emplace_back(select.ColumnInt64(0), std::move(*bytes));
+      }
+    }
+  }
+  for (const auto& [id, bytes] : typed) {
+    ENT_ASSIGN_OR_RETURN(
+        auto update, conn.Prepare("UPDATE workflow_outbox SET payload = ?1, payload_type = ?2 WHERE id = ?3"));
+    update.BindBlob(1, bytes).Bind(2, kConventionNoticeType).Bind(3, id);
+    ENT_RETURN_IF_ERROR(update.Run());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReencodeLegacyRecords(sqlite::Connection& conn) {
   ENT_RETURN_IF_ERROR(sqlite::RewriteRows(
       conn, "SELECT id, body FROM conventions WHERE typeof(body) = 'text'", 1,
@@ -227,6 +256,9 @@ END;
       // 9: timer indexes of pending timers only: firing one removes it from
       // them (instead of moving it within four indexes).
       workflow::TimerPartialIndexesMigrationSql(),
+      // 10: each notice as its protobuf bytes with its type's name.
+      sqlite::Migration(std::string(workflow::OutboxPayloadTypeMigrationSql()) + kOutboxRecordFormatSql,
+                        TypeQueuedNotices),
   };
   return *migrations;
 }
