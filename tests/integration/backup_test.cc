@@ -153,7 +153,7 @@ TEST_F(BackupTest, ABackupTakenWhileWritingRestoresEveryAcknowledgedWrite) {
   ASSERT_TRUE(conventions_backup.ok()) << conventions_backup.status();
   ASSERT_TRUE(billing_backup.ok()) << billing_backup.status();
   EXPECT_EQ(conventions_backup->integrity(), "ok");
-  EXPECT_EQ(conventions_backup->schema_version(), 9);
+  EXPECT_EQ(conventions_backup->schema_version(), 10);
   EXPECT_EQ(billing_backup->schema_version(), 6);
   EXPECT_GT(conventions_backup->size_bytes(), 0);
   EXPECT_THAT(conventions_backup->path(), ::testing::HasSubstr(conventions_dir_.path() + "/backups/convention-"));

@@ -66,7 +66,7 @@ absl::Status ReencodeLegacyRecords(sqlite::Connection& conn) {
       "UPDATE conventions SET body = ?1 WHERE id = ?2",
       [](const std::vector<std::string>& row) -> absl::StatusOr<std::string> {
         ENT_ASSIGN_OR_RETURN(Convention c, DecodeLegacyConvention(row[1]));
-        // Stored since this release; computed as the old release displayed it.
+        // Release fbf17cd did not store it: computed as it displayed it.
         if (c.deliberation) c.deliberation->appeal_deadline = AppealDeadline(*c.deliberation);
         return EncodeConvention(c);
       }));
