@@ -50,7 +50,7 @@ class CommandRunnerTest : public ::testing::Test {
       Mutation m = Mutation::Of(c, {Event{id, "30227", EventType::kCreated, "created", {}, State::kDraft}});
       m.schedule.push_back({"convention.expiry", "conventions/" + id, "30227", now + absl::Hours(24),
                             CivilDate(2021, 11, 4), "1 day", "for the test", std::nullopt});
-      m.notices.push_back({"convention.activated", "conventions/" + id, id + "/activated", "{}"});
+      m.notices.push_back({"convention.activated", "conventions/" + id, id + "/activated", "test.Notice", ""});
       if (fail_at_the_end) return absl::FailedPreconditionError("refused after building");
       return m;
     };
