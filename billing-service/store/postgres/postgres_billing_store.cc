@@ -1,5 +1,7 @@
 #include "billing-service/store/postgres/postgres_billing_store.h"
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "billing-service/store/billing_records.h"
 #include "common/status_macros.h"
@@ -528,43 +530,69 @@ class PgTx final : public BillingWriter {
       ENT_RETURN_IF_ERROR(DecodeTitreBody(r.Bytes(i, 3), t));
       out.push_back(std::move(a));
     }
-    for (TitreAccount& a : out) ENT_RETURN_IF_ERROR(LoadDetails(a));
+    ENT_RETURN_IF_ERROR(LoadDetails(out));
     return out;
   }
 
-  absl::Status LoadDetails(TitreAccount& a) {
-    const Params key = Params().Int(a.titre.year).Int(a.titre.sequence);
+  // The lines, payments and corrections of every titre of `accounts`: three
+  // statements whatever their number (each titre's key in two arrays), not
+  // three per titre.
+  absl::Status LoadDetails(std::vector<TitreAccount>& accounts) {
+    if (accounts.empty()) return absl::OkStatus();
+    std::vector<std::string> years, sequences;
+    absl::flat_hash_map<std::pair<int, int64_t>, TitreAccount*> by_key;
+    for (TitreAccount& a : accounts) {
+      years.push_back(absl::StrCat(a.titre.year));
+      sequences.push_back(absl::StrCat(a.titre.sequence));
+      by_key[{a.titre.year, a.titre.sequence}] = &a;
+    }
+    const Params keys = Params()
+                            .Text(absl::StrCat("{", absl::StrJoin(years, ","), "}"))
+                            .Text(absl::StrCat("{", absl::StrJoin(sequences, ","), "}"));
+    constexpr char kOfPage[] =
+        " WHERE (year, sequence) IN (SELECT * FROM unnest($1::integer[], $2::bigint[])) ";
+    auto account = [&](const Result& r, int row) -> TitreAccount* {
+      auto it = by_key.find({static_cast<int>(r.Int(row, 0)), r.Int(row, 1)});
+      return it == by_key.end() ? nullptr : it->second;
+    };
     {
-      ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT uai, name, unit_price_cents, amount_cents "
-                                                 "FROM titre_lines WHERE year = $1 AND sequence = $2 "
-                                                 "ORDER BY position",
-                                                 key));
+      ENT_ASSIGN_OR_RETURN(Result r, conn_.Query(absl::StrCat("SELECT year, sequence, uai, name, "
+                                                              "unit_price_cents, amount_cents FROM titre_lines",
+                                                              kOfPage, "ORDER BY year, sequence, position"),
+                                                 keys));
       for (int i = 0; i < r.rows(); ++i) {
-        a.titre.lines.push_back({r.Text(i, 0), r.Text(i, 1), r.Int(i, 2), r.Int(i, 3)});
+        if (TitreAccount* a = account(r, i)) {
+          a->titre.lines.push_back({r.Text(i, 2), r.Text(i, 3), r.Int(i, 4), r.Int(i, 5)});
+        }
       }
     }
     {
-      ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT id, amount_cents, received_date, reference, "
-                                                 "recorded_by FROM payments WHERE year = $1 AND "
-                                                 "sequence = $2 ORDER BY id",
-                                                 key));
+      ENT_ASSIGN_OR_RETURN(Result r, conn_.Query(absl::StrCat("SELECT year, sequence, id, amount_cents, "
+                                                              "received_date, reference, recorded_by "
+                                                              "FROM payments",
+                                                              kOfPage, "ORDER BY id"),
+                                                 keys));
       for (int i = 0; i < r.rows(); ++i) {
-        ENT_ASSIGN_OR_RETURN(Author by, DecodeAuthor(r.Bytes(i, 4)));
-        a.payments.push_back({r.Int(i, 0), r.Int(i, 1),
-                              ParseIsoDate(r.Text(i, 2)).value_or(CivilDate()), r.Text(i, 3),
-                              std::move(by)});
-      }
-    }
-    {
-      ENT_ASSIGN_OR_RETURN(Result r, conn_.Query("SELECT id, kind, amount_cents, reason, "
-                                                 "justification, date, recorded_by FROM corrections "
-                                                 "WHERE year = $1 AND sequence = $2 ORDER BY id",
-                                                 key));
-      for (int i = 0; i < r.rows(); ++i) {
+        TitreAccount* a = account(r, i);
+        if (a == nullptr) continue;
         ENT_ASSIGN_OR_RETURN(Author by, DecodeAuthor(r.Bytes(i, 6)));
-        a.corrections.push_back({r.Int(i, 0), static_cast<CorrectionKind>(r.Int(i, 1)), r.Int(i, 2),
-                                 r.Text(i, 3), r.Text(i, 4),
-                                 ParseIsoDate(r.Text(i, 5)).value_or(CivilDate()), std::move(by)});
+        a->payments.push_back({r.Int(i, 2), r.Int(i, 3), ParseIsoDate(r.Text(i, 4)).value_or(CivilDate()),
+                               r.Text(i, 5), std::move(by)});
+      }
+    }
+    {
+      ENT_ASSIGN_OR_RETURN(Result r, conn_.Query(absl::StrCat("SELECT year, sequence, id, kind, amount_cents, "
+                                                              "reason, justification, date, recorded_by "
+                                                              "FROM corrections",
+                                                              kOfPage, "ORDER BY id"),
+                                                 keys));
+      for (int i = 0; i < r.rows(); ++i) {
+        TitreAccount* a = account(r, i);
+        if (a == nullptr) continue;
+        ENT_ASSIGN_OR_RETURN(Author by, DecodeAuthor(r.Bytes(i, 8)));
+        a->corrections.push_back({r.Int(i, 2), static_cast<CorrectionKind>(r.Int(i, 3)), r.Int(i, 4),
+                                  r.Text(i, 5), r.Text(i, 6), ParseIsoDate(r.Text(i, 7)).value_or(CivilDate()),
+                                  std::move(by)});
       }
     }
     return absl::OkStatus();
